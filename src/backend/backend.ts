@@ -1,0 +1,29 @@
+import type { DType, Floats, Storage } from './storage.js';
+import type { CoreKernels } from './kernels/core.js';
+import type { NeuronKernels } from './kernels/neuron.js';
+import type { ConvKernels } from './kernels/conv.js';
+import type { TrainKernels } from './kernels/train.js';
+
+/**
+ * A backend owns tensor storage and implements the hot kernels. Ops and layers
+ * only call these methods, so a faster backend (wasm, native, GPU) slots in by
+ * providing the same object. Kernels are grouped in families, one file each
+ * under kernels/, so each family can be implemented (or fall back) separately.
+ */
+export interface Backend extends CoreKernels, NeuronKernels, ConvKernels, TrainKernels {
+  readonly name: string;
+  readonly dtype: DType;
+  /** True when `Storage.data` is a synchronous view (every CPU backend). */
+  readonly syncRead: boolean;
+  /**
+   * Below this fraction of nonzero inputs, linear layers fed by spikes use the
+   * event-driven kernels instead of dense GEMM (measured per backend).
+   */
+  readonly eventDensityThreshold: number;
+  /** Zero-filled storage of n elements. */
+  alloc(n: number): Storage;
+  /** Storage holding a copy of the given numbers (converted to the backend's dtype). */
+  fromArray(values: ArrayLike<number>): Storage;
+  /** Read back a copy of the numbers (the asynchronous path a GPU backend needs). */
+  read(s: Storage): Promise<Floats>;
+}

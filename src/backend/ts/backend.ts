@@ -1,0 +1,33 @@
+import type { Backend } from '../backend.js';
+import { ArrayStorage, type DType, type Storage } from '../storage.js';
+import { tsCoreKernels } from './core.js';
+import { tsNeuronKernels } from './neuron.js';
+import { tsConvKernels } from './conv.js';
+import { tsTrainKernels } from './train.js';
+
+/**
+ * The TypeScript reference backend: every kernel in plain TypeScript over typed
+ * arrays. `float64` serves gradient checks and the float64 fixtures.
+ */
+export function createTsBackend(dtype: DType = 'float32'): Backend {
+  const make = (n: number): Storage => new ArrayStorage(dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  return {
+    ...tsCoreKernels,
+    ...tsNeuronKernels,
+    ...tsConvKernels,
+    ...tsTrainKernels,
+    name: dtype === 'float64' ? 'ts64' : 'ts',
+    dtype,
+    syncRead: true,
+    eventDensityThreshold: 0.3,
+    alloc: make,
+    fromArray(values) {
+      const s = make(values.length);
+      s.data.set(values);
+      return s;
+    },
+    async read(s) {
+      return s.data.slice();
+    },
+  };
+}

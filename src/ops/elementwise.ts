@@ -1,0 +1,90 @@
+import { record } from '../autograd/tape.js';
+import { ShapeError } from '../errors.js';
+import { fmtShape, shapeEq } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { empty } from './util.js';
+
+function sameShape(op: string, a: Tensor, b: Tensor): void {
+  if (!shapeEq(a.shape, b.shape)) throw new ShapeError(`${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} differ`);
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  sameShape('add', a, b);
+  const out = empty(a.backend, a.shape);
+  a.backend.add(a.storage, b.storage, out.storage);
+  record('add', [a, b], [out], ([g]) => [g!, g!]);
+  return out;
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  sameShape('sub', a, b);
+  const out = empty(a.backend, a.shape);
+  a.backend.sub(a.storage, b.storage, out.storage);
+  record('sub', [a, b], [out], ([g]) => [g!, b.requiresGrad ? affine(g!, -1, 0) : null]);
+  return out;
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  sameShape('mul', a, b);
+  const out = empty(a.backend, a.shape, a.binary && b.binary);
+  a.backend.mul(a.storage, b.storage, out.storage);
+  record('mul', [a, b], [out], ([g]) => {
+    const ga = a.requiresGrad ? empty(a.backend, a.shape) : null;
+    if (ga) a.backend.mul(g!.storage, b.storage, ga.storage);
+    const gb = b.requiresGrad ? empty(a.backend, a.shape) : null;
+    if (gb) a.backend.mul(g!.storage, a.storage, gb.storage);
+    return [ga, gb];
+  });
+  return out;
+}
+
+/** alpha·x + beta elementwise (no autograd recording; used inside backwards). */
+function affine(x: Tensor, alpha: number, beta: number): Tensor {
+  const out = empty(x.backend, x.shape);
+  x.backend.affine(x.storage, alpha, beta, out.storage);
+  return out;
+}
+
+/** alpha·x + beta, differentiable in x. */
+export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
+  const out = affine(x, alpha, beta);
+  record('scale', [x], [out], ([g]) => [affine(g!, alpha, 0)]);
+  return out;
+}
+
+/** Sum of all elements → scalar tensor of shape []. */
+export function sum(x: Tensor): Tensor {
+  const out = empty(x.backend, []);
+  out.storage.data[0] = x.backend.sum(x.storage);
+  record('sum', [x], [out], ([g]) => {
+    const gx = empty(x.backend, x.shape);
+    x.backend.fill(gx.storage, g!.storage.data[0]!);
+    return [gx];
+  });
+  return out;
+}
+
+export function mean(x: Tensor): Tensor {
+  return scale(sum(x), 1 / Math.max(1, x.size));
+}
+
+/** Sum of a [R, C] view over its rows → [C] (e.g. over time: [T, ...] → [...]). */
+export function sumLeading(x: Tensor): Tensor {
+  if (x.ndim < 1) throw new ShapeError(`sumLeading: needs at least one dimension, got ${fmtShape(x.shape)}`);
+  const R = x.shape[0]!;
+  const inner = x.shape.slice(1);
+  const C = x.size / Math.max(1, R) || 0;
+  const out = empty(x.backend, inner);
+  x.backend.sumRows(R, C, x.storage, 0, out.storage);
+  record('sumLeading', [x], [out], ([g]) => {
+    const gx = empty(x.backend, x.shape);
+    for (let r = 0; r < R; r++) x.backend.copy(g!.storage, 0, gx.storage, r * C, C);
+    return [gx];
+  });
+  return out;
+}
+
+/** Mean over the leading (time) dimension. */
+export function meanLeading(x: Tensor): Tensor {
+  return scale(sumLeading(x), 1 / Math.max(1, x.shape[0] ?? 1));
+}

@@ -1,0 +1,67 @@
+import { record } from '../autograd/tape.js';
+import { ShapeError } from '../errors.js';
+import { fmtShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { empty } from './util.js';
+
+export interface LinearStats {
+  /** Whether the last call took the event-driven path. */
+  eventDriven: boolean;
+  /** Fraction of nonzero inputs seen by the last call (binary inputs only; 1 otherwise). */
+  density: number;
+}
+
+/**
+ * y = x·Wᵀ + b over the last dimension; every leading dimension (time, batch)
+ * is folded into the rows of one GEMM. W is [out, in] as in PyTorch and NIR.
+ * Binary inputs below the backend's density threshold take the event-driven
+ * kernels, which add weight rows for each spike instead of multiplying.
+ */
+export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearStats): Tensor {
+  if (W.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(W.shape)}`);
+  const [N, K] = W.shape as [number, number];
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== K) throw new ShapeError(`linear: input ${fmtShape(x.shape)} does not end in ${K} features (weight ${fmtShape(W.shape)})`);
+  if (b && (b.ndim !== 1 || b.shape[0] !== N)) throw new ShapeError(`linear: bias ${fmtShape(b.shape)} does not match ${N} outputs`);
+  const be = x.backend;
+  const M = x.size / K;
+  const y = empty(be, [...x.shape.slice(0, -1), N]);
+  let eventDriven = false;
+  let density = 1;
+  if (x.binary && M > 0) {
+    density = be.countNonzero(x.storage) / x.size;
+    eventDriven = density < be.eventDensityThreshold;
+  }
+  if (eventDriven) {
+    const Wt = be.alloc(K * N);
+    be.transpose(N, K, W.storage, Wt);
+    be.eventGemm(M, N, K, x.storage, Wt, 0, y.storage);
+  } else {
+    be.gemm(false, true, M, N, K, 1, x.storage, 0, W.storage, 0, 0, y.storage, 0);
+  }
+  if (b) be.addRowVector(M, N, y.storage, b.storage);
+  if (stats) {
+    stats.eventDriven = eventDriven;
+    stats.density = density;
+  }
+  record('linear', [x, W, b], [y], ([g]) => {
+    const dY = g!;
+    let dX: Tensor | null = null;
+    if (x.requiresGrad) {
+      dX = empty(be, x.shape);
+      be.gemm(false, false, M, K, N, 1, dY.storage, 0, W.storage, 0, 0, dX.storage, 0);
+    }
+    let dW: Tensor | null = null;
+    if (W.requiresGrad) {
+      dW = empty(be, W.shape);
+      if (eventDriven) be.eventGemmGradW(M, N, K, dY.storage, x.storage, dW.storage);
+      else be.gemm(true, false, N, K, M, 1, dY.storage, 0, x.storage, 0, 0, dW.storage, 0);
+    }
+    let db: Tensor | null = null;
+    if (b && b.requiresGrad) {
+      db = empty(be, b.shape);
+      be.sumRows(M, N, dY.storage, 0, db.storage);
+    }
+    return [dX, dW, db];
+  });
+  return y;
+}

@@ -1,0 +1,93 @@
+import type { Backend } from '../backend/backend.js';
+import type { Floats, Storage } from '../backend/storage.js';
+import { getBackend } from '../backend/registry.js';
+import { ShapeError } from '../errors.js';
+import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
+import type { Node } from '../autograd/node.js';
+
+export interface TensorOptions {
+  backend?: Backend;
+  requiresGrad?: boolean;
+  /** Values are known to be 0/1 (spikes): lets linear layers take the event-driven path. */
+  binary?: boolean;
+  name?: string;
+}
+
+/**
+ * An n-dimensional array whose numbers live in a backend's storage. Sequences are
+ * time-major `[T, B, ...]`. Tensors are immutable for ops; only optimizers and
+ * explicit in-place helpers write into parameter storage.
+ */
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  readonly storage: Storage;
+  readonly backend: Backend;
+  requiresGrad: boolean;
+  binary: boolean;
+  name: string | undefined;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** The autograd node that produced this tensor (null for leaves and under noGrad). */
+  node: Node | null = null;
+  /** Which output of `node` this tensor is. */
+  outputIndex = 0;
+
+  constructor(storage: Storage, shape: Shape, opts: TensorOptions = {}) {
+    checkShape(shape);
+    const n = sizeOf(shape);
+    if (storage.length !== n) throw new ShapeError(`Tensor: storage of ${storage.length} elements cannot have shape ${fmtShape(shape)}`);
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.size = n;
+    this.backend = opts.backend ?? getBackend();
+    this.requiresGrad = opts.requiresGrad ?? false;
+    this.binary = opts.binary ?? false;
+    this.name = opts.name;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Synchronous view of the numbers (CPU backends). Do not keep it across backend calls. */
+  get data(): Floats {
+    return this.storage.data;
+  }
+
+  /** Copy of the numbers; works on every backend including asynchronous ones. */
+  async read(): Promise<Floats> {
+    return this.backend.read(this.storage);
+  }
+
+  toArray(): number[] {
+    return Array.from(this.storage.data);
+  }
+
+  /** The single number of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item(): tensor has shape ${fmtShape(this.shape)}, expected one element`);
+    return this.storage.data[0]!;
+  }
+
+  /** A tensor over the same storage with another shape (no copy; not differentiable — use ops.reshape for that). */
+  view(shape: Shape): Tensor {
+    return new Tensor(this.storage, shape, { backend: this.backend, binary: this.binary });
+  }
+
+  /** A detached copy (new storage, no autograd history). */
+  clone(): Tensor {
+    const s = this.backend.alloc(this.size);
+    this.backend.copy(this.storage, 0, s, 0, this.size);
+    return new Tensor(s, this.shape, { backend: this.backend, binary: this.binary });
+  }
+
+  /** Same storage, no autograd history. */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, { backend: this.backend, binary: this.binary });
+  }
+
+  toString(): string {
+    return `Tensor${fmtShape(this.shape)}(${this.backend.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
