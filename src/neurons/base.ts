@@ -1,0 +1,32 @@
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Contract of every spiking neuron layer.
+ *
+ * - `forward(x)` takes the input current for a whole sequence, time-major
+ *   `[T, B, ...features]`, runs the fused multi-step scan (one autograd node for
+ *   all T steps) starting from the layer's current state, returns the spikes
+ *   `[T, B, ...]` (a tensor flagged `binary`) and leaves the final state in the
+ *   layer, so a following call continues the sequence (truncated BPTT).
+ * - `step(x)` takes one step `[B, ...]` and returns `[B, ...]` spikes: the
+ *   streaming path. A sequence of `step` calls equals one `forward` call,
+ *   values and gradients (tests hold them equal).
+ * - `resetState()` clears the state to its initial value (zeros unless the
+ *   model says otherwise); the next call starts a new sequence.
+ * - `detachState()` keeps the state's values but cuts the autograd history
+ *   (truncated BPTT chunk boundary).
+ * - With `recordMembrane = true` the layer keeps the membrane trace of the last
+ *   forward in `lastMembrane` (`[T, B, ...]`, differentiable: membrane losses use it).
+ */
+export abstract class NeuronModule extends Module {
+  recordMembrane = false;
+  lastMembrane: Tensor | null = null;
+
+  abstract step(x: Tensor): Tensor;
+  abstract detachState(): void;
+}
+
+export function isNeuron(m: Module): m is NeuronModule {
+  return m instanceof NeuronModule;
+}
