@@ -1,6 +1,44 @@
 import type { ConvKernels } from '../kernels/conv.js';
+import { col2im, im2col, swapAxes01 } from './conv/im2col.js';
+import { pool2d, pool2dBackward } from './conv/pool.js';
+import { addChannelBias, channelAffine, channelAffine2, channelCenteredDot, channelMoments, channelSums, mulBroadcast } from './conv/channel.js';
 
-/** Reference (TypeScript) implementation of ConvKernels. */
+/** Reference (TypeScript) implementation of ConvKernels: unwraps storages and calls the typed-array loops in ./conv/. */
 export const tsConvKernels: ConvKernels = {
-  convFamily: true,
+  im2col(g, C, c0, cg, n, x, xOff, cols) {
+    im2col(g, C, c0, cg, n, x.data, xOff, cols.data);
+  },
+  col2im(g, C, c0, cg, n, cols, dx, dxOff) {
+    col2im(g, C, c0, cg, n, cols.data, dx.data, dxOff);
+  },
+  swapAxes01(A, B, inner, src, srcOff, dst, dstOff) {
+    swapAxes01(A, B, inner, src.data, srcOff, dst.data, dstOff);
+  },
+  addChannelBias(N, C, P, y, yOff, bias) {
+    addChannelBias(N, C, P, y.data, yOff, bias.data);
+  },
+  channelSums(N, C, P, x, out) {
+    channelSums(N, C, P, x.data, out.data);
+  },
+  channelMoments(N, C, P, x, mean, variance) {
+    channelMoments(N, C, P, x.data, mean.data, variance.data);
+  },
+  channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc) {
+    channelCenteredDot(N, C, P, dy.data, x.data, mean.data, sumDy.data, sumDyXc.data);
+  },
+  channelAffine(N, C, P, x, a, b, y) {
+    channelAffine(N, C, P, x.data, a.data, b.data, y.data);
+  },
+  channelAffine2(N, C, P, u, v, a, b, k, y) {
+    channelAffine2(N, C, P, u.data, v.data, a.data, b.data, k.data, y.data);
+  },
+  pool2d(mode, g, planes, countIncludePad, x, y, argmax) {
+    pool2d(mode, g, planes, countIncludePad, x.data, y.data, argmax ? argmax.data : null);
+  },
+  pool2dBackward(mode, g, planes, countIncludePad, dy, argmax, dx) {
+    pool2dBackward(mode, g, planes, countIncludePad, dy.data, argmax ? argmax.data : null, dx.data);
+  },
+  mulBroadcast(R, N, x, v, y) {
+    mulBroadcast(R, N, x.data, v.data, y.data);
+  },
 };

@@ -1,0 +1,282 @@
+import { ShapeError } from '../errors.js';
+import { Residual, Sequential } from '../nn/containers.js';
+import type { Module } from '../nn/module.js';
+import { isNeuron } from '../neurons/base.js';
+import { add } from '../ops/elementwise.js';
+import { fmtShape, sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { poolWindowOf } from './layer-kinds.js';
+
+/** Firing statistics of one spiking layer, accumulated over every batch seen. */
+export interface NeuronStats {
+  /** Neurons per sample (features of one time step). */
+  neurons: number;
+  /** Total spikes over all batches, steps and samples. */
+  spikes: number;
+  spikesPerSample: number;
+  /** spikes / (Σ steps·batch · neurons): the mean firing probability per neuron and step. */
+  rate: number;
+  /** Extremes of the per-neuron rates (per-neuron spikes / Σ steps·batch). */
+  rateMin: number;
+  rateMax: number;
+  /** Neurons that never fired on any step of any sample. */
+  dead: number;
+  /** Neurons that fired on every step of every sample. */
+  saturated: number;
+}
+
+/** What the monitor saw at one layer (plain JSON). */
+export interface LayerStats {
+  /** Position in execution order (nested containers flattened). */
+  index: number;
+  /** Dotted path in the model ('3', '2.body.0', '2.add'). */
+  path: string;
+  /** `path:kind`, the label used in tables. */
+  name: string;
+  kind: string;
+  isNeuron: boolean;
+  /** Full shapes `[T, B, ...]` of the last batch. */
+  inputShape: number[];
+  outputShape: number[];
+  /** Time steps the layer ran, averaged over samples (1 for layers in front of RepeatTime). */
+  steps: number;
+  batches: number;
+  samples: number;
+  /** True when every input this layer saw was flagged binary (spikes). */
+  inputBinary: boolean;
+  /** Fraction of nonzero input elements over every batch. */
+  inputDensity: number;
+  /** Nonzero outputs per sample (spikes per sample for neuron layers). */
+  outputNonzeroPerSample: number;
+  outputDensity: number;
+  /** Shape of the module's 'weight' parameter, null when it has none. */
+  weightShape: number[] | null;
+  hasBias: boolean;
+  /** Pooling window size (cells per output), null for other layers. */
+  poolWindow: number | null;
+  neuron: NeuronStats | null;
+}
+
+export interface MonitorSummary {
+  batches: number;
+  samples: number;
+  layers: LayerStats[];
+  /** Spikes per sample summed over every neuron layer. */
+  spikesPerSample: number;
+  /** Total spikes / total neuron-steps over all neuron layers. */
+  meanRate: number;
+}
+
+/** Mutable accumulator of one layer. */
+class LayerRecord {
+  inputShape: number[] = [];
+  outputShape: number[] = [];
+  batches = 0;
+  samples = 0;
+  stepSamples = 0;
+  inputNonzero = 0;
+  inputNumel = 0;
+  inputBinary = true;
+  outputNonzero = 0;
+  outputNumel = 0;
+  neuronCounts: Float64Array | null = null;
+  poolWindow: number | null = null;
+
+  constructor(
+    readonly index: number,
+    readonly path: string,
+    readonly kind: string,
+    readonly module: Module | null,
+  ) {}
+}
+
+/**
+ * Runs a model layer by layer (the same computation as `model.forward`) and
+ * records, per layer, input density, output spikes and per-neuron firing
+ * counts, accumulated over many batches. It does not reset neuron state: call
+ * `model.resetState()` before each new sequence exactly as with `forward`.
+ * Wrap calls in `noGrad` for evaluation; under recording the gradients flow as usual.
+ *
+ * Nested Sequentials are flattened; a Residual is expanded into its body, its
+ * shortcut and an 'Add' row, so every row is a leaf layer whose cost the
+ * operation counter can derive from shapes.
+ */
+export class SpikeMonitor {
+  private readonly records = new Map<string, LayerRecord>();
+  private batches = 0;
+  private samples = 0;
+
+  constructor(readonly model: Module) {}
+
+  /** Forward pass with recording; returns what `model.forward(x)` returns. */
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2) throw new ShapeError(`SpikeMonitor: input must be time-major [T, B, ...], got ${fmtShape(x.shape)}`);
+    this.batches++;
+    this.samples += x.shape[1]!;
+    return this.run(this.model, x, '');
+  }
+
+  reset(): void {
+    this.records.clear();
+    this.batches = 0;
+    this.samples = 0;
+  }
+
+  private run(m: Module, x: Tensor, path: string): Tensor {
+    if (m instanceof Sequential) {
+      let h = x;
+      m.layers.forEach((l, i) => {
+        h = this.run(l, h, path ? `${path}.${i}` : String(i));
+      });
+      return h;
+    }
+    if (m instanceof Residual) {
+      const p = path ? `${path}.` : '';
+      const y = this.run(m.body, x, `${p}body`);
+      const s = m.shortcut ? this.run(m.shortcut, x, `${p}shortcut`) : x;
+      const out = add(y, s);
+      this.observe(`${p}add`, 'Add', null, [y, s], out);
+      return out;
+    }
+    const out = m.forward(x);
+    this.observe(path === '' ? '0' : path, m.kind, m, [x], out);
+    return out;
+  }
+
+  private recordFor(path: string, kind: string, m: Module | null): LayerRecord {
+    let r = this.records.get(path);
+    if (!r) {
+      r = new LayerRecord(this.records.size, path, kind, m);
+      this.records.set(path, r);
+    }
+    return r;
+  }
+
+  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor): void {
+    const x = inputs[0]!;
+    if (x.ndim < 2 || out.ndim < 2) {
+      throw new ShapeError(`SpikeMonitor: layer ${path} (${kind}) maps ${fmtShape(x.shape)} to ${fmtShape(out.shape)}; expected time-major [T, B, ...] tensors`);
+    }
+    const r = this.recordFor(path, kind, m);
+    const T = x.shape[0]!;
+    const B = x.shape[1]!;
+    r.inputShape = [...x.shape];
+    r.outputShape = [...out.shape];
+    r.batches++;
+    r.samples += B;
+    r.stepSamples += T * B;
+    for (const t of inputs) {
+      r.inputNonzero += t.backend.countNonzero(t.storage);
+      r.inputNumel += t.size;
+      r.inputBinary &&= t.binary;
+    }
+    const outNonzero = out.backend.countNonzero(out.storage);
+    r.outputNonzero += outNonzero;
+    r.outputNumel += out.size;
+    if (m && r.poolWindow === null) r.poolWindow = poolWindowOf(m, x.shape, out.shape);
+    if (m && isNeuron(m)) this.countNeurons(r, out);
+  }
+
+  /** Per-neuron spike counts: one backend reduction over the folded T·B rows, then a short JS add. */
+  private countNeurons(r: LayerRecord, out: Tensor): void {
+    const rows = out.shape[0]! * out.shape[1]!;
+    const n = rows === 0 ? sizeOf(out.shape.slice(2)) : out.size / rows;
+    if (!r.neuronCounts) r.neuronCounts = new Float64Array(n);
+    else if (r.neuronCounts.length !== n) {
+      throw new ShapeError(`SpikeMonitor: layer ${r.path} (${r.kind}) had ${r.neuronCounts.length} neurons, now ${n} (output ${fmtShape(out.shape)})`);
+    }
+    if (rows === 0) return;
+    const be = out.backend;
+    const sums = be.alloc(n);
+    be.sumRows(rows, n, out.storage, 0, sums);
+    const d = sums.data;
+    const c = r.neuronCounts;
+    for (let i = 0; i < n; i++) c[i] += d[i]!;
+  }
+
+  /** Per-neuron firing rates (spikes per step, averaged over samples) of a neuron layer, by index or path. */
+  neuronRates(layer: number | string): Float64Array {
+    const r = this.find(layer);
+    if (!r.neuronCounts) throw new ShapeError(`SpikeMonitor: layer ${r.path} (${r.kind}) is not a spiking layer`);
+    const out = new Float64Array(r.neuronCounts.length);
+    const denom = Math.max(1, r.stepSamples);
+    for (let i = 0; i < out.length; i++) out[i] = r.neuronCounts[i]! / denom;
+    return out;
+  }
+
+  /** The module observed at a row (null for the synthetic 'Add' rows of residual blocks). */
+  moduleAt(layer: number | string): Module | null {
+    return this.find(layer).module;
+  }
+
+  private find(layer: number | string): LayerRecord {
+    const r = typeof layer === 'number' ? [...this.records.values()][layer] : this.records.get(layer);
+    if (!r) throw new ShapeError(`SpikeMonitor: no recorded layer ${JSON.stringify(layer)} (${this.records.size} recorded)`);
+    return r;
+  }
+
+  summary(): MonitorSummary {
+    const layers: LayerStats[] = [];
+    let spikes = 0;
+    let neuronSteps = 0;
+    for (const r of this.records.values()) {
+      const samples = Math.max(1, r.samples);
+      let neuron: NeuronStats | null = null;
+      if (r.neuronCounts) {
+        const c = r.neuronCounts;
+        const steps = Math.max(1, r.stepSamples);
+        let total = 0, dead = 0, sat = 0, min = Infinity, max = -Infinity;
+        for (let i = 0; i < c.length; i++) {
+          const v = c[i]!;
+          total += v;
+          if (v === 0) dead++;
+          if (r.stepSamples > 0 && v === r.stepSamples) sat++;
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+        const n = c.length;
+        neuron = {
+          neurons: n,
+          spikes: total,
+          spikesPerSample: total / samples,
+          rate: n > 0 ? total / (steps * n) : 0,
+          rateMin: n > 0 ? min / steps : 0,
+          rateMax: n > 0 ? max / steps : 0,
+          dead,
+          saturated: sat,
+        };
+        spikes += total;
+        neuronSteps += r.stepSamples * n;
+      }
+      const m = r.module;
+      const w = m?.getParameter('weight');
+      layers.push({
+        index: r.index,
+        path: r.path,
+        name: `${r.path}:${r.kind}`,
+        kind: r.kind,
+        isNeuron: neuron !== null,
+        inputShape: r.inputShape,
+        outputShape: r.outputShape,
+        steps: r.stepSamples / samples,
+        batches: r.batches,
+        samples: r.samples,
+        inputBinary: r.inputBinary,
+        inputDensity: r.inputNumel > 0 ? r.inputNonzero / r.inputNumel : 0,
+        outputNonzeroPerSample: r.outputNonzero / samples,
+        outputDensity: r.outputNumel > 0 ? r.outputNonzero / r.outputNumel : 0,
+        weightShape: w ? [...w.shape] : null,
+        hasBias: m !== null && m.getParameter('bias') !== undefined,
+        poolWindow: r.poolWindow,
+        neuron,
+      });
+    }
+    return {
+      batches: this.batches,
+      samples: this.samples,
+      layers,
+      spikesPerSample: spikes / Math.max(1, this.samples),
+      meanRate: neuronSteps > 0 ? spikes / neuronSteps : 0,
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { backendNames, getBackend } from '../../backend/registry.js';
+import { packageRoot } from '../../config/load-node.js';
+
+export interface InfoOptions {
+  json?: boolean;
+}
+
+export async function runInfo(opts: InfoOptions): Promise<void> {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const active = getBackend();
+  const info = {
+    spikeflow: pkg.version,
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    backends: backendNames().filter((n) => n !== 'ts64'),
+    active: active.name,
+    reason: process.env.SPIKEFLOW_BACKEND
+      ? `selected by SPIKEFLOW_BACKEND=${process.env.SPIKEFLOW_BACKEND}`
+      : `auto: fastest backend that loaded (${active.name})`,
+    eventDensityThreshold: active.eventDensityThreshold,
+  };
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(
+    [
+      `spikeflow ${info.spikeflow} (node ${info.node}, ${info.platform})`,
+      `backends available: ${info.backends.join(', ')}`,
+      `active backend: ${info.active} — ${info.reason}`,
+      `event-driven propagation below ${(100 * info.eventDensityThreshold).toFixed(0)}% input density`,
+    ].join('\n') + '\n',
+  );
+}

@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { SpikeflowError } from '../errors.js';
+import { runTrain } from './commands/train-node.js';
+import { runEval } from './commands/eval-node.js';
+import { runInfo } from './commands/info-node.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * Entry of the `spikeflow` command. Returns the exit code: 0 success, 2 bad
+ * input (config, data, files: one line naming what and where), 1 anything else.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const program = new Command();
+  program
+    .name('spikeflow')
+    .description('Spiking neural networks in TypeScript: train, evaluate and inspect SNNs')
+    .option('--debug', 'show stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('train')
+    .description('train a network from a YAML config (default: examples/mnist-lif.yaml on the embedded MNIST digits)')
+    .option('-c, --config <file>', 'YAML config file')
+    .option('-s, --set <key=value>', 'override a config key (repeatable), e.g. --set train.epochs=3', collect, [])
+    .option('-o, --out <dir>', 'run folder to write (default: runs/<name>-<timestamp>)')
+    .option('-b, --backend <name>', 'backend: auto, ts, ...')
+    .option('--seed <n>', 'random seed (overrides the config)')
+    .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
+    .option('--resume <checkpoint>', 'continue from a checkpoint.safetensors written by an earlier run')
+    .option('--json', 'print the final summary as JSON on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (opts) => {
+      await runTrain(opts);
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a trained run (its folder) or a config + weights on the test set')
+    .option('-r, --run <dir>', 'run folder written by `spikeflow train`')
+    .option('-c, --config <file>', 'YAML config (with --weights)')
+    .option('-w, --weights <file>', 'model.safetensors or checkpoint.safetensors')
+    .option('-s, --set <key=value>', 'override a config key (repeatable)', collect, [])
+    .option('-b, --backend <name>', 'backend: auto, ts, ...')
+    .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (opts) => {
+      await runEval(opts);
+    });
+
+  program
+    .command('info')
+    .description('show backends, the active one and versions')
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      await runInfo(opts);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof SpikeflowError) {
+      process.stderr.write(`spikeflow: error: ${e.message}\n`);
+      if (debug) process.stderr.write(`${e.stack}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`spikeflow: internal error: ${err?.message ?? String(e)}${debug ? '' : ' (run with --debug for the stack)'}\n`);
+    if (debug) process.stderr.write(`${err?.stack}\n`);
+    return 1;
+  }
+}

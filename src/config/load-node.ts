@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import type { ZodError } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type RunConfig } from './schema.js';
+
+/** The package root (holds examples/), found from this file's location in dist/ or src/. */
+export function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('spikeflow package root not found');
+    d = up;
+  }
+  return d;
+}
+
+export const DEFAULT_CONFIG = 'examples/mnist-lif.yaml';
+
+function formatPath(path: (string | number)[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s || '(root)';
+}
+
+/** One line per problem: where and what. */
+export function formatZodError(e: ZodError, source: string): string {
+  const issue = e.issues[0]!;
+  let what = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    const at = formatPath(issue.path);
+    return `${source}: unknown key '${keys.join("', '")}' at ${at === '(root)' ? 'top level' : at}`;
+  }
+  if (issue.code === 'invalid_type') what = `expected ${issue.expected}, got ${issue.received}`;
+  return `${source}: ${formatPath(issue.path)}: ${what}`;
+}
+
+/** Set `a.b[2].c = value` on a plain object tree, creating objects along the way. */
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.').filter((p) => p.length > 0);
+  if (parts.length === 0) throw new ConfigError(`--set: empty key in '${path}'`);
+  let cur: unknown = obj;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const key = parts[i]!;
+    const container = cur as Record<string, unknown>;
+    let next = Array.isArray(container) ? container[Number(key)] : container[key];
+    if (next === undefined || next === null || typeof next !== 'object') {
+      if (Array.isArray(container)) throw new ConfigError(`--set ${path}: index ${key} does not exist`);
+      next = {};
+      container[key] = next;
+    }
+    cur = next;
+  }
+  const last = parts[parts.length - 1]!;
+  if (Array.isArray(cur)) {
+    const idx = Number(last);
+    if (!Number.isInteger(idx) || idx < 0 || idx >= cur.length) throw new ConfigError(`--set ${path}: index ${last} does not exist`);
+    cur[idx] = value;
+  } else (cur as Record<string, unknown>)[last] = value;
+}
+
+/** Parse `key=value` overrides; the value is read as a YAML scalar/flow value (numbers, booleans, lists). */
+export function applyOverrides(raw: Record<string, unknown>, sets: string[]): void {
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set '${s}': expected key=value`);
+    const key = s.slice(0, eq).trim();
+    let value: unknown;
+    try {
+      value = YAML.parse(s.slice(eq + 1));
+    } catch {
+      value = s.slice(eq + 1);
+    }
+    setPath(raw, key, value);
+  }
+}
+
+export interface LoadedConfig {
+  config: RunConfig;
+  /** Where it came from (file path, or the default example). */
+  source: string;
+}
+
+export function parseConfigText(text: string, source: string, sets: string[] = []): RunConfig {
+  let raw: unknown;
+  try {
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0]!;
+      const pos = err.linePos?.[0];
+      throw new ConfigError(`${source}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${err.message.split('\n')[0]}`);
+    }
+    raw = doc.toJS();
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${source}: cannot parse YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+  applyOverrides(raw as Record<string, unknown>, sets);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, source + (sets.length ? ' (with --set)' : '')));
+  return parsed.data;
+}
+
+/** Load a YAML config file (or the default example when `file` is undefined) with --set overrides applied. */
+export function loadConfig(file: string | undefined, sets: string[] = []): LoadedConfig {
+  const path = file ? resolve(file) : join(packageRoot(), DEFAULT_CONFIG);
+  if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+  const text = readFileSync(path, 'utf8');
+  return { config: parseConfigText(text, file ?? DEFAULT_CONFIG, sets), source: path };
+}

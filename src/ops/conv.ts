@@ -1,0 +1,188 @@
+import { record } from '../autograd/tape.js';
+import type { Backend } from '../backend/backend.js';
+import type { WindowGeometry } from '../backend/kernels/conv.js';
+import { ConfigError, ShapeError } from '../errors.js';
+import { fmtShape, sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { empty } from './util.js';
+
+/** Padding of a convolution: per-side zeros (one number or one per spatial dim), or PyTorch's 'same' / 'valid'. */
+export type Padding = number | readonly number[] | 'same' | 'valid';
+
+export interface ConvOptions {
+  stride?: number | readonly number[];
+  padding?: Padding;
+  dilation?: number | readonly number[];
+  groups?: number;
+}
+
+/** Spatial settings resolved to one number per spatial dim; padBefore/padAfter differ only for even 'same' kernels. */
+export interface ResolvedWindow {
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+  padBefore: number[];
+  padAfter: number[];
+  /** Output spatial size per dim. */
+  out: number[];
+}
+
+/** Expand a number or per-dim list to `dims` entries, checking it is a list of integers ≥ min. */
+export function perDim(where: string, what: string, v: number | readonly number[], dims: number, min: number): number[] {
+  const arr = typeof v === 'number' ? new Array<number>(dims).fill(v) : [...v];
+  if (arr.length !== dims) throw new ConfigError(`${where}: ${what} needs ${dims} value(s), got [${arr.join(', ')}]`);
+  for (const d of arr) if (!Number.isInteger(d) || d < min) throw new ConfigError(`${where}: ${what} must be integer(s) >= ${min}, got [${arr.join(', ')}]`);
+  return arr;
+}
+
+/**
+ * Resolve kernel/stride/padding/dilation against an input spatial size and
+ * compute the output size `floor((in + padBefore + padAfter − d·(k−1) − 1)/s) + 1`.
+ * 'same' needs stride 1 and puts the odd extra zero after, as PyTorch does.
+ */
+export function resolveWindow(where: string, inSize: readonly number[], kernel: readonly number[], stride: number | readonly number[], padding: Padding, dilation: number | readonly number[]): ResolvedWindow {
+  const dims = inSize.length;
+  const k = perDim(where, 'kernel size', kernel, dims, 1);
+  const s = perDim(where, 'stride', stride, dims, 1);
+  const d = perDim(where, 'dilation', dilation, dims, 1);
+  let pb: number[];
+  let pa: number[];
+  if (padding === 'valid') {
+    pb = new Array<number>(dims).fill(0);
+    pa = pb.slice();
+  } else if (padding === 'same') {
+    if (s.some((v) => v !== 1)) throw new ConfigError(`${where}: padding 'same' needs stride 1, got stride [${s.join(', ')}]`);
+    pb = k.map((kk, i) => Math.floor((d[i]! * (kk - 1)) / 2));
+    pa = k.map((kk, i) => d[i]! * (kk - 1) - pb[i]!);
+  } else {
+    pb = perDim(where, 'padding', padding, dims, 0);
+    pa = pb.slice();
+  }
+  const out = inSize.map((n, i) => Math.floor((n + pb[i]! + pa[i]! - d[i]! * (k[i]! - 1) - 1) / s[i]!) + 1);
+  if (out.some((o) => o < 1))
+    throw new ShapeError(`${where}: input spatial size ${fmtShape(inSize)} is too small for kernel ${fmtShape(k)} (dilation ${fmtShape(d)}, padding ${fmtShape(pb)}); output would be ${fmtShape(out)}`);
+  return { kernel: k, stride: s, dilation: d, padBefore: pb, padAfter: pa, out };
+}
+
+/** The kernel-level geometry of a resolved 2-D window (a 1-D window is H = 1). */
+export function windowGeometry(inSize: readonly number[], w: ResolvedWindow): WindowGeometry {
+  if (inSize.length === 1) {
+    return { H: 1, W: inSize[0]!, kh: 1, kw: w.kernel[0]!, sh: 1, sw: w.stride[0]!, ph: 0, pw: w.padBefore[0]!, dh: 1, dw: w.dilation[0]!, Ho: 1, Wo: w.out[0]! };
+  }
+  return {
+    H: inSize[0]!, W: inSize[1]!, kh: w.kernel[0]!, kw: w.kernel[1]!, sh: w.stride[0]!, sw: w.stride[1]!,
+    ph: w.padBefore[0]!, pw: w.padBefore[1]!, dh: w.dilation[0]!, dw: w.dilation[1]!, Ho: w.out[0]!, Wo: w.out[1]!,
+  };
+}
+
+/** Output spatial size of a convolution, without running it (model builders infer shapes with this). */
+export function convOutputSize(where: string, inSize: readonly number[], kernel: readonly number[], opts: ConvOptions = {}): number[] {
+  return resolveWindow(where, inSize, kernel, opts.stride ?? 1, opts.padding ?? 0, opts.dilation ?? 1).out;
+}
+
+/**
+ * Elements allowed in the im2col buffer (and in the transposed output block):
+ * the folded batch is processed in chunks this size so memory stays bounded
+ * (8 MB in float32) while each GEMM is still large.
+ */
+const COLS_BUDGET = 1 << 21;
+
+/** Cross-correlation over `dims` trailing spatial dims; x [...lead, C_in, ...spatial], W [C_out, C_in/groups, ...k]. */
+function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
+  if (weight.ndim !== dims + 2) throw new ShapeError(`${name}: weight must be [C_out, C_in/groups, ${dims === 1 ? 'k' : 'kh, kw'}], got ${fmtShape(weight.shape)}`);
+  if (x.ndim < dims + 1) throw new ShapeError(`${name}: input must be [..., C_in, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(x.shape)}`);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new ConfigError(`${name}: groups must be a positive integer, got ${groups}`);
+  const Cout = weight.shape[0]!;
+  const Cg = weight.shape[1]!;
+  const Cin = x.shape[x.ndim - dims - 1]!;
+  if (Cout % groups !== 0) throw new ShapeError(`${name}: ${Cout} output channels are not divisible by groups=${groups}`);
+  if (Cin !== Cg * groups) throw new ShapeError(`${name}: input ${fmtShape(x.shape)} has ${Cin} channels, weight ${fmtShape(weight.shape)} with groups=${groups} expects ${Cg * groups}`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== Cout)) throw new ShapeError(`${name}: bias ${fmtShape(bias.shape)} does not match ${Cout} output channels`);
+  const lead = x.shape.slice(0, x.ndim - dims - 1);
+  const spatial = x.shape.slice(x.ndim - dims);
+  const win = resolveWindow(name, spatial, weight.shape.slice(2), opts.stride ?? 1, opts.padding ?? 0, opts.dilation ?? 1);
+  const g = windowGeometry(spatial, win);
+  const be = x.backend;
+  const N = sizeOf(lead);
+  const Og = Cout / groups;
+  const Kg = Cg * g.kh * g.kw;
+  const P = g.Ho * g.Wo;
+  const inImg = Cin * g.H * g.W;
+  const chunk = Math.max(1, Math.min(N, Math.floor(COLS_BUDGET / Math.max(1, Math.max(Kg, Cout) * P))));
+  const y = empty(be, [...lead, Cout, ...win.out]);
+  if (N > 0) {
+    const cols = be.alloc(Kg * chunk * P);
+    const yT = be.alloc(Cout * chunk * P);
+    for (let n0 = 0; n0 < N; n0 += chunk) {
+      const n = Math.min(chunk, N - n0);
+      // Per group: Y_g[Og, n·P] = W_g[Og, Kg] · cols_g[Kg, n·P]; then [C_out, n, P] → [n, C_out, P].
+      for (let gr = 0; gr < groups; gr++) {
+        be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
+        be.gemm(false, false, Og, n * P, Kg, 1, weight.storage, gr * Og * Kg, cols, 0, 0, yT, gr * Og * n * P);
+      }
+      be.swapAxes01(Cout, n, P, yT, 0, y.storage, n0 * Cout * P);
+    }
+    if (bias) be.addChannelBias(N, Cout, P, y.storage, 0, bias.storage);
+  }
+  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, weight, bias, { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk }));
+  return y;
+}
+
+interface ConvPlan {
+  g: WindowGeometry;
+  groups: number;
+  N: number;
+  Cin: number;
+  Cout: number;
+  Cg: number;
+  Og: number;
+  Kg: number;
+  P: number;
+  inImg: number;
+  chunk: number;
+}
+
+/** dX via Wᵀ·dY + col2im, dW via dY·colsᵀ accumulated over chunks (cols recomputed rather than kept from forward), db via channel sums. */
+function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
+  const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk } = p;
+  const dX = x.requiresGrad ? empty(be, x.shape) : null;
+  const dW = weight.requiresGrad ? empty(be, weight.shape) : null;
+  const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
+  if (N > 0 && (dX || dW)) {
+    const cols = be.alloc(Kg * chunk * P);
+    const dyT = be.alloc(Cout * chunk * P);
+    for (let n0 = 0; n0 < N; n0 += chunk) {
+      const n = Math.min(chunk, N - n0);
+      be.swapAxes01(n, Cout, P, dY.storage, n0 * Cout * P, dyT, 0);
+      for (let gr = 0; gr < groups; gr++) {
+        const dyOff = gr * Og * n * P;
+        if (dW) {
+          be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
+          be.gemm(false, true, Og, Kg, n * P, 1, dyT, dyOff, cols, 0, 1, dW.storage, gr * Og * Kg);
+        }
+        if (dX) {
+          be.gemm(true, false, Kg, n * P, Og, 1, weight.storage, gr * Og * Kg, dyT, dyOff, 0, cols, 0);
+          be.col2im(g, Cin, gr * Cg, Cg, n, cols, dX.storage, n0 * inImg);
+        }
+      }
+    }
+  }
+  if (db) be.channelSums(N, Cout, P, dY.storage, db.storage);
+  return [dX, dW, db];
+}
+
+/**
+ * 2-D cross-correlation (PyTorch Conv2d semantics). x is [...lead, C_in, H, W]
+ * where every leading dim (time, batch) is folded into one batch; W is
+ * [C_out, C_in/groups, kh, kw]. One im2col + one GEMM per group and chunk of
+ * the folded batch. Returns [...lead, C_out, H_out, W_out].
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}): Tensor {
+  return convNd('conv2d', 2, x, weight, bias, opts);
+}
+
+/** 1-D cross-correlation (PyTorch Conv1d): x [...lead, C_in, L], W [C_out, C_in/groups, k] → [...lead, C_out, L_out]. */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}): Tensor {
+  return convNd('conv1d', 1, x, weight, bias, opts);
+}
