@@ -23,6 +23,13 @@ export interface NeuronStats {
   dead: number;
   /** Neurons that fired on every step of every sample. */
   saturated: number;
+  /** Per-neuron rates, only with `summary({ perNeuron: true })`. */
+  rates?: number[];
+}
+
+export interface SummaryOptions {
+  /** Include every neuron's firing rate (can be large for conv layers). */
+  perNeuron?: boolean;
 }
 
 /** What the monitor saw at one layer (plain JSON). */
@@ -177,7 +184,11 @@ export class SpikeMonitor {
     if (m && isNeuron(m)) this.countNeurons(r, out);
   }
 
-  /** Per-neuron spike counts: one backend reduction over the folded T·B rows, then a short JS add. */
+  /**
+   * Per-neuron spike counts: one backend reduction over the folded T·B rows,
+   * then a short JS add into float64 counters (exact however many batches are
+   * seen). Reads the reduced vector through `.data`, i.e. CPU backends.
+   */
   private countNeurons(r: LayerRecord, out: Tensor): void {
     const rows = out.shape[0]! * out.shape[1]!;
     const n = rows === 0 ? sizeOf(out.shape.slice(2)) : out.size / rows;
@@ -215,7 +226,7 @@ export class SpikeMonitor {
     return r;
   }
 
-  summary(): MonitorSummary {
+  summary(opts: SummaryOptions = {}): MonitorSummary {
     const layers: LayerStats[] = [];
     let spikes = 0;
     let neuronSteps = 0;
@@ -245,6 +256,7 @@ export class SpikeMonitor {
           dead,
           saturated: sat,
         };
+        if (opts.perNeuron) neuron.rates = Array.from(c, (v) => v / steps);
         spikes += total;
         neuronSteps += r.stepSamples * n;
       }

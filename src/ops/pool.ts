@@ -3,7 +3,7 @@ import type { PoolMode } from '../backend/kernels/conv.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { perDim, resolveWindow, windowGeometry } from './conv.js';
+import { perDim, resolveWindow, windowGeometry, type ResolvedWindow } from './conv.js';
 import { empty } from './util.js';
 
 export interface Pool2dOptions {
@@ -16,23 +16,26 @@ export interface Pool2dOptions {
   countIncludePad?: boolean;
 }
 
-/** Output spatial size [H_out, W_out] of a 2-D pooling over [H, W]. */
-export function poolOutputSize(where: string, inSize: readonly number[], opts: Pool2dOptions): number[] {
+/** Kernel, stride and padding checked and resolved against an [H, W] input. */
+function poolWindow(where: string, inSize: readonly number[], opts: Pool2dOptions): ResolvedWindow {
   const k = perDim(where, 'kernel size', opts.kernel, 2, 1);
   const pad = perDim(where, 'padding', opts.padding ?? 0, 2, 0);
   pad.forEach((p, i) => {
     if (2 * p > k[i]!) throw new ConfigError(`${where}: padding [${pad.join(', ')}] must be at most half the kernel [${k.join(', ')}]`);
   });
-  return resolveWindow(where, inSize, k, opts.stride ?? k, pad, 1).out;
+  return resolveWindow(where, inSize, k, opts.stride ?? k, pad, 1);
+}
+
+/** Output spatial size [H_out, W_out] of a 2-D pooling over [H, W]. */
+export function poolOutputSize(where: string, inSize: readonly number[], opts: Pool2dOptions): number[] {
+  return poolWindow(where, inSize, opts).out;
 }
 
 function pool2d(mode: PoolMode, x: Tensor, opts: Pool2dOptions): Tensor {
   const name = `${mode}Pool2d`;
   if (x.ndim < 3) throw new ShapeError(`${name}: input must be [..., C, H, W], got ${fmtShape(x.shape)}`);
   const spatial = x.shape.slice(-2);
-  const k = perDim(name, 'kernel size', opts.kernel, 2, 1);
-  poolOutputSize(name, spatial, opts);
-  const win = resolveWindow(name, spatial, k, opts.stride ?? k, opts.padding ?? 0, 1);
+  const win = poolWindow(name, spatial, opts);
   const g = windowGeometry(spatial, win);
   const countIncludePad = opts.countIncludePad ?? true;
   const be = x.backend;

@@ -1,0 +1,23 @@
+export { SpikeMonitor, type LayerStats, type MonitorSummary, type NeuronStats, type SummaryOptions } from './monitor.js';
+export { categorize, poolWindowOf, type LayerCategory } from './layer-kinds.js';
+export { NEURON_COSTS, LIF_COST, neuronCostOf, type NeuronCost } from './neuron-costs.js';
+export { countOps, OPS_ASSUMPTIONS, type LayerOps, type OpsOptions, type OpsReport, type OpsTotals } from './ops-count.js';
+export {
+  estimateEnergy,
+  accessEnergyPJ,
+  memoryTier,
+  ENERGY_ASSUMPTIONS,
+  MEMORY_TIERS,
+  OP_ENERGY_PJ,
+  PRECISIONS,
+  type EnergyBreakdown,
+  type EnergyOptions,
+  type EnergyReport,
+  type EnergyResult,
+  type LayerEnergy,
+  type MemoryTier,
+  type OpEnergy,
+  type Precision,
+} from './energy.js';
+export { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable } from './report.js';
+export { profileModel, type ProfileResult } from './profile.js';

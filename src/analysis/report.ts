@@ -1,0 +1,103 @@
+import type { EnergyReport } from './energy.js';
+import type { MonitorSummary } from './monitor.js';
+import type { OpsReport } from './ops-count.js';
+
+/** Counts: exact below 10 000, else three significant digits with k/M/G/T. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a < 1e4) {
+    if (Number.isInteger(n)) return String(n);
+    const p = n.toPrecision(4);
+    return p.includes('.') && !p.includes('e') ? p.replace(/0+$/, '').replace(/\.$/, '') : p;
+  }
+  const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [v, u] of units) if (a >= v) return `${(n / v).toPrecision(3)}${u}`;
+  return String(n);
+}
+
+/** Energy given in pJ, printed in the largest unit that keeps it ≥ 1. */
+export function formatEnergy(pJ: number): string {
+  const units: [number, string][] = [[1e9, 'mJ'], [1e6, 'µJ'], [1e3, 'nJ']];
+  const a = Math.abs(pJ);
+  for (const [v, u] of units) if (a >= v) return `${(pJ / v).toPrecision(3)} ${u}`;
+  return `${pJ.toPrecision(3)} pJ`;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+function shapeStr(full: readonly number[]): string {
+  const f = full.slice(2);
+  return f.length === 0 ? '–' : f.join('×');
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+/**
+ * Markdown table of the monitored layers (shapes per sample and step, steps run,
+ * input density, spike rate, dead/saturated neurons), with the operation counts
+ * per sample when `ops` is given.
+ */
+export function formatLayerTable(summary: MonitorSummary, ops?: OpsReport): string {
+  const head = ['Layer', 'Input', 'Output', 'Steps', 'Input density', 'Spike rate', 'Dead', 'Saturated'];
+  if (ops) head.push('MACs', 'SOPs', 'ACs', 'Neuron ops');
+  const lines = [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:')))];
+  summary.layers.forEach((L, i) => {
+    const n = L.neuron;
+    const cells = [
+      L.name,
+      shapeStr(L.inputShape),
+      shapeStr(L.outputShape),
+      formatCount(L.steps),
+      pct(L.inputDensity) + (L.inputBinary ? ' (spikes)' : ''),
+      n ? pct(n.rate) : '',
+      n ? `${n.dead}/${n.neurons}` : '',
+      n ? `${n.saturated}/${n.neurons}` : '',
+    ];
+    if (ops) {
+      const o = ops.layers[i];
+      cells.push(
+        o ? formatCount(o.macs) : '',
+        o ? formatCount(o.sops) : '',
+        o ? formatCount(o.acs) : '',
+        o ? formatCount(o.neuronMacs + o.neuronAcs) : '',
+      );
+    }
+    lines.push(row(cells));
+  });
+  if (ops) {
+    const t = ops.totals;
+    lines.push(row(['**total**', '', '', '', '', pct(summary.meanRate), '', '', formatCount(t.macs), formatCount(t.sops), formatCount(t.acs), formatCount(t.neuronMacs + t.neuronAcs)]));
+  }
+  return lines.join('\n');
+}
+
+/** Markdown table: per precision, SNN and equivalent-ANN energy per sample, compute-only and memory-inclusive. */
+export function formatEnergyTable(report: EnergyReport): string {
+  const head = ['Precision', 'SNN compute', 'SNN compute + memory', 'ANN compute', 'ANN compute + memory', 'ANN/SNN compute', 'ANN/SNN total'];
+  const lines = [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:')))];
+  const r2 = (x: number | null): string => (x === null ? '–' : `${x.toFixed(2)}×`);
+  for (const r of report.results) {
+    lines.push(
+      row([
+        r.precision,
+        formatEnergy(r.snn.computePJ),
+        formatEnergy(r.snn.totalPJ),
+        formatEnergy(r.ann.computePJ),
+        formatEnergy(r.ann.totalPJ),
+        r2(r.annOverSnnCompute),
+        r2(r.annOverSnnTotal),
+      ]),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The assumptions as a markdown bullet list (to print under the tables). */
+export function formatAssumptions(assumptions: readonly string[]): string {
+  return assumptions.map((a) => `- ${a}`).join('\n');
+}

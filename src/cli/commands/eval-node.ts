@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig, parseConfigText } from '../../config/load-node.js';
+import type { RunConfig } from '../../config/schema.js';
+import { ConfigError, NotFoundError } from '../../errors.js';
+import { Trainer } from '../../train/trainer.js';
+import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../session-node.js';
+import { configFromWeights, loadModelWeights } from '../weights-node.js';
+import { measureModel } from '../measure.js';
+import { Rng } from '../../tensor/rng.js';
+
+export interface EvalOptions {
+  run?: string;
+  config?: string;
+  weights?: string;
+  set: string[];
+  backend?: string;
+  dataDir?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** `spikeflow eval`: rebuild the model from a run folder (or config + weights) and score it on the test set. */
+export async function runEval(opts: EvalOptions): Promise<void> {
+  const sets = [...opts.set];
+  if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
+  if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
+  let weights: string;
+  let config: RunConfig;
+  if (opts.run) {
+    const dir = resolve(opts.run);
+    if (!existsSync(dir)) throw new NotFoundError(`--run: run folder not found: ${dir}`);
+    weights = join(dir, 'model.safetensors');
+    if (!existsSync(weights)) throw new NotFoundError(`--run: ${dir} has no model.safetensors (did the run finish?)`);
+    config = loadConfig(join(dir, 'config.yaml'), sets).config;
+  } else if (opts.weights) {
+    weights = resolve(opts.weights);
+    if (!existsSync(weights)) throw new NotFoundError(`--weights: file not found: ${weights}`);
+    if (opts.config) config = loadConfig(opts.config, sets).config;
+    else {
+      const text = configFromWeights(weights);
+      if (!text) throw new ConfigError(`--weights: ${weights} carries no config; pass --config`);
+      config = parseConfigText(text, `${weights} (embedded config)`, sets);
+    }
+  } else throw new ConfigError('eval: give --run DIR, or --weights FILE (with --config unless the file embeds one)');
+
+  const session = createSession(config);
+  loadModelWeights(weights, session.model);
+  const { model, data, encoder, backend } = session;
+  const rng = new Rng(config.seed ^ 0xe7a1);
+  const trainer = new Trainer({ model, encode: (x) => encoder.encode(x, rng), loss: session.loss, optimizer: makeOptimizer(config.train.optimizer, model.parameters()) });
+  const loader = makeLoader(data.test, config.data.test_batch_size, false);
+  const r = trainer.evaluate(tensorBatches(loader, data.test.shape, backend));
+  const m = measureModel(session, loader);
+  const result = {
+    weights,
+    dataset: data.test.name,
+    samples: r.samples,
+    accuracy: r.accuracy,
+    loss: r.loss,
+    seconds: r.seconds,
+    backend: backend.name,
+    mean_spike_rate: m.summary.meanRate,
+    sops_per_sample: m.ops.totals.sops,
+    layers: m.summary.layers.filter((l) => l.neuron).map((l) => ({ name: l.name, spike_rate: l.neuron!.rate })),
+  };
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else {
+    process.stdout.write(`test accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) on ${r.samples} samples of ${data.test.name} in ${r.seconds.toFixed(1)} s [${backend.name}]\n`);
+    for (const l of result.layers) process.stdout.write(`  ${l.name}: spike rate ${(100 * l.spike_rate).toFixed(2)}%\n`);
+  }
+}

@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, appendFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { loadConfig } from '../../config/load-node.js';
+import { ConfigError, NotFoundError } from '../../errors.js';
+import { Trainer } from '../../train/trainer.js';
+import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/checkpoint-node.js';
+import { loadSafetensors, writeFileAtomic } from '../../interop/safetensors-node.js';
+import { saveModelWeights } from '../weights-node.js';
+import type { DataLoaderState } from '../../data/loader.js';
+import { Progress } from '../progress-node.js';
+import { createSession, makeLoader, makeOptimizer, makeScheduler, tensorBatches } from '../session-node.js';
+import { measureModel } from '../measure.js';
+import { buildSummary, renderReport, type EpochRecord } from '../report.js';
+
+export interface TrainOptions {
+  config?: string;
+  set: string[];
+  out?: string;
+  backend?: string;
+  seed?: string;
+  dataDir?: string;
+  resume?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** `spikeflow train`: validate everything, then train, evaluate, measure and write the run folder. */
+export async function runTrain(opts: TrainOptions): Promise<void> {
+  const sets = [...opts.set];
+  if (opts.seed !== undefined) {
+    if (!/^\d+$/.test(opts.seed)) throw new ConfigError(`--seed: expected a non-negative integer, got '${opts.seed}'`);
+    sets.push(`seed=${opts.seed}`);
+  }
+  if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
+  if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
+  const { config, source } = loadConfig(opts.config, sets);
+  const progress = new Progress(!opts.quiet);
+
+  // Everything that can fail on bad input happens before the run folder exists.
+  const session = createSession(config);
+  const { model, data, encoder, backend } = session;
+  const optimizer = makeOptimizer(config.train.optimizer, model.parameters());
+  const scheduler = makeScheduler(config.train.scheduler, config.train.epochs, optimizer);
+  const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
+  const encode = (x: import('../../tensor/tensor.js').Tensor) => encoder.encode(x, session.rngs.encoder);
+  const history: EpochRecord[] = [];
+  let trainer!: Trainer;
+  let batchesDone = 0;
+  let epochSamples = 0;
+  let epochT0 = 0;
+  const onBatch = (info: { loss: number; accuracy: number; samplesPerSec: number }, size: number): void => {
+    batchesDone++;
+    epochSamples += size;
+    const elapsed = (performance.now() - epochT0) / 1000;
+    progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
+  };
+  let lastBatchSize = 0;
+  trainer = new Trainer({
+    model,
+    encode,
+    loss: session.loss,
+    optimizer,
+    scheduler,
+    clipGradNorm: config.train.clip_grad_norm,
+    tbptt: config.train.tbptt,
+    callbacks: { onBatchEnd: (i) => onBatch(i, lastBatchSize) },
+  });
+  if (opts.resume) {
+    const path = resolve(opts.resume);
+    if (!existsSync(path)) throw new NotFoundError(`--resume: checkpoint not found: ${path}`);
+    const info = loadTrainerCheckpoint(path, trainer, { encoder: session.rngs.encoder });
+    const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[] } | null;
+    if (meta?.loader) trainLoader.setState(meta.loader);
+    if (meta?.history) history.push(...meta.history);
+  }
+
+  const outDir = resolve(opts.out ?? join('runs', `${config.name}-${timestamp()}`));
+  const resumingHere = opts.resume !== undefined && resolve(dirname(resolve(opts.resume))) === outDir;
+  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !resumingHere) {
+    throw new ConfigError(`run folder already exists and is not empty: ${outDir} (choose another --out)`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const created = !resumingHere;
+  try {
+    writeFileAtomic(join(outDir, 'config.yaml'), enc(`# resolved from ${source}\n` + YAML.stringify(config)));
+    const metricsPath = join(outDir, 'metrics.jsonl');
+    const t0 = performance.now();
+    let trainSeconds = 0;
+    let trainSamples = 0;
+    const testLoader = makeLoader(data.test, config.data.test_batch_size, false);
+    progress.log(
+      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters → ${outDir}`,
+    );
+    while (trainer.epoch < config.train.epochs) {
+      const e = trainer.epoch;
+      batchesDone = 0;
+      epochSamples = 0;
+      epochT0 = performance.now();
+      progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
+      const batches = (function* () {
+        for (const b of tensorBatches(trainLoader, data.train.shape, backend)) {
+          lastBatchSize = b.y.length;
+          yield b;
+        }
+      })();
+      const tr = trainer.trainEpoch(batches);
+      progress.stop();
+      trainSeconds += tr.seconds;
+      trainSamples += tr.samples;
+      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend));
+      const rec: EpochRecord = {
+        epoch: e + 1,
+        train_loss: tr.loss,
+        train_accuracy: tr.accuracy,
+        test_loss: te.loss,
+        test_accuracy: te.accuracy,
+        lr: optimizer.lr,
+        seconds: tr.seconds,
+        samples_per_s: tr.samples / Math.max(1e-9, tr.seconds),
+      };
+      history.push(rec);
+      appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
+      progress.log(
+        `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s`,
+      );
+      saveTrainerCheckpoint(join(outDir, 'checkpoint.safetensors'), trainer, {
+        rngs: { encoder: session.rngs.encoder },
+        config: { run: config, loader: trainLoader.getState(), history },
+      });
+    }
+    saveModelWeights(join(outDir, 'model.safetensors'), model, config);
+    const final = history.length > 0 ? history[history.length - 1]! : trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend));
+    const measured = measureModel(session, testLoader);
+    const summary = buildSummary({
+      config,
+      backend: backend.name,
+      history,
+      final: { test_accuracy: 'test_accuracy' in final ? final.test_accuracy : final.accuracy, test_loss: 'test_loss' in final ? final.test_loss : final.loss },
+      wallSeconds: (performance.now() - t0) / 1000,
+      trainSeconds,
+      trainSamples,
+      parameters: model.parameters().reduce((a, p) => a + p.size, 0),
+      measured,
+      dataset: { name: data.train.name, train: data.train.length, test: data.test.length },
+    });
+    writeFileAtomic(join(outDir, 'summary.json'), enc(JSON.stringify(summary, null, 2) + '\n'));
+    writeFileAtomic(join(outDir, 'report.md'), enc(renderReport(summary, measured)));
+    // Confirm the weights file reads back before reporting success.
+    loadSafetensors(join(outDir, 'model.safetensors'));
+    progress.log(`done: test accuracy ${(100 * summary.accuracy).toFixed(2)}% in ${summary.wall_time_s.toFixed(1)} s; wrote ${outDir}`);
+    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  } catch (e) {
+    progress.stop();
+    // A run that fails before its first epoch completes leaves nothing behind.
+    if (created && !existsSync(join(outDir, 'checkpoint.safetensors'))) rmSync(outDir, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,139 @@
+import type { ProfileResult } from '../analysis/profile.js';
+import { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable } from '../analysis/report.js';
+import type { RunConfig } from '../config/schema.js';
+
+/** One line of metrics.jsonl. */
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  test_loss: number;
+  test_accuracy: number;
+  lr: number;
+  seconds: number;
+  samples_per_s: number;
+}
+
+export interface LayerSummary {
+  name: string;
+  kind: string;
+  output_shape: number[];
+  spike_rate: number | null;
+  input_density: number;
+  macs: number;
+  sops: number;
+}
+
+/** summary.json: the figures a reader compares runs by. */
+export interface RunSummary {
+  name: string;
+  dataset: { name: string; train: number; test: number };
+  backend: string;
+  seed: number;
+  timesteps: number;
+  encoder: string;
+  epochs: number;
+  accuracy: number;
+  loss: number;
+  train_accuracy: number | null;
+  train_loss: number | null;
+  wall_time_s: number;
+  train_time_s: number;
+  samples_per_s: number;
+  parameters: number;
+  mean_spike_rate: number;
+  spikes_per_sample: number;
+  layers: LayerSummary[];
+  sops_per_sample: number;
+  macs_per_sample: number;
+  energy: Record<string, { snn_compute_pj: number; snn_total_pj: number; ann_compute_pj: number; ann_total_pj: number }>;
+  measured_on_samples: number;
+}
+
+export interface SummaryInput {
+  config: RunConfig;
+  backend: string;
+  history: EpochRecord[];
+  final: { test_accuracy: number; test_loss: number };
+  wallSeconds: number;
+  trainSeconds: number;
+  trainSamples: number;
+  parameters: number;
+  measured: ProfileResult;
+  dataset: { name: string; train: number; test: number };
+}
+
+export function buildSummary(s: SummaryInput): RunSummary {
+  const last = s.history[s.history.length - 1];
+  const { summary, ops, energy } = s.measured;
+  const layers: LayerSummary[] = summary.layers.map((l, i) => ({
+    name: l.name,
+    kind: l.kind,
+    output_shape: l.outputShape.slice(2),
+    spike_rate: l.neuron ? l.neuron.rate : null,
+    input_density: l.inputDensity,
+    macs: ops.layers[i]?.macs ?? 0,
+    sops: ops.layers[i]?.sops ?? 0,
+  }));
+  const e: RunSummary['energy'] = {};
+  for (const r of energy.results) {
+    e[r.precision] = { snn_compute_pj: r.snn.computePJ, snn_total_pj: r.snn.totalPJ, ann_compute_pj: r.ann.computePJ, ann_total_pj: r.ann.totalPJ };
+  }
+  return {
+    name: s.config.name,
+    dataset: s.dataset,
+    backend: s.backend,
+    seed: s.config.seed,
+    timesteps: s.config.encoder.steps,
+    encoder: s.config.encoder.type,
+    epochs: s.history.length,
+    accuracy: s.final.test_accuracy,
+    loss: s.final.test_loss,
+    train_accuracy: last ? last.train_accuracy : null,
+    train_loss: last ? last.train_loss : null,
+    wall_time_s: s.wallSeconds,
+    train_time_s: s.trainSeconds,
+    samples_per_s: s.trainSeconds > 0 ? s.trainSamples / s.trainSeconds : 0,
+    parameters: s.parameters,
+    mean_spike_rate: summary.meanRate,
+    spikes_per_sample: summary.spikesPerSample,
+    layers,
+    sops_per_sample: ops.totals.sops,
+    macs_per_sample: ops.totals.macs,
+    energy: e,
+    measured_on_samples: summary.samples,
+  };
+}
+
+const pct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(2)}%`);
+
+/** report.md: the summary as tables a person reads. */
+export function renderReport(s: RunSummary, m: ProfileResult): string {
+  const lines: string[] = [];
+  lines.push(`# spikeflow run: ${s.name}`, '');
+  lines.push('| Field | Value |', '| --- | --- |');
+  const rows: [string, string][] = [
+    ['Dataset', `${s.dataset.name} (${s.dataset.train} train / ${s.dataset.test} test)`],
+    ['Test accuracy', pct(s.accuracy)],
+    ['Test loss', s.loss.toFixed(4)],
+    ['Train accuracy (last epoch)', pct(s.train_accuracy)],
+    ['Epochs', String(s.epochs)],
+    ['Time steps', String(s.timesteps)],
+    ['Encoder', s.encoder],
+    ['Backend', s.backend],
+    ['Seed', String(s.seed)],
+    ['Parameters', formatCount(s.parameters)],
+    ['Wall time', `${s.wall_time_s.toFixed(1)} s`],
+    ['Training throughput', `${s.samples_per_s.toFixed(0)} samples/s`],
+    ['Mean spike rate', pct(s.mean_spike_rate)],
+    ['Spikes per sample', s.spikes_per_sample.toFixed(1)],
+    ['SOPs per sample', formatCount(s.sops_per_sample)],
+    ['MACs per sample', formatCount(s.macs_per_sample)],
+  ];
+  for (const [p, e] of Object.entries(s.energy)) rows.push([`Energy per sample (${p}, compute / incl. memory)`, `${formatEnergy(e.snn_compute_pj)} / ${formatEnergy(e.snn_total_pj)}`]);
+  for (const [k, v] of rows) lines.push(`| ${k} | ${v} |`);
+  lines.push('', `## Layers (measured on ${s.measured_on_samples} test samples)`, '', formatLayerTable(m.summary, m.ops), '');
+  lines.push('## Energy estimate (per sample)', '', formatEnergyTable(m.energy), '');
+  lines.push('### Model behind the figures', '', formatAssumptions([...new Set([...m.ops.assumptions, ...m.energy.assumptions])]), '');
+  return lines.join('\n');
+}

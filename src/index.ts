@@ -1,0 +1,41 @@
+/**
+ * spikeflow core: browser-safe. File I/O, on-disk datasets and the CLI are in
+ * `spikeflow/node` (src/node.ts).
+ */
+export * from './errors.js';
+export type { Backend } from './backend/backend.js';
+export type { Storage, Floats, DType } from './backend/storage.js';
+export { registerBackend, setBackend, getBackend, getBackendByName, withBackend, backendNames } from './backend/registry.js';
+export { Tensor, type TensorOptions } from './tensor/tensor.js';
+export { zeros, ones, full, tensor, scalar, randn, uniform, toBackend } from './tensor/create.js';
+export { Rng } from './tensor/rng.js';
+export { sizeOf, shapeEq, fmtShape, type Shape } from './tensor/shape.js';
+export { backward, noGrad, isGradEnabled } from './autograd/tape.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export { add, sub, mul, scale, sum, mean, sumLeading, meanLeading } from './ops/elementwise.js';
+export { reshape, flatten, repeatTime, stack, sliceLeading } from './ops/shape.js';
+export { linear } from './ops/linear.js';
+export { conv1d, conv2d } from './ops/conv.js';
+export { maxPool2d, avgPool2d, sumPool2d } from './ops/pool.js';
+export { batchNorm } from './ops/norm.js';
+export { dropout } from './ops/dropout.js';
+export * from './ops/loss.js';
+export { Module } from './nn/module.js';
+export { Linear } from './nn/linear.js';
+export { Sequential, Residual } from './nn/containers.js';
+export { Conv1d, Conv2d } from './nn/conv.js';
+export { MaxPool2d, AvgPool2d, SumPool2d } from './nn/pool.js';
+export { BatchNorm1d, BatchNorm2d, TdBatchNorm } from './nn/norm.js';
+export { Dropout } from './nn/dropout.js';
+export { Flatten } from './nn/flatten.js';
+export { RepeatTime } from './nn/repeat-time.js';
+export { buildModel, layerTypes, type LayerConfig, type BuildOptions, type BuiltModel } from './nn/builder.js';
+export * from './neurons/index.js';
+export * from './encoding/index.js';
+export { makeDataset, subset, take, classCounts, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor } from './data/index.js';
+export type { Dataset, DatasetInit, SplitDataset, Labels, IdxArray, DataLoaderOptions, DataLoaderState } from './data/index.js';
+export type { Batch as DataBatch } from './data/index.js';
+export * from './train/index.js';
+export * from './analysis/index.js';
+export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
+export { configSchema, type RunConfig } from './config/schema.js';

@@ -1,0 +1,85 @@
+import type { Backend } from '../backend/backend.js';
+import { ResetMode } from '../backend/kernels/neuron.js';
+import { alifScan, clampUnit, type ScanResult } from '../ops/neuron.js';
+import { zeros } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { isPositive, isUnit, OptionReader } from './options.js';
+import { ScanNeuron } from './scan-neuron.js';
+import { surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+
+export interface ALIFOptions {
+  /** Membrane decay β (number or per neuron). Default 0.9. */
+  beta?: number | number[];
+  learnBeta?: boolean;
+  /** Baseline threshold θ0. Default 1. */
+  threshold?: number | number[];
+  learnThreshold?: boolean;
+  /** Adaptation time constant in steps (ρ = exp(−1/τa)). Default 200. */
+  tauA?: number;
+  /** Adaptation strength βa. Default 1.8 (Bellec et al. 2018). */
+  betaA?: number;
+  /** Same-step reset: 'subtract' (by the adaptive threshold, default) or 'zero'. */
+  reset?: 'subtract' | 'zero';
+  detachReset?: boolean;
+  surrogate?: SurrogateLike;
+  smoothSpikes?: boolean;
+}
+
+type State = { v: Tensor; a: Tensor; s: Tensor };
+
+/**
+ * Adaptive LIF (Bellec et al. 2018): threshold A[t] = θ0 + βa·a[t] with
+ * a[t] = ρ·a[t-1] + s[t-1]; fires when β·v[t-1] + x[t] exceeds A[t].
+ */
+export class ALIF extends ScanNeuron<State> {
+  private readonly o: { beta: number | number[]; learnBeta: boolean; threshold: number | number[]; learnThreshold: boolean; tauA: number; betaA: number; reset: 'subtract' | 'zero'; detachReset: boolean; surrogate: Surrogate; smoothSpikes: boolean };
+
+  constructor(features: number[] | number, options: ALIFOptions = {}) {
+    const r = new OptionReader(options as Record<string, unknown>, 'ALIF');
+    const o = {
+      beta: r.numbers('beta', 0.9, isUnit, 'a number in [0, 1]'),
+      learnBeta: r.bool('learnBeta', false),
+      threshold: r.numbers('threshold', 1),
+      learnThreshold: r.bool('learnThreshold', false),
+      tauA: r.number('tauA', 200, isPositive, 'a number > 0'),
+      betaA: r.number('betaA', 1.8),
+      reset: r.choice('reset', ['subtract', 'zero'] as const, 'subtract', { soft: 'subtract', hard: 'zero' }),
+      detachReset: r.bool('detachReset', true),
+      surrogate: r.surrogate(),
+      smoothSpikes: r.bool('smoothSpikes', false),
+    };
+    r.done();
+    super(features);
+    this.o = o;
+    if (o.learnBeta) this.addParameter('beta', this.paramInit('beta', o.beta));
+    else if (typeof o.beta !== 'number') this.settingTensor('beta', o.beta);
+    if (o.learnThreshold) this.addParameter('threshold', this.paramInit('threshold', o.threshold));
+    else if (typeof o.threshold !== 'number') this.settingTensor('threshold', o.threshold);
+  }
+
+  get kind(): string {
+    return 'ALIF';
+  }
+
+  protected initialState(stepShape: readonly number[], backend: Backend): State {
+    return { v: zeros(stepShape, { backend }), a: zeros(stepShape, { backend }), s: zeros(stepShape, { backend, binary: true }) };
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const o = this.o, be = x.backend;
+    const beta = o.learnBeta ? clampUnit(this.getParameter('beta')!) : this.settingTensor('beta', o.beta, be);
+    const thr = o.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', o.threshold, be);
+    return alifScan(x, st, beta, thr, {
+      rho: Math.exp(-1 / o.tauA),
+      betaA: o.betaA,
+      resetMode: o.reset === 'subtract' ? ResetMode.subtract : ResetMode.zero,
+      detachReset: o.detachReset,
+      surrogate: surrogateCode(o.surrogate, o.smoothSpikes),
+    });
+  }
+
+  override describe(): Record<string, unknown> {
+    const { surrogate, smoothSpikes, ...rest } = this.o;
+    return { features: [...this.features], ...rest, surrogate: { name: surrogate.name, ...surrogate.params }, ...(smoothSpikes ? { smoothSpikes } : {}) };
+  }
+}

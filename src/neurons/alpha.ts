@@ -1,0 +1,78 @@
+import type { Backend } from '../backend/backend.js';
+import { ResetMode } from '../backend/kernels/neuron.js';
+import { ConfigError } from '../errors.js';
+import { alphaScan, type ScanResult } from '../ops/neuron.js';
+import { zeros } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { OptionReader } from './options.js';
+import { ScanNeuron } from './scan-neuron.js';
+import { surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+
+export interface AlphaOptions {
+  /** Excitatory decay α, 0 < β < α < 1. Default 0.9. */
+  alpha?: number;
+  /** Inhibitory decay β. Default 0.8. */
+  beta?: number;
+  threshold?: number | number[];
+  learnThreshold?: boolean;
+  /** 'zero' (default, delayed) or 'none'. */
+  reset?: 'zero' | 'none';
+  detachReset?: boolean;
+  surrogate?: SurrogateLike;
+  smoothSpikes?: boolean;
+}
+
+type State = { e: Tensor; i: Tensor };
+
+/**
+ * snnTorch Alpha neuron: e = α·e + I, i = β·i − I, mem = τα·(e + i) with
+ * τα = ln α/(ln β − ln α) + 1 (an alpha-shaped PSP); delayed zero reset scales all three.
+ */
+export class Alpha extends ScanNeuron<State> {
+  private readonly o: { alpha: number; beta: number; threshold: number | number[]; learnThreshold: boolean; reset: 'zero' | 'none'; detachReset: boolean; surrogate: Surrogate; smoothSpikes: boolean };
+
+  constructor(features: number[] | number, options: AlphaOptions = {}) {
+    const r = new OptionReader(options as Record<string, unknown>, 'Alpha');
+    const o = {
+      alpha: r.number('alpha', 0.9, (v) => v > 0 && v < 1, 'a number in (0, 1)'),
+      beta: r.number('beta', 0.8, (v) => v > 0 && v < 1, 'a number in (0, 1)'),
+      threshold: r.numbers('threshold', 1),
+      learnThreshold: r.bool('learnThreshold', false),
+      reset: r.choice('reset', ['zero', 'none'] as const, 'zero', { hard: 'zero' }),
+      detachReset: r.bool('detachReset', true),
+      surrogate: r.surrogate(),
+      smoothSpikes: r.bool('smoothSpikes', false),
+    };
+    r.done();
+    if (!(o.beta < o.alpha)) throw new ConfigError(`Alpha: needs beta < alpha (got alpha ${o.alpha}, beta ${o.beta})`);
+    super(features);
+    this.o = o;
+    if (o.learnThreshold) this.addParameter('threshold', this.paramInit('threshold', o.threshold));
+    else if (typeof o.threshold !== 'number') this.settingTensor('threshold', o.threshold);
+  }
+
+  get kind(): string {
+    return 'Alpha';
+  }
+
+  protected initialState(stepShape: readonly number[], backend: Backend): State {
+    return { e: zeros(stepShape, { backend }), i: zeros(stepShape, { backend }) };
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const o = this.o, be = x.backend;
+    const thr = o.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', o.threshold, be);
+    return alphaScan(x, st, thr, {
+      alpha: o.alpha,
+      beta: o.beta,
+      resetMode: o.reset === 'zero' ? ResetMode.zero : ResetMode.none,
+      detachReset: o.detachReset,
+      surrogate: surrogateCode(o.surrogate, o.smoothSpikes),
+    });
+  }
+
+  override describe(): Record<string, unknown> {
+    const { surrogate, smoothSpikes, ...rest } = this.o;
+    return { features: [...this.features], ...rest, surrogate: { name: surrogate.name, ...surrogate.params }, ...(smoothSpikes ? { smoothSpikes } : {}) };
+  }
+}

@@ -1,0 +1,13 @@
+export { NeuronModule, isNeuron } from './base.js';
+export { ScanNeuron } from './scan-neuron.js';
+export { LIF, type LIFOptions } from './lif.js';
+export { RLeaky, type RLeakyOptions } from './rleaky.js';
+export { Synaptic, type SynapticOptions } from './synaptic.js';
+export { Alpha, type AlphaOptions } from './alpha.js';
+export { ALIF, type ALIFOptions } from './alif.js';
+export { IF, type IFOptions } from './if.js';
+export { LIFNode, type LIFNodeOptions } from './lif-node.js';
+export { PLIF, type PLIFOptions } from './plif.js';
+export { Izhikevich, type IzhikevichOptions } from './izhikevich.js';
+export { createNeuron, neuronTypes } from './factory.js';
+export * from './surrogate.js';

@@ -1,0 +1,67 @@
+import type { Backend } from '../backend/backend.js';
+import { izhikevichScan, type ScanResult } from '../ops/neuron.js';
+import { full } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { OptionReader } from './options.js';
+import { ScanNeuron } from './scan-neuron.js';
+import { fastSigmoid, surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+
+export interface IzhikevichOptions {
+  /** Regular-spiking defaults: a = 0.02, b = 0.2, c = −65 mV, d = 8. */
+  a?: number;
+  b?: number;
+  c?: number;
+  d?: number;
+  /** Spike cut-off in mV. Default 30. */
+  vPeak?: number;
+  detachReset?: boolean;
+  /** Default fastSigmoid({ slope: 0.1 }): x is in mV here, so a flatter surrogate than the LIF default. */
+  surrogate?: SurrogateLike;
+  smoothSpikes?: boolean;
+}
+
+type State = { v: Tensor; u: Tensor };
+
+/**
+ * Izhikevich (2003) neuron, one step per millisecond (two half steps for v).
+ * Starts at rest: v = c, u = b·c. Input is the current I (≈10 gives tonic spiking
+ * with the regular-spiking parameters).
+ */
+export class Izhikevich extends ScanNeuron<State> {
+  private readonly o: { a: number; b: number; c: number; d: number; vPeak: number; detachReset: boolean; surrogate: Surrogate; smoothSpikes: boolean };
+
+  constructor(features: number[] | number, options: IzhikevichOptions = {}) {
+    const r = new OptionReader(options as Record<string, unknown>, 'Izhikevich');
+    const o = {
+      a: r.number('a', 0.02),
+      b: r.number('b', 0.2),
+      c: r.number('c', -65),
+      d: r.number('d', 8),
+      vPeak: r.number('vPeak', 30),
+      detachReset: r.bool('detachReset', true),
+      surrogate: r.surrogate(fastSigmoid({ slope: 0.1 })),
+      smoothSpikes: r.bool('smoothSpikes', false),
+    };
+    r.done();
+    super(features);
+    this.o = o;
+  }
+
+  get kind(): string {
+    return 'Izhikevich';
+  }
+
+  protected initialState(stepShape: readonly number[], backend: Backend): State {
+    return { v: full(stepShape, this.o.c, { backend }), u: full(stepShape, this.o.b * this.o.c, { backend }) };
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const o = this.o;
+    return izhikevichScan(x, st, { a: o.a, b: o.b, c: o.c, d: o.d, vPeak: o.vPeak, detachReset: o.detachReset, surrogate: surrogateCode(o.surrogate, o.smoothSpikes) });
+  }
+
+  override describe(): Record<string, unknown> {
+    const { surrogate, smoothSpikes, ...rest } = this.o;
+    return { features: [...this.features], ...rest, surrogate: { name: surrogate.name, ...surrogate.params }, ...(smoothSpikes ? { smoothSpikes } : {}) };
+  }
+}

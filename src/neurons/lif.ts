@@ -1,0 +1,39 @@
+import type { Backend } from '../backend/backend.js';
+import { lifScan, type ScanResult } from '../ops/neuron.js';
+import { zeros } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { LeakyBase, lifSettings, readLeakyCommon, type LeakyOptionsBase } from './lif-common.js';
+import { OptionReader } from './options.js';
+
+export type LIFOptions = LeakyOptionsBase;
+
+type State = { v: Tensor };
+
+/**
+ * Leaky integrate-and-fire with snnTorch "Leaky" semantics:
+ * mem[t] = β·mem[t-1] + I[t] − R[t]·θ with the delayed reset R[t] = H(mem[t-1] − θ)
+ * by default; `reset: 'zero' | 'none'`, `resetDelay: false` for same-step reset.
+ * Defaults as snnTorch: θ = 1, fast-sigmoid surrogate (slope 25), detached reset.
+ */
+export class LIF extends LeakyBase<State> {
+  constructor(features: number[] | number, options: LIFOptions = {}) {
+    const r = new OptionReader(options as Record<string, unknown>, 'LIF');
+    const c = readLeakyCommon(r);
+    r.done();
+    super(features, c);
+  }
+
+  get kind(): string {
+    return 'LIF';
+  }
+
+  protected initialState(stepShape: readonly number[], backend: Backend): State {
+    return { v: zeros(stepShape, { backend }) };
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const be = x.backend;
+    const r = lifScan(x, { v: st.v, s: null }, { beta: this.betaTensor(be), threshold: this.thresholdTensor(be) }, lifSettings(this.opts, false));
+    return { spikes: r.spikes, membrane: r.membrane, state: { v: r.state.v } };
+  }
+}

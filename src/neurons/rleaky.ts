@@ -1,0 +1,73 @@
+import type { Backend } from '../backend/backend.js';
+import { lifScan, type ScanResult } from '../ops/neuron.js';
+import { uniform, zeros } from '../tensor/create.js';
+import type { Rng } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { describeLeaky, LeakyBase, lifSettings, readLeakyCommon, type LeakyOptionsBase } from './lif-common.js';
+import { OptionReader } from './options.js';
+
+export interface RLeakyOptions extends LeakyOptionsBase {
+  /** true: full recurrent weights W_rec [F, F] (snnTorch default); false: one-to-one V. */
+  allToAll?: boolean;
+  /** One-to-one recurrent weight V (number or one per neuron). Default 1. */
+  V?: number | number[];
+  /** Train V / W_rec. Default true (snnTorch learn_recurrent). */
+  learnRecurrent?: boolean;
+}
+
+type State = { v: Tensor; s: Tensor };
+
+/**
+ * Recurrent leaky neuron (snnTorch RLeaky): the previous step's spikes feed back,
+ * mem[t] = β·mem[t-1] + I[t] + V·spk[t-1] − R[t]·θ (one-to-one) or + W_rec·spk[t-1]
+ * (all-to-all, one GEMM per step inside the fused op). Zero reset zeroes the
+ * charged membrane, (1 − R)·(β·mem + I + V·spk), unlike Leaky.
+ */
+export class RLeaky extends LeakyBase<State> {
+  readonly allToAll: boolean;
+  readonly learnRecurrent: boolean;
+  private readonly V: number | number[];
+
+  constructor(features: number[] | number, options: RLeakyOptions = {}, rng?: Rng) {
+    const r = new OptionReader(options as Record<string, unknown>, 'RLeaky');
+    const c = readLeakyCommon(r);
+    const allToAll = r.bool('allToAll', true);
+    const V = r.numbers('V', 1);
+    const learnRecurrent = r.bool('learnRecurrent', true);
+    r.done();
+    super(features, c);
+    this.allToAll = allToAll;
+    this.learnRecurrent = learnRecurrent;
+    this.V = V;
+    const F = this.numFeatures;
+    if (allToAll) {
+      // nn.Linear's default range U(−1/√F, 1/√F), drawn from the given seed.
+      if (!rng) throw new Error('RLeaky: allToAll needs an Rng to initialise W_rec');
+      const bound = 1 / Math.sqrt(F);
+      const W = uniform([F, F], rng, -bound, bound);
+      if (learnRecurrent) this.addParameter('recurrentWeight', W);
+      else this.addBuffer('recurrentWeight', W);
+    } else if (learnRecurrent) this.addParameter('V', this.paramInit('V', V));
+    else if (typeof V !== 'number') this.settingTensor('V', V);
+  }
+
+  get kind(): string {
+    return 'RLeaky';
+  }
+
+  protected initialState(stepShape: readonly number[], backend: Backend): State {
+    return { v: zeros(stepShape, { backend }), s: zeros(stepShape, { backend, binary: true }) };
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const be = x.backend;
+    const recW = this.allToAll ? (this.getParameter('recurrentWeight') ?? this.getBuffer('recurrentWeight'))! : null;
+    const recV = this.allToAll ? null : this.learnRecurrent ? this.getParameter('V')! : this.settingTensor('V', this.V, be);
+    const r = lifScan(x, st, { beta: this.betaTensor(be), threshold: this.thresholdTensor(be), recV, recW }, lifSettings(this.opts, true));
+    return { spikes: r.spikes, membrane: r.membrane, state: { v: r.state.v, s: r.state.s! } };
+  }
+
+  override describe(): Record<string, unknown> {
+    return { features: [...this.features], ...describeLeaky(this.opts), allToAll: this.allToAll, learnRecurrent: this.learnRecurrent, ...(this.allToAll ? {} : { V: this.V }) };
+  }
+}

@@ -1,0 +1,105 @@
+import type { Backend } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { ShapeError } from '../errors.js';
+import { reshape } from '../ops/shape.js';
+import type { ScanResult } from '../ops/neuron.js';
+import { tensor } from '../tensor/create.js';
+import { fmtShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { NeuronModule } from './base.js';
+
+export type StateDict = Record<string, Tensor | null>;
+
+/**
+ * Shared bookkeeping of every neuron layer: the state tensors between calls,
+ * `step()` as a one-step `forward()` (same op, so values and gradients agree),
+ * membrane recording and the per-layer/per-neuron setting tensors. A model
+ * only says how to build its initial state and which scan op to run.
+ */
+export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
+  /** Flattened feature count F (a neuron per feature; batch comes from the input). */
+  readonly numFeatures: number;
+  readonly features: readonly number[];
+  protected state: S | null = null;
+  private readonly settingCache = new Map<string, Tensor>();
+
+  constructor(features: number[] | number) {
+    super();
+    const f = typeof features === 'number' ? [features] : [...features];
+    if (f.length === 0 || f.some((d) => !Number.isInteger(d) || d <= 0)) throw new ShapeError(`${new.target.name}: features must be positive integers, got ${fmtShape(f)}`);
+    this.features = Object.freeze(f);
+    this.numFeatures = f.reduce((a, b) => a * b, 1);
+  }
+
+  /** Fresh state for a step shape [B, ...features]. */
+  protected abstract initialState(stepShape: readonly number[], backend: Backend): S;
+  /** Run the model's scan op over a [T, B, ...] input. */
+  protected abstract scan(x: Tensor, state: S): ScanResult<S>;
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2) throw new ShapeError(`${this.kind}: input must be [T, B, ...features], got ${fmtShape(x.shape)}`);
+    const stepShape = x.shape.slice(1);
+    const F = stepShape.slice(1).reduce((a, b) => a * b, 1);
+    if (F !== this.numFeatures) throw new ShapeError(`${this.kind}: input ${fmtShape(x.shape)} has ${F} features per step, layer has ${this.numFeatures} ${fmtShape(this.features)}`);
+    if (this.state) {
+      const first = Object.values(this.state).find((t) => t !== null);
+      if (first && (first.shape.length !== stepShape.length || first.shape.some((d, i) => d !== stepShape[i])))
+        throw new ShapeError(`${this.kind}: state has shape ${fmtShape(first.shape)} but input steps are ${fmtShape(stepShape)}; call resetState() before a new batch size`);
+    }
+    const st = this.state ?? this.initialState(stepShape, x.backend);
+    const r = this.scan(x, st);
+    this.state = r.state;
+    this.lastMembrane = this.recordMembrane ? r.membrane : null;
+    return r.spikes;
+  }
+
+  /** One step [B, ...] → [B, ...]; `lastMembrane` is then [1, B, ...]. */
+  step(x: Tensor): Tensor {
+    const s = this.forward(reshape(x, [1, ...x.shape]));
+    return reshape(s, x.shape);
+  }
+
+  override resetState(): void {
+    this.state = null;
+    this.lastMembrane = null;
+    super.resetState();
+  }
+
+  detachState(): void {
+    if (!this.state) return;
+    const d: StateDict = {};
+    for (const [k, t] of Object.entries(this.state)) d[k] = t ? t.detach() : null;
+    this.state = d as S;
+    if (this.lastMembrane) this.lastMembrane = this.lastMembrane.detach();
+  }
+
+  /** Current state tensors (null before the first call or after resetState). */
+  getState(): Readonly<S> | null {
+    return this.state;
+  }
+
+  /** Start the next call from this state (e.g. a non-zero initial membrane); shapes are checked on use. */
+  setState(state: S): void {
+    this.state = state;
+  }
+
+  /** A constant (non-trained) tensor for a setting, cached per backend. */
+  protected settingTensor(name: string, value: number | readonly number[], backend: Backend = getBackend()): Tensor {
+    const key = `${name}@${backend.name}`;
+    let t = this.settingCache.get(key);
+    if (!t) {
+      if (typeof value !== 'number' && value.length !== this.numFeatures)
+        throw new ShapeError(`${this.kind}: '${name}' has ${value.length} values, layer has ${this.numFeatures} neurons`);
+      t = tensor(typeof value === 'number' ? [value] : value, undefined, { backend });
+      this.settingCache.set(key, t);
+    }
+    return t;
+  }
+
+  /** Initial value for a parameter: scalar → [1], array → [F] (checked against the layer size). */
+  protected paramInit(name: string, value: number | readonly number[]): Tensor {
+    if (typeof value !== 'number' && value.length !== this.numFeatures)
+      throw new ShapeError(`${this.kind}: '${name}' has ${value.length} values, layer has ${this.numFeatures} neurons`);
+    return tensor(typeof value === 'number' ? [value] : value);
+  }
+}

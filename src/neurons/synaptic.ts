@@ -1,0 +1,55 @@
+import type { Backend } from '../backend/backend.js';
+import { clampUnit, synapticScan, type ScanResult } from '../ops/neuron.js';
+import { zeros } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { describeLeaky, LeakyBase, lifSettings, readLeakyCommon, type LeakyOptionsBase } from './lif-common.js';
+import { isUnit, OptionReader } from './options.js';
+
+export interface SynapticOptions extends LeakyOptionsBase {
+  /** Synaptic current decay α in [0, 1] (number or one per neuron). Default 0.9. */
+  alpha?: number | number[];
+  learnAlpha?: boolean;
+}
+
+type State = { syn: Tensor; v: Tensor };
+
+/**
+ * Current-based LIF (snnTorch Synaptic, CubaLIF): syn[t] = α·syn[t-1] + I[t],
+ * mem[t] = β·mem[t-1] + syn[t] − R[t]·θ; the synaptic current is never reset,
+ * zero reset gives mem[t] = (β·mem[t-1] + syn[t])·(1 − R[t]).
+ */
+export class Synaptic extends LeakyBase<State> {
+  private readonly alpha: number | number[];
+  readonly learnAlpha: boolean;
+
+  constructor(features: number[] | number, options: SynapticOptions = {}) {
+    const r = new OptionReader(options as Record<string, unknown>, 'Synaptic');
+    const c = readLeakyCommon(r);
+    const alpha = r.numbers('alpha', 0.9, isUnit, 'a number in [0, 1]');
+    const learnAlpha = r.bool('learnAlpha', false);
+    r.done();
+    super(features, c);
+    this.alpha = alpha;
+    this.learnAlpha = learnAlpha;
+    if (learnAlpha) this.addParameter('alpha', this.paramInit('alpha', alpha));
+    else if (typeof alpha !== 'number') this.settingTensor('alpha', alpha);
+  }
+
+  get kind(): string {
+    return 'Synaptic';
+  }
+
+  protected initialState(stepShape: readonly number[], backend: Backend): State {
+    return { syn: zeros(stepShape, { backend }), v: zeros(stepShape, { backend }) };
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const be = x.backend;
+    const alpha = this.learnAlpha ? clampUnit(this.getParameter('alpha')!) : this.settingTensor('alpha', this.alpha, be);
+    return synapticScan(x, st, alpha, { beta: this.betaTensor(be), threshold: this.thresholdTensor(be) }, lifSettings(this.opts, true));
+  }
+
+  override describe(): Record<string, unknown> {
+    return { features: [...this.features], alpha: this.alpha, learnAlpha: this.learnAlpha, ...describeLeaky(this.opts) };
+  }
+}

@@ -1,0 +1,40 @@
+import { loadSafetensors, writeFileAtomic } from '../interop/safetensors-node.js';
+import type { Rng } from '../tensor/rng.js';
+import { encodeCheckpoint, restoreCheckpoint, type CheckpointContent, type CheckpointInfo, type CheckpointParts } from './checkpoint.js';
+import type { Trainer } from './trainer.js';
+
+/** Write a checkpoint file atomically (temp file in the same directory, then rename). */
+export function saveCheckpoint(path: string, content: CheckpointContent): void {
+  writeFileAtomic(path, encodeCheckpoint(content));
+}
+
+/** Read a checkpoint file and restore it into the given parts (validated first; errors name the file and tensor). */
+export function loadCheckpoint(path: string, parts: CheckpointParts): CheckpointInfo {
+  return restoreCheckpoint(loadSafetensors(path), parts, path);
+}
+
+export interface TrainerCheckpointExtras {
+  rngs?: Record<string, Rng>;
+  config?: unknown;
+}
+
+/** Save a Trainer's model, optimizer, scheduler, epoch and step (plus RNGs and config). */
+export function saveTrainerCheckpoint(path: string, trainer: Trainer, extras: TrainerCheckpointExtras = {}): void {
+  saveCheckpoint(path, {
+    model: trainer.model,
+    optimizer: trainer.optimizer,
+    scheduler: trainer.scheduler,
+    rngs: extras.rngs,
+    epoch: trainer.epoch,
+    step: trainer.globalStep,
+    config: extras.config,
+  });
+}
+
+/** Restore a Trainer (and RNGs) from a checkpoint so training continues where it stopped. */
+export function loadTrainerCheckpoint(path: string, trainer: Trainer, rngs: Record<string, Rng> = {}): CheckpointInfo {
+  const info = loadCheckpoint(path, { model: trainer.model, optimizer: trainer.optimizer, scheduler: trainer.scheduler, rngs });
+  trainer.epoch = info.epoch;
+  trainer.globalStep = info.step;
+  return info;
+}

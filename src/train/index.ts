@@ -1,0 +1,38 @@
+/**
+ * Training: optimizers, learning-rate schedulers, gradient clipping, the
+ * Trainer loop and checkpoint encoding (browser-safe). File-based checkpoints
+ * live in checkpoint-node.ts; the losses are ops in src/ops/loss.ts.
+ */
+export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type Hyper, type SgdOptions, type AdamOptions } from './optim/index.js';
+export {
+  LrScheduler,
+  constantLr,
+  stepDecay,
+  cosineAnnealing,
+  linearWarmup,
+  type Schedule,
+  type SchedulerState,
+  type StepInterval,
+} from './schedulers.js';
+export { clipGradNorm, clipGradValue } from './clip.js';
+export {
+  Trainer,
+  type Batch,
+  type ModelOutput,
+  type LossFn,
+  type TrainerOptions,
+  type TrainerCallbacks,
+  type BatchEndInfo,
+  type EpochEndInfo,
+  type EpochResult,
+} from './trainer.js';
+export {
+  encodeCheckpoint,
+  restoreCheckpoint,
+  loadCheckpointBytes,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointParts,
+  type CheckpointContent,
+  type CheckpointInfo,
+} from './checkpoint.js';

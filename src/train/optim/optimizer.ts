@@ -1,0 +1,128 @@
+import { ConfigError, FormatError, ShapeError } from '../../errors.js';
+import { fmtShape, shapeEq } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
+
+/** Hyper-parameters as saved in a state dict (numbers and flags only, so they fit JSON). */
+export type Hyper = Record<string, number | boolean>;
+
+/**
+ * Everything needed to continue optimizing bit-exactly: the hyper-parameters
+ * (including the current learning rate), per-parameter step counts, and the
+ * per-parameter state tensors named `<paramIndex>.<slot>` (e.g. `0.exp_avg`),
+ * stored in the parameters' dtype.
+ */
+export interface OptimizerState {
+  type: string;
+  hyper: Hyper;
+  steps: number[];
+  tensors: Record<string, Tensor>;
+}
+
+/**
+ * Base of the optimizers. Holds the parameters (tensors updated in place),
+ * a learning rate that schedulers set, per-parameter step counts, and lazily
+ * created state slots (as PyTorch: a parameter that never had a gradient has
+ * no state and is skipped by `step()`).
+ */
+export abstract class Optimizer {
+  readonly params: Tensor[];
+  lr: number;
+  protected readonly steps: number[];
+  protected readonly slots: Map<string, Tensor>[];
+
+  constructor(params: Iterable<Tensor>, lr: number) {
+    this.params = [...params];
+    if (!(lr >= 0)) throw new ConfigError(`${new.target.name}: lr must be a non-negative number, got ${lr}`);
+    this.lr = lr;
+    this.steps = this.params.map(() => 0);
+    this.slots = this.params.map(() => new Map());
+  }
+
+  abstract get type(): string;
+  /** Slot names this optimizer may keep per parameter. */
+  protected abstract get slotNames(): readonly string[];
+  protected abstract getHyper(): Hyper;
+  /** Read and validate saved hyper-parameters; assign them unless `dryRun`. */
+  protected abstract setHyper(h: Hyper, dryRun: boolean): void;
+  /** Update parameter i from its gradient. */
+  protected abstract update(i: number, p: Tensor, grad: Tensor): void;
+
+  /** Drop all gradients (the next backward starts from zero). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    this.params.forEach((p, i) => {
+      if (!p.grad) return;
+      if (p.grad.size !== p.size) throw new ShapeError(`${this.type}: gradient ${fmtShape(p.grad.shape)} for parameter ${i} '${p.name ?? ''}' of shape ${fmtShape(p.shape)}`);
+      this.steps[i]!++;
+      this.update(i, p, p.grad);
+    });
+  }
+
+  /** The state slot of parameter i, created zero-filled on first use; `fresh` says it was just created. */
+  protected slot(i: number, name: string): { t: Tensor; fresh: boolean } {
+    const have = this.slots[i]!.get(name);
+    if (have) return { t: have, fresh: false };
+    const p = this.params[i]!;
+    const t = new Tensor(p.backend.alloc(p.size), p.shape, { backend: p.backend });
+    this.slots[i]!.set(name, t);
+    return { t, fresh: true };
+  }
+
+  /** Snapshot of the optimizer's state (tensors are copies). */
+  stateDict(): OptimizerState {
+    const tensors: Record<string, Tensor> = {};
+    this.slots.forEach((m, i) => {
+      for (const [name, t] of m) tensors[`${i}.${name}`] = t.clone();
+    });
+    return { type: this.type, hyper: { ...this.getHyper(), lr: this.lr }, steps: [...this.steps], tensors };
+  }
+
+  /** Check that a state dict fits this optimizer (type, parameter count, slot names, shapes, hyper-parameters) without changing anything. */
+  checkStateDict(s: OptimizerState, source = `${this.type}.loadStateDict`): void {
+    this.prepare(s, source);
+  }
+
+  /** Restore a state dict; validates everything before changing anything. */
+  loadStateDict(s: OptimizerState): void {
+    const next = this.prepare(s, `${this.type}.loadStateDict`);
+    this.setHyper(s.hyper, false);
+    this.lr = s.hyper.lr as number;
+    s.steps.forEach((v, i) => (this.steps[i] = v));
+    next.forEach((m, i) => (this.slots[i] = m));
+  }
+
+  private prepare(s: OptimizerState, where: string): Map<string, Tensor>[] {
+    if (s.type !== this.type) throw new FormatError(`${where}: optimizer state was saved by ${s.type}, this optimizer is ${this.type}`);
+    if (s.steps.length !== this.params.length) throw new FormatError(`${where}: optimizer state has ${s.steps.length} parameters, optimizer has ${this.params.length}`);
+    if (!s.steps.every((v) => Number.isInteger(v) && v >= 0)) throw new FormatError(`${where}: optimizer step counts must be non-negative integers`);
+    const next = this.params.map(() => new Map<string, Tensor>());
+    for (const [key, src] of Object.entries(s.tensors)) {
+      const m = /^(\d+)\.(.+)$/.exec(key);
+      const i = m ? Number(m[1]) : -1;
+      if (!m || i >= this.params.length || !this.slotNames.includes(m[2]!)) throw new FormatError(`${where}: unexpected optimizer state tensor '${key}'`);
+      const p = this.params[i]!;
+      if (!shapeEq(src.shape, p.shape)) throw new ShapeError(`${where}: optimizer state tensor '${key}' has shape ${fmtShape(src.shape)}, parameter ${i} '${p.name ?? ''}' has ${fmtShape(p.shape)}`);
+      next[i]!.set(m[2]!, new Tensor(p.backend.fromArray(src.data), p.shape, { backend: p.backend }));
+    }
+    if (typeof s.hyper.lr !== 'number') throw new FormatError(`${where}: hyper.lr must be a number`);
+    this.setHyper(s.hyper, true);
+    return next;
+  }
+}
+
+/** Read a numeric hyper-parameter from a state dict (error names the optimizer and field). */
+export function hyperNumber(type: string, h: Hyper, key: string): number {
+  const v = h[key];
+  if (typeof v !== 'number') throw new FormatError(`${type}.loadStateDict: hyper.${key} must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function hyperBool(type: string, h: Hyper, key: string): boolean {
+  const v = h[key];
+  if (typeof v !== 'boolean') throw new FormatError(`${type}.loadStateDict: hyper.${key} must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}

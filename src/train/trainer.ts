@@ -1,0 +1,244 @@
+import { backward, noGrad } from '../autograd/tape.js';
+import { ConfigError, NumericError, ShapeError } from '../errors.js';
+import { isNeuron, type NeuronModule } from '../neurons/base.js';
+import type { Module } from '../nn/module.js';
+import { accuracyFromCounts } from '../ops/loss.js';
+import { sliceLeading } from '../ops/shape.js';
+import { empty } from '../ops/util.js';
+import { fmtShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { clipGradNorm } from './clip.js';
+import type { Optimizer } from './optim/optimizer.js';
+import type { LrScheduler } from './schedulers.js';
+
+/** One mini-batch: inputs `[B, ...]` and one class index per sample. */
+export interface Batch {
+  x: Tensor;
+  y: Int32Array;
+}
+
+/** What a loss sees: the output spikes `[T, B, C]` and, when recorded, the output membrane `[T, B, C]`. */
+export interface ModelOutput {
+  spikes: Tensor;
+  membrane: Tensor | null;
+}
+
+export type LossFn = (out: ModelOutput, targets: Int32Array) => Tensor;
+
+export interface BatchEndInfo {
+  /** 0-based epoch index. */
+  epoch: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSec: number;
+  lr: number;
+  /** Gradient norm before clipping (of the last chunk under TBPTT); NaN when clipping is off. */
+  gradNorm: number;
+}
+
+export interface EpochResult {
+  /** Mean loss per sample. */
+  loss: number;
+  accuracy: number;
+  samples: number;
+  seconds: number;
+}
+
+export interface EpochEndInfo extends EpochResult {
+  epoch: number;
+  lr: number;
+}
+
+export interface TrainerCallbacks {
+  onBatchEnd?(info: BatchEndInfo): void;
+  onEpochEnd?(info: EpochEndInfo): void;
+}
+
+export interface TrainerOptions {
+  model: Module;
+  /** Input batch `[B, ...]` → time-major sequence `[T, B, ...]` (the spike encoder). */
+  encode: (x: Tensor) => Tensor;
+  loss: LossFn;
+  optimizer: Optimizer;
+  scheduler?: LrScheduler | null;
+  /** Clip the global gradient norm to this value before each update (null/undefined: off). */
+  clipGradNorm?: number | null;
+  /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
+  tbptt?: number;
+  callbacks?: TrainerCallbacks;
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+/**
+ * Supervised training loop for spiking classifiers.
+ *
+ * Each batch: `model.resetState()`, encode, forward (the model returns the output
+ * spikes `[T, B, C]`; the membrane comes from the last neuron layer that has
+ * `recordMembrane` on), loss, backward, optional norm clipping, optimizer step,
+ * per-iteration scheduler step.
+ *
+ * Truncated BPTT (`tbptt = K`, 0 < K < T; K ≥ T is full BPTT): the encoded sequence is cut along T into
+ * chunks of K steps (the last may be shorter). For each chunk the model runs on
+ * the chunk continuing from the state left by the previous one, the loss is
+ * computed on that chunk's outputs alone (so a ce_rate loss averages over the
+ * chunk's steps and a count loss counts the chunk's spikes), then backward,
+ * clip and an optimizer step follow, and `detachState()` on every neuron layer
+ * cuts the graph. The batch loss reported is the chunk losses averaged with
+ * weights chunk length / T; accuracy uses the spike counts over the whole sequence.
+ * The scheduler counts batches, not chunks.
+ */
+export class Trainer {
+  readonly model: Module;
+  readonly optimizer: Optimizer;
+  readonly scheduler: LrScheduler | null;
+  /** Completed epochs (the next `trainEpoch` trains epoch index `epoch`). */
+  epoch = 0;
+  /** Completed batches over the whole run. */
+  globalStep = 0;
+  private readonly encode: (x: Tensor) => Tensor;
+  private readonly lossFn: LossFn;
+  private readonly clipNorm: number | null;
+  private readonly tbptt: number;
+  private readonly callbacks: TrainerCallbacks;
+  private readonly neurons: NeuronModule[];
+  private readonly membraneSource: NeuronModule | null;
+
+  constructor(opts: TrainerOptions) {
+    this.model = opts.model;
+    this.optimizer = opts.optimizer;
+    this.scheduler = opts.scheduler ?? null;
+    this.encode = opts.encode;
+    this.lossFn = opts.loss;
+    this.clipNorm = opts.clipGradNorm ?? null;
+    this.tbptt = opts.tbptt ?? 0;
+    this.callbacks = opts.callbacks ?? {};
+    if (!(Number.isInteger(this.tbptt) && this.tbptt >= 0)) throw new ConfigError(`Trainer: tbptt must be a non-negative integer, got ${this.tbptt}`);
+    if (this.clipNorm !== null && !(this.clipNorm > 0)) throw new ConfigError(`Trainer: clipGradNorm must be > 0, got ${this.clipNorm}`);
+    this.neurons = this.model.namedModules().map(([, m]) => m).filter(isNeuron);
+    const recording = this.neurons.filter((n) => n.recordMembrane);
+    this.membraneSource = recording.length > 0 ? recording[recording.length - 1]! : null;
+  }
+
+  private forward(seq: Tensor): ModelOutput {
+    const spikes = this.model.forward(seq);
+    if (spikes.ndim !== 3) throw new ShapeError(`Trainer: model output must be [T, B, C] spikes, got ${fmtShape(spikes.shape)}`);
+    return { spikes, membrane: this.membraneSource ? this.membraneSource.lastMembrane : null };
+  }
+
+  private checkLoss(loss: Tensor, batch: number, where: string): number {
+    if (loss.size !== 1) throw new ShapeError(`Trainer: loss must be a scalar, got ${fmtShape(loss.shape)}`);
+    const v = loss.item();
+    if (!Number.isFinite(v)) throw new NumericError(`training diverged: loss is ${v} at epoch ${this.epoch}, batch ${batch}${where}`);
+    return v;
+  }
+
+  /** Backward + clip + update for one loss; returns the pre-clip gradient norm (NaN when clipping is off). */
+  private update(loss: Tensor, batch: number, where: string): number {
+    // Clear every model gradient, not only the optimizer's: frozen parameters would otherwise accumulate.
+    this.optimizer.zeroGrad();
+    for (const p of this.model.parameters()) p.grad = null;
+    backward(loss);
+    let norm = NaN;
+    if (this.clipNorm !== null) {
+      norm = clipGradNorm(this.optimizer.params, this.clipNorm);
+      if (!Number.isFinite(norm)) throw new NumericError(`training diverged: gradient norm is ${norm} at epoch ${this.epoch}, batch ${batch}${where}`);
+    }
+    this.optimizer.step();
+    return norm;
+  }
+
+  /** Train on one batch; returns [loss, accuracy, gradNorm]. */
+  private trainBatch(b: Batch, batch: number): [number, number, number] {
+    this.model.resetState();
+    const seq = this.encode(b.x);
+    const T = seq.shape[0] ?? 0;
+    if (this.tbptt === 0 || this.tbptt >= T) {
+      const out = this.forward(seq);
+      const loss = this.lossFn(out, b.y);
+      const v = this.checkLoss(loss, batch, '');
+      const norm = this.update(loss, batch, '');
+      return [v, accuracyFromCounts(out.spikes, b.y), norm];
+    }
+    let total = 0;
+    let norm = NaN;
+    let all: Tensor | null = null;
+    let chunk = 0;
+    for (let s = 0; s < T; s += this.tbptt, chunk++) {
+      const e = Math.min(T, s + this.tbptt);
+      const where = `, TBPTT chunk ${chunk} (steps ${s}..${e - 1})`;
+      const out = this.forward(sliceLeading(seq, s, e));
+      const loss = this.lossFn(out, b.y);
+      total += (this.checkLoss(loss, batch, where) * (e - s)) / T;
+      norm = this.update(loss, batch, where);
+      for (const n of this.neurons) n.detachState();
+      // Gather the chunk's spikes into one [T, B, C] record for the accuracy.
+      const sp = out.spikes;
+      const perStep = sp.size / (e - s);
+      all ??= empty(sp.backend, [T, ...sp.shape.slice(1)]);
+      sp.backend.copy(sp.storage, 0, all.storage, s * perStep, sp.size);
+    }
+    return [total, accuracyFromCounts(all!, b.y), norm];
+  }
+
+  /** One pass over the loader with updates. */
+  trainEpoch(loader: Iterable<Batch>): EpochResult {
+    const wasTraining = this.model.training;
+    this.model.train();
+    const t0 = now();
+    let lossSum = 0, accSum = 0, samples = 0, batch = 0;
+    try {
+      for (const b of loader) {
+        const tb = now();
+        const [loss, acc, gradNorm] = this.trainBatch(b, batch);
+        const B = b.y.length;
+        lossSum += loss * B;
+        accSum += acc * B;
+        samples += B;
+        this.globalStep++;
+        const lr = this.optimizer.lr;
+        this.scheduler?.onIteration();
+        const dt = (now() - tb) / 1000;
+        this.callbacks.onBatchEnd?.({ epoch: this.epoch, batch, loss, accuracy: acc, samplesPerSec: dt > 0 ? B / dt : Infinity, lr, gradNorm });
+        batch++;
+      }
+    } finally {
+      this.model.train(wasTraining);
+    }
+    const result: EpochResult = { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
+    const lr = this.optimizer.lr;
+    const epoch = this.epoch;
+    this.epoch++;
+    this.scheduler?.onEpoch();
+    this.callbacks.onEpochEnd?.({ ...result, epoch, lr });
+    return result;
+  }
+
+  /** Loss and accuracy over the loader without updates (eval mode, no tape, full sequences). */
+  evaluate(loader: Iterable<Batch>): EpochResult {
+    const wasTraining = this.model.training;
+    this.model.eval();
+    const t0 = now();
+    let lossSum = 0, accSum = 0, samples = 0;
+    try {
+      noGrad(() => {
+        for (const b of loader) {
+          this.model.resetState();
+          const out = this.forward(this.encode(b.x));
+          const loss = this.lossFn(out, b.y).item();
+          const B = b.y.length;
+          lossSum += loss * B;
+          accSum += accuracyFromCounts(out.spikes, b.y) * B;
+          samples += B;
+        }
+      });
+    } finally {
+      this.model.train(wasTraining);
+    }
+    return { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
+  }
+}

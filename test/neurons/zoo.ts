@@ -1,0 +1,43 @@
+import { Rng } from '../../src/tensor/rng.js';
+import type { ScanNeuron, StateDict } from '../../src/neurons/scan-neuron.js';
+import { createNeuron } from '../../src/neurons/factory.js';
+
+/** Neuron configurations exercised by the gradient and streaming tests (F = 3 features). */
+export interface ZooEntry {
+  label: string;
+  type: string;
+  options: Record<string, unknown>;
+  /** Typical input scale (Izhikevich works in mV and pA-like currents). */
+  inputScale: number;
+  inputOffset: number;
+}
+
+export const F = 3;
+
+export const ZOO: ZooEntry[] = [
+  { label: 'LIF subtract delayed', type: 'lif', options: { learnBeta: true, learnThreshold: true, beta: [0.8, 0.9, 0.7] }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'LIF zero delayed', type: 'lif', options: { reset: 'zero', learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'LIF none', type: 'lif', options: { reset: 'none', learnBeta: true, threshold: [1, 1.2, 0.8], learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'LIF subtract same-step', type: 'lif', options: { resetDelay: false, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'LIF zero same-step', type: 'lif', options: { reset: 'zero', resetDelay: false, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'RLeaky one-to-one subtract', type: 'rleaky', options: { allToAll: false, V: [0.5, -0.3, 0.2], learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  // Delayed zero reset zeroes exactly the steps where V·s[t-1] arrives (s[t-1] = R[t]), so V gets no gradient: keep it fixed.
+  { label: 'RLeaky one-to-one zero', type: 'rleaky', options: { allToAll: false, reset: 'zero', learnBeta: true, learnRecurrent: false }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'RLeaky all-to-all subtract', type: 'rleaky', options: { learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'RLeaky all-to-all zero same-step', type: 'rleaky', options: { reset: 'zero', resetDelay: false }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'Synaptic subtract', type: 'synaptic', options: { learnAlpha: true, learnBeta: true, learnThreshold: true, alpha: 0.7 }, inputScale: 0.6, inputOffset: 0.1 },
+  { label: 'Synaptic zero', type: 'cubalif', options: { reset: 'zero', learnAlpha: true, learnBeta: true, alpha: [0.5, 0.7, 0.8] }, inputScale: 0.6, inputOffset: 0.1 },
+  { label: 'Alpha zero', type: 'alpha', options: { learnThreshold: true, threshold: 0.5 }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'ALIF subtract', type: 'alif', options: { learnBeta: true, learnThreshold: true, tauA: 5, betaA: 0.5 }, inputScale: 1, inputOffset: 0.4 },
+  { label: 'ALIF zero', type: 'alif', options: { reset: 'zero', learnBeta: true, learnThreshold: true, tauA: 5, betaA: 0.5 }, inputScale: 1, inputOffset: 0.4 },
+  { label: 'IF hard', type: 'if', options: { vReset: -0.2 }, inputScale: 0.8, inputOffset: 0.2 },
+  { label: 'IF soft', type: 'if', options: { reset: 'soft' }, inputScale: 0.8, inputOffset: 0.2 },
+  { label: 'LIFNode decayInput', type: 'sjlif', options: { tau: 2, vReset: 0.1 }, inputScale: 2, inputOffset: 0.6 },
+  { label: 'LIFNode no decayInput', type: 'sjlif', options: { tau: 3, decayInput: false, reset: 'subtract' }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'PLIF per neuron', type: 'plif', options: { perNeuron: true, initTau: 2.5 }, inputScale: 2, inputOffset: 0.6 },
+  { label: 'Izhikevich', type: 'izhikevich', options: {}, inputScale: 4, inputOffset: 8 },
+];
+
+export function build(e: ZooEntry, extra: Record<string, unknown> = {}): ScanNeuron<StateDict> {
+  return createNeuron(e.type, { ...e.options, ...extra }, F, new Rng(7)) as unknown as ScanNeuron<StateDict>;
+}
