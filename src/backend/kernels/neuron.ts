@@ -227,7 +227,7 @@ export interface AlifBackwardIO extends AlifForwardIO {
 
 /**
  * Izhikevich (2003), one step = 1 ms as two half steps for v then one for u:
- *   v ← v + ½(0.04v² + 5v + 140 − u + x) (twice);  u ← u + a(b·v − u);
+ *   v ← v + ½(0.04v² + 5v + 140 − u + x) (twice);  u ← u + a(b·min(v, vPeak) − u);
  *   s = H(v − vPeak);  where s: v ← c, u ← u + d.
  */
 export interface IzhikevichConfig {

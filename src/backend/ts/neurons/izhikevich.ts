@@ -5,6 +5,9 @@ import { sgGrad, sgPrimitive } from './surrogate-math.js';
  * Izhikevich (2003) with one step per millisecond: v takes two half steps (the
  * original paper's scheme, stable for the quadratic term), then u one full
  * step with the new v; a spike (v > vPeak) resets v to c and adds d to u.
+ * The u step sees v clipped at vPeak: with 1 ms steps v can overshoot the peak
+ * by hundreds of mV, and feeding that into u makes inter-spike intervals
+ * depend on the overshoot (irregular tonic firing).
  */
 
 function dvdt(v: number, u: number, x: number): number {
@@ -26,7 +29,7 @@ export function izhikevichForward(cfg: IzhikevichConfig, io: IzhikevichForwardIO
       const v1 = vp + 0.5 * dvdt(vp, up, I);
       vPre[idx] = v1 + 0.5 * dvdt(v1, up, I);
       const v2 = vPre[idx]!;
-      const uu = up + a * (b * v2 - up);
+      const uu = up + a * (b * Math.min(v2, vPeak) - up);
       const z = v2 - vPeak;
       mask[idx] = z > 0 ? 1 : 0;
       const s = smooth ? sgPrimitive(sid, p0, p1, z) : mask[idx]!;
@@ -55,7 +58,7 @@ export function izhikevichBackward(cfg: IzhikevichConfig, io: IzhikevichBackward
       const du = (gU ? gU[idx]! : 0) + duC[n]!;
       let dS = gS ? gS[idx]! : 0;
       if (!detachReset) dS += dv * (c - v2) + du * d;
-      const dv2 = dv * (1 - s) + dS * sgGrad(sid, p0, p1, v2 - vPeak) + du * a * b;
+      const dv2 = dv * (1 - s) + dS * sgGrad(sid, p0, p1, v2 - vPeak) + (v2 < vPeak ? du * a * b : 0);
       const vp = t === 0 ? v0[n]! : v[prev + n]!;
       const up = t === 0 ? u0[n]! : u[prev + n]!;
       const v1 = vp + 0.5 * dvdt(vp, up, x[idx]!);

@@ -16,7 +16,53 @@ function makeLike(x: Floats, n: number): Floats {
   return x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }
 
+/**
+ * The training hot path (no recurrence, Heaviside spikes): the same equations
+ * as the general loop below with every per-element option test hoisted, which
+ * V8 compiles to a loop several times faster.
+ */
+function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
+  const { T, B, F, resetMode, delayedReset, inputLeak, vReset: vr } = cfg;
+  const N = B * F;
+  const x = io.x.data, v0 = io.v0.data, beta = io.beta.data, thr = io.threshold.data;
+  const spk = io.spikes.data, mask = io.mask, h = io.h.data;
+  const v = io.v ? io.v.data : h;
+  const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0;
+  const delayed = delayedReset && resetMode !== 0;
+  const sameStep = !delayedReset && resetMode !== 0;
+  for (let t = 0; t < T; t++) {
+    const row = t * N;
+    const src = t === 0 ? v0 : v;
+    const off = t === 0 ? 0 : row - N;
+    for (let b = 0; b < B; b++) {
+      const nb = b * F;
+      for (let f = 0; f < F; f++) {
+        const n = nb + f, idx = row + n;
+        const be = beta[f * bS]!, th = thr[f * tS]!;
+        let vp = src[off + n]!;
+        const xi = inputLeak ? (1 - be) * x[idx]! : x[idx]!;
+        let hh: number;
+        if (delayed && vp > th) {
+          if (resetMode === 1) hh = vr + be * (vp - vr) + xi - th;
+          else if (resetMode === 2) hh = xi + vr;
+          else hh = vr;
+        } else hh = vr + be * (vp - vr) + xi;
+        h[idx] = hh;
+        vp = h[idx]!; // the stored (dtype-rounded) value decides the spike
+        const fired = vp > th ? 1 : 0;
+        mask[idx] = fired;
+        spk[idx] = fired;
+        if (sameStep) v[idx] = fired === 0 ? vp : resetMode === 1 ? vp - th : vr;
+      }
+    }
+  }
+}
+
 export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
+  if (!cfg.surrogate.smooth && !io.recV && !io.recW) {
+    lifForwardPlain(cfg, io);
+    return;
+  }
   const { T, B, F, resetMode, delayedReset, inputLeak, vReset: vr } = cfg;
   const { id: sid, p0, p1, smooth } = cfg.surrogate;
   const N = B * F;
