@@ -17,12 +17,45 @@ function makeLike(x: Floats, n: number): Floats {
 }
 
 /**
+ * snnTorch's Leaky as configs use it most (delayed reset, v_reset = 0, one β
+ * and θ per layer, float32): one flat loop over T·N with the options resolved
+ * outside it. Bit-identical to the general loop: the same operations in the
+ * same order, with Math.fround standing in for the store-and-reload.
+ */
+function lifForwardSnntorch(cfg: LifConfig, io: LifForwardIO): void {
+  const N = cfg.B * cfg.F, T = cfg.T, mode = cfg.resetMode;
+  const x = io.x.data, v0 = io.v0.data, spk = io.spikes.data, mask = io.mask, h = io.h.data;
+  const be = io.beta.data[0]!, th = io.threshold.data[0]!;
+  for (let t = 0; t < T; t++) {
+    const row = t * N;
+    const src = t === 0 ? v0 : h;
+    const off = t === 0 ? 0 : row - N;
+    for (let n = 0; n < N; n++) {
+      const vp = src[off + n]!;
+      const xi = x[row + n]!;
+      let hh: number;
+      if (vp > th && mode !== 0) hh = mode === 1 ? be * vp + xi - th : mode === 2 ? xi : 0;
+      else hh = be * vp + xi;
+      hh = Math.fround(hh);
+      h[row + n] = hh;
+      const fired = hh > th ? 1 : 0;
+      mask[row + n] = fired;
+      spk[row + n] = fired;
+    }
+  }
+}
+
+/**
  * The training hot path (no recurrence, Heaviside spikes): the same equations
  * as the general loop below with every per-element option test hoisted, which
  * V8 compiles to a loop several times faster.
  */
 function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
   const { T, B, F, resetMode, delayedReset, inputLeak, vReset: vr } = cfg;
+  if (delayedReset && !inputLeak && vr === 0 && !cfg.betaPerNeuron && !cfg.thresholdPerNeuron && io.h.data instanceof Float32Array) {
+    lifForwardSnntorch(cfg, io);
+    return;
+  }
   const N = B * F;
   const x = io.x.data, v0 = io.v0.data, beta = io.beta.data, thr = io.threshold.data;
   const spk = io.spikes.data, mask = io.mask, h = io.h.data;
