@@ -1,0 +1,55 @@
+import type { Backend } from '../../src/backend/backend.js';
+import type { MeasureOptions, TimingStats } from './timing.js';
+import type { CaseResult, WorkCount, WorkloadId } from './types.js';
+
+/** What every workload receives. */
+export interface BenchContext {
+  backend: Backend;
+  quick: boolean;
+  peakGflops: number;
+  /** Progress lines (stderr), so stdout stays a clean table or JSON. */
+  log: (line: string) => void;
+}
+
+/** Repetitions for a case: `heavy` cases (≥ ~1 s per iteration on the ts backend) get fewer. */
+export function reps(ctx: BenchContext, kind: 'heavy' | 'medium' | 'light'): MeasureOptions {
+  if (ctx.quick) return { warmup: kind === 'light' ? 1 : 0, reps: kind === 'light' ? 2 : 1 };
+  if (kind === 'heavy') return { warmup: 1, reps: 3 };
+  if (kind === 'medium') return { warmup: 1, reps: 5 };
+  return { warmup: 2, reps: 7 };
+}
+
+export interface CaseInfo {
+  workload: WorkloadId;
+  case: string;
+  title: string;
+  samplesPerIter: number;
+  timing: MeasureOptions;
+  extra?: Record<string, number | string | boolean>;
+}
+
+export function makeResult(ctx: BenchContext, info: CaseInfo, stats: TimingStats, work: WorkCount): CaseResult {
+  const sec = stats.medianMs / 1000;
+  const gflops = work.flops / sec / 1e9;
+  const r: CaseResult = {
+    workload: info.workload,
+    case: info.case,
+    title: info.title,
+    backend: ctx.backend.name,
+    reps: stats.samplesMs.length,
+    warmup: info.timing.warmup,
+    medianMs: stats.medianMs,
+    minMs: stats.minMs,
+    maxMs: stats.maxMs,
+    samplesPerIter: info.samplesPerIter,
+    samplesPerSec: info.samplesPerIter / sec,
+    work,
+    gflops,
+    peakFraction: gflops / ctx.peakGflops,
+    gbPerSec: work.bytes === null ? null : work.bytes / sec / 1e9,
+    extra: info.extra ?? {},
+    torch: null,
+  };
+  ctx.log(`  ${r.backend} ${r.workload}.${r.case}: ${r.medianMs.toFixed(2)} ms (min ${r.minMs.toFixed(2)}, max ${r.maxMs.toFixed(2)}, ${r.reps} reps)`);
+  return r;
+}

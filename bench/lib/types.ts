@@ -1,0 +1,89 @@
+/** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
+
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
+export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+
+export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
+  a: 'GEMM shapes of the 784-1000-10 net',
+  b: 'training step, LIF 784-1000-10, T=25, B=128',
+  c: 'inference (noGrad), LIF 784-1000-10, T=25, B=128',
+  d: 'dense vs event-driven 784→1000 propagation, [3200, 784] spikes',
+  e: 'conv SNN training step, 28×28, T=8, B=32',
+  f: 'streaming latency per time step, LIF 784-1000-10, B=1',
+};
+
+/** The work one iteration does, counted explicitly (see the notes of each case). */
+export interface WorkCount {
+  /** Arithmetic operations this implementation performs per iteration (adds, multiplies, compares in neuron scans). */
+  flops: number;
+  /** The same computation done fully dense (every linear/conv as 2·M·N·K); what the PyTorch reference performs. */
+  denseFlops: number;
+  /** Bytes read + written by the memory-bound kernels, when that is what the case measures; null otherwise. */
+  bytes: number | null;
+  /** How flops/bytes were counted. */
+  note: string;
+}
+
+export interface TorchTiming {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+  /** Dense-equivalent GFLOP/s (PyTorch performs every product densely). */
+  gflops: number | null;
+  /** spikeflow median time / PyTorch median time (> 1: spikeflow is slower). */
+  ratio: number;
+  note?: string;
+}
+
+export interface CaseResult {
+  workload: WorkloadId;
+  /** Stable id shared with the PyTorch reference, e.g. `gemm-nt-128x784x1000`. */
+  case: string;
+  title: string;
+  backend: string;
+  reps: number;
+  warmup: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Samples (whole input sequences) processed per iteration. */
+  samplesPerIter: number;
+  samplesPerSec: number;
+  work: WorkCount;
+  /** work.flops / median time. */
+  gflops: number;
+  /** gflops / the single-core peak. */
+  peakFraction: number;
+  /** work.bytes / median time, when bytes are counted. */
+  gbPerSec: number | null;
+  /** Case-specific facts (measured densities, which path ran). */
+  extra: Record<string, number | string | boolean>;
+  torch: TorchTiming | null;
+}
+
+export interface TorchStatus {
+  available: boolean;
+  /** Interpreter that has torch, when found. */
+  python: string | null;
+  version: string | null;
+  threads: number;
+  /** Why it is absent or failed. */
+  message: string;
+}
+
+export interface BenchReport {
+  suite: 'spikeflow-bench';
+  version: 1;
+  date: string;
+  quick: boolean;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; arch: string };
+  /** GFLOP/s of one core's fp32 GEMM on this machine, the reference for `peakFraction`. */
+  peakGflops: number;
+  backends: string[];
+  workloads: WorkloadId[];
+  results: CaseResult[];
+  torch: TorchStatus;
+  /** How FLOPs and bytes are counted, per workload. */
+  accounting: string[];
+}

@@ -1,0 +1,52 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfigText } from '../../src/config/load-node.js';
+import { buildModel, type LayerConfig } from '../../src/nn/builder.js';
+import { createEncoder } from '../../src/encoding/factory.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { zeros } from '../../src/tensor/create.js';
+import { noGrad } from '../../src/autograd/tape.js';
+import { repoRoot } from '../helpers.js';
+
+const dir = join(repoRoot(), 'examples');
+
+test('every example config validates, builds and runs one batch to 10 class outputs', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 4, `examples: ${files.join(', ')}`);
+  for (const f of files) {
+    const cfg = parseConfigText(readFileSync(join(dir, f), 'utf8'), f);
+    const T = cfg.encoder.steps;
+    const { type, steps: _s, ...opts } = cfg.encoder;
+    const enc = createEncoder({ type, ...opts }, T);
+    const x = enc.encode(zeros([2, 1, 28, 28]).view([2, 1, 28, 28]), new Rng(1));
+    const { model, outputShape } = buildModel(cfg.model.layers as LayerConfig[], {
+      inputShape: x.shape.slice(2),
+      steps: T,
+      timeConstantInput: enc.outputSteps === 1 && T > 1,
+      rng: new Rng(cfg.seed),
+    });
+    assert.deepEqual(outputShape, [10], f);
+    const y = noGrad(() => model.forward(x));
+    assert.deepEqual(y.shape, [T, 2, 10], f);
+  }
+});
+
+test('the fashion-mnist example is the snnTorch tutorial setup', () => {
+  const cfg = parseConfigText(readFileSync(join(dir, 'fashion-mnist-lif.yaml'), 'utf8'), 'fashion');
+  assert.equal(cfg.encoder.type, 'rate');
+  assert.equal(cfg.encoder.steps, 25);
+  assert.equal(cfg.data.batch_size, 128);
+  assert.equal(cfg.train.optimizer.type, 'adam');
+  assert.equal(cfg.train.optimizer.lr, 5e-4);
+  assert.equal(cfg.train.loss.type, 'ce_rate');
+  const [l0, n0, l1, n1] = cfg.model.layers;
+  assert.equal(l0!['out'], 1000);
+  assert.equal(l1!['out'], 10);
+  for (const n of [n0!, n1!]) {
+    assert.equal(n.type, 'lif');
+    assert.equal(n['beta'], 0.95);
+    assert.equal(n['reset'], 'subtract');
+  }
+});
