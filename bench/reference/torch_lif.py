@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""PyTorch reference for spikeflow's benchmark suite (bench/run.ts).
+
+Implements the same computations as the spikeflow workloads with torch only
+(no snnTorch), so the two can be timed side by side on one machine:
+
+  a  GEMM forms of the 784-1000-10 net (NT forward, NN dX, TN dW)
+  b  training step of the 784-1000-10 LIF net (T=25, B=128, ce_rate, Adam),
+     plus the hidden layer's LIF scan forward and BPTT backward alone
+  c  inference (no_grad) of the same net
+  d  dense vs sparse (CSR) propagation of [3200, 784] spikes through 784->1000
+  e  conv SNN training step (28x28, T=8, B=32)
+  f  streaming latency per time step, batch 1
+
+LIF is snnTorch's Leaky with beta=0.95, threshold 1, delayed subtract reset
+(reset = H(mem[t-1] - 1), detached), fast-sigmoid surrogate with slope 25,
+written as a Python loop over T with a custom autograd.Function for the spike.
+
+Case ids match bench/run.ts. Prints one JSON object on stdout.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+T, B = 25, 128
+IN, HID, OUT = 784, 1000, 10
+BETA, THETA, SLOPE = 0.95, 1.0, 25.0
+INPUT_DENSITY = 0.15
+LR = 5e-4
+
+
+class FastSigmoidSpike(torch.autograd.Function):
+    """Heaviside forward, fast-sigmoid surrogate backward: g / (k|x| + 1)^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x > 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (SLOPE * x.abs() + 1.0) ** 2
+
+
+spike = FastSigmoidSpike.apply
+
+
+def lif_step(cur, mem):
+    # Delayed subtract reset; the comparison carries no gradient (detached reset).
+    reset = (mem > THETA).to(cur.dtype)
+    mem = BETA * mem + cur - reset * THETA
+    return spike(mem - THETA), mem
+
+
+def lif_seq(cur):
+    """cur: [T, ...] input current -> spikes [T, ...], zero initial membrane."""
+    mem = torch.zeros_like(cur[0])
+    out = []
+    for t in range(cur.shape[0]):
+        s, mem = lif_step(cur[t], mem)
+        out.append(s)
+    return torch.stack(out)
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(IN, HID)
+        self.fc2 = nn.Linear(HID, OUT)
+
+    def forward(self, x):
+        # nn.Linear folds the [T, B] leading dimensions into one GEMM, as spikeflow does.
+        return lif_seq(self.fc2(lif_seq(self.fc1(x))))
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 5)
+        self.conv2 = nn.Conv2d(16, 32, 5)
+        self.fc = nn.Linear(512, 10)
+
+    def forward(self, x):
+        t, b = x.shape[:2]
+        h = F.max_pool2d(self.conv1(x.flatten(0, 1)), 2)
+        s = lif_seq(h.view(t, b, 16, 12, 12))
+        h = F.max_pool2d(self.conv2(s.flatten(0, 1)), 2)
+        s = lif_seq(h.view(t, b, 32, 4, 4))
+        return lif_seq(self.fc(s.flatten(2)))
+
+
+def ce_rate(spk, y):
+    """snnTorch ce_rate_loss: cross-entropy at every step, averaged over T (and the batch)."""
+    t, b, c = spk.shape
+    return F.cross_entropy(spk.reshape(t * b, c), y.repeat(t))
+
+
+def rate_input(steps, batch, features, density):
+    p = torch.rand(batch, features) * (2 * density)
+    return torch.bernoulli(p.expand(steps, batch, features).contiguous())
+
+
+def reps(quick, kind):
+    if quick:
+        return (1 if kind == "light" else 0), (2 if kind == "light" else 1)
+    return {"heavy": (1, 3), "medium": (1, 5), "light": (2, 7)}[kind]
+
+
+def measure(fn, warmup, n, inner=1):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(max(1, n)):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) * 1000.0 / inner)
+    return samples
+
+
+def record(results, workload, case, samples, flops=None, note=None, scale=1.0):
+    s = [x * scale for x in samples]
+    r = {
+        "workload": workload,
+        "case": case,
+        "medianMs": statistics.median(s),
+        "minMs": min(s),
+        "maxMs": max(s),
+        "reps": len(s),
+    }
+    if flops is not None:
+        r["flops"] = flops
+    if note:
+        r["note"] = note
+    results.append(r)
+    print(f"  torch {workload}.{case}: {r['medianMs']:.2f} ms", file=sys.stderr)
+
+
+def bench_gemm(results, quick):
+    R = T * B
+    cases = [
+        (f"gemm-nt-{B}x{IN}x{HID}", "nt", B, HID, IN, "medium"),
+        (f"gemm-nt-{R}x{IN}x{HID}", "nt", R, HID, IN, "heavy"),
+        (f"gemm-nn-dX-{R}x{HID}x{IN}", "nn", R, IN, HID, "heavy"),
+        (f"gemm-tn-dW-{HID}x{IN}x{R}", "tn", HID, IN, R, "heavy"),
+    ]
+    for name, form, M, N, K, kind in cases:
+        C = torch.empty(M, N)
+        if form == "nt":
+            A, Bm = torch.rand(M, K), torch.rand(N, K)
+            fn = lambda: torch.mm(A, Bm.t(), out=C)
+        elif form == "nn":
+            A, Bm = torch.rand(M, K), torch.rand(K, N)
+            fn = lambda: torch.mm(A, Bm, out=C)
+        else:
+            A, Bm = torch.rand(K, M), torch.rand(K, N)
+            fn = lambda: torch.mm(A.t(), Bm, out=C)
+        w, n = reps(quick, kind)
+        record(results, "a", name, measure(fn, w, n))
+
+
+def bench_train(results, quick):
+    net = Mlp()
+    opt = torch.optim.Adam(net.parameters(), lr=LR)
+    x = rate_input(T, B, IN, INPUT_DENSITY)
+    y = torch.randint(0, OUT, (B,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = ce_rate(net(x), y)
+        loss.backward()
+        opt.step()
+
+    w, n = reps(quick, "heavy")
+    record(results, "b", "train-step-784-1000-10", measure(step, w, n))
+
+    with torch.no_grad():
+        cur = net.fc1(x)
+    w, n = reps(quick, "light")
+
+    def scan_fwd():
+        with torch.no_grad():
+            lif_seq(cur)
+
+    record(results, "b", f"lif-scan-fwd-{T}x{B}x{HID}", measure(scan_fwd, w, n), note="Python loop over T, no_grad")
+    cur_g = cur.clone().requires_grad_(True)
+    spk = lif_seq(cur_g)
+    g = (torch.rand_like(spk) - 0.5) * 2e-3
+
+    def scan_bwd():
+        cur_g.grad = None
+        spk.backward(g, retain_graph=True)
+
+    record(results, "b", f"lif-scan-bwd-{T}x{B}x{HID}", measure(scan_bwd, w, n), note="autograd backward through the T-step graph")
+
+
+def bench_infer(results, quick):
+    net = Mlp()
+    x = rate_input(T, B, IN, INPUT_DENSITY)
+
+    def fwd():
+        with torch.no_grad():
+            net(x)
+
+    w, n = reps(quick, "medium")
+    record(results, "c", "infer-784-1000-10", measure(fwd, w, n))
+
+
+def bench_density(results, quick):
+    M = T * B
+    W = (torch.rand(HID, IN) * 2 - 1) / IN**0.5
+    b = (torch.rand(HID) * 2 - 1) / IN**0.5
+    Wt = W.t().contiguous()
+    Y = torch.empty(M, HID)
+    for p in (0.02, 0.1, 0.3):
+        pct = f"{round(p * 100)}pct"
+        X = rate_input(T, B, IN, p).reshape(M, IN)
+        nnz = int(X.count_nonzero())
+        wh, nh = reps(quick, "heavy")
+        wm, nm = reps(quick, "medium")
+        record(results, "d", f"gemm-dense-{pct}", measure(lambda: torch.mm(X, Wt, out=Y), wh, nh))
+        try:
+            Xs = X.to_sparse_csr()
+            record(results, "d", f"gemm-event-{pct}", measure(lambda: torch.sparse.mm(Xs, Wt), wm, nm),
+                   flops=2 * nnz * HID, note="CSR @ dense, input already in CSR")
+        except (RuntimeError, NotImplementedError) as e:  # sparse kernels missing in some builds
+            print(f"  torch d.gemm-event-{pct}: unavailable ({e})", file=sys.stderr)
+        with torch.no_grad():
+            record(results, "d", f"linear-dense-{pct}", measure(lambda: F.linear(X, W, b), wh, nh))
+            try:
+                fn = lambda: torch.sparse.mm(X.to_sparse_csr(), Wt) + b
+                record(results, "d", f"linear-event-{pct}", measure(fn, wm, nm),
+                       flops=2 * nnz * HID + M * HID, note="to_sparse_csr + CSR @ dense + bias")
+            except (RuntimeError, NotImplementedError) as e:
+                print(f"  torch d.linear-event-{pct}: unavailable ({e})", file=sys.stderr)
+
+
+def bench_conv(results, quick):
+    net = ConvNet()
+    opt = torch.optim.Adam(net.parameters(), lr=LR)
+    x = rate_input(8, 32, 784, INPUT_DENSITY).view(8, 32, 1, 28, 28)
+    y = torch.randint(0, 10, (32,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = ce_rate(net(x), y)
+        loss.backward()
+        opt.step()
+
+    w, n = reps(quick, "medium")
+    record(results, "e", "conv-train-step", measure(step, w, n))
+
+
+def bench_stream(results, quick):
+    net = Mlp()
+    seq = rate_input(T, 1, IN, INPUT_DENSITY)
+    steps = [seq[t].clone() for t in range(T)]
+    W1, b1, W2, b2 = net.fc1.weight, net.fc1.bias, net.fc2.weight, net.fc2.bias
+
+    def sequence():
+        with torch.no_grad():
+            m1 = torch.zeros(1, HID)
+            m2 = torch.zeros(1, OUT)
+            for x in steps:
+                s1, m1 = lif_step(F.linear(x, W1, b1), m1)
+                _, m2 = lif_step(F.linear(s1, W2, b2), m2)
+
+    w, n = reps(quick, "light")
+    record(results, "f", "stream-step-b1", measure(sequence, w, n, inner=1 if quick else 4), scale=1.0 / T)
+
+
+BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 or 2 on this machine)")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f", help="comma-separated subset of a,b,c,d,e,f")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    wanted = [w for w in args.workloads.split(",") if w]
+    unknown = [w for w in wanted if w not in BENCHES]
+    if unknown:
+        ap.error(f"unknown workload(s) {','.join(unknown)} (known: {','.join(BENCHES)})")
+    results = []
+    for w in wanted:
+        BENCHES[w](results, args.quick)
+    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
