@@ -39,3 +39,5 @@ export * from './train/index.js';
 export * from './analysis/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
 export { configSchema, type RunConfig } from './config/schema.js';
+export * from './interop/nir/index.js';
+export * from './data/events/index.js';

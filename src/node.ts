@@ -6,3 +6,5 @@ export { saveSafetensorsAtomic, loadSafetensors, writeFileAtomic } from './inter
 export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';
 export { loadConfig, parseConfigText, applyOverrides } from './config/load-node.js';
 export { main } from './cli/main.js';
+export { readNirFile, writeNirFile } from './interop/nir/file-node.js';
+export * from './data/events/index-node.js';

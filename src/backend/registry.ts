@@ -1,6 +1,7 @@
 import { BackendError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { createTsBackend } from './ts/backend.js';
+import { createWasmBackend } from './wasm/backend.js';
 
 /**
  * Backend selection. `auto` picks the fastest registered backend that loads;
@@ -22,6 +23,11 @@ export function registerBackend(name: string, priority: number, create: () => Ba
 
 registerBackend('ts', 0, () => createTsBackend('float32'));
 registerBackend('ts64', -1, () => createTsBackend('float64'));
+// WebAssembly SIMD128 (Node and browsers), selectable by name. Not part of `auto` yet:
+// its storage is freed by a FinalizationRegistry, whose callbacks only run when JS
+// yields to the event loop, so a long synchronous training loop exhausts the wasm
+// heap (see docs/design.md, "wasm memory"). `auto` tries native, then ts.
+registerBackend('wasm', -0.5, () => createWasmBackend());
 
 export function backendNames(): string[] {
   return [...entries.values()].sort((a, b) => b.priority - a.priority).map((e) => e.name);

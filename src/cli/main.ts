@@ -3,6 +3,8 @@ import { SpikeflowError } from '../errors.js';
 import { runTrain } from './commands/train-node.js';
 import { runEval } from './commands/eval-node.js';
 import { runInfo } from './commands/info-node.js';
+import { registerNirCommands } from './commands/nir-node.js';
+import { registerEventsCommands } from './commands/events-node.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -60,6 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => {
       await runInfo(opts);
     });
+
+  registerNirCommands(program);
+  registerEventsCommands(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

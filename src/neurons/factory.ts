@@ -11,7 +11,7 @@ import { PLIF } from './plif.js';
 import { RLeaky } from './rleaky.js';
 import { Synaptic } from './synaptic.js';
 
-type Maker = (features: number[] | number, options: Record<string, unknown>, rng: Rng) => NeuronModule;
+export type Maker = (features: number[] | number, options: Record<string, unknown>, rng: Rng) => NeuronModule;
 
 const MAKERS: Record<string, Maker> = {
   if: (f, o) => new IF(f, o),
@@ -28,11 +28,25 @@ const MAKERS: Record<string, Maker> = {
   izhikevich: (f, o) => new Izhikevich(f, o),
 };
 
-/** Every type name createNeuron accepts (aliases included). */
-export const NEURON_TYPES: readonly string[] = Object.freeze(Object.keys(MAKERS));
+/**
+ * Every type name createNeuron accepts (aliases included). A live view:
+ * registerNeuronType adds to it.
+ */
+export const NEURON_TYPES: readonly string[] = Object.keys(MAKERS);
 
 export function neuronTypes(): string[] {
   return [...NEURON_TYPES];
+}
+
+/**
+ * Extension point: a module defining a neuron type outside this folder (e.g.
+ * the NIR-discretised neuron in interop/nir) registers it here, so configs can
+ * name it without the neuron layer importing upwards.
+ */
+export function registerNeuronType(type: string, make: Maker): void {
+  const key = type.toLowerCase();
+  MAKERS[key] = make;
+  if (!(NEURON_TYPES as string[]).includes(key)) (NEURON_TYPES as string[]).push(key);
 }
 
 /**

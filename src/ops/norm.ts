@@ -68,10 +68,11 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     meanS = running!.mean.storage;
     varS = running!.variance.storage;
   }
-  const mean = meanS.data;
-  const variance = varS.data;
-  const gamma = weight ? weight.storage.data : null;
-  const beta = bias ? bias.storage.data : null;
+  // Per-channel copies (C numbers): a backend view may be detached by the allocations below (wasm memory growth).
+  const mean = Float64Array.from(meanS.data);
+  const variance = Float64Array.from(varS.data);
+  const gamma = weight ? Float64Array.from(weight.storage.data) : null;
+  const beta = bias ? Float64Array.from(bias.storage.data) : null;
   const invStd = new Float64Array(C);
   const a = new Float64Array(C);
   const b = new Float64Array(C);
@@ -90,8 +91,8 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     const sumDy = be.alloc(C);
     const sumDyXc = be.alloc(C);
     be.channelCenteredDot(N, C, P, dy.storage, x.storage, meanUsed, sumDy, sumDyXc);
-    const sd = sumDy.data;
-    const sx = sumDyXc.data;
+    const sd = Float64Array.from(sumDy.data);
+    const sx = Float64Array.from(sumDyXc.data);
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(be, x.shape);
@@ -99,7 +100,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
         // dx = a·dy + q·x + r: the two extra terms carry the gradient through μ and σ².
         const q = new Float64Array(C);
         const r = new Float64Array(C);
-        const mu = meanUsed.data;
+        const mu = Float64Array.from(meanUsed.data);
         for (let c = 0; c < C; c++) {
           q[c] = (-a[c]! * invStd[c]! * invStd[c]! * sx[c]!) / M;
           r[c] = (-a[c]! * sd[c]!) / M - q[c]! * mu[c]!;

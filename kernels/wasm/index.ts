@@ -1,0 +1,12 @@
+// Entry point of the wasm kernel module: every export here is what
+// src/backend/wasm/ calls. Memory is exported and grown from JavaScript.
+export { gemm, gemmScratchA, gemmScratchB, scaleInPlace } from './gemm';
+export { fill, copy, binary, affine, axpy, addRowVector, sumRows, sum, countNonzero, clamp } from './elementwise';
+export { eventGemm, eventGemmGradW } from './event';
+export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain } from './lif';
+export { adamStep, sgdStep } from './train';
+
+/** First byte after the module's static data: the JavaScript allocator starts above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

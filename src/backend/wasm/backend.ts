@@ -1,0 +1,58 @@
+import type { Backend } from '../backend.js';
+import type { Storage } from '../storage.js';
+import { tsCoreKernels } from '../ts/core.js';
+import { tsNeuronKernels } from '../ts/neuron.js';
+import { tsConvKernels } from '../ts/conv.js';
+import { tsTrainKernels } from '../ts/train.js';
+import { WasmContext } from './context.js';
+import { wasmCoreKernels } from './core.js';
+import { wasmNeuronKernels } from './neuron.js';
+import { wasmTrainKernels } from './train.js';
+import type { HeapStats } from './heap.js';
+
+/*
+ * The WebAssembly SIMD128 backend (float32). Tensor storage lives in the
+ * module's linear memory; the hot kernels (GEMM, event-driven GEMM, elementwise
+ * and reductions, LIF scans, optimizer updates) run in wasm on byte pointers,
+ * and every other kernel is the TypeScript reference working on `.data` views
+ * of the same memory — so the backend is complete from day one and kernels
+ * move to wasm one at a time.
+ */
+
+/**
+ * Below this spike density the event-driven kernels beat the wasm GEMM.
+ * Measured with kernels/wasm/measure.mjs (M = 128 rows of T·B, K = 784, N = 1000,
+ * medians): forward eventGemm 0.18 / 0.96 / 6.0 / 7.9 ms at 2 / 10 / 30 / 50 %
+ * density against 6.6 ms for the dense NT GEMM; weight gradient 1.2 / 5.3 / 9.1 /
+ * 15 ms against 9.8 ms dense. Both cross near 30 %, so switch a little below it.
+ */
+export const WASM_EVENT_DENSITY_THRESHOLD = 0.25;
+
+export interface WasmBackend extends Backend {
+  /** Allocator counters (bytes in use, in free lists, linear memory size, growth count). */
+  heapStats(): HeapStats;
+}
+
+export function createWasmBackend(): WasmBackend {
+  const ctx = new WasmContext();
+  return {
+    ...tsConvKernels,
+    ...wasmCoreKernels(ctx, tsCoreKernels),
+    ...wasmNeuronKernels(ctx, tsNeuronKernels),
+    ...wasmTrainKernels(ctx, tsTrainKernels),
+    name: 'wasm',
+    dtype: 'float32',
+    syncRead: true,
+    eventDensityThreshold: WASM_EVENT_DENSITY_THRESHOLD,
+    alloc: (n: number): Storage => ctx.alloc(n),
+    fromArray(values) {
+      const s = ctx.alloc(values.length);
+      s.data.set(values);
+      return s;
+    },
+    async read(s) {
+      return s.data.slice();
+    },
+    heapStats: () => ctx.heap.stats(),
+  };
+}

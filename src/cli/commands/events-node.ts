@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, FormatError } from '../../errors.js';
+import { writeFileAtomic } from '../../interop/safetensors-node.js';
+import { writeShdFile } from '../../data/events/hdf5-node.js';
+import { parseFormat, readEventFile, writeEventStream } from '../../data/events/io-node.js';
+import { encodePngRgb } from '../../data/events/png-node.js';
+import { renderPolarityFrame } from '../../data/events/render.js';
+import type { AnyEventFormat } from '../../data/events/formats/registry.js';
+import { timeSpan, type EventStream } from '../../data/events/stream.js';
+import { ToFrame } from '../../data/events/transforms/frame.js';
+
+/** Summary of one stream, as printed by `events info`. */
+export interface StreamInfo {
+  kind: 'dvs' | 'channel';
+  events: number;
+  sensor: string;
+  timeUnit: string;
+  tStart: number;
+  tEnd: number;
+  span: number;
+  on?: number;
+  off?: number;
+  activeChannels?: number;
+}
+
+export function streamInfo(s: EventStream): StreamInfo {
+  const [a, b] = timeSpan(s);
+  const base = { events: s.t.length, timeUnit: s.timeUnit, tStart: a, tEnd: b, span: b - a };
+  if (s.kind === 'dvs') {
+    let on = 0;
+    for (let i = 0; i < s.p.length; i++) on += s.p[i]!;
+    return { kind: 'dvs', sensor: `${s.width}x${s.height}`, ...base, on, off: s.t.length - on };
+  }
+  const seen = new Uint8Array(s.channels);
+  for (let i = 0; i < s.channel.length; i++) seen[s.channel[i]!] = 1;
+  return { kind: 'channel', sensor: `${s.channels} channels`, ...base, activeChannels: seen.reduce((n, v) => n + v, 0) };
+}
+
+export interface EventsInfoOptions {
+  format?: string;
+  json?: boolean;
+}
+
+export async function runEventsInfo(file: string, opts: EventsInfoOptions): Promise<void> {
+  const fmt = opts.format ? parseFormat(opts.format, '--format') : undefined;
+  const { format, streams, labels } = await readEventFile(file, fmt);
+  const infos = streams.map(streamInfo);
+  if (opts.json) {
+    const out = streams.length === 1 && !labels ? { file, format, ...infos[0]! } : { file, format, samples: infos.length, labels: labels ? Array.from(labels) : undefined, streams: infos };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return;
+  }
+  const lines = [`${file}: ${format}, ${streams.length} recording${streams.length === 1 ? '' : 's'}`];
+  infos.slice(0, 20).forEach((s, i) => {
+    const counts = s.kind === 'dvs' ? `ON ${s.on}, OFF ${s.off}` : `${s.activeChannels} active channels`;
+    lines.push(`${streams.length > 1 ? `  [${i}]${labels ? ` label ${labels[i]}` : ''} ` : '  '}${s.events} events, ${s.sensor}, t ${s.tStart}..${s.tEnd} ${s.timeUnit} (span ${s.span}), ${counts}`);
+  });
+  if (infos.length > 20) lines.push(`  … ${infos.length - 20} more`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Format implied by an output file name. */
+export function formatFromName(path: string): AnyEventFormat | null {
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  const map: Record<string, AnyEventFormat> = { bin: 'nmnist', aedat: 'aedat2', aedat2: 'aedat2', aedat3: 'aedat3', raw: 'evt2', npy: 'npy', h5: 'hdf5', hdf5: 'hdf5' };
+  return ext ? (map[ext] ?? null) : null;
+}
+
+export interface EventsConvertOptions {
+  from?: string;
+  to?: string;
+  /** For HDF5 inputs going to a single-recording format: which sample (default 0). */
+  sample?: string;
+}
+
+export async function runEventsConvert(input: string, output: string, opts: EventsConvertOptions): Promise<void> {
+  const from = opts.from ? parseFormat(opts.from, '--from') : undefined;
+  const to = opts.to ? parseFormat(opts.to, '--to') : formatFromName(output);
+  if (!to) throw new ConfigError(`${output}: cannot tell the output format from the name; pass --to (nmnist, aedat2, aedat3, evt2, npy, hdf5)`);
+  const { streams, labels } = await readEventFile(input, from);
+  if (to === 'hdf5') {
+    if (streams.some((s) => s.kind !== 'channel')) throw new FormatError(`${output}: the HDF5 (SHD) layout holds channel events; ${input} has DVS events`);
+    await writeShdFile(output, streams.filter((s) => s.kind === 'channel'), labels ?? new Int32Array(streams.length));
+    return;
+  }
+  const k = Number(opts.sample ?? 0);
+  const s = streams[k];
+  if (!Number.isInteger(k) || !s) throw new ConfigError(`--sample ${opts.sample}: ${input} has ${streams.length} recording(s)`);
+  writeEventStream(output, s, to);
+}
+
+export interface EventsFramesOptions {
+  bins: string;
+  out: string;
+  format?: string;
+  sample?: string;
+}
+
+/** Write `bins` PNG frames (ON red, OFF blue, on black) to `out`; returns the file names. */
+export async function runEventsFrames(file: string, opts: EventsFramesOptions): Promise<string[]> {
+  const bins = Number(opts.bins);
+  if (!Number.isInteger(bins) || bins < 1) throw new ConfigError(`--bins must be a positive integer, got '${opts.bins}'`);
+  const fmt = opts.format ? parseFormat(opts.format, '--format') : undefined;
+  const { streams } = await readEventFile(file, fmt);
+  const k = Number(opts.sample ?? 0);
+  const s = streams[k];
+  if (!s) throw new ConfigError(`--sample ${opts.sample}: ${file} has ${streams.length} recording(s)`);
+  if (s.kind !== 'dvs') throw new FormatError(`${file}: frames are drawn from DVS events (x, y, polarity); this file has channel events`);
+  const frames = new ToFrame({ nTimeBins: bins }).apply(s);
+  const plane = 2 * s.width * s.height;
+  mkdirSync(opts.out, { recursive: true });
+  const names: string[] = [];
+  for (let b = 0; b < bins; b++) {
+    const rgb = renderPolarityFrame(frames.data.subarray(b * plane, (b + 1) * plane), s.width, s.height);
+    const name = `frame_${String(b).padStart(4, '0')}.png`;
+    writeFileAtomic(join(opts.out, name), encodePngRgb(rgb, s.width, s.height));
+    names.push(name);
+  }
+  return names;
+}
+
+/** Add `events info|convert|frames` to a commander program. */
+export function registerEventsCommands(program: Command): void {
+  const events = program.command('events').description('inspect, convert and render event-camera / spike recordings');
+  events
+    .command('info <file>')
+    .description('event count, sensor size, time span, polarity or channel counts')
+    .option('-f, --format <format>', 'nmnist, aedat2, aedat3, evt2, npy, hdf5 (default: detected)')
+    .option('--json', 'print as JSON')
+    .action(async (file: string, opts: EventsInfoOptions) => {
+      await runEventsInfo(file, opts);
+    });
+  events
+    .command('convert <input> <output>')
+    .description('convert between event formats (written atomically)')
+    .option('--from <format>', 'input format (default: detected)')
+    .option('--to <format>', 'output format (default: from the output extension)')
+    .option('--sample <n>', 'recording of a multi-sample (HDF5) input to write (default 0)')
+    .action(async (input: string, output: string, opts: EventsConvertOptions) => {
+      await runEventsConvert(input, output, opts);
+    });
+  events
+    .command('frames <file>')
+    .description('render N time-bin frames as PNG (ON red, OFF blue, on black)')
+    .requiredOption('--bins <n>', 'number of equal time bins')
+    .requiredOption('--out <dir>', 'folder for frame_NNNN.png')
+    .option('-f, --format <format>', 'input format (default: detected)')
+    .option('--sample <n>', 'recording of a multi-sample input (default 0)')
+    .action(async (file: string, opts: EventsFramesOptions) => {
+      const names = await runEventsFrames(file, opts);
+      process.stdout.write(`wrote ${names.length} frames to ${opts.out}\n`);
+    });
+}

@@ -1,0 +1,28 @@
+/** Event-based data (browser-safe part). Node file helpers are in index-node.ts. */
+export * from './stream.js';
+export * from './formats/registry.js';
+export { decodeNmnist, encodeNmnist, NMNIST_OVERFLOW_STEP, NMNIST_OVERFLOW_Y, type NmnistDecodeOptions } from './formats/nmnist.js';
+export { decodeAedat2, encodeAedat2 } from './formats/aedat2.js';
+export { decodeAedat3, encodeAedat3, type Aedat3DecodeOptions } from './formats/aedat3.js';
+export { decodeEvt2, encodeEvt2, type Evt2DecodeOptions } from './formats/evt2.js';
+export { decodeNpy, encodeNpy, type NpyDecodeOptions } from './formats/npy.js';
+export * from './transforms/transform.js';
+export * from './transforms/slicing.js';
+export * from './transforms/frame.js';
+export * from './transforms/voxel.js';
+export * from './transforms/time-surface.js';
+export * from './transforms/sparse.js';
+export * from './transforms/denoise.js';
+export * from './transforms/downsample.js';
+export * from './transforms/crop.js';
+export * from './transforms/flip.js';
+export * from './transforms/jitter.js';
+export * from './transforms/drop.js';
+export * from './transforms/reverse.js';
+export * from './transforms/collate.js';
+export * from './emulator.js';
+export * from './saccade.js';
+export * from './pointcloud.js';
+export * from './mesh.js';
+export * from './render.js';
+export { benchEventTransforms, randomDvsStream, type EventBenchResult } from './bench.js';
