@@ -1,3 +1,5 @@
+import { collectGarbage } from './gc.js';
+
 /**
  * Wall-clock measurement: warm-up runs (JIT tiering, allocator and cache
  * warm-up) are discarded, then each repetition is timed on its own so the
@@ -40,6 +42,7 @@ export function measure(fn: () => void, o: MeasureOptions): TimingStats {
   for (let i = 0; i < o.warmup; i++) fn();
   const samples: number[] = [];
   for (let r = 0; r < Math.max(1, o.reps); r++) {
+    collectGarbage();
     const t0 = now();
     for (let i = 0; i < inner; i++) fn();
     samples.push((now() - t0) / inner);

@@ -72,17 +72,35 @@ export interface TorchStatus {
   message: string;
 }
 
+/** A workload that threw on a backend; the suite records it and goes on. */
+export interface BenchFailure {
+  backend: string;
+  workload: WorkloadId;
+  error: string;
+}
+
 export interface BenchReport {
   suite: 'spikeflow-bench';
   version: 1;
   date: string;
   quick: boolean;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string; arch: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    arch: string;
+    /** 1, 5 and 15 minute load averages when the suite started and ended (other work on the machine inflates timings). */
+    loadAvgStart: number[];
+    loadAvgEnd: number[];
+  };
   /** GFLOP/s of one core's fp32 GEMM on this machine, the reference for `peakFraction`. */
   peakGflops: number;
   backends: string[];
   workloads: WorkloadId[];
   results: CaseResult[];
+  /** Workloads that failed (the run exits with status 1 when this is not empty). */
+  failures: BenchFailure[];
   torch: TorchStatus;
   /** How FLOPs and bytes are counted, per workload. */
   accounting: string[];

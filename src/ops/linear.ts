@@ -4,6 +4,9 @@ import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty } from './util.js';
 
+/** Fewest input rows (T·B) for which the event-driven path pays for its transpose of W. */
+export const EVENT_MIN_ROWS = 8;
+
 export interface LinearStats {
   /** Whether the last call took the event-driven path. */
   eventDriven: boolean;
@@ -29,7 +32,9 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
   let density = 1;
   if (x.binary && M > 0) {
     density = be.countNonzero(x.storage) / x.size;
-    eventDriven = density < be.eventDensityThreshold;
+    // The event kernels read Wᵀ, transposed once per call (O(N·K), one dense row's
+    // worth of work): with only a few rows (streaming, batch 1) dense GEMM wins.
+    eventDriven = density < be.eventDensityThreshold && M >= EVENT_MIN_ROWS;
   }
   if (eventDriven) {
     const Wt = be.alloc(K * N);

@@ -61,15 +61,18 @@ test('event-driven kernels equal dense GEMM on sparse binary input, including em
 test('linear takes the event path for sparse binary input and agrees with the dense path', () => {
   withBackend(ts, () => {
     const rng = new Rng(3);
-    const X = Array.from({ length: 6 * 40 }, () => (rng.random() < 0.05 ? 1 : 0));
+    const X = Array.from({ length: 12 * 40 }, () => (rng.random() < 0.05 ? 1 : 0));
     const W = tensor(Array.from({ length: 8 * 40 }, () => rng.uniform(-1, 1)), [8, 40]);
     const b = tensor(Array.from({ length: 8 }, () => rng.uniform(-1, 1)), [8]);
     const stats = { eventDriven: false, density: 1 };
-    const ySparse = linear(tensor(X, [2, 3, 40], { binary: true }), W, b, stats);
+    const ySparse = linear(tensor(X, [4, 3, 40], { binary: true }), W, b, stats);
     assert.equal(stats.eventDriven, true);
-    const yDense = linear(tensor(X, [2, 3, 40]), W, b, stats);
+    const yDense = linear(tensor(X, [4, 3, 40]), W, b, stats);
     assert.equal(stats.eventDriven, false);
-    assert.deepEqual(ySparse.shape, [2, 3, 8]);
+    assert.deepEqual(ySparse.shape, [4, 3, 8]);
+    // A single row (streaming) stays dense: the transpose of W would cost more than it saves.
+    linear(tensor(X.slice(0, 40), [1, 40], { binary: true }), W, b, stats);
+    assert.equal(stats.eventDriven, false);
     assertClose(ySparse.data, yDense.data, 1e-5);
   });
 });
@@ -82,8 +85,10 @@ test('gradcheck: linear (dense and event-driven), elementwise, reductions, shape
     const b = tensor(Array.from({ length: 4 }, () => rng.uniform(-1, 1)), [4], { requiresGrad: true });
     let r = gradcheck(([x, W, b]) => linear(x!, W!, b!), [x, W, b]);
     assert.ok(r.ok, r.worst);
-    const s = tensor(Array.from({ length: 30 }, () => (rng.random() < 0.2 ? 1 : 0)), [3, 2, 5], { binary: true });
-    r = gradcheck(([W, b]) => linear(s, W!, b!), [W, b]);
+    const s = tensor(Array.from({ length: 60 }, () => (rng.random() < 0.1 ? 1 : 0)), [6, 2, 5], { binary: true });
+    const st = { eventDriven: false, density: 1 };
+    r = gradcheck(([W, b]) => linear(s, W!, b!, st), [W, b]);
+    assert.ok(st.eventDriven, 'the event-driven path was checked');
     assert.ok(r.ok, r.worst);
     const y = tensor(Array.from({ length: 30 }, () => rng.uniform(-1, 1)), [3, 2, 5], { requiresGrad: true });
     r = gradcheck(([a, c]) => mul(add(a!, scale(c!, 2, 1)), c!), [x, y]);

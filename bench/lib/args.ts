@@ -1,0 +1,79 @@
+import { WORKLOAD_IDS, type WorkloadId } from './types.js';
+
+export interface BenchArgs {
+  json: boolean;
+  backend: string | null;
+  workloads: WorkloadId[];
+  quick: boolean;
+  torch: boolean;
+  torchThreads: number;
+  /** Interpreter for the reference (default: the first of python3, /usr/bin/python3 that imports torch). */
+  python: string | null;
+  /** Folder for latest.json / latest.md (default bench/results). */
+  outDir: string | null;
+  peakGflops: number;
+  help: boolean;
+}
+
+export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -- [options])
+
+  --workload a,b,...   workloads to run (default all):
+                         a GEMM shapes   b training step   c inference
+                         d dense vs event-driven   e conv SNN step   f streaming latency
+  --backend NAME       one backend (default: every registered backend except ts64)
+  --quick              fewer repetitions (smoke test)
+  --json               print the JSON report on stdout instead of the table
+  --no-torch           skip the PyTorch reference
+  --torch-threads N    PyTorch threads (default 1)
+  --python PATH        Python for the reference (default: python3, else /usr/bin/python3, whichever has torch)
+  --out DIR            where latest.json / latest.md go (default bench/results)
+  --peak GFLOPS        single-core fp32 GEMM peak used for "% peak" (default 190)
+  -h, --help           this text`;
+
+export class ArgError extends Error {}
+
+function value(argv: readonly string[], i: number, flag: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new ArgError(`${flag} needs a value`);
+  return v;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    switch (f) {
+      case '--json': a.json = true; break;
+      case '--quick': a.quick = true; break;
+      case '--no-torch': a.torch = false; break;
+      case '-h':
+      case '--help': a.help = true; break;
+      case '--backend': a.backend = value(argv, i++, f); break;
+      case '--out': a.outDir = value(argv, i++, f); break;
+      case '--python': a.python = value(argv, i++, f); break;
+      case '--workload':
+      case '--workloads': {
+        const ws = value(argv, i++, f).split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+        const bad = ws.filter((w) => !(WORKLOAD_IDS as readonly string[]).includes(w));
+        if (bad.length > 0 || ws.length === 0) throw new ArgError(`${f}: unknown workload '${bad.join(',')}' (known: ${WORKLOAD_IDS.join(',')})`);
+        a.workloads = WORKLOAD_IDS.filter((w) => ws.includes(w));
+        break;
+      }
+      case '--torch-threads': {
+        const n = Number(value(argv, i++, f));
+        if (!Number.isInteger(n) || n < 1) throw new ArgError(`${f}: expected a positive integer, got '${argv[i]}'`);
+        a.torchThreads = n;
+        break;
+      }
+      case '--peak': {
+        const n = Number(value(argv, i++, f));
+        if (!(n > 0)) throw new ArgError(`${f}: expected a positive number, got '${argv[i]}'`);
+        a.peakGflops = n;
+        break;
+      }
+      default:
+        throw new ArgError(`unknown option '${f}'`);
+    }
+  }
+  return a;
+}
