@@ -5,6 +5,7 @@ import { runEval } from './commands/eval-node.js';
 import { runInfo } from './commands/info-node.js';
 import { registerNirCommands } from './commands/nir-node.js';
 import { registerEventsCommands } from './commands/events-node.js';
+import { runBench } from './commands/bench-node.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -61,6 +62,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print as JSON')
     .action(async (opts) => {
       await runInfo(opts);
+    });
+
+  program
+    .command('bench')
+    .description('run the benchmark suite (same as `npm run bench`; options: --json, --backend, --workload a,b, --quick, --no-torch; -h for all)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const code = await runBench(args);
+      if (code !== 0) throw new CommanderError(code, 'spikeflow.bench', '');
     });
 
   registerNirCommands(program);
