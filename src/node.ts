@@ -1,4 +1,9 @@
 /** Node-only parts of spikeflow: datasets on disk, file I/O, config files, the CLI entry. */
+import { registerNativeBackend } from './backend/native/load-node.js';
+
+// Importing the Node entry makes the native addon (when built) available to `auto`.
+registerNativeBackend();
+export { registerNativeBackend, loadNativeAddon } from './backend/native/load-node.js';
 export { loadDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './data/load-node.js';
 export { loadIdxDataset, readIdxFile, locateFashionMnist, FASHION_MNIST_SYSTEM_DIR, IDX_FILES } from './data/idx-node.js';
 export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-node.js';

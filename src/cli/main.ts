@@ -6,6 +6,7 @@ import { runInfo } from './commands/info-node.js';
 import { registerNirCommands } from './commands/nir-node.js';
 import { registerEventsCommands } from './commands/events-node.js';
 import { runBench } from './commands/bench-node.js';
+import { registerNativeBackend } from '../backend/native/load-node.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -17,6 +18,8 @@ function collect(value: string, previous: string[]): string[] {
  */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // Before any backend is chosen: `auto` then prefers the addon when it loads.
+  registerNativeBackend();
   const program = new Command();
   program
     .name('spikeflow')

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendNames, getBackend } from '../../backend/registry.js';
 import { packageRoot } from '../../config/load-node.js';
+import { registerNativeBackend } from '../../backend/native/load-node.js';
 
 export interface InfoOptions {
   json?: boolean;
@@ -9,6 +10,7 @@ export interface InfoOptions {
 
 export async function runInfo(opts: InfoOptions): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const native = registerNativeBackend();
   const active = getBackend();
   const info = {
     spikeflow: pkg.version,
@@ -20,6 +22,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
       ? `selected by SPIKEFLOW_BACKEND=${process.env.SPIKEFLOW_BACKEND}`
       : `auto: fastest backend that loaded (${active.name})`,
     eventDensityThreshold: active.eventDensityThreshold,
+    native: native.reason,
   };
   if (opts.json) {
     process.stdout.write(JSON.stringify(info, null, 2) + '\n');
@@ -30,6 +33,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
       `spikeflow ${info.spikeflow} (node ${info.node}, ${info.platform})`,
       `backends available: ${info.backends.join(', ')}`,
       `active backend: ${info.active} — ${info.reason}`,
+      `native: ${info.native}`,
       `event-driven propagation below ${(100 * info.eventDensityThreshold).toFixed(0)}% input density`,
     ].join('\n') + '\n',
   );

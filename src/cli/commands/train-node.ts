@@ -9,6 +9,7 @@ import { loadSafetensors, writeFileAtomic } from '../../interop/safetensors-node
 import { saveModelWeights } from '../weights-node.js';
 import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
+import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, makeOptimizer, makeScheduler, tensorBatches } from '../session-node.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord } from '../report.js';
@@ -45,6 +46,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
 
   // Everything that can fail on bad input happens before the run folder exists.
   const session = createSession(config);
+  if (config.backend === 'auto' && session.backend.name !== 'native') {
+    progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);
+  }
   const { model, data, encoder, backend } = session;
   const optimizer = makeOptimizer(config.train.optimizer, model.parameters());
   const scheduler = makeScheduler(config.train.scheduler, config.train.epochs, optimizer);

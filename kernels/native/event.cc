@@ -1,0 +1,208 @@
+#include "event.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "scratch.h"
+#include "simd.h"
+
+namespace sf {
+
+namespace {
+
+thread_local Scratch<std::int32_t> listIdx, listStart, listCursor;
+thread_local Scratch<std::uint8_t> listBinary;
+thread_local Scratch<float> gradAcc;
+
+// Adds the rows Wt[k, j0 .. j0+w) for every k in ks[0..n) into y[j0 .. j0+w), in list order.
+using RowSumFn = void (*)(float* y, const float* W, idx_t ldw, const std::int32_t* ks, idx_t n, idx_t j0, idx_t w);
+
+void rowSumScalar(float* y, const float* W, idx_t ldw, const std::int32_t* ks, idx_t n, idx_t j0, idx_t w) {
+  for (idx_t q = 0; q < n; q++) {
+    const float* r = W + ks[q] * ldw + j0;
+    for (idx_t j = 0; j < w; j++) y[j0 + j] += r[j];
+  }
+}
+
+#if SF_X86
+
+// 64-column tiles held in 8 ymm accumulators; the last partial tile falls back to scalar adds.
+SF_TARGET_AVX2 void rowSumAvx2(float* y, const float* W, idx_t ldw, const std::int32_t* ks, idx_t n, idx_t j0,
+                               idx_t w) {
+  idx_t j = j0;
+  const idx_t end = j0 + w;
+  for (; j + 64 <= end; j += 64) {
+    __m256 a[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) a[v] = _mm256_loadu_ps(y + j + 8 * v);
+    for (idx_t q = 0; q < n; q++) {
+      const float* r = W + ks[q] * ldw + j;
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++) a[v] = _mm256_add_ps(a[v], _mm256_loadu_ps(r + 8 * v));
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) _mm256_storeu_ps(y + j + 8 * v, a[v]);
+  }
+  if (j < end) rowSumScalar(y, W, ldw, ks, n, j, end - j);
+}
+
+// 128-column tiles held in 8 zmm accumulators; masks cover the last partial tile.
+SF_TARGET_AVX512 void rowSumAvx512(float* y, const float* W, idx_t ldw, const std::int32_t* ks, idx_t n, idx_t j0,
+                                   idx_t w) {
+  const idx_t end = j0 + w;
+  for (idx_t j = j0; j < end; j += 128) {
+    const idx_t left = end - j;
+    __mmask16 m[8];
+    __m512 a[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) {
+      const idx_t rem = left - 16 * v;
+      m[v] = rem >= 16 ? __mmask16(0xFFFF) : rem > 0 ? __mmask16((1u << rem) - 1) : __mmask16(0);
+      a[v] = _mm512_maskz_loadu_ps(m[v], y + j + 16 * v);
+    }
+    for (idx_t q = 0; q < n; q++) {
+      const float* r = W + ks[q] * ldw + j;
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; v++) a[v] = _mm512_add_ps(a[v], _mm512_maskz_loadu_ps(m[v], r + 16 * v));
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; v++) _mm512_mask_storeu_ps(y + j + 16 * v, m[v], a[v]);
+  }
+}
+
+#endif
+
+RowSumFn rowSumKernel() {
+#if SF_X86
+  switch (activeIsa()) {
+    case Isa::avx512: return rowSumAvx512;
+    case Isa::avx2: return rowSumAvx2;
+    default: break;
+  }
+#endif
+  return rowSumScalar;
+}
+
+// Non-binary entries: y += x·w rounded as the reference does (product and sum in double, then float).
+void rowAxpyDouble(float* y, const float* r, double x, idx_t w) {
+  for (idx_t j = 0; j < w; j++) y[j] = static_cast<float>(static_cast<double>(y[j]) + x * static_cast<double>(r[j]));
+}
+
+// Columns per cache block: the touched weight rows of a block should stay in L2 across all rows of X.
+idx_t blockColumns(idx_t rowsTouched, idx_t N) {
+  const idx_t budget = (384 * 1024) / (4 * std::max<idx_t>(rowsTouched, 1));
+  const idx_t jc = std::max<idx_t>(128, budget / 128 * 128);
+  return std::min(jc, N);
+}
+
+}  // namespace
+
+void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, double beta, float* Y) {
+  const idx_t total = M * N;
+  if (beta == 0.0) std::memset(Y, 0, total * sizeof(float));
+  else if (beta != 1.0)
+    for (idx_t i = 0; i < total; i++) Y[i] = static_cast<float>(static_cast<double>(Y[i]) * beta);
+  if (M == 0 || N == 0 || K == 0) return;
+  // Nonzero column lists per row (CSR pattern); rows holding only ones take the add-only path.
+  std::int32_t* start = listStart.get(M + 1);
+  std::uint8_t* binary = listBinary.get(M);
+  idx_t nnz = 0;
+  for (idx_t m = 0; m < M; m++) {
+    const float* x = X + m * K;
+    for (idx_t k = 0; k < K; k++) nnz += x[k] != 0.0f;
+  }
+  // +1: the branch-free fill below writes one slot past the last nonzero.
+  std::int32_t* idx = listIdx.get(nnz + 1);
+  nnz = 0;
+  for (idx_t m = 0; m < M; m++) {
+    const float* x = X + m * K;
+    start[m] = static_cast<std::int32_t>(nnz);
+    bool ones = true;
+    // Branch-free: always store k, advance only past nonzeros (spike positions are unpredictable).
+    for (idx_t k = 0; k < K; k++) {
+      const float v = x[k];
+      idx[nnz] = static_cast<std::int32_t>(k);
+      nnz += v != 0.0f;
+      ones &= (v == 0.0f) | (v == 1.0f);
+    }
+    binary[m] = ones;
+  }
+  start[M] = static_cast<std::int32_t>(nnz);
+  const RowSumFn rowSum = rowSumKernel();
+  const idx_t JC = blockColumns(K, N);
+  for (idx_t jc = 0; jc < N; jc += JC) {
+    const idx_t w = std::min(JC, N - jc);
+    for (idx_t m = 0; m < M; m++) {
+      if (!binary[m]) continue;
+      rowSum(Y + m * N, Wt, N, idx + start[m], start[m + 1] - start[m], jc, w);
+    }
+  }
+  for (idx_t m = 0; m < M; m++) {
+    if (binary[m]) continue;
+    for (std::int32_t q = start[m]; q < start[m + 1]; q++) {
+      const idx_t k = idx[q];
+      rowAxpyDouble(Y + m * N, Wt + k * N, X[m * K + k], N);
+    }
+  }
+}
+
+void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, float* dW) {
+  if (M == 0 || N == 0 || K == 0) return;
+  // Columns of X holding a value other than 0/1 take the exact double path below.
+  std::uint8_t* binary = listBinary.get(K);
+  std::memset(binary, 1, K);
+  for (idx_t m = 0; m < M; m++) {
+    const float* x = X + m * K;
+    for (idx_t k = 0; k < K; k++)
+      if (x[k] != 0.0f && x[k] != 1.0f) binary[k] = 0;
+  }
+  // acc[k, :] = Σ_m x[m, k]·dY[m, :], accumulated in float in ascending m as the
+  // reference's scratch is. Rows are taken in blocks whose dY rows fit in L2;
+  // within a block each input column lists its nonzero rows (CSC pattern).
+  float* acc = gradAcc.get(K * N);
+  std::memset(acc, 0, K * N * sizeof(float));
+  const RowSumFn rowSum = rowSumKernel();
+  const idx_t MB = std::max<idx_t>(16, (512 * 1024) / (4 * N));
+  std::int32_t* start = listStart.get(K + 1);
+  std::int32_t* cur = listCursor.get(K);
+  std::int32_t* idx = listIdx.get(std::min(MB, M) * K);
+  for (idx_t m0 = 0; m0 < M; m0 += MB) {
+    const idx_t m1 = std::min(M, m0 + MB);
+    std::memset(start, 0, (K + 1) * sizeof(std::int32_t));
+    for (idx_t m = m0; m < m1; m++) {
+      const float* x = X + m * K;
+      for (idx_t k = 0; k < K; k++) start[k + 1] += x[k] != 0.0f;
+    }
+    for (idx_t k = 0; k < K; k++) start[k + 1] += start[k];
+    std::memcpy(cur, start, K * sizeof(std::int32_t));
+    for (idx_t m = m0; m < m1; m++) {
+      const float* x = X + m * K;
+      for (idx_t k = 0; k < K; k++)
+        if (x[k] != 0.0f) idx[cur[k]++] = static_cast<std::int32_t>(m);
+    }
+    for (idx_t k = 0; k < K; k++) {
+      const std::int32_t q0 = start[k], q1 = start[k + 1];
+      if (q0 == q1) continue;
+      if (binary[k]) {
+        rowSum(acc + k * N, dY, N, idx + q0, q1 - q0, 0, N);
+      } else {
+        for (std::int32_t q = q0; q < q1; q++) rowAxpyDouble(acc + k * N, dY + idx[q] * N, X[idx[q] * K + k], N);
+      }
+    }
+  }
+  // dW[n, k] += acc[k, n], in 32×32 blocks so both sides stay in cache.
+  constexpr idx_t TB = 32;
+  for (idx_t n0 = 0; n0 < N; n0 += TB) {
+    const idx_t n1 = std::min(N, n0 + TB);
+    for (idx_t k0 = 0; k0 < K; k0 += TB) {
+      const idx_t k1 = std::min(K, k0 + TB);
+      for (idx_t n = n0; n < n1; n++) {
+        float* d = dW + n * K;
+        for (idx_t k = k0; k < k1; k++) d[k] += acc[k * N + n];
+      }
+    }
+  }
+}
+
+}  // namespace sf

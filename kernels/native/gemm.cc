@@ -1,0 +1,165 @@
+// GEMM driver: the classic five-loop blocking around a register micro-kernel.
+// Both operands are copied into contiguous panels first; the packing reads
+// through strides, so the NN, NT, TN and TT layouts share one kernel, and alpha
+// is folded into the packed A.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "scratch.h"
+#include "threads.h"
+
+namespace sf {
+
+namespace {
+
+// Packing buffers, one pair per thread (the pool worker has its own).
+thread_local Scratch<float> packA, packB;
+
+// A block [mc × kc] → panels of mr rows, each [kc][mr], alpha applied, rows past mc zeroed.
+void packPanelsA(idx_t mc, idx_t kc, const float* A, idx_t sAi, idx_t sAk, float alpha, int mr, float* dst) {
+  for (idx_t i0 = 0; i0 < mc; i0 += mr, dst += kc * mr) {
+    const int rows = static_cast<int>(std::min<idx_t>(mr, mc - i0));
+    const float* a = A + i0 * sAi;
+    if (sAi == 1) {
+      // A stored transposed: a panel's rows are contiguous at each k.
+      for (idx_t k = 0; k < kc; k++) {
+        const float* s = a + k * sAk;
+        float* d = dst + k * mr;
+        for (int r = 0; r < rows; r++) d[r] = alpha * s[r];
+        for (int r = rows; r < mr; r++) d[r] = 0.0f;
+      }
+    } else {
+      for (int r = 0; r < rows; r++) {
+        const float* s = a + r * sAi;
+        float* d = dst + r;
+        for (idx_t k = 0; k < kc; k++) d[k * mr] = alpha * s[k * sAk];
+      }
+      for (int r = rows; r < mr; r++)
+        for (idx_t k = 0; k < kc; k++) dst[k * mr + r] = 0.0f;
+    }
+  }
+}
+
+// B block [kc × nc] → panels of nr columns, each [kc][nr], columns past nc zeroed.
+void packPanelsB(idx_t kc, idx_t nc, const float* B, idx_t sBk, idx_t sBj, int nr, float* dst) {
+  for (idx_t j0 = 0; j0 < nc; j0 += nr, dst += kc * nr) {
+    const int cols = static_cast<int>(std::min<idx_t>(nr, nc - j0));
+    const float* b = B + j0 * sBj;
+    if (sBj == 1) {
+      for (idx_t k = 0; k < kc; k++) {
+        float* d = dst + k * nr;
+        std::memcpy(d, b + k * sBk, cols * sizeof(float));
+        for (int j = cols; j < nr; j++) d[j] = 0.0f;
+      }
+    } else {
+      // B stored transposed ([N, K]): each column is contiguous along k.
+      for (int j = 0; j < cols; j++) {
+        const float* s = b + j * sBj;
+        float* d = dst + j;
+        for (idx_t k = 0; k < kc; k++) d[k * nr] = s[k * sBk];
+      }
+      for (int j = cols; j < nr; j++)
+        for (idx_t k = 0; k < kc; k++) dst[k * nr + j] = 0.0f;
+    }
+  }
+}
+
+idx_t roundUp(idx_t x, idx_t m) { return (x + m - 1) / m * m; }
+
+void gemmSerial(const KernelInfo& ki, idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk,
+                const float* B, idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc) {
+  const int mr = ki.mr, nr = ki.nr;
+  const idx_t MC = ki.mc, NC = ki.nc;
+  // Equal k blocks (784 = 4×196, not 3×256 + 16): a thin last block would pay
+  // a full pass of C loads and stores for a few multiply-adds.
+  const idx_t kBlocks = (K + ki.kc - 1) / ki.kc;
+  const idx_t KC = roundUp((K + kBlocks - 1) / kBlocks, 4);
+  float* bp = packB.get(KC * roundUp(std::min(NC, N), nr));
+  float* ap = packA.get(roundUp(std::min(MC, M), mr) * KC);
+  for (idx_t jc = 0; jc < N; jc += NC) {
+    const idx_t nc = std::min(NC, N - jc);
+    for (idx_t pc = 0; pc < K; pc += KC) {
+      const idx_t kc = std::min(KC, K - pc);
+      const bool first = pc == 0;
+      packPanelsB(kc, nc, B + pc * sBk + jc * sBj, sBk, sBj, nr, bp);
+      for (idx_t ic = 0; ic < M; ic += MC) {
+        const idx_t mc = std::min(MC, M - ic);
+        packPanelsA(mc, kc, A + ic * sAi + pc * sAk, sAi, sAk, alpha, mr, ap);
+        for (idx_t jr = 0; jr < nc; jr += nr) {
+          const int cols = static_cast<int>(std::min<idx_t>(nr, nc - jr));
+          const float* bpanel = bp + jr * kc;
+          for (idx_t ir = 0; ir < mc; ir += mr) {
+            const int rows = static_cast<int>(std::min<idx_t>(mr, mc - ir));
+            ki.fn(kc, ap + ir * kc, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, rows, cols, first, beta);
+          }
+        }
+      }
+    }
+  }
+}
+
+int threadCount = [] {
+  const char* e = std::getenv("SPIKEFLOW_THREADS");
+  const int n = e ? std::atoi(e) : 1;
+  return n >= 2 ? 2 : 1;
+}();
+
+// Below this many multiply-adds the hand-off to the worker costs more than it saves.
+constexpr double kParallelMinMacs = 4.0e6;
+
+struct Split {
+  const KernelInfo* ki;
+  idx_t M, N, K;
+  float alpha, beta;
+  const float *A, *B;
+  idx_t sAi, sAk, sBk, sBj, ldc;
+  float* C;
+  bool byRows;
+  idx_t cut;  // first row (or column) of part 1
+};
+
+void runPart(void* ctx, int part) {
+  const Split& s = *static_cast<const Split*>(ctx);
+  if (s.byRows) {
+    const idx_t i0 = part == 0 ? 0 : s.cut, i1 = part == 0 ? s.cut : s.M;
+    gemmSerial(*s.ki, i1 - i0, s.N, s.K, s.alpha, s.A + i0 * s.sAi, s.sAi, s.sAk, s.B, s.sBk, s.sBj, s.beta,
+               s.C + i0 * s.ldc, s.ldc);
+  } else {
+    const idx_t j0 = part == 0 ? 0 : s.cut, j1 = part == 0 ? s.cut : s.N;
+    gemmSerial(*s.ki, s.M, j1 - j0, s.K, s.alpha, s.A, s.sAi, s.sAk, s.B + j0 * s.sBj, s.sBk, s.sBj, s.beta,
+               s.C + j0, s.ldc);
+  }
+}
+
+}  // namespace
+
+void setGemmThreads(int n) { threadCount = n >= 2 ? 2 : 1; }
+int gemmThreads() { return threadCount; }
+
+void gemm(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B, idx_t sBk,
+          idx_t sBj, float beta, float* C, idx_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (alpha == 0.0f || K <= 0) {
+    for (idx_t i = 0; i < M; i++) {
+      float* c = C + i * ldc;
+      if (beta == 0.0f) std::memset(c, 0, N * sizeof(float));
+      else if (beta != 1.0f)
+        for (idx_t j = 0; j < N; j++) c[j] *= beta;
+    }
+    return;
+  }
+  const KernelInfo& ki = gemmKernel();
+  if (threadCount > 1 && double(M) * double(N) * double(K) >= kParallelMinMacs) {
+    // Split the larger side at a tile boundary; each half packs what it needs.
+    Split s{&ki, M, N, K, alpha, beta, A, B, sAi, sAk, sBk, sBj, ldc, C, M > N, 0};
+    const idx_t len = s.byRows ? M : N, tile = s.byRows ? ki.mr : ki.nr;
+    s.cut = roundUp(len / 2, tile);
+    if (s.cut > 0 && s.cut < len && runPair(runPart, &s)) return;
+  }
+  gemmSerial(ki, M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc);
+}
+
+}  // namespace sf

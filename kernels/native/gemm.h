@@ -1,0 +1,35 @@
+// Packed, cache-blocked single-precision GEMM with run-time selected
+// micro-kernels (AVX-512, AVX2+FMA, portable scalar).
+#pragma once
+#include <cstddef>
+
+namespace sf {
+
+using idx_t = std::ptrdiff_t;
+
+// C[M,N] = alpha·op(A)·op(B) + beta·C, where op(A)(i,k) = A[i·sAi + k·sAk],
+// op(B)(k,j) = B[k·sBk + j·sBj] and C has row stride ldc. With beta = 0, C is
+// never read (so stale NaNs in it do not leak into the result).
+void gemm(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B, idx_t sBk,
+          idx_t sBj, float beta, float* C, idx_t ldc);
+
+// Threads GEMM may use (1 or 2); large products only are split (see gemm.cc).
+void setGemmThreads(int n);
+int gemmThreads();
+
+// Micro-kernel: a full mr×nr tile of C from a packed A panel ([kc][MR]) and a
+// packed B panel ([kc][NR]); only the top-left rows×cols part is written back.
+// first: overwrite C with acc + beta·C (C unread when beta = 0); else C += acc.
+using MicroKernel = void (*)(idx_t kc, const float* Ap, const float* Bp, float* C, idx_t ldc, int rows, int cols,
+                             bool first, float beta);
+
+struct KernelInfo {
+  int mr, nr;        // register tile
+  idx_t kc, mc, nc;  // cache blocks (mc multiple of mr, nc multiple of nr)
+  MicroKernel fn;
+};
+
+// The kernel for the active instruction set.
+const KernelInfo& gemmKernel();
+
+}  // namespace sf

@@ -1,0 +1,150 @@
+// GEMM micro-kernels. Each keeps an MR×NR block of C in registers while it
+// walks the packed panels along k: per k, NR/W vector loads of B and MR
+// broadcasts of A feed MR·NR/W fused multiply-adds.
+#include <cmath>
+#include <cstring>
+
+#include "gemm.h"
+#include "simd.h"
+
+namespace sf {
+
+// Writes a finished accumulator tile (row-major, stride nrFull) into C.
+static inline void storeTile(const float* acc, int nrFull, float* C, idx_t ldc, int rows, int cols, bool first,
+                             float beta) {
+  for (int r = 0; r < rows; r++) {
+    float* c = C + r * ldc;
+    const float* a = acc + r * nrFull;
+    if (!first) {
+      for (int j = 0; j < cols; j++) c[j] += a[j];
+    } else if (beta == 0.0f) {
+      for (int j = 0; j < cols; j++) c[j] = a[j];
+    } else {
+      // Fused like the vector kernels' store, so a tile's position never changes its numbers.
+      for (int j = 0; j < cols; j++) c[j] = std::fma(beta, c[j], a[j]);
+    }
+  }
+}
+
+// Portable 4×4 kernel: plain C the compiler keeps in registers (SSE2 at most).
+static void kernelScalar(idx_t kc, const float* A, const float* B, float* C, idx_t ldc, int rows, int cols, bool first,
+                         float beta) {
+  float acc[16] = {0};
+  for (idx_t k = 0; k < kc; k++, A += 4, B += 4) {
+    for (int r = 0; r < 4; r++) {
+      const float a = A[r];
+      for (int j = 0; j < 4; j++) acc[r * 4 + j] += a * B[j];
+    }
+  }
+  storeTile(acc, 4, C, ldc, rows, cols, first, beta);
+}
+
+#if SF_X86
+
+// AVX2 + FMA: 6 rows × 16 columns = 12 ymm accumulators (of 16 registers).
+SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, float* C, idx_t ldc, int rows,
+                                      int cols, bool first, float beta) {
+  constexpr int MR = 6;
+  __m256 c[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
+  for (idx_t k = 0; k < kc; k++, A += MR, B += 16) {
+    const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      const __m256 a = _mm256_broadcast_ss(A + r);
+      c[r][0] = _mm256_fmadd_ps(a, b0, c[r][0]);
+      c[r][1] = _mm256_fmadd_ps(a, b1, c[r][1]);
+    }
+  }
+  if (rows == MR && cols == 16) {
+    const __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      float* p = C + r * ldc;
+      if (!first) {
+        _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), c[r][0]));
+        _mm256_storeu_ps(p + 8, _mm256_add_ps(_mm256_loadu_ps(p + 8), c[r][1]));
+      } else if (beta == 0.0f) {
+        _mm256_storeu_ps(p, c[r][0]);
+        _mm256_storeu_ps(p + 8, c[r][1]);
+      } else {
+        _mm256_storeu_ps(p, _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), c[r][0]));
+        _mm256_storeu_ps(p + 8, _mm256_fmadd_ps(vb, _mm256_loadu_ps(p + 8), c[r][1]));
+      }
+    }
+    return;
+  }
+  alignas(32) float acc[MR * 16];
+  for (int r = 0; r < MR; r++) {
+    _mm256_store_ps(acc + r * 16, c[r][0]);
+    _mm256_store_ps(acc + r * 16 + 8, c[r][1]);
+  }
+  storeTile(acc, 16, C, ldc, rows, cols, first, beta);
+}
+
+// AVX-512: 12 rows × 32 columns = 24 zmm accumulators (of 32 registers); the
+// A broadcasts come straight from memory as FMA operands.
+SF_TARGET_AVX512 static void kernelAvx512(idx_t kc, const float* A, const float* B, float* C, idx_t ldc, int rows,
+                                          int cols, bool first, float beta) {
+  constexpr int MR = 12;
+  __m512 c[MR][2];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
+  for (idx_t k = 0; k < kc; k++, A += MR, B += 32) {
+    const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+      const __m512 a = _mm512_set1_ps(A[r]);
+      c[r][0] = _mm512_fmadd_ps(a, b0, c[r][0]);
+      c[r][1] = _mm512_fmadd_ps(a, b1, c[r][1]);
+    }
+  }
+  if (rows == MR && cols == 32) {
+    const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+      float* p = C + r * ldc;
+      if (!first) {
+        _mm512_storeu_ps(p, _mm512_add_ps(_mm512_loadu_ps(p), c[r][0]));
+        _mm512_storeu_ps(p + 16, _mm512_add_ps(_mm512_loadu_ps(p + 16), c[r][1]));
+      } else if (beta == 0.0f) {
+        _mm512_storeu_ps(p, c[r][0]);
+        _mm512_storeu_ps(p + 16, c[r][1]);
+      } else {
+        _mm512_storeu_ps(p, _mm512_fmadd_ps(vb, _mm512_loadu_ps(p), c[r][0]));
+        _mm512_storeu_ps(p + 16, _mm512_fmadd_ps(vb, _mm512_loadu_ps(p + 16), c[r][1]));
+      }
+    }
+    return;
+  }
+  alignas(64) float acc[MR * 32];
+  for (int r = 0; r < MR; r++) {
+    _mm512_store_ps(acc + r * 32, c[r][0]);
+    _mm512_store_ps(acc + r * 32 + 16, c[r][1]);
+  }
+  storeTile(acc, 32, C, ldc, rows, cols, first, beta);
+}
+
+#endif
+
+// Block sizes: kc·nr floats of B (the micro-panel reused across a row of
+// tiles) stay in L1, mc·kc of A in L2, kc·nc of B in L3.
+static const KernelInfo kScalar = {4, 4, 256, 64, 2048, kernelScalar};
+#if SF_X86
+static const KernelInfo kAvx2 = {6, 16, 256, 96, 4096, kernelAvx2};
+static const KernelInfo kAvx512 = {12, 32, 256, 144, 4096, kernelAvx512};
+#endif
+
+const KernelInfo& gemmKernel() {
+#if SF_X86
+  switch (activeIsa()) {
+    case Isa::avx512: return kAvx512;
+    case Isa::avx2: return kAvx2;
+    default: break;
+  }
+#endif
+  return kScalar;
+}
+
+}  // namespace sf

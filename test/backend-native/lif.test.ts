@@ -1,0 +1,142 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import type { LifBackwardIO, LifConfig, LifForwardIO } from '../../src/backend/kernels/neuron.js';
+import { ResetMode } from '../../src/backend/kernels/neuron.js';
+import type { Backend } from '../../src/backend/backend.js';
+import { getBackendByName } from '../../src/backend/registry.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { assertSameBits, native, randArray, skipReason, st } from './setup.js';
+
+/*
+ * The native LIF scan against the TypeScript kernel for every reset mode,
+ * delayed and same-step reset, input leak, detached or not, per-layer or
+ * per-neuron β/θ, v_reset 0 (the snnTorch fast path) or not, every surrogate,
+ * T = 1 and batch 1. Forward: spikes, decisions and membranes bit-identical.
+ * Backward: the same double-precision operations, so results agree to float32
+ * rounding (libm's exp may differ from V8's in the last bit of a double);
+ * the tolerance is 2 float32 ulps of the larger magnitude involved.
+ */
+const ts = getBackendByName('ts');
+
+const SURROGATES: [number, number, number][] = [
+  [0, 25, 0], [1, 2, 0], [2, 5, 0], [3, 1, 0], [4, 1, 0], [5, 2, 0], [6, 1.5, 0], [7, 1, 0], [8, 1, 0.8], [9, 0, 0], [10, 1, 0],
+];
+
+interface Case {
+  T: number;
+  B: number;
+  F: number;
+  resetMode: number;
+  delayedReset: boolean;
+  detachReset: boolean;
+  inputLeak: boolean;
+  vReset: number;
+  betaPerNeuron: boolean;
+  thresholdPerNeuron: boolean;
+  sg: [number, number, number];
+}
+
+function makeIO(rng: Rng, c: Case, be: Backend, seedData: Float32Array[]): { cfg: LifConfig; io: LifBackwardIO } {
+  const N = c.B * c.F, TN = c.T * N;
+  const [x, v0, beta, thr, gS, gM] = seedData.map((a) => a.slice());
+  void rng;
+  const cfg: LifConfig = {
+    T: c.T, B: c.B, F: c.F, resetMode: c.resetMode, delayedReset: c.delayedReset, detachReset: c.detachReset, inputLeak: c.inputLeak,
+    vReset: c.vReset, betaPerNeuron: c.betaPerNeuron, thresholdPerNeuron: c.thresholdPerNeuron, recPerNeuron: false,
+    surrogate: { id: c.sg[0], p0: c.sg[1], p1: c.sg[2], smooth: false },
+  };
+  const fwd: LifForwardIO = {
+    x: st(x!), v0: st(v0!), s0: null, beta: st(beta!), threshold: st(thr!), recV: null, recW: null,
+    spikes: be.alloc(TN), mask: new Uint8Array(TN), h: be.alloc(TN), v: c.delayedReset ? null : be.alloc(TN), rec: null,
+  };
+  const io: LifBackwardIO = {
+    ...fwd, gSpikes: st(gS!), gMem: st(gM!), dx: be.alloc(TN), dv0: be.alloc(N), ds0: null,
+    dBeta: be.alloc(c.betaPerNeuron ? c.F : 1), dThreshold: be.alloc(c.thresholdPerNeuron ? c.F : 1), dRecV: null, dRecW: null,
+  };
+  return { cfg, io };
+}
+
+function closeF32(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    const tol = 2 * 2 ** -23 * Math.max(Math.abs(a), Math.abs(e)) + 1e-37;
+    if (!(Math.abs(a - e) <= tol)) assert.fail(`${what}[${i}]: native ${a}, ts ${e}`);
+  }
+}
+
+function compare(rng: Rng, c: Case): void {
+  const N = c.B * c.F, TN = c.T * N;
+  // Inputs around the threshold so every branch (fire, reset, no fire) is taken.
+  const data = [
+    randArray(rng, TN, -0.3, 1.4),
+    randArray(rng, N, -0.5, 1.5),
+    randArray(rng, c.betaPerNeuron ? c.F : 1, 0.5, 0.99),
+    randArray(rng, c.thresholdPerNeuron ? c.F : 1, 0.6, 1.3),
+    randArray(rng, TN),
+    randArray(rng, TN),
+  ];
+  const what = JSON.stringify(c);
+  const a = makeIO(rng, c, native(), data), b = makeIO(rng, c, ts, data);
+  native().lifForward(a.cfg, a.io);
+  ts.lifForward(b.cfg, b.io);
+  assertSameBits(a.io.spikes.data, b.io.spikes.data, `spikes ${what}`);
+  assert.deepEqual(a.io.mask, b.io.mask, `mask ${what}`);
+  assertSameBits(a.io.h.data, b.io.h.data, `h ${what}`);
+  if (a.io.v) assertSameBits(a.io.v.data, b.io.v!.data, `v ${what}`);
+  native().lifBackward(a.cfg, a.io);
+  ts.lifBackward(b.cfg, b.io);
+  closeF32(a.io.dx!.data, b.io.dx!.data, `dx ${what}`);
+  closeF32(a.io.dv0!.data, b.io.dv0!.data, `dv0 ${what}`);
+  closeF32(a.io.dBeta!.data, b.io.dBeta!.data, `dBeta ${what}`);
+  closeF32(a.io.dThreshold!.data, b.io.dThreshold!.data, `dThreshold ${what}`);
+}
+
+test('LIF forward and backward match the TypeScript kernel for every reset configuration', { skip: skipReason }, () => {
+  const rng = new Rng(31);
+  let n = 0;
+  for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
+    for (const delayedReset of [true, false]) {
+      for (const inputLeak of [false, true]) {
+        for (const detachReset of [true, false]) {
+          for (const perNeuron of [false, true]) {
+            for (const vReset of [0, 0.2]) {
+              compare(rng, { T: 6, B: 3, F: 5, resetMode, delayedReset, detachReset, inputLeak, vReset, betaPerNeuron: perNeuron, thresholdPerNeuron: !perNeuron || n % 2 === 0, sg: SURROGATES[n % SURROGATES.length]! });
+              n++;
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.equal(n, 128);
+});
+
+test('LIF: every surrogate, T = 1, batch 1 and a layer-sized scan', { skip: skipReason }, () => {
+  const rng = new Rng(32);
+  const base = { resetMode: ResetMode.subtract, delayedReset: true, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false };
+  for (const sg of SURROGATES) compare(rng, { ...base, T: 4, B: 2, F: 9, sg });
+  compare(rng, { ...base, T: 1, B: 4, F: 3, sg: SURROGATES[0]! });
+  compare(rng, { ...base, T: 5, B: 1, F: 1, sg: SURROGATES[1]! });
+  compare(rng, { ...base, resetMode: ResetMode.zero, delayedReset: false, T: 25, B: 8, F: 100, sg: SURROGATES[0]! });
+});
+
+test('LIF configurations the addon does not cover (smooth, recurrent) fall back to the TypeScript kernel', { skip: skipReason }, () => {
+  const rng = new Rng(33);
+  const [T, B, F] = [3, 2, 4], N = B * F, TN = T * N;
+  const data = [randArray(rng, TN, -0.3, 1.4), randArray(rng, N), randArray(rng, 1, 0.8, 0.9), randArray(rng, 1, 0.9, 1.1), randArray(rng, F, -0.5, 0.5)];
+  const run = (be: Backend): Float32Array => {
+    const [x, v0, beta, thr, V] = data.map((a) => a.slice());
+    const cfg: LifConfig = {
+      T, B, F, resetMode: ResetMode.subtract, delayedReset: true, detachReset: true, inputLeak: false, vReset: 0,
+      betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: true, surrogate: { id: 0, p0: 25, p1: 0, smooth: false },
+    };
+    const io: LifForwardIO = {
+      x: st(x!), v0: st(v0!), s0: be.alloc(N), beta: st(beta!), threshold: st(thr!), recV: st(V!), recW: null,
+      spikes: be.alloc(TN), mask: new Uint8Array(TN), h: be.alloc(TN), v: null, rec: null,
+    };
+    be.lifForward(cfg, io);
+    return io.h.data as Float32Array;
+  };
+  assertSameBits(run(native()), run(ts), 'recurrent h');
+});
