@@ -41,3 +41,4 @@ export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry,
 export { configSchema, type RunConfig } from './config/schema.js';
 export * from './interop/nir/index.js';
 export * from './data/events/index.js';
+export { runInStepScope, stepBackends, optimizerStateTensors } from './train/trainer.js';

@@ -1,4 +1,5 @@
 import { backward } from '../../src/autograd/tape.js';
+import { runInStepScope } from '../../src/train/trainer.js';
 import { buildModel, type LayerConfig } from '../../src/nn/builder.js';
 import { Linear } from '../../src/nn/linear.js';
 import { ceRateLoss } from '../../src/ops/loss.js';
@@ -42,14 +43,18 @@ export function runConv(ctx: BenchContext): CaseResult[] {
   const xs = rateInput(ctx.backend, CT, CB, 784, 0.15, 19);
   const x = xs.view([CT, CB, 1, 28, 28]);
   const y = labels(CB, 10, 4);
-  const step = (): void => {
-    model.resetState();
-    const out = model.forward(x);
-    const loss = ceRateLoss(out, y);
-    opt.zeroGrad();
-    backward(loss);
-    opt.step();
-  };
+  const keep = () => [...model.allPersistentTensors(), ...opt.stateTensors()];
+  const step = (): void =>
+    runInStepScope([ctx.backend], keep, () => {
+      model.resetState();
+      const out = model.forward(x);
+      const loss = ceRateLoss(out, y);
+      opt.zeroGrad();
+      backward(loss);
+      opt.step();
+      opt.zeroGrad();
+      model.resetState();
+    });
   const timing = reps(ctx, 'medium');
   const stats = measure(step, timing);
 

@@ -1,4 +1,5 @@
 import { backward, noGrad } from '../../src/autograd/tape.js';
+import { runInStepScope } from '../../src/train/trainer.js';
 import { ceRateLoss } from '../../src/ops/loss.js';
 import type { LinearStats } from '../../src/ops/linear.js';
 import { Adam } from '../../src/train/optim/adam.js';
@@ -65,15 +66,20 @@ export function runTrainStep(ctx: BenchContext): CaseResult[] {
   const y = labels(BATCH, SIZES[2]);
   const inDensity = density(x);
   let lastLoss = NaN;
-  const step = (): void => {
-    net.model.resetState();
-    const out = net.model.forward(x);
-    const loss = ceRateLoss(out, y);
-    lastLoss = loss.item();
-    opt.zeroGrad();
-    backward(loss);
-    opt.step();
-  };
+  // Each step in a backend scope, as the Trainer does: a wasm step frees what it allocated.
+  const keep = () => [...net.model.allPersistentTensors(), ...opt.stateTensors()];
+  const step = (): void =>
+    runInStepScope([ctx.backend], keep, () => {
+      net.model.resetState();
+      const out = net.model.forward(x);
+      const loss = ceRateLoss(out, y);
+      lastLoss = loss.item();
+      opt.zeroGrad();
+      backward(loss);
+      opt.step();
+      opt.zeroGrad();
+      net.model.resetState();
+    });
   const timing = reps(ctx, 'heavy');
   const stats = measure(step, timing);
   const M = T * BATCH, C = SIZES[2];
@@ -95,10 +101,13 @@ export function runInference(ctx: BenchContext): CaseResult[] {
   const inDensity = density(x);
   const timing = reps(ctx, 'medium');
   const stats = measure(() => {
-    noGrad(() => {
-      net.model.resetState();
-      net.model.forward(x);
-    });
+    runInStepScope([ctx.backend], () => net.model.allPersistentTensors(), () =>
+      noGrad(() => {
+        net.model.resetState();
+        net.model.forward(x);
+        net.model.resetState();
+      }),
+    );
   }, timing);
   const work: WorkCount = {
     flops: forwardWork(net, false),

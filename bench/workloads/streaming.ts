@@ -1,4 +1,5 @@
 import { noGrad } from '../../src/autograd/tape.js';
+import { runInStepScope } from '../../src/train/trainer.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { makeResult, reps, type BenchContext } from '../lib/context.js';
 import { measure, summarize } from '../lib/timing.js';
@@ -26,15 +27,17 @@ export function runStreaming(ctx: BenchContext): CaseResult[] {
     be.copy(seq.storage, t * IN, s, 0, IN);
     steps.push(new Tensor(s, [1, IN], { backend: be, binary: true }));
   }
-  const runSequence = (onStep?: () => void): void => {
-    noGrad(() => {
-      net.model.resetState();
-      for (const x of steps) {
-        n2.step(l2.forward(n1.step(l1.forward(x))));
-        onStep?.();
-      }
-    });
-  };
+  const runSequence = (onStep?: () => void): void =>
+    runInStepScope([be], () => net.model.allPersistentTensors(), () =>
+      noGrad(() => {
+        net.model.resetState();
+        for (const x of steps) {
+          n2.step(l2.forward(n1.step(l1.forward(x))));
+          onStep?.();
+        }
+        net.model.resetState();
+      }),
+    );
   const base = reps(ctx, 'light');
   const timing = { ...base, inner: ctx.quick ? 1 : 4 };
   const perSeq = measure(() => runSequence(), timing);

@@ -26,4 +26,20 @@ export interface Backend extends CoreKernels, NeuronKernels, ConvKernels, TrainK
   fromArray(values: ArrayLike<number>): Storage;
   /** Read back a copy of the numbers (the asynchronous path a GPU backend needs). */
   read(s: Storage): Promise<Floats>;
+  /**
+   * Open a step scope: storages allocated until the matching `endScope` are
+   * recorded. Backends whose storage is garbage-collected JavaScript memory
+   * (ts, ts64, native) implement both as no-ops; the wasm backend, whose blocks
+   * would otherwise only return to its heap when JavaScript yields to the event
+   * loop, uses them to free a training step's temporaries right after the step.
+   * Scopes nest.
+   */
+  beginScope?(): void;
+  /**
+   * Close the innermost scope: every storage allocated in it that is not in
+   * `keep` is released (touching it afterwards throws a BackendError); kept
+   * storages move to the enclosing scope (outermost: ordinary GC lifetime).
+   * What must be kept across a training step: see Module.persistentTensors().
+   */
+  endScope?(keep: Iterable<Storage>): void;
 }

@@ -23,11 +23,12 @@ export function registerBackend(name: string, priority: number, create: () => Ba
 
 registerBackend('ts', 0, () => createTsBackend('float32'));
 registerBackend('ts64', -1, () => createTsBackend('float64'));
-// WebAssembly SIMD128 (Node and browsers), selectable by name. Not part of `auto` yet:
-// its storage is freed by a FinalizationRegistry, whose callbacks only run when JS
-// yields to the event loop, so a long synchronous training loop exhausts the wasm
-// heap (see docs/design.md, "wasm memory"). `auto` tries native, then ts.
-registerBackend('wasm', -0.5, () => createWasmBackend());
+// WebAssembly SIMD128 (Node and browsers). Its storage lives in wasm linear memory;
+// the Trainer (and the CLI's evaluation/measurement loops) run every batch in a
+// step scope (Backend.beginScope/endScope) that frees the step's temporaries
+// deterministically — finalizers alone never run inside a synchronous training
+// loop. `auto` tries native (registered at load, higher priority), then wasm, then ts.
+registerBackend('wasm', 10, () => createWasmBackend());
 
 export function backendNames(): string[] {
   return [...entries.values()].sort((a, b) => b.priority - a.priority).map((e) => e.name);

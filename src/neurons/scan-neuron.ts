@@ -73,6 +73,15 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
     if (this.lastMembrane) this.lastMembrane = this.lastMembrane.detach();
   }
 
+  /** Parameters and buffers, plus the state and recorded membrane the next call continues from, and the cached setting tensors. */
+  override persistentTensors(): Tensor[] {
+    const out = super.persistentTensors();
+    if (this.state) for (const t of Object.values(this.state)) if (t) out.push(t);
+    if (this.lastMembrane) out.push(this.lastMembrane);
+    for (const t of this.settingCache.values()) out.push(t);
+    return out;
+  }
+
   /** Current state tensors (null before the first call or after resetState). */
   getState(): Readonly<S> | null {
     return this.state;

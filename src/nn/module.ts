@@ -88,6 +88,25 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * Tensors of this module (not its children) whose storage must outlive a
+   * training or evaluation step. On backends with step scopes (wasm) every
+   * storage allocated during a step and not listed here (or by the optimizer)
+   * is released when the step ends, and touching it afterwards throws. Default:
+   * own parameters and buffers. Override when a module keeps anything else
+   * across calls — state, caches of constant tensors, lazily created tensors.
+   */
+  persistentTensors(): Tensor[] {
+    return [...this._params.values(), ...this._buffers.values()];
+  }
+
+  /** persistentTensors() of this module and every descendant. */
+  allPersistentTensors(): Tensor[] {
+    const out = this.persistentTensors();
+    for (const c of this._children.values()) out.push(...c.allPersistentTensors());
+    return out;
+  }
+
   /** Clear evolving state (membranes, traces) before a new sequence. */
   resetState(): void {
     for (const c of this._children.values()) c.resetState();

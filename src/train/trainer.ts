@@ -1,3 +1,6 @@
+import type { Backend } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import type { Storage } from '../backend/storage.js';
 import { backward, noGrad } from '../autograd/tape.js';
 import { ConfigError, NumericError, ShapeError } from '../errors.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
@@ -75,6 +78,42 @@ function now(): number {
 }
 
 /**
+ * Run `fn` inside a step scope on each backend (Backend.beginScope/endScope):
+ * on backends that release memory deterministically (wasm) every storage
+ * allocated by `fn` is freed when it returns — or throws — except the storages
+ * of the tensors `keep()` lists then. Backends without scopes just run `fn`.
+ */
+export function runInStepScope<T>(backends: readonly Backend[], keep: () => Iterable<Tensor>, fn: () => T): T {
+  const scoped = backends.filter((b) => b.endScope !== undefined);
+  for (const b of scoped) b.beginScope?.();
+  try {
+    return fn();
+  } finally {
+    if (scoped.length > 0) {
+      const storages = new Set<Storage>();
+      for (const t of keep()) storages.add(t.storage);
+      for (let i = scoped.length - 1; i >= 0; i--) scoped[i]!.endScope!(storages);
+    }
+  }
+}
+
+/** The backends a step of this model allocates on: the default one and those of its parameters, each once. */
+export function stepBackends(model: Module): Backend[] {
+  const set = new Set<Backend>([getBackend()]);
+  for (const p of model.parameters()) set.add(p.backend);
+  return [...set];
+}
+
+/**
+ * An optimizer's per-parameter state tensors (moments, momentum buffers),
+ * which must outlive every step. Uses `stateTensors()` where the optimizer
+ * provides it; otherwise reads the base class's slot maps.
+ */
+export function optimizerStateTensors(opt: Optimizer): Tensor[] {
+  return opt.stateTensors();
+}
+
+/**
  * Supervised training loop for spiking classifiers.
  *
  * Each batch: `model.resetState()`, encode, forward (the model returns the output
@@ -91,6 +130,14 @@ function now(): number {
  * cuts the graph. The batch loss reported is the chunk losses averaged with
  * weights chunk length / T; accuracy uses the spike counts over the whole sequence.
  * The scheduler counts batches, not chunks.
+ *
+ * Memory: each batch — including fetching it from the loader — runs in a step
+ * scope (`runInStepScope`). At its end the neuron state is reset, gradients are
+ * dropped, and on backends with deterministic release (wasm) every storage the
+ * step allocated is freed except the model's `allPersistentTensors()` and the
+ * optimizer's state. So after a batch nothing in the model or optimizer points
+ * at a temporary, and a loader must not cache tensors it creates during
+ * iteration (create them before training instead).
  */
 export class Trainer {
   readonly model: Module;
@@ -152,6 +199,54 @@ export class Trainer {
     return norm;
   }
 
+  /** What must survive a step: the model's persistent tensors and the optimizer's state. */
+  private persistent(): Tensor[] {
+    return [...this.model.allPersistentTensors(), ...optimizerStateTensors(this.optimizer)];
+  }
+
+  /**
+   * End of a step: nothing left in the model may point at the step's
+   * temporaries — the next batch resets the state anyway, and the gradients
+   * are cleared before every backward.
+   */
+  private clearStep(): void {
+    this.model.resetState();
+    this.optimizer.zeroGrad();
+    for (const p of this.model.parameters()) p.grad = null;
+  }
+
+  /**
+   * Run `step` on each batch of the loader, every batch (its fetch included)
+   * in its own step scope; `step` returns what is reported, computed inside.
+   */
+  private forEachBatch<R>(loader: Iterable<Batch>, step: (b: Batch) => R, after: (r: R) => void): void {
+    const backends = stepBackends(this.model);
+    const keep = () => this.persistent();
+    const it = loader[Symbol.iterator]();
+    let done = false;
+    try {
+      for (;;) {
+        const r = runInStepScope(backends, keep, () => {
+          const next = it.next();
+          if (next.done) {
+            done = true;
+            return null;
+          }
+          try {
+            return { value: step(next.value) };
+          } finally {
+            this.clearStep();
+          }
+        });
+        if (r === null) break;
+        after(r.value);
+      }
+    } finally {
+      // As for-of: an abrupt exit closes the loader (generators run their finally blocks).
+      if (!done) it.return?.();
+    }
+  }
+
   /** Train on one batch; returns [loss, accuracy, gradNorm]. */
   private trainBatch(b: Batch, batch: number): [number, number, number] {
     this.model.resetState();
@@ -192,20 +287,25 @@ export class Trainer {
     const t0 = now();
     let lossSum = 0, accSum = 0, samples = 0, batch = 0;
     try {
-      for (const b of loader) {
-        const tb = now();
-        const [loss, acc, gradNorm] = this.trainBatch(b, batch);
-        const B = b.y.length;
-        lossSum += loss * B;
-        accSum += acc * B;
-        samples += B;
-        this.globalStep++;
-        const lr = this.optimizer.lr;
-        this.scheduler?.onIteration();
-        const dt = (now() - tb) / 1000;
-        this.callbacks.onBatchEnd?.({ epoch: this.epoch, batch, loss, accuracy: acc, samplesPerSec: dt > 0 ? B / dt : Infinity, lr, gradNorm });
-        batch++;
-      }
+      this.forEachBatch(
+        loader,
+        (b) => {
+          const tb = now();
+          const [loss, acc, gradNorm] = this.trainBatch(b, batch);
+          return { loss, acc, gradNorm, B: b.y.length, tb };
+        },
+        ({ loss, acc, gradNorm, B, tb }) => {
+          lossSum += loss * B;
+          accSum += acc * B;
+          samples += B;
+          this.globalStep++;
+          const lr = this.optimizer.lr;
+          this.scheduler?.onIteration();
+          const dt = (now() - tb) / 1000;
+          this.callbacks.onBatchEnd?.({ epoch: this.epoch, batch, loss, accuracy: acc, samplesPerSec: dt > 0 ? B / dt : Infinity, lr, gradNorm });
+          batch++;
+        },
+      );
     } finally {
       this.model.train(wasTraining);
     }
@@ -226,15 +326,19 @@ export class Trainer {
     let lossSum = 0, accSum = 0, samples = 0;
     try {
       noGrad(() => {
-        for (const b of loader) {
-          this.model.resetState();
-          const out = this.forward(this.encode(b.x));
-          const loss = this.lossFn(out, b.y).item();
-          const B = b.y.length;
-          lossSum += loss * B;
-          accSum += accuracyFromCounts(out.spikes, b.y) * B;
-          samples += B;
-        }
+        this.forEachBatch(
+          loader,
+          (b) => {
+            this.model.resetState();
+            const out = this.forward(this.encode(b.x));
+            return { loss: this.lossFn(out, b.y).item(), acc: accuracyFromCounts(out.spikes, b.y), B: b.y.length };
+          },
+          ({ loss, acc, B }) => {
+            lossSum += loss * B;
+            accSum += acc * B;
+            samples += B;
+          },
+        );
       });
     } finally {
       this.model.train(wasTraining);

@@ -31,5 +31,8 @@ export function createTsBackend(dtype: DType = 'float32'): Backend {
     async read(s) {
       return s.data.slice();
     },
+    // Storage is garbage-collected typed arrays: nothing to release at the end of a step.
+    beginScope() {},
+    endScope() {},
   };
 }

@@ -8,7 +8,7 @@ import { WasmContext } from './context.js';
 import { wasmCoreKernels } from './core.js';
 import { wasmNeuronKernels } from './neuron.js';
 import { wasmTrainKernels } from './train.js';
-import type { HeapStats } from './heap.js';
+import type { WasmMemoryStats } from './context.js';
 
 /*
  * The WebAssembly SIMD128 backend (float32). Tensor storage lives in the
@@ -17,6 +17,10 @@ import type { HeapStats } from './heap.js';
  * and every other kernel is the TypeScript reference working on `.data` views
  * of the same memory — so the backend is complete from day one and kernels
  * move to wasm one at a time.
+ *
+ * Memory is released deterministically by step scopes (beginScope/endScope,
+ * which the Trainer opens around every batch), so long synchronous training
+ * loops stay within a bounded heap; see context.ts and storage.ts.
  */
 
 /**
@@ -29,8 +33,12 @@ import type { HeapStats } from './heap.js';
 export const WASM_EVENT_DENSITY_THRESHOLD = 0.25;
 
 export interface WasmBackend extends Backend {
-  /** Allocator counters (bytes in use, in free lists, linear memory size, growth count). */
-  heapStats(): HeapStats;
+  /** Allocator counters (bytes in use — of which `scratch` in kernel scratch blocks —, in free lists, linear memory size, growth count). */
+  heapStats(): WasmMemoryStats;
+  beginScope(): void;
+  endScope(keep: Iterable<Storage>): void;
+  /** Number of open step scopes (0 outside any). */
+  scopeDepth(): number;
 }
 
 export function createWasmBackend(): WasmBackend {
@@ -53,6 +61,9 @@ export function createWasmBackend(): WasmBackend {
     async read(s) {
       return s.data.slice();
     },
-    heapStats: () => ctx.heap.stats(),
+    heapStats: () => ctx.stats(),
+    beginScope: () => ctx.beginScope(),
+    endScope: (keep) => ctx.endScope(keep),
+    scopeDepth: () => ctx.scopeDepth,
   };
 }

@@ -138,6 +138,11 @@ export class NirNeuron extends ScanNeuron<State> {
     return `Nir${this.node}`;
   }
 
+  /** Also the cached constant tensors (β, gain, threshold...), which live across steps. */
+  override persistentTensors(): Tensor[] {
+    return [...super.persistentTensors(), ...this.tensors.values()];
+  }
+
   private constTensor(name: string, values: Float64Array, be: Backend): Tensor {
     const key = `${name}@${be.name}`;
     let t = this.tensors.get(key);

@@ -48,6 +48,11 @@ export abstract class Optimizer {
   protected abstract update(i: number, p: Tensor, grad: Tensor): void;
 
   /** Drop all gradients (the next backward starts from zero). */
+  /** The state tensors (moments, momentum buffers) that must outlive a training step. */
+  stateTensors(): Tensor[] {
+    return this.slots.flatMap((m) => [...m.values()]);
+  }
+
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
   }
