@@ -9,6 +9,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendNames, getBackendByName, withBackend } from '../src/backend/registry.js';
+import { registerNativeBackend } from '../src/backend/native/load-node.js';
 import { SpikeflowError } from '../src/errors.js';
 import { ArgError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import type { BenchContext } from './lib/context.js';
@@ -18,6 +19,7 @@ import { mergeTorch, runTorch } from './lib/torch.js';
 import type { BenchFailure, BenchReport, CaseResult, TorchStatus, WorkloadId } from './lib/types.js';
 import { runConv } from './workloads/conv.js';
 import { runDensity } from './workloads/density.js';
+import { runEvents } from './workloads/events.js';
 import { runGemm } from './workloads/gemm.js';
 import { runInference, runTrainStep } from './workloads/mlp.js';
 import { runLifScan } from './workloads/scan.js';
@@ -30,7 +32,13 @@ const RUNNERS: Record<WorkloadId, (ctx: BenchContext) => CaseResult[]> = {
   d: runDensity,
   e: runConv,
   f: runStreaming,
+  g: runEvents,
 };
+
+/** Workloads with no backend kernel (plain typed-array code): run once, under the first backend. */
+const BACKEND_INDEPENDENT: readonly WorkloadId[] = ['g'];
+/** Workloads the PyTorch reference implements. */
+const TORCH_WORKLOADS: readonly WorkloadId[] = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 const ACCOUNTING = [
   'GEMM: 2·M·N·K. Event-driven products: nnz·N additions (a spike of value 1 adds a weight row), dW event path + K·N for the final transpose-add; bias M·N.',
@@ -69,6 +77,7 @@ function runSuite(args: BenchArgs): BenchReport {
     const ctx: BenchContext = { backend, quick: args.quick, peakGflops: args.peakGflops, log };
     withBackend(backend, () => {
       for (const w of args.workloads) {
+        if (BACKEND_INDEPENDENT.includes(w) && name !== names[0]) continue;
         // One backend failing one workload (a kernel bug, memory exhaustion) must not hide the others' results.
         try {
           results.push(...RUNNERS[w](ctx));
@@ -81,8 +90,10 @@ function runSuite(args: BenchArgs): BenchReport {
     });
   }
   let torch: TorchStatus = { available: false, python: null, version: null, threads: args.torchThreads, message: 'skipped (--no-torch)' };
-  if (args.torch) {
-    const run = runTorch({ threads: args.torchThreads, workloads: args.workloads, quick: args.quick, python: args.python, log });
+  const torchWorkloads = args.workloads.filter((w) => TORCH_WORKLOADS.includes(w));
+  if (args.torch && torchWorkloads.length === 0) torch = { ...torch, message: 'skipped (no selected workload has a PyTorch reference)' };
+  else if (args.torch) {
+    const run = runTorch({ threads: args.torchThreads, workloads: torchWorkloads, quick: args.quick, python: args.python, log });
     torch = run.status;
     mergeTorch(results, run.cases);
   }
@@ -112,6 +123,8 @@ function runSuite(args: BenchArgs): BenchReport {
 }
 
 function main(argv: readonly string[]): number {
+  // The native addon (when built) is benchmarked with the other backends.
+  registerNativeBackend();
   let args: BenchArgs;
   try {
     args = parseArgs(argv);

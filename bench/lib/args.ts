@@ -20,6 +20,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
   --workload a,b,...   workloads to run (default all):
                          a GEMM shapes   b training step   c inference
                          d dense vs event-driven   e conv SNN step   f streaming latency
+                         g event transforms (ToFrame/ToVoxelGrid, 1M events; run once)
   --backend NAME       one backend (default: every registered backend except ts64)
   --quick              fewer repetitions (smoke test)
   --json               print the JSON report on stdout instead of the table

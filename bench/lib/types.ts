@@ -1,6 +1,6 @@
 /** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
 
-export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
@@ -10,6 +10,7 @@ export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   d: 'dense vs event-driven 784→1000 propagation, [3200, 784] spikes',
   e: 'conv SNN training step, 28×28, T=8, B=32',
   f: 'streaming latency per time step, LIF 784-1000-10, B=1',
+  g: 'event representations (ToFrame, ToVoxelGrid) on 1M events, target < 50 ms',
 };
 
 /** The work one iteration does, counted explicitly (see the notes of each case). */

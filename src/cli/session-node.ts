@@ -4,7 +4,6 @@ import type { RunConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { loadDataset } from '../data/load-node.js';
 import type { SplitDataset, Dataset } from '../data/dataset.js';
-import { take } from '../data/dataset.js';
 import { DataLoader, batchTensor } from '../data/loader.js';
 import { createEncoder, type Encoder } from '../encoding/factory.js';
 import { buildModel, type LayerConfig } from '../nn/builder.js';
@@ -99,14 +98,47 @@ export function makeScheduler(cfg: RunConfig['train']['scheduler'], epochs: numb
   return new LrScheduler(opt, s, 'epoch');
 }
 
+/** Datasets whose samples are already time sequences [T, ...]: the encoder must be `frames`. */
+const TEMPORAL_DATASETS: readonly string[] = ['nmnist-emulated'];
+
+/**
+ * The config's dataset with `train_limit` / `test_limit` applied (event
+ * datasets generate only the samples kept). Event datasets have
+ * `data.frames` (default encoder.steps) time bins and need the `frames`
+ * encoder with as many steps.
+ */
+export function loadSessionData(config: RunConfig, log?: (line: string) => void): SplitDataset {
+  const d = config.data;
+  const temporal = TEMPORAL_DATASETS.includes(d.dataset);
+  const frames = d.frames ?? config.encoder.steps;
+  if (temporal) {
+    if (config.encoder.type !== 'frames') {
+      throw new ConfigError(`encoder.type: dataset '${d.dataset}' holds time sequences [T, 2, 34, 34]; use encoder type 'frames' (got '${config.encoder.type}')`);
+    }
+    if (frames !== config.encoder.steps) throw new ConfigError(`data.frames (${frames}) must equal encoder.steps (${config.encoder.steps}) for dataset '${d.dataset}'`);
+  } else if (d.frames !== null) {
+    throw new ConfigError(`data.frames applies to event datasets only (${TEMPORAL_DATASETS.join(', ')}), not '${d.dataset}'`);
+  }
+  const e = d.emulator;
+  return loadDataset(d.dataset, {
+    ...(d.dir ? { dataDir: d.dir } : {}),
+    trainLimit: d.train_limit,
+    testLimit: d.test_limit,
+    frames,
+    cacheDir: d.cache ? d.cache_dir ?? undefined : null,
+    emulation: {
+      seed: e.seed,
+      framesPerSaccade: e.frames_per_saccade,
+      emulator: { thresholdOn: e.threshold, thresholdOff: e.threshold, thresholdSigma: e.threshold_sigma, refractory: e.refractory_us, noiseRate: e.noise_rate },
+    },
+    ...(log ? { log } : {}),
+  });
+}
+
 /** Load data, build encoder and model; throws typed errors before anything touches disk. */
-export function createSession(config: RunConfig, opts: { backend?: string } = {}): Session {
+export function createSession(config: RunConfig, opts: { backend?: string; log?: (line: string) => void } = {}): Session {
   const backend = setBackend(opts.backend ?? config.backend);
-  const data = loadDataset(config.data.dataset, config.data.dir ? { dataDir: config.data.dir } : {});
-  const limited: SplitDataset = {
-    train: config.data.train_limit ? take(data.train, config.data.train_limit) : data.train,
-    test: config.data.test_limit ? take(data.test, config.data.test_limit) : data.test,
-  };
+  const data = loadSessionData(config, opts.log);
   const steps = config.encoder.steps;
   const { type: encType, steps: _s, ...encOpts } = config.encoder;
   const encoder = createEncoder({ type: encType, ...encOpts }, steps);
@@ -130,7 +162,7 @@ export function createSession(config: RunConfig, opts: { backend?: string } = {}
   if (outputShape.length !== 1 || outputShape[0] !== classes) {
     throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
   }
-  return { config, backend, data: limited, encoder, model, loss: makeLoss(config.train.loss), lossName: config.train.loss.type, rngs, steps };
+  return { config, backend, data, encoder, model, loss: makeLoss(config.train.loss), lossName: config.train.loss.type, rngs, steps };
 }
 
 /** Adapts the data loader's raw batches to the Trainer's tensors. */

@@ -26,8 +26,30 @@ export const configSchema = z
     backend: z.string().default('auto'),
     data: z
       .object({
-        dataset: z.enum(['mnist', 'fashion-mnist', 'idx']).default('mnist'),
+        dataset: z.enum(['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated']).default('mnist'),
         dir: z.string().nullable().default(null),
+        /** Event datasets: time bins per sample; null = encoder.steps. */
+        frames: z.number().int().positive().nullable().default(null),
+        /** Cache generated datasets (nmnist-emulated) on disk. */
+        cache: z.boolean().default(true),
+        /** Cache folder; null = $SPIKEFLOW_CACHE_DIR, else $XDG_CACHE_HOME/spikeflow, else ~/.cache/spikeflow. */
+        cache_dir: z.string().nullable().default(null),
+        /**
+         * nmnist-emulated generation. `seed` is the dataset's own seed (not the
+         * run seed): like a recorded dataset, the samples stay the same when the
+         * run seed changes, and runs share the cache.
+         */
+        emulator: z
+          .object({
+            seed: z.number().int().min(0).default(0),
+            frames_per_saccade: z.number().int().positive().default(10),
+            threshold: z.number().positive().default(0.2),
+            threshold_sigma: z.number().min(0).default(0.03),
+            refractory_us: z.number().min(0).default(0),
+            noise_rate: z.number().min(0).default(0),
+          })
+          .strict()
+          .default({}),
         batch_size: z.number().int().positive().default(128),
         test_batch_size: z.number().int().positive().default(256),
         /** Use only the first N training samples (quick experiments); null = all. */

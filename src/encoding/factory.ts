@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkSteps } from './common.js';
 import { deltaEncode, resolveDeltaOptions, type DeltaOff } from './delta.js';
 import { directEncode } from './direct.js';
+import { framesEncode } from './frames.js';
 import { latencyEncode, resolveLatencyOptions } from './latency.js';
 import { POPULATION_DEFAULTS, populationCentres, populationEncode } from './population.js';
 import { poissonEncode, poissonGain, rateEncode } from './rate.js';
@@ -29,11 +30,11 @@ export interface Encoder {
   readonly binary: boolean;
   /** The validated options, for logs and checkpoints. */
   readonly options: Readonly<Record<string, unknown>>;
-  /** `[B, ...]` (delta: `[T, B, ...]`) → `[outputSteps, B, ...]`. */
+  /** `[B, ...]` (delta: `[T, B, ...]`; frames: `[B, T, ...]`) → `[outputSteps, B, ...]`. */
   encode(x: Tensor, rng: Rng): Tensor;
 }
 
-export const ENCODER_TYPES = ['rate', 'poisson', 'latency', 'delta', 'direct', 'population'] as const;
+export const ENCODER_TYPES = ['rate', 'poisson', 'latency', 'delta', 'direct', 'population', 'frames'] as const;
 export type EncoderType = (typeof ENCODER_TYPES)[number];
 
 export interface EncoderConfig {
@@ -50,6 +51,7 @@ const SCHEMAS: Record<EncoderType, Record<string, Kind>> = {
   delta: { threshold: 'number', padding: 'boolean', off: ['none', 'signed', 'channels'] },
   direct: {},
   population: { neurons: 'number', min: 'number', max: 'number', sigma: 'number', output: ['current', 'spikes'], gain: 'number' },
+  frames: { binarize: 'boolean' },
 };
 
 /** Check option names and value types against the type's schema; names the offending key. */
@@ -133,6 +135,11 @@ export function createEncoder(config: EncoderConfig, T: number): Encoder {
       populationCentres(num('neurons') ?? POPULATION_DEFAULTS.neurons, num('min') ?? POPULATION_DEFAULTS.min, num('max') ?? POPULATION_DEFAULTS.max, num('sigma'));
       const opts = { neurons: num('neurons'), min: num('min'), max: num('max'), sigma: num('sigma'), output: spikes ? ('spikes' as const) : ('current' as const), gain: num('gain') };
       return { ...base, outputSteps: spikes ? T : 1, stochastic: spikes, binary: spikes, encode: (x, rng) => populationEncode(x, T, rng, opts) };
+    }
+    case 'frames': {
+      // Samples are already sequences of T frames (event data): only the time axis moves to the front.
+      const binarize = bool('binarize') ?? false;
+      return { ...base, outputSteps: T, stochastic: false, binary: binarize, encode: (x) => framesEncode(x, T, { binarize }) };
     }
   }
 }

@@ -14,13 +14,15 @@ const dir = join(repoRoot(), 'examples');
 
 test('every example config validates, builds and runs one batch to 10 class outputs', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-  assert.ok(files.length >= 4, `examples: ${files.join(', ')}`);
+  assert.ok(files.length >= 5, `examples: ${files.join(', ')}`);
   for (const f of files) {
     const cfg = parseConfigText(readFileSync(join(dir, f), 'utf8'), f);
     const T = cfg.encoder.steps;
     const { type, steps: _s, ...opts } = cfg.encoder;
     const enc = createEncoder({ type, ...opts }, T);
-    const x = enc.encode(zeros([2, 1, 28, 28]).view([2, 1, 28, 28]), new Rng(1));
+    // Event-camera data arrives as frame sequences [B, T, 2, 34, 34]; image datasets as [B, 1, 28, 28].
+    const sample = cfg.data.dataset === 'nmnist-emulated' ? [T, 2, 34, 34] : [1, 28, 28];
+    const x = enc.encode(zeros([2, ...sample]), new Rng(1));
     const { model, outputShape } = buildModel(cfg.model.layers as LayerConfig[], {
       inputShape: x.shape.slice(2),
       steps: T,

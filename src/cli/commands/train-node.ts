@@ -45,7 +45,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   const progress = new Progress(!opts.quiet);
 
   // Everything that can fail on bad input happens before the run folder exists.
-  const session = createSession(config);
+  const session = createSession(config, opts.quiet ? {} : { log: (l: string) => process.stderr.write(l + '\n') });
   if (config.backend === 'auto' && session.backend.name !== 'native') {
     progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);
   }

@@ -22,6 +22,11 @@ export interface EventBenchResult {
   events: number;
   /** Median wall time of the measured runs, milliseconds. */
   ms: number;
+  /** Fastest and slowest measured run, milliseconds. */
+  minMs: number;
+  maxMs: number;
+  /** Every measured run, milliseconds, in run order. */
+  samplesMs: number[];
   runs: number;
 }
 
@@ -50,6 +55,6 @@ export function benchEventTransforms(events = 1_000_000, runs = 5): EventBenchRe
       fn();
       times.push(performance.now() - t0);
     }
-    return { name, events, ms: median(times), runs };
+    return { name, events, ms: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samplesMs: times, runs };
   });
 }

@@ -4,3 +4,4 @@ export * from './hdf5-node.js';
 export * from './datasets-node.js';
 export * from './png-node.js';
 export * from './cache-node.js';
+export * from './nmnist-cache-node.js';

@@ -26,3 +26,4 @@ export * from './pointcloud.js';
 export * from './mesh.js';
 export * from './render.js';
 export { benchEventTransforms, randomDvsStream, type EventBenchResult } from './bench.js';
+export * from './nmnist-emulated.js';

@@ -38,19 +38,28 @@ export function saccadeFrames(image: Float32Array, side: number, opts: SaccadeOp
     const [ax, ay] = verts[leg]!, [bx, by] = verts[leg + 1]!;
     const dx = ax + (bx - ax) * u, dy = ay + (by - ay) * u;
     times[f] = (f * dur) / per;
-    const base = f * S * S;
-    for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) frames[base + y * S + x] = bilinear(image, side, x - dx, y - dy);
-    }
+    renderShifted(image, side, dx, dy, frames.subarray(f * S * S, (f + 1) * S * S), S);
   }
   return { frames, times, sensor: S };
 }
 
-function bilinear(img: Float32Array, side: number, fx: number, fy: number): number {
-  const x0 = Math.floor(fx), y0 = Math.floor(fy);
-  const ax = fx - x0, ay = fy - y0;
+/**
+ * out[y, x] = image sampled bilinearly at (x − dx, y − dy), black outside. The
+ * shift is the same for every pixel, so the integer offset and the four
+ * weights are computed once per frame.
+ */
+function renderShifted(img: Float32Array, side: number, dx: number, dy: number, out: Float32Array, S: number): void {
+  const ox = Math.floor(-dx), oy = Math.floor(-dy);
+  const ax = -dx - ox, ay = -dy - oy;
+  const w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
   const at = (x: number, y: number): number => (x >= 0 && x < side && y >= 0 && y < side ? img[y * side + x]! : 0);
-  return (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x0 + 1, y0)) + ay * ((1 - ax) * at(x0, y0 + 1) + ax * at(x0 + 1, y0 + 1));
+  for (let y = 0; y < S; y++) {
+    const y0 = y + oy;
+    for (let x = 0; x < S; x++) {
+      const x0 = x + ox;
+      out[y * S + x] = w00 * at(x0, y0) + w10 * at(x0 + 1, y0) + w01 * at(x0, y0 + 1) + w11 * at(x0 + 1, y0 + 1);
+    }
+  }
 }
 
 /** One N-MNIST-like recording from a still image. */
