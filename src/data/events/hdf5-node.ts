@@ -48,14 +48,22 @@ function toNumbers(v: unknown, half: boolean, what: string): Float64Array {
 /** The rows of a ragged dataset, whether stored variable-length or flat with offsets. */
 function readRagged(f: H5File, path: string, offsets: Float64Array | null, file: string): Float64Array[] {
   const d = dataset(f, path, file);
-  const meta = d.metadata as { vlen_type?: { type: number; size: number }; type: number; size: number };
+  type Meta = { vlen_type?: { type: number; size: number; signed?: boolean }; type: number; size: number; signed?: boolean };
+  const meta = d.metadata as Meta;
+  const vlenHalf = meta.vlen_type?.type === 1 && meta.vlen_type.size === 2;
+  const flatHalf = !meta.vlen_type && meta.type === 1 && meta.size === 2;
+  if (vlenHalf || flatHalf) {
+    // h5wasm has no float16 reader (it throws "Float16 not supported"): describe the
+    // elements as uint16 so it hands back the raw bits, which halfToNumber decodes.
+    const asBits: Meta = vlenHalf ? { ...meta, vlen_type: { ...meta.vlen_type!, type: 0, signed: false } } : { ...meta, type: 0, signed: false };
+    Object.defineProperty(d, 'metadata', { value: asBits, configurable: true });
+  }
   const value = d.value;
   if (Array.isArray(value)) {
-    const half = meta.vlen_type?.type === 1 && meta.vlen_type.size === 2;
-    return value.map((row, i) => toNumbers(row, half, `${file}: ${path}[${i}]`));
+    return value.map((row, i) => toNumbers(row, vlenHalf, `${file}: ${path}[${i}]`));
   }
   if (!offsets) throw new FormatError(`${file}: '${path}' is not variable-length and there is no spikes/offsets dataset`);
-  const flat = toNumbers(value, meta.type === 1 && meta.size === 2, `${file}: ${path}`);
+  const flat = toNumbers(value, flatHalf, `${file}: ${path}`);
   const rows: Float64Array[] = [];
   for (let i = 0; i + 1 < offsets.length; i++) {
     const a = offsets[i]!, b = offsets[i + 1]!;
