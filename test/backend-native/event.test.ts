@@ -19,6 +19,10 @@ const CASES: { M: number; N: number; K: number; density: number; nonBinary: numb
   { M: 5, N: 129, K: 40, density: 0, nonBinary: 0, beta: 0.25 },
   { M: 33, N: 257, K: 19, density: 0.05, nonBinary: 0, beta: 0 },
   { M: 4, N: 64, K: 8, density: 0.6, nonBinary: 1, beta: 1 },
+  // Several L2 column blocks of eventGemm (K = 300 gives 256-column blocks) with a partial last one.
+  { M: 12, N: 600, K: 300, density: 0.15, nonBinary: 0, beta: 0 },
+  // Several row blocks of eventGemmGradW (N = 2000 gives 65-row blocks); K = 37 leaves SIMD tails in the row lists.
+  { M: 150, N: 2000, K: 37, density: 0.1, nonBinary: 0.05, beta: 1 },
 ];
 
 test('eventGemm is bit-identical to the TypeScript kernel', { skip: skipReason }, () => {
@@ -56,4 +60,25 @@ test('all-zero spike input: eventGemm gives beta·Y and the weight gradient is u
   for (let i = 0; i < Y.length; i++) assert.equal(Y[i], Math.fround(Y0[i]! * 0.5));
   native().eventGemmGradW(M, N, K, st(randArray(rng, M * N)), st(X), st(W));
   assert.deepEqual(W, W0);
+});
+
+test('NaN inputs count as nonzero and -0 as zero, as in the TypeScript kernel', { skip: skipReason }, () => {
+  const rng = new Rng(24);
+  const [M, N, K] = [7, 300, 45];
+  forEachIsa((isa) => {
+    const X = spikeArray(rng, M * K, 0.2);
+    X[3] = NaN;
+    X[K + 17] = -0;
+    X[2 * K + 40] = -0;
+    X[5 * K + 44] = NaN;
+    const Wt = randArray(rng, K * N), Y0 = randArray(rng, M * N), dY = randArray(rng, M * N), W0 = randArray(rng, N * K);
+    const y1 = Y0.slice(), y2 = Y0.slice(), w1 = W0.slice(), w2 = W0.slice();
+    native().eventGemm(M, N, K, st(X), st(Wt), 1, st(y1));
+    ts.eventGemm(M, N, K, st(X), st(Wt), 1, st(y2));
+    assertSameBits(y1, y2, `${isa} eventGemm with NaN/-0`);
+    assert.ok(Number.isNaN(y1[0]) && !Number.isNaN(y1[N + 5]), `${isa}: NaN reaches row 0 only`);
+    native().eventGemmGradW(M, N, K, st(dY), st(X), st(w1));
+    ts.eventGemmGradW(M, N, K, st(dY), st(X), st(w2));
+    assertSameBits(w1, w2, `${isa} eventGemmGradW with NaN/-0`);
+  });
 });
