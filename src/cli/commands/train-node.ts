@@ -55,18 +55,10 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
   const encode = (x: import('../../tensor/tensor.js').Tensor) => encoder.encode(x, session.rngs.encoder);
   const history: EpochRecord[] = [];
-  let trainer!: Trainer;
   let batchesDone = 0;
-  let epochSamples = 0;
+  let epochSamples = 0; // counted as batches are handed to the Trainer
   let epochT0 = 0;
-  const onBatch = (info: { loss: number; accuracy: number; samplesPerSec: number }, size: number): void => {
-    batchesDone++;
-    epochSamples += size;
-    const elapsed = (performance.now() - epochT0) / 1000;
-    progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
-  };
-  let lastBatchSize = 0;
-  trainer = new Trainer({
+  const trainer = new Trainer({
     model,
     encode,
     loss: session.loss,
@@ -74,7 +66,13 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     scheduler,
     clipGradNorm: config.train.clip_grad_norm,
     tbptt: config.train.tbptt,
-    callbacks: { onBatchEnd: (i) => onBatch(i, lastBatchSize) },
+    callbacks: {
+      onBatchEnd: (info) => {
+        batchesDone++;
+        const elapsed = (performance.now() - epochT0) / 1000;
+        progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
+      },
+    },
   });
   if (opts.resume) {
     const path = resolve(opts.resume);
@@ -110,7 +108,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
       const batches = (function* () {
         for (const b of tensorBatches(trainLoader, data.train.shape, backend)) {
-          lastBatchSize = b.y.length;
+          epochSamples += b.y.length;
           yield b;
         }
       })();
