@@ -4,6 +4,7 @@ import type { NativeAddon } from './addon.js';
 import { nativeCoreKernels } from './core.js';
 import { nativeNeuronKernels } from './neuron.js';
 import { nativeTrainKernels } from './train.js';
+import { ArrayPool } from './pool.js';
 
 /**
  * Input density below which linear layers take the event-driven kernels on
@@ -17,13 +18,14 @@ import { nativeTrainKernels } from './train.js';
 export const NATIVE_EVENT_DENSITY_THRESHOLD = 0.2;
 
 /**
- * The native backend: storage stays plain Float32Arrays (ArrayStorage, shared
- * with the TypeScript backend), and the hot kernels run in the C++ addon,
+ * The native backend: storage is plain Float32Arrays (recycled across step
+ * scopes by an ArrayPool), and the hot kernels run in the C++ addon,
  * which computes on those arrays in place. Every kernel it does not override
  * is the TypeScript reference.
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
   const base = createTsBackend('float32');
+  const pool = new ArrayPool();
   return {
     ...base,
     ...nativeCoreKernels(addon),
@@ -31,5 +33,14 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     ...nativeTrainKernels(addon),
     name: 'native',
     eventDensityThreshold: NATIVE_EVENT_DENSITY_THRESHOLD,
+    // Step scopes recycle a step's temporaries (see pool.ts); outside a scope storage is plain GC'd memory.
+    alloc: (n) => pool.alloc(n),
+    fromArray(values) {
+      const s = pool.alloc(values.length);
+      s.data.set(values);
+      return s;
+    },
+    beginScope: () => pool.beginScope(),
+    endScope: (keep) => pool.endScope(keep),
   };
 }
