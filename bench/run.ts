@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backendNames, getBackendByName, withBackend } from '../src/backend/registry.js';
-import { registerNativeBackend } from '../src/backend/native/load-node.js';
+import { nativeAddon, registerNativeBackend } from '../src/backend/native/load-node.js';
 import { SpikeflowError } from '../src/errors.js';
 import { ArgError, parseArgs, USAGE, type BenchArgs } from './lib/args.js';
 import type { BenchContext } from './lib/context.js';
@@ -66,29 +66,49 @@ function selectBackends(args: BenchArgs): string[] {
   return backendNames().filter((n) => n !== 'ts64');
 }
 
+/** What to time: each backend once, the native one once per requested thread count. */
+interface Variant {
+  name: string;
+  label: string;
+  threads: number | null;
+}
+
+function variants(names: readonly string[], args: BenchArgs): Variant[] {
+  return names.flatMap((name): Variant[] =>
+    name === 'native' && nativeAddon() !== null
+      ? args.nativeThreads.map((t) => ({ name, label: t === 1 ? 'native' : `native-${t}t`, threads: t }))
+      : [{ name, label: name, threads: null }],
+  );
+}
+
 function runSuite(args: BenchArgs): BenchReport {
   const loadAvgStart = loadavg();
   const names = selectBackends(args);
+  const runs = variants(names, args);
   const results: CaseResult[] = [];
   const failures: BenchFailure[] = [];
-  for (const name of names) {
+  const addon = nativeAddon();
+  const threadsBefore = addon?.info().threads ?? 1;
+  for (const { name, label, threads } of runs) {
     const backend = getBackendByName(name);
-    log(`backend ${name}: workloads ${args.workloads.join(',')}${args.quick ? ' (quick)' : ''}`);
-    const ctx: BenchContext = { backend, quick: args.quick, peakGflops: args.peakGflops, log };
+    if (threads !== null) addon?.setThreads(threads);
+    log(`backend ${label}: workloads ${args.workloads.join(',')}${args.quick ? ' (quick)' : ''}`);
+    const ctx: BenchContext = { backend, label, quick: args.quick, peakGflops: args.peakGflops, log };
     withBackend(backend, () => {
       for (const w of args.workloads) {
-        if (BACKEND_INDEPENDENT.includes(w) && name !== names[0]) continue;
+        if (BACKEND_INDEPENDENT.includes(w) && label !== runs[0]!.label) continue;
         // One backend failing one workload (a kernel bug, memory exhaustion) must not hide the others' results.
         try {
           results.push(...RUNNERS[w](ctx));
         } catch (e) {
           const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-          failures.push({ backend: name, workload: w, error });
-          log(`  ${name} ${w}: FAILED (${error})`);
+          failures.push({ backend: label, workload: w, error });
+          log(`  ${label} ${w}: FAILED (${error})`);
         }
       }
     });
   }
+  addon?.setThreads(threadsBefore);
   let torch: TorchStatus = { available: false, python: null, version: null, threads: args.torchThreads, message: 'skipped (--no-torch)' };
   const torchWorkloads = args.workloads.filter((w) => TORCH_WORKLOADS.includes(w));
   if (args.torch && torchWorkloads.length === 0) torch = { ...torch, message: 'skipped (no selected workload has a PyTorch reference)' };
@@ -113,7 +133,7 @@ function runSuite(args: BenchArgs): BenchReport {
       loadAvgEnd: loadavg(),
     },
     peakGflops: args.peakGflops,
-    backends: names,
+    backends: runs.map((r) => r.label),
     workloads: args.workloads,
     results,
     failures,

@@ -12,6 +12,8 @@ export interface BenchArgs {
   /** Folder for latest.json / latest.md (default bench/results). */
   outDir: string | null;
   peakGflops: number;
+  /** GEMM/event thread counts the native backend is timed with (each gets its own rows: native, native-2t). */
+  nativeThreads: number[];
   help: boolean;
 }
 
@@ -29,6 +31,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
   --python PATH        Python for the reference (default: python3, else /usr/bin/python3, whichever has torch)
   --out DIR            where latest.json / latest.md go (default bench/results)
   --peak GFLOPS        single-core fp32 GEMM peak used for "% peak" (default 190)
+  --native-threads L   thread counts for the native backend, e.g. 1 or 1,2 (default 1,2;
+                         rows for 2 threads are labelled native-2t)
   -h, --help           this text`;
 
 export class ArgError extends Error {}
@@ -40,7 +44,7 @@ function value(argv: readonly string[], i: number, flag: string): string {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, help: false };
+  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, nativeThreads: [1, 2], help: false };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     switch (f) {
@@ -64,6 +68,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const n = Number(value(argv, i++, f));
         if (!Number.isInteger(n) || n < 1) throw new ArgError(`${f}: expected a positive integer, got '${argv[i]}'`);
         a.torchThreads = n;
+        break;
+      }
+      case '--native-threads': {
+        const ts = value(argv, i++, f).split(',').map((x) => Number(x.trim()));
+        if (ts.length === 0 || ts.some((t) => t !== 1 && t !== 2)) throw new ArgError(`${f}: expected 1, 2 or 1,2, got '${argv[i]}'`);
+        a.nativeThreads = [...new Set(ts)];
         break;
       }
       case '--peak': {

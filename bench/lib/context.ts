@@ -5,6 +5,8 @@ import type { CaseResult, WorkCount, WorkloadId } from './types.js';
 /** What every workload receives. */
 export interface BenchContext {
   backend: Backend;
+  /** Name in the results (the backend's, or e.g. native-2t for a thread variant). */
+  label: string;
   quick: boolean;
   peakGflops: number;
   /** Progress lines (stderr), so stdout stays a clean table or JSON. */
@@ -35,7 +37,7 @@ export function makeResult(ctx: BenchContext, info: CaseInfo, stats: TimingStats
     workload: info.workload,
     case: info.case,
     title: info.title,
-    backend: ctx.backend.name,
+    backend: ctx.label,
     reps: stats.samplesMs.length,
     warmup: info.timing.warmup,
     medianMs: stats.medianMs,

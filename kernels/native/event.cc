@@ -6,6 +6,7 @@
 
 #include "scratch.h"
 #include "simd.h"
+#include "threads.h"
 
 namespace sf {
 
@@ -216,9 +217,14 @@ idx_t blockColumns(idx_t rowsTouched, idx_t N) {
   return std::min(jc, N);
 }
 
-}  // namespace
+// Below this many additions (nonzeros × N) the hand-off to the pool worker costs more than it saves.
+constexpr double kParallelMinAdds = 2.0e6;
 
-void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, double beta, float* Y) {
+// Y rows [m0, m1) of eventGemm: lists, binary rows through the SIMD row sums, the rest exact.
+void eventRows(idx_t m0, idx_t m1, idx_t N, idx_t K, const float* X, const float* Wt, double beta, float* Y) {
+  const idx_t M = m1 - m0;
+  X += m0 * K;
+  Y += m0 * N;
   const idx_t total = M * N;
   if (beta == 0.0) std::memset(Y, 0, total * sizeof(float));
   else if (beta != 1.0)
@@ -248,8 +254,10 @@ void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, doubl
   }
 }
 
-void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, float* dW) {
-  if (M == 0 || N == 0 || K == 0) return;
+// Columns [n0, n1) of the weight gradient: dW[n, k] += Σ_m dY[m, n]·X[m, k].
+void gradWColumns(idx_t n0, idx_t n1, idx_t M, idx_t N, idx_t K, const float* dY, const float* X, float* dW) {
+  const idx_t w = n1 - n0;
+  if (M == 0 || w <= 0 || K == 0) return;
   // Row lists of the nonzeros first (one vectorized pass over X); the column
   // lists below are then built from them in time proportional to the nonzeros.
   std::int32_t* rstart = listStart.get(M + 1);
@@ -264,16 +272,17 @@ void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, 
     for (std::int32_t q = rstart[m]; q < rstart[m + 1]; q++)
       if (X[m * K + ridx[q]] != 1.0f) binary[ridx[q]] = 0;
   }
-  // acc[k, :] = Σ_m x[m, k]·dY[m, :], accumulated in float in ascending m as the
-  // reference's scratch is. Rows are taken in blocks whose dY rows fit in L2;
-  // within a block each input column lists its nonzero rows (CSC pattern).
-  float* acc = gradAcc.get(K * N);
-  std::memset(acc, 0, K * N * sizeof(float));
+  // acc[k, j] = Σ_m x[m, k]·dY[m, n0 + j], accumulated in float in ascending m
+  // as the reference's scratch is. Rows are taken in blocks whose dY rows fit
+  // in L2; within a block each input column lists its nonzero rows (CSC pattern).
+  float* acc = gradAcc.get(K * w);
+  std::memset(acc, 0, K * w * sizeof(float));
   const RowSumFn rowSum = rowSumKernel();
-  const idx_t MB = std::max<idx_t>(16, (512 * 1024) / (4 * N));
+  const idx_t MB = std::max<idx_t>(16, (512 * 1024) / (4 * w));
   std::int32_t* start = colStart.get(K + 1);
   std::int32_t* cur = listCursor.get(K);
   std::int32_t* idx = colIdx.get(std::min(MB, M) * K);
+  const float* src = dY + n0;
   for (idx_t m0 = 0; m0 < M; m0 += MB) {
     const idx_t m1 = std::min(M, m0 + MB);
     std::memset(start, 0, (K + 1) * sizeof(std::int32_t));
@@ -287,24 +296,73 @@ void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, 
       const std::int32_t q0 = start[k], q1 = start[k + 1];
       if (q0 == q1) continue;
       if (binary[k]) {
-        rowSum(acc + k * N, dY, N, idx + q0, q1 - q0, 0, N);
+        rowSum(acc + k * w, src, N, idx + q0, q1 - q0, 0, w);
       } else {
-        for (std::int32_t q = q0; q < q1; q++) rowAxpyDouble(acc + k * N, dY + idx[q] * N, X[idx[q] * K + k], N);
+        for (std::int32_t q = q0; q < q1; q++) rowAxpyDouble(acc + k * w, src + idx[q] * N, X[idx[q] * K + k], w);
       }
     }
   }
-  // dW[n, k] += acc[k, n], in 32×32 blocks so both sides stay in cache.
+  // dW[n, k] += acc[k, n - n0], in 32×32 blocks so both sides stay in cache.
   constexpr idx_t TB = 32;
-  for (idx_t n0 = 0; n0 < N; n0 += TB) {
-    const idx_t n1 = std::min(N, n0 + TB);
+  for (idx_t j0 = 0; j0 < w; j0 += TB) {
+    const idx_t j1 = std::min(w, j0 + TB);
     for (idx_t k0 = 0; k0 < K; k0 += TB) {
       const idx_t k1 = std::min(K, k0 + TB);
-      for (idx_t n = n0; n < n1; n++) {
-        float* d = dW + n * K;
-        for (idx_t k = k0; k < k1; k++) d[k] += acc[k * N + n];
+      for (idx_t j = j0; j < j1; j++) {
+        float* d = dW + (n0 + j) * K;
+        for (idx_t k = k0; k < k1; k++) d[k] += acc[k * w + j];
       }
     }
   }
+}
+
+struct EventSplit {
+  idx_t M, N, K;
+  const float *X, *A;  // A: Wt (forward) or dY (gradient)
+  double beta;
+  float* out;
+  idx_t cut;  // first row (forward) or column (gradient) of part 1
+};
+
+void eventPart(void* ctx, int part) {
+  const EventSplit& s = *static_cast<const EventSplit*>(ctx);
+  eventRows(part == 0 ? 0 : s.cut, part == 0 ? s.cut : s.M, s.N, s.K, s.X, s.A, s.beta, s.out);
+}
+
+void gradWPart(void* ctx, int part) {
+  const EventSplit& s = *static_cast<const EventSplit*>(ctx);
+  gradWColumns(part == 0 ? 0 : s.cut, part == 0 ? s.cut : s.N, s.M, s.N, s.K, s.A, s.X, s.out);
+}
+
+// Worth two threads: enough additions (estimated from a sample of X) and both halves non-empty.
+bool worthSplitting(idx_t M, idx_t N, idx_t K, const float* X, idx_t len) {
+  if (gemmThreads() < 2 || len < 2) return false;
+  if (double(M) * double(N) * double(K) < kParallelMinAdds) return false;
+  // Density from every 61st entry: cheap, and enough to tell 1% from 10%.
+  idx_t hits = 0, seen = 0;
+  for (idx_t i = 0; i < M * K; i += 61, seen++) hits += X[i] != 0.0f;
+  return double(hits) / double(seen) * double(M) * double(K) * double(N) >= kParallelMinAdds;
+}
+
+}  // namespace
+
+void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, double beta, float* Y) {
+  // Rows are independent: each thread builds the lists of its own half.
+  if (worthSplitting(M, N, K, X, M)) {
+    EventSplit s{M, N, K, X, Wt, beta, Y, M / 2};
+    if (runPair(eventPart, &s)) return;
+  }
+  eventRows(0, M, N, K, X, Wt, beta, Y);
+}
+
+void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, float* dW) {
+  // Columns of dW are independent; both halves build the same (cheap) lists.
+  if (worthSplitting(M, N, K, X, N)) {
+    const idx_t cut = std::max<idx_t>(16, (N / 2 + 15) / 16 * 16);
+    EventSplit s{M, N, K, X, dY, 0.0, dW, std::min(cut, N - 1)};
+    if (runPair(gradWPart, &s)) return;
+  }
+  gradWColumns(0, N, M, N, K, dY, X, dW);
 }
 
 }  // namespace sf

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { getBackendByName } from '../../src/backend/registry.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { assertSameBits, forEachIsa, native, randArray, skipReason, spikeArray, st } from './setup.js';
+import { addon, assertSameBits, forEachIsa, native, randArray, skipReason, spikeArray, st } from './setup.js';
 
 /*
  * The event-driven kernels add weight rows in the reference's order, so their
@@ -81,4 +81,31 @@ test('NaN inputs count as nonzero and -0 as zero, as in the TypeScript kernel', 
     ts.eventGemmGradW(M, N, K, st(dY), st(X), st(w2));
     assertSameBits(w1, w2, `${isa} eventGemmGradW with NaN/-0`);
   });
+});
+
+test('two threads: the split event kernels stay bit-identical (rows of Y, columns of dW)', { skip: skipReason }, () => {
+  const rng = new Rng(25);
+  const a = addon();
+  const before = a.info().threads;
+  try {
+    assert.equal(a.setThreads(2), 2);
+    // Large enough (≥ 2e6 additions) to take the parallel path; odd sizes give uneven halves.
+    for (const c of [
+      { M: 301, N: 517, K: 203, density: 0.2, nonBinary: 0, beta: 0 },
+      { M: 96, N: 1000, K: 150, density: 0.3, nonBinary: 0.1, beta: 0.5 },
+    ]) {
+      const X = spikeArray(rng, c.M * c.K, c.density, c.nonBinary), Wt = randArray(rng, c.K * c.N), Y0 = randArray(rng, c.M * c.N);
+      const y1 = Y0.slice(), y2 = Y0.slice();
+      native().eventGemm(c.M, c.N, c.K, st(X), st(Wt), c.beta, st(y1));
+      ts.eventGemm(c.M, c.N, c.K, st(X), st(Wt), c.beta, st(y2));
+      assertSameBits(y1, y2, `2 threads eventGemm ${JSON.stringify(c)}`);
+      const dY = randArray(rng, c.M * c.N), W0 = randArray(rng, c.N * c.K);
+      const w1 = W0.slice(), w2 = W0.slice();
+      native().eventGemmGradW(c.M, c.N, c.K, st(dY), st(X), st(w1));
+      ts.eventGemmGradW(c.M, c.N, c.K, st(dY), st(X), st(w2));
+      assertSameBits(w1, w2, `2 threads eventGemmGradW ${JSON.stringify(c)}`);
+    }
+  } finally {
+    a.setThreads(before);
+  }
 });

@@ -100,6 +100,9 @@ test('timing stats, argument parsing and the PyTorch merge', async () => {
   assert.equal(a.torchThreads, 2);
   assert.equal(a.backend, 'ts');
   assert.throws(() => parseArgs(['--torch-threads', '0']), /positive integer/);
+  assert.deepEqual(a.nativeThreads, [1, 2], 'native is timed with 1 and 2 threads by default');
+  assert.deepEqual(parseArgs(['--native-threads', '2']).nativeThreads, [2]);
+  assert.throws(() => parseArgs(['--native-threads', '3']), /expected 1, 2 or 1,2/);
   assert.throws(() => parseArgs(['--frobnicate']), /unknown option/);
 
   const { mergeTorch } = await import('../../bench/lib/torch.js');
