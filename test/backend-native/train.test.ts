@@ -10,7 +10,7 @@ import { ceRateLoss } from '../../src/ops/loss.js';
 import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Adam } from '../../src/train/optim/index.js';
-import { assertSameBits, native, randArray, skipReason, spikeArray, st } from './setup.js';
+import { assertSameBits, forEachIsa, native, randArray, skipReason, spikeArray, st } from './setup.js';
 
 const ts = getBackendByName('ts');
 
@@ -47,11 +47,17 @@ test('elementwise ops and reductions are bit-identical to the TypeScript kernels
       ts.sumRows(M, N, st(X), beta, st(s2));
       assertSameBits(s1, s2, `sumRows ${M}x${N} beta=${beta}`);
     }
-    const t1 = new Float32Array(M * N), t2 = new Float32Array(M * N);
-    native().transpose(M, N, st(X), st(t1));
-    ts.transpose(M, N, st(X), st(t2));
-    assertSameBits(t1, t2, `transpose ${M}x${N}`);
   }
+  // Transpose: 8×8 SIMD tiles inside 64×64 blocks, scalar tails on both sides, every instruction set.
+  forEachIsa((isa) => {
+    for (const [M, N] of [[1, 5], [7, 300], [129, 33], [8, 8], [200, 136], [1000, 784]] as const) {
+      const X = randArray(rng, M * N);
+      const t1 = new Float32Array(M * N), t2 = new Float32Array(M * N);
+      native().transpose(M, N, st(X), st(t1));
+      ts.transpose(M, N, st(X), st(t2));
+      assertSameBits(t1, t2, `${isa} transpose ${M}x${N}`);
+    }
+  });
 });
 
 test('Adam and SGD steps are bit-identical to the TypeScript kernels', { skip: skipReason }, () => {
