@@ -12,6 +12,7 @@
         "kernels/native/threads.cc",
         "kernels/native/gemm.cc",
         "kernels/native/gemm_kernels.cc",
+        "kernels/native/gemm_small.cc",
         "kernels/native/event.cc",
         "kernels/native/lif.cc",
         "kernels/native/train.cc",

@@ -13,6 +13,14 @@ using idx_t = std::ptrdiff_t;
 void gemm(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B, idx_t sBk,
           idx_t sBj, float beta, float* C, idx_t ldc);
 
+// Rows up to which gemm() skips packing and reads B in place (gemm_small.cc).
+constexpr int kSmallRows = 4;
+
+// The few-row path: returns false (computing nothing) when the layout or the
+// instruction set has no such kernel, and the packed driver takes over.
+bool gemmSmallM(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B,
+                idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc);
+
 // Threads GEMM may use (1 or 2); large products only are split (see gemm.cc).
 void setGemmThreads(int n);
 int gemmThreads();

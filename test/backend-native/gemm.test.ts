@@ -47,6 +47,11 @@ const SHAPES: [number, number, number][] = [
   [150, 33, 20],
   [12, 32, 16],
   [2, 70, 513],
+  // Few rows (≤ 4): B read in place without packing, dot products (NT) or row updates (NN).
+  [1, 300, 200],
+  [3, 130, 37],
+  [4, 64, 16],
+  [4, 97, 33],
 ];
 
 test('gemm: NN/NT/TN/TT with alpha, beta and offsets match a float64 reference on every instruction set', { skip: skipReason }, () => {
