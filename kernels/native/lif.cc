@@ -1,9 +1,28 @@
 #include "lif.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "scratch.h"
+#include "simd.h"
+
+// The lane types below travel by value only between always-inlined helpers, so
+// GCC's note that 256/512-bit vector arguments have an ABI is moot here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+// Everything between an entry point and its lane code must inline into it:
+// the entry point's target attribute is what makes that code use ymm/zmm
+// registers (an out-of-line helper, lambdas included, would be generic x86-64).
+#if defined(__GNUC__) || defined(__clang__)
+#define SF_AI inline __attribute__((always_inline))
+#define SF_AI_LAMBDA __attribute__((always_inline))
+#else
+#define SF_AI inline
+#define SF_AI_LAMBDA
+#endif
 
 namespace sf {
 
@@ -46,171 +65,494 @@ inline double sgGrad(double p0, double p1, double x) {
   }
 }
 
-// snnTorch Leaky with scalar β, θ and v_reset = 0 (lifForwardSnntorch in lif.ts).
-void forwardSnntorch(const LifCfg& c, const LifIO& io) {
-  const idx_t N = c.B * c.F, T = c.T;
-  const int mode = c.resetMode;
-  const double be = io.beta[0], th = io.threshold[0];
-  for (idx_t t = 0; t < T; t++) {
-    const idx_t row = t * N;
-    const float* src = t == 0 ? io.v0 : io.h + row - N;
-    const float* x = io.x + row;
-    float* h = io.h + row;
-    float* spk = io.spikes + row;
-    std::uint8_t* mask = io.mask + row;
-    for (idx_t n = 0; n < N; n++) {
-      const double vp = src[n], xi = x[n];
-      double hh;
-      if (vp > th && mode != 0) hh = mode == 1 ? be * vp + xi - th : mode == 2 ? xi : 0;
-      else hh = be * vp + xi;
-      const float hf = static_cast<float>(hh);
-      h[n] = hf;
-      const bool fired = hf > th;
-      mask[n] = fired;
-      spk[n] = fired ? 1.0f : 0.0f;
+// The exp-based surrogates stay scalar: a vector exp would not round like libm's.
+constexpr bool vectorSurrogate(int id) { return id != 2 && id != 4 && id != 6; }
+
+/*
+ * Lanes: the scans are written once, over a "lane" type that is one neuron
+ * (Lane1: plain double/float, the portable path and every vector tail) or W
+ * neurons of one time step (Lanes4/Lanes8). Every lane does the scalar code's
+ * double operations in the scalar code's order; IEEE +, −, ×, ÷ and the
+ * float↔double conversions round the same in a vector register as in a scalar
+ * one, so all paths give the same bits. Branches on the data (spiked? reset?)
+ * become selects that compute both sides; branches on the configuration stay
+ * branches (the same for every lane).
+ *
+ * The vector lanes use GCC/Clang vector extensions rather than intrinsics:
+ * the addon is built without -march, and an intrinsic can only be inlined into
+ * a function carrying its target attribute, which a body shared by both widths
+ * cannot. Generic vector code has no such restriction; inlined into the
+ * SF_TARGET_AVX2 / SF_TARGET_AVX512 entry points below, it compiles to ymm/zmm
+ * instructions (and with -ffp-contract=off never to fused multiply-adds).
+ */
+struct Lane1 {
+  static constexpr idx_t W = 1;
+  using D = double;
+  using F = float;
+  using M = bool;
+  using MF = bool;
+  static SF_AI D bc(double v) { return v; }
+  static SF_AI F bcF(float v) { return v; }
+  static SF_AI F loadF(const float* p) { return *p; }
+  static SF_AI D load(const float* p) { return *p; }
+  static SF_AI D loadMask(const std::uint8_t* p) { return *p; }
+  static SF_AI D loadD(const double* p) { return *p; }
+  static SF_AI void storeD(double* p, D v) { *p = v; }
+  static SF_AI F round(D v) { return static_cast<float>(v); }
+  static SF_AI D widen(F v) { return v; }
+  static SF_AI void store(float* p, F v) { *p = v; }
+  static SF_AI void storeMask(std::uint8_t* p, MF m) { *p = m; }
+  static SF_AI D sel(M m, D a, D b) { return m ? a : b; }
+  static SF_AI F selF(MF m, F a, F b) { return m ? a : b; }
+  static SF_AI D abs(D v) { return std::fabs(v); }
+};
+
+#if SF_X86
+// The vector types, spelled out per width: GCC drops a vector_size attribute
+// whose size depends on a template parameter.
+template <int WIDTH>
+struct VecTypes;
+// firstBytes: byte 0 of each 32-bit lane (a float compare's lanes, as mask bytes).
+// splat: lane 0 everywhere (GCC 12 builds {v, v, ...} lane by lane otherwise).
+template <>
+struct VecTypes<4> {
+  typedef double D __attribute__((vector_size(32)));
+  typedef float F __attribute__((vector_size(16)));
+  typedef std::uint64_t Bits __attribute__((vector_size(32)));
+  typedef std::uint8_t Bytes __attribute__((vector_size(4)));
+  typedef std::uint8_t FBytes __attribute__((vector_size(16)));
+  static SF_AI Bytes firstBytes(FBytes v) { return __builtin_shufflevector(v, v, 0, 4, 8, 12); }
+  static SF_AI D splat(D v) { return __builtin_shufflevector(v, v, 0, 0, 0, 0); }
+  static SF_AI F splat(F v) { return __builtin_shufflevector(v, v, 0, 0, 0, 0); }
+};
+template <>
+struct VecTypes<8> {
+  typedef double D __attribute__((vector_size(64)));
+  typedef float F __attribute__((vector_size(32)));
+  typedef std::uint64_t Bits __attribute__((vector_size(64)));
+  typedef std::uint8_t Bytes __attribute__((vector_size(8)));
+  typedef std::uint8_t FBytes __attribute__((vector_size(32)));
+  static SF_AI Bytes firstBytes(FBytes v) { return __builtin_shufflevector(v, v, 0, 4, 8, 12, 16, 20, 24, 28); }
+  static SF_AI D splat(D v) { return __builtin_shufflevector(v, v, 0, 0, 0, 0, 0, 0, 0, 0); }
+  static SF_AI F splat(F v) { return __builtin_shufflevector(v, v, 0, 0, 0, 0, 0, 0, 0, 0); }
+};
+
+// W neurons of one time step in a vector register. The float<->double element
+// loops below are what GCC turns into single instructions (vcvtps2pd zmm from
+// memory, vcvtpd2ps); __builtin_convertvector is avoided because GCC 12 splits
+// a zmm conversion into two ymm halves. (__builtin_shufflevector needs GCC 12+
+// or Clang.) loadMask's byte loop is not vectorized well, but only the
+// same-step reset modes read the decisions back.
+template <int WIDTH>
+struct Lanes {
+  static constexpr idx_t W = WIDTH;
+  using D = typename VecTypes<WIDTH>::D;
+  using F = typename VecTypes<WIDTH>::F;
+  using Bits = typename VecTypes<WIDTH>::Bits;
+  using Bytes = typename VecTypes<WIDTH>::Bytes;
+  using FBytes = typename VecTypes<WIDTH>::FBytes;
+  using M = decltype(D{} > D{});   // a true lane is all ones (−1)
+  using MF = decltype(F{} > F{});  // the same for float lanes
+  static SF_AI D bc(double v) { return VecTypes<WIDTH>::splat(D{v}); }
+  static SF_AI F bcF(float v) { return VecTypes<WIDTH>::splat(F{v}); }
+  static SF_AI F loadF(const float* p) {
+    F r;
+    std::memcpy(&r, p, sizeof r);
+    return r;
+  }
+  static SF_AI D load(const float* p) {
+    D r;
+    for (int i = 0; i < WIDTH; i++) r[i] = p[i];
+    return r;
+  }
+  static SF_AI D loadMask(const std::uint8_t* p) {
+    D r;
+    for (int i = 0; i < WIDTH; i++) r[i] = p[i];
+    return r;
+  }
+  static SF_AI D loadD(const double* p) {
+    D r;
+    std::memcpy(&r, p, sizeof r);
+    return r;
+  }
+  static SF_AI void storeD(double* p, D v) { std::memcpy(p, &v, sizeof v); }
+  static SF_AI F round(D v) {
+    F r;
+    for (int i = 0; i < WIDTH; i++) r[i] = static_cast<float>(v[i]);
+    return r;
+  }
+  // GCC 12's SLP vectorizer folds widen(round(x)) to x, which is wrong (the
+  // rounding is the point); the empty asm hides where v came from.
+  static SF_AI D widen(F v) {
+    __asm__("" : "+v"(v));
+    D r;
+    for (int i = 0; i < WIDTH; i++) r[i] = v[i];
+    return r;
+  }
+  static SF_AI void store(float* p, F v) { std::memcpy(p, &v, sizeof v); }
+  static SF_AI void storeMask(std::uint8_t* p, MF m) {
+    const Bytes b = VecTypes<WIDTH>::firstBytes((FBytes)m) & 1;
+    std::memcpy(p, &b, sizeof b);
+  }
+  static SF_AI D sel(M m, D a, D b) { return m ? a : b; }
+  static SF_AI F selF(MF m, F a, F b) { return m ? a : b; }
+  // fabs: clear the sign bit (exactly what std::fabs does, −0 and NaN included).
+  static SF_AI D abs(D v) { return (D)((Bits)v & (~Bits{} >> 1)); }
+};
+using Lanes4 = Lanes<4>;
+using Lanes8 = Lanes<8>;
+#endif
+
+// sgGrad on a lane: the scalar function itself for one neuron, the same
+// operations lane-wise (constants such as 1/p0 hoisted; they are the same doubles).
+template <class V, int ID>
+SF_AI typename V::D sgGradL(double p0, double p1, typename V::D x) {
+  if constexpr (V::W == 1) {
+    return sgGrad<ID>(p0, p1, x);
+  } else {
+    static_assert(vectorSurrogate(ID), "exp-based surrogates have no vector form");
+    const typename V::D zero = V::bc(0);
+    if constexpr (ID == 0) {
+      const auto d = 1.0 + p0 * V::abs(x);
+      return 1.0 / (d * d);
+    } else if constexpr (ID == 1) {
+      const auto z = (kPi / 2) * p0 * x;
+      return p0 / 2 / (1.0 + z * z);
+    } else if constexpr (ID == 3) {
+      const auto ax = V::abs(x);
+      return V::sel(ax <= V::bc(1 / p0), p0 - p0 * p0 * ax, zero);
+    } else if constexpr (ID == 5) {
+      const auto d = 1.0 + p0 * V::abs(x);
+      return p0 / (2.0 * d * d);
+    } else if constexpr (ID == 7) {
+      return V::sel(V::abs(x) < V::bc(p0 / 2), V::bc(1 / p0), zero);
+    } else if constexpr (ID == 8) {
+      const auto r = 1.0 - V::abs(x) / p1;
+      return V::sel(r > zero, p0 * r, zero);
+    } else if constexpr (ID == 9) {
+      return V::bc(1);
+    } else {
+      return V::sel(x < zero, V::bc(p0), V::bc(-p0));
     }
   }
 }
 
-// The general non-recurrent scan (lifForwardPlain in lif.ts).
-void forwardPlain(const LifCfg& c, const LifIO& io) {
-  const idx_t T = c.T, B = c.B, F = c.F, N = B * F;
-  const int mode = c.resetMode;
-  const double vr = c.vReset;
-  const float vrf = static_cast<float>(vr);
-  float* v = io.v ? io.v : io.h;
-  const idx_t bS = c.betaPerNeuron ? 1 : 0, tS = c.thresholdPerNeuron ? 1 : 0;
-  const bool delayed = c.delayedReset && mode != 0;
-  const bool sameStep = !c.delayedReset && mode != 0;
-  const bool leak = c.inputLeak;
-  for (idx_t t = 0; t < T; t++) {
-    const idx_t row = t * N;
-    const float* src = t == 0 ? io.v0 : v + row - N;
-    for (idx_t b = 0; b < B; b++) {
-      const idx_t nb = b * F;
-      for (idx_t f = 0; f < F; f++) {
-        const idx_t n = nb + f, idx = row + n;
-        const double be = io.beta[f * bS], th = io.threshold[f * tS];
-        const double vp = src[n];
-        const double xi = leak ? (1 - be) * static_cast<double>(io.x[idx]) : static_cast<double>(io.x[idx]);
-        double hh;
-        if (delayed && vp > th) {
-          if (mode == 1) hh = vr + be * (vp - vr) + xi - th;
-          else if (mode == 2) hh = xi + vr;
-          else hh = vr;
-        } else {
-          hh = vr + be * (vp - vr) + xi;
-        }
-        const float hf = static_cast<float>(hh);
-        io.h[idx] = hf;
-        const bool fired = hf > th;
-        io.mask[idx] = fired;
-        io.spikes[idx] = fired ? 1.0f : 0.0f;
-        if (sameStep) v[idx] = !fired ? hf : mode == 1 ? static_cast<float>(static_cast<double>(hf) - th) : vrf;
+// Calls fn(n0, len, f0) for the spans that cover the B·F neurons of a time
+// step in order. With per-neuron parameters a span is one batch row (f = f0 + i,
+// so vector lanes load consecutive β/θ); else all neurons are one span and f is
+// unused. (Running the time loop inside cache-sized tiles instead measured
+// slower: the long rows stream better, and the previous row stays in L2.)
+template <class Fn>
+SF_AI void forEachSpan(const LifCfg& c, bool perNeuron, Fn&& fn) {
+  if (!perNeuron) return fn(0, c.B * c.F, 0);
+  for (idx_t b = 0; b < c.B; b++) fn(b * c.F, c.F, 0);
+}
+
+// Runs lanes over a span: whole vectors, then the tail one neuron at a time.
+template <class V, class VecFn, class OneFn>
+SF_AI void overSpan(idx_t n0, idx_t len, idx_t f0, VecFn&& vec, OneFn&& one) {
+  idx_t i = 0;
+  if constexpr (V::W > 1)
+    for (; i + V::W <= len; i += V::W) vec(n0 + i, f0 + i);
+  for (; i < len; i++) one(n0 + i, f0 + i);
+}
+
+// ---- forward, snnTorch Leaky with scalar β, θ and v_reset = 0 (lifForwardSnntorch in lif.ts)
+
+struct SnnStep {
+  const float *src, *x;
+  float *h, *spk;
+  std::uint8_t* mask;
+};
+
+template <class V>
+SF_AI void snnLanes(const SnnStep& s, idx_t n, int mode, typename V::D be, typename V::D th, typename V::F thF) {
+  using D = typename V::D;
+  const D vp = V::load(s.src + n), xi = V::load(s.x + n);
+  const D charged = be * vp + xi;
+  D hh = charged;
+  if (mode != 0) {
+    const D reset = mode == 1 ? charged - th : mode == 2 ? xi : V::bc(0);
+    hh = V::sel(vp > th, reset, charged);
+  }
+  const auto hf = V::round(hh);
+  V::store(s.h + n, hf);
+  // The stored (float) membrane decides: double(hf) > th is hf > the float θ came from.
+  const auto fired = hf > thF;
+  V::storeMask(s.mask + n, fired);
+  V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
+}
+
+struct ForwardSnntorch {
+  static constexpr bool kVector = true;
+  template <class V>
+  static SF_AI void run(const LifCfg& c, const LifIO& io) {
+    const idx_t N = c.B * c.F;
+    const int mode = c.resetMode;
+    const float thF = io.threshold[0];
+    const double be = io.beta[0], th = thF;
+    const typename V::D beV = V::bc(be), thV = V::bc(th);
+    const typename V::F thFV = V::bcF(thF);
+    for (idx_t t = 0; t < c.T; t++) {
+      const idx_t row = t * N;
+      const SnnStep s{t == 0 ? io.v0 : io.h + row - N, io.x + row, io.h + row, io.spikes + row, io.mask + row};
+      overSpan<V>(
+          0, N, 0, [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V>(s, n, mode, beV, thV, thFV); },
+          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<Lane1>(s, n, mode, be, th, thF); });
+    }
+  }
+};
+
+// ---- forward, the general non-recurrent scan (lifForwardPlain in lif.ts)
+
+struct PlainStep {
+  const float *src, *x;
+  float *h, *spk, *v;
+  std::uint8_t* mask;
+};
+
+// Per-layer β and θ travel as values: reloading beta[0] after every store
+// (which might alias it) would keep the compiler from hoisting the broadcast.
+struct PlainArgs {
+  int mode;
+  bool delayed, sameStep, leak, bS, tS;
+  double vr;
+  const float *beta, *thr;
+  float beta0, thr0;
+};
+
+template <class V>
+SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) {
+  using D = typename V::D;
+  const D be = a.bS ? V::load(a.beta + f) : V::bc(a.beta0);
+  const auto thF = a.tS ? V::loadF(a.thr + f) : V::bcF(a.thr0);
+  const D th = a.tS ? V::load(a.thr + f) : V::bc(a.thr0);
+  const D vp = V::load(s.src + n), x = V::load(s.x + n);
+  const D xi = a.leak ? (1.0 - be) * x : x;
+  const D charged = a.vr + be * (vp - a.vr) + xi;
+  D hh = charged;
+  if (a.delayed) {
+    const D reset = a.mode == 1 ? charged - th : a.mode == 2 ? xi + a.vr : V::bc(a.vr);
+    hh = V::sel(vp > th, reset, charged);
+  }
+  const auto hf = V::round(hh);
+  V::store(s.h + n, hf);
+  const auto fired = hf > thF;  // as double(hf) > th: see snnLanes
+  V::storeMask(s.mask + n, fired);
+  V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
+  if (a.sameStep) {
+    const auto after = a.mode == 1 ? V::round(V::widen(hf) - th) : V::bcF(static_cast<float>(a.vr));
+    V::store(s.v + n, V::selF(fired, after, hf));
+  }
+}
+
+struct ForwardPlain {
+  static constexpr bool kVector = true;
+  template <class V>
+  static SF_AI void run(const LifCfg& c, const LifIO& io) {
+    const idx_t N = c.B * c.F;
+    const PlainArgs a{c.resetMode, c.delayedReset && c.resetMode != 0, !c.delayedReset && c.resetMode != 0,
+                      c.inputLeak, c.betaPerNeuron, c.thresholdPerNeuron, c.vReset, io.beta, io.threshold,
+                      io.beta[0], io.threshold[0]};
+    float* v = io.v ? io.v : io.h;
+    for (idx_t t = 0; t < c.T; t++) {
+      const idx_t row = t * N;
+      const PlainStep s{t == 0 ? io.v0 : v + row - N, io.x + row, io.h + row, io.spikes + row, v + row, io.mask + row};
+      forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+        overSpan<V>(
+            n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V>(a, s, n, f); },
+            [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1>(a, s, n, f); });
+      });
+    }
+  }
+};
+
+// ---- backward: BPTT through the non-recurrent, non-smooth scan (lifBackward in lif.ts with V = W = null)
+
+struct BwdArgs {
+  int mode;
+  bool delayed, detach, leak, bS, tS;
+  double vr, p0, p1;
+  const float *beta, *thr;
+  float beta0, thr0;    // as in PlainArgs
+  double* dvC;          // dL/dv of the step after the current one, per neuron
+  double *accB, *accT;  // parameter-gradient sums, or null when nobody reads them
+};
+
+struct BwdStep {
+  const float *h, *vp, *x, *gS, *gM;
+  const std::uint8_t* mask;
+  float* dx;
+};
+
+template <class V, int SID>
+SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
+  using D = typename V::D;
+  const D zero = V::bc(0);
+  const D be = a.bS ? V::load(a.beta + f) : V::bc(a.beta0);
+  const D th = a.tS ? V::load(a.thr + f) : V::bc(a.thr0);
+  const D hv = V::load(s.h + n);
+  const D g = sgGradL<V, SID>(a.p0, a.p1, hv - th);
+  // The + 0 terms are the reference's (they turn −0 into +0).
+  const D dv = (s.gM ? V::load(s.gM + n) : zero) + V::loadD(a.dvC + n);
+  D dS = (s.gS ? V::load(s.gS + n) : zero) + 0.0;
+  D dth = zero;
+  D dh;
+  if (a.delayed) {
+    dh = dv;
+  } else if (a.mode == 1) {
+    const D sp = V::loadMask(s.mask + n);  // only same-step resets read the decisions
+    dh = dv;
+    dth -= dv * sp;
+    if (!a.detach) dS -= th * dv;
+  } else if (a.mode != 0) {
+    const D sp = V::loadMask(s.mask + n);
+    dh = dv * (1.0 - sp);
+    if (!a.detach) dS += dv * (a.vr - hv);
+  } else {
+    dh = dv;
+  }
+  dh += dS * g;
+  dth -= dS * g;
+  const D vp = V::load(s.vp + n);
+  D dcharge = dh, dvp, dbeta;
+  if (a.delayed && a.mode != 0) {
+    const D zr = vp - th;
+    const D R = V::sel(zr > zero, V::bc(1), zero);
+    D dR;
+    if (a.mode == 1) {
+      dvp = be * dh;
+      dbeta = dh * (vp - a.vr);
+      dth -= dh * R;
+      dR = -dh * th;
+    } else if (a.mode == 2) {
+      const D u = vp + R * (a.vr - vp);
+      const D du = be * dh;
+      dvp = du * (1.0 - R);
+      dbeta = dh * (u - a.vr);
+      dR = du * (a.vr - vp);
+    } else {
+      const D h0 = a.vr + be * (vp - a.vr) + (a.leak ? 1.0 - be : V::bc(1)) * V::load(s.x + n) + 0.0;
+      dcharge = dh * (1.0 - R);
+      dR = dh * (a.vr - h0);
+      dvp = be * dcharge;
+      dbeta = dcharge * (vp - a.vr);
+    }
+    if (!a.detach) {
+      const D gr = sgGradL<V, SID>(a.p0, a.p1, zr);
+      dvp += dR * gr;
+      dth -= dR * gr;
+    }
+  } else {
+    dvp = be * dh;
+    dbeta = dh * (vp - a.vr);
+  }
+  if (a.leak) {
+    dbeta -= dcharge * V::load(s.x + n);
+    if (s.dx) V::store(s.dx + n, V::round((1.0 - be) * dcharge));
+  } else if (s.dx) {
+    V::store(s.dx + n, V::round(dcharge));
+  }
+  // Vector lanes only accumulate per-neuron sums (lane j owns f + j); a
+  // per-layer sum would change its order, so that case runs on Lane1.
+  if (a.accB) {
+    double* p = a.accB + (a.bS ? f : 0);
+    V::storeD(p, V::loadD(p) + dbeta);
+  }
+  if (a.accT) {
+    double* p = a.accT + (a.tS ? f : 0);
+    V::storeD(p, V::loadD(p) + dth);
+  }
+  V::storeD(a.dvC + n, dvp);
+}
+
+template <int SID>
+struct Backward {
+  static constexpr bool kVector = vectorSurrogate(SID);
+  template <class V>
+  static SF_AI void run(const LifCfg& c, const LifIO& io, const BwdArgs& args) {
+    const BwdArgs a = args;  // a local copy stays in registers (stores through dx could alias args)
+    const idx_t N = c.B * c.F;
+    const float* trace = io.v ? io.v : io.h;
+    // t descending, then b, then f: the order the reference adds the parameter sums in.
+    for (idx_t t = c.T - 1; t >= 0; t--) {
+      const idx_t row = t * N;
+      const BwdStep s{io.h + row,
+                      t == 0 ? io.v0 : trace + row - N,
+                      io.x + row,
+                      io.gSpikes ? io.gSpikes + row : nullptr,
+                      io.gMem ? io.gMem + row : nullptr,
+                      io.mask + row,
+                      io.dx ? io.dx + row : nullptr};
+      forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+        overSpan<V>(
+            n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID>(a, s, n, f); },
+            [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID>(a, s, n, f); });
+      });
+    }
+  }
+};
+
+// Entry points per instruction set: the target attribute is what lets the
+// inlined lane code use ymm/zmm registers in a binary built without -march.
+template <class K, class... A>
+void runScalar(const LifCfg& c, const LifIO& io, const A&... a) {
+  K::template run<Lane1>(c, io, a...);
+}
+#if SF_X86
+template <class K, class... A>
+SF_TARGET_AVX2 void runAvx2(const LifCfg& c, const LifIO& io, const A&... a) {
+  K::template run<Lanes4>(c, io, a...);
+}
+template <class K, class... A>
+SF_TARGET_AVX512 void runAvx512(const LifCfg& c, const LifIO& io, const A&... a) {
+  K::template run<Lanes8>(c, io, a...);
+}
+#endif
+
+// Runs kernel K on the widest active instruction set, or on scalar lanes where
+// K has no vector form or the caller says the vector order is not allowed.
+template <class K, class... A>
+void dispatch(bool vectorOk, const LifCfg& c, const LifIO& io, const A&... a) {
+#if SF_X86
+  if constexpr (K::kVector) {
+    if (vectorOk) {
+      switch (activeIsa()) {
+        case Isa::avx512: return runAvx512<K>(c, io, a...);
+        case Isa::avx2: return runAvx2<K>(c, io, a...);
+        default: break;
       }
     }
   }
+#else
+  (void)vectorOk;
+#endif
+  runScalar<K>(c, io, a...);
 }
 
 thread_local Scratch<double> carry, paramGrads;
 
-// BPTT through the non-recurrent, non-smooth scan (lifBackward in lif.ts with V = W = null).
 template <int SID>
-void backwardT(const LifCfg& c, const LifIO& io) {
-  const idx_t T = c.T, B = c.B, F = c.F, N = B * F;
-  const int mode = c.resetMode;
-  const bool delayedReset = c.delayedReset, detach = c.detachReset, leak = c.inputLeak;
-  const double vr = c.vReset, p0 = c.p0, p1 = c.p1;
-  const float* trace = io.v ? io.v : io.h;
-  const idx_t bS = c.betaPerNeuron ? 1 : 0, tS = c.thresholdPerNeuron ? 1 : 0;
-  const idx_t nBeta = bS ? F : 1, nThr = tS ? F : 1;
+void backward(const LifCfg& c, const LifIO& io) {
+  const idx_t N = c.B * c.F;
+  const bool bS = c.betaPerNeuron, tS = c.thresholdPerNeuron;
+  const idx_t nBeta = bS ? c.F : 1, nThr = tS ? c.F : 1;
   double* dvC = carry.get(N);
   double* pg = paramGrads.get(nBeta + nThr);
-  double* dBeta = pg;
-  double* dThr = pg + nBeta;
   std::memset(dvC, 0, N * sizeof(double));
   std::memset(pg, 0, (nBeta + nThr) * sizeof(double));
-  for (idx_t t = T - 1; t >= 0; t--) {
-    const idx_t row = t * N;
-    const float* vpRow = t == 0 ? io.v0 : trace + row - N;
-    for (idx_t b = 0; b < B; b++) {
-      const idx_t nb = b * F;
-      for (idx_t f = 0; f < F; f++) {
-        const idx_t n = nb + f, idx = row + n;
-        const double be = io.beta[f * bS], th = io.threshold[f * tS];
-        const double hv = io.h[idx];
-        const double z = hv - th;
-        const double g = sgGrad<SID>(p0, p1, z);
-        const double s = io.mask[idx];
-        const double dv = (io.gMem ? static_cast<double>(io.gMem[idx]) : 0) + dvC[n];
-        double dS = (io.gSpikes ? static_cast<double>(io.gSpikes[idx]) : 0) + 0;
-        double dth = 0;
-        double dh;
-        if (delayedReset) dh = dv;
-        else if (mode == 1) {
-          dh = dv;
-          dth -= dv * s;
-          if (!detach) dS -= th * dv;
-        } else if (mode != 0) {
-          dh = dv * (1 - s);
-          if (!detach) dS += dv * (vr - hv);
-        } else {
-          dh = dv;
-        }
-        dh += dS * g;
-        dth -= dS * g;
-        const double vp = vpRow[n];
-        double dcharge = dh;
-        double dvp, dbeta;
-        if (delayedReset && mode != 0) {
-          const double zr = vp - th;
-          const double R = zr > 0 ? 1 : 0;
-          double dR;
-          if (mode == 1) {
-            dvp = be * dh;
-            dbeta = dh * (vp - vr);
-            dth -= dh * R;
-            dR = -dh * th;
-          } else if (mode == 2) {
-            const double u = vp + R * (vr - vp);
-            const double du = be * dh;
-            dvp = du * (1 - R);
-            dbeta = dh * (u - vr);
-            dR = du * (vr - vp);
-          } else {
-            const double h0 = vr + be * (vp - vr) + (leak ? 1 - be : 1) * static_cast<double>(io.x[idx]) + 0;
-            dcharge = dh * (1 - R);
-            dR = dh * (vr - h0);
-            dvp = be * dcharge;
-            dbeta = dcharge * (vp - vr);
-          }
-          if (!detach) {
-            const double gr = sgGrad<SID>(p0, p1, zr);
-            dvp += dR * gr;
-            dth -= dR * gr;
-          }
-        } else {
-          dvp = be * dh;
-          dbeta = dh * (vp - vr);
-        }
-        if (leak) {
-          dbeta -= dcharge * static_cast<double>(io.x[idx]);
-          if (io.dx) io.dx[idx] = static_cast<float>((1 - be) * dcharge);
-        } else if (io.dx) {
-          io.dx[idx] = static_cast<float>(dcharge);
-        }
-        dBeta[f * bS] += dbeta;
-        dThr[f * tS] += dth;
-        dvC[n] = dvp;
-      }
-    }
-  }
+  const BwdArgs a{c.resetMode, c.delayedReset, c.detachReset, c.inputLeak, bS, tS, c.vReset, c.p0, c.p1,
+                  io.beta, io.threshold, io.beta[0], io.threshold[0], dvC,
+                  io.dBeta ? pg : nullptr, io.dThreshold ? pg + nBeta : nullptr};
+  // Vector lanes keep each per-neuron sum's order, not a per-layer sum's.
+  const bool vectorOk = (!a.accB || bS) && (!a.accT || tS);
+  dispatch<Backward<SID>>(vectorOk, c, io, a);
   if (io.dv0)
     for (idx_t n = 0; n < N; n++) io.dv0[n] = static_cast<float>(dvC[n]);
   if (io.dBeta)
-    for (idx_t i = 0; i < nBeta; i++) io.dBeta[i] = static_cast<float>(dBeta[i]);
+    for (idx_t i = 0; i < nBeta; i++) io.dBeta[i] = static_cast<float>(pg[i]);
   if (io.dThreshold)
-    for (idx_t i = 0; i < nThr; i++) io.dThreshold[i] = static_cast<float>(dThr[i]);
+    for (idx_t i = 0; i < nThr; i++) io.dThreshold[i] = static_cast<float>(pg[nBeta + i]);
 }
 
 }  // namespace
@@ -219,24 +561,24 @@ bool lifSurrogateSupported(int id) { return id >= 0 && id <= 10; }
 
 void lifForward(const LifCfg& c, const LifIO& io) {
   if (c.delayedReset && !c.inputLeak && c.vReset == 0 && !c.betaPerNeuron && !c.thresholdPerNeuron)
-    forwardSnntorch(c, io);
+    dispatch<ForwardSnntorch>(true, c, io);
   else
-    forwardPlain(c, io);
+    dispatch<ForwardPlain>(true, c, io);
 }
 
 void lifBackward(const LifCfg& c, const LifIO& io) {
   switch (c.surrogate) {
-    case 0: return backwardT<0>(c, io);
-    case 1: return backwardT<1>(c, io);
-    case 2: return backwardT<2>(c, io);
-    case 3: return backwardT<3>(c, io);
-    case 4: return backwardT<4>(c, io);
-    case 5: return backwardT<5>(c, io);
-    case 6: return backwardT<6>(c, io);
-    case 7: return backwardT<7>(c, io);
-    case 8: return backwardT<8>(c, io);
-    case 9: return backwardT<9>(c, io);
-    default: return backwardT<10>(c, io);
+    case 0: return backward<0>(c, io);
+    case 1: return backward<1>(c, io);
+    case 2: return backward<2>(c, io);
+    case 3: return backward<3>(c, io);
+    case 4: return backward<4>(c, io);
+    case 5: return backward<5>(c, io);
+    case 6: return backward<6>(c, io);
+    case 7: return backward<7>(c, io);
+    case 8: return backward<8>(c, io);
+    case 9: return backward<9>(c, io);
+    default: return backward<10>(c, io);
   }
 }
 

@@ -5,7 +5,7 @@ import { ResetMode } from '../../src/backend/kernels/neuron.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { getBackendByName } from '../../src/backend/registry.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { assertSameBits, native, randArray, skipReason, st } from './setup.js';
+import { assertSameBits, forEachIsa, native, randArray, skipReason, st } from './setup.js';
 
 /*
  * The native LIF scan against the TypeScript kernel for every reset mode,
@@ -65,9 +65,9 @@ function closeF32(actual: ArrayLike<number>, expected: ArrayLike<number>, what: 
   }
 }
 
-function compare(rng: Rng, c: Case): void {
+// Inputs around the threshold so every branch (fire, reset, no fire) is taken.
+function caseData(rng: Rng, c: Case): Float32Array[] {
   const N = c.B * c.F, TN = c.T * N;
-  // Inputs around the threshold so every branch (fire, reset, no fire) is taken.
   const data = [
     randArray(rng, TN, -0.3, 1.4),
     randArray(rng, N, -0.5, 1.5),
@@ -76,6 +76,19 @@ function compare(rng: Rng, c: Case): void {
     randArray(rng, TN),
     randArray(rng, TN),
   ];
+  // Every third neuron starts a hair above zero with x = θ at t = 0, so that
+  // β·v + x (+ v_reset terms) exceeds θ in double but rounds to θ in float:
+  // the spike decision must use the rounded membrane.
+  const [x, v0, , thr] = data;
+  for (let n = 0; n < N; n += 3) {
+    v0![n] = 1e-9;
+    x![n] = thr![c.thresholdPerNeuron ? n % c.F : 0]! - (c.inputLeak ? 0 : c.vReset);
+  }
+  return data;
+}
+
+function compare(rng: Rng, c: Case): void {
+  const data = caseData(rng, c);
   const what = JSON.stringify(c);
   const a = makeIO(rng, c, native(), data), b = makeIO(rng, c, ts, data);
   native().lifForward(a.cfg, a.io);
@@ -93,7 +106,10 @@ function compare(rng: Rng, c: Case): void {
 }
 
 test('LIF forward and backward match the TypeScript kernel for every reset configuration', { skip: skipReason }, () => {
-  const rng = new Rng(31);
+  forEachIsa(() => everyConfiguration(new Rng(31)));
+});
+
+function everyConfiguration(rng: Rng): void {
   let n = 0;
   for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
     for (const delayedReset of [true, false]) {
@@ -110,15 +126,60 @@ test('LIF forward and backward match the TypeScript kernel for every reset confi
     }
   }
   assert.equal(n, 128);
-});
+}
 
 test('LIF: every surrogate, T = 1, batch 1 and a layer-sized scan', { skip: skipReason }, () => {
-  const rng = new Rng(32);
+  forEachIsa(() => surrogatesAndShapes(new Rng(32)));
+});
+
+function surrogatesAndShapes(rng: Rng): void {
   const base = { resetMode: ResetMode.subtract, delayedReset: true, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false };
   for (const sg of SURROGATES) compare(rng, { ...base, T: 4, B: 2, F: 9, sg });
   compare(rng, { ...base, T: 1, B: 4, F: 3, sg: SURROGATES[0]! });
   compare(rng, { ...base, T: 5, B: 1, F: 1, sg: SURROGATES[1]! });
   compare(rng, { ...base, resetMode: ResetMode.zero, delayedReset: false, T: 25, B: 8, F: 100, sg: SURROGATES[0]! });
+}
+
+/** Every output of one native forward + backward run, with the ISA it ran on. */
+function nativeRun(c: Case, data: Float32Array[]): Float32Array[] {
+  const a = makeIO(new Rng(0), c, native(), data);
+  native().lifForward(a.cfg, a.io);
+  native().lifBackward(a.cfg, a.io);
+  const io = a.io;
+  return [io.spikes.data, new Float32Array(io.mask), io.h.data, io.v ? io.v.data : new Float32Array(0), io.dx!.data, io.dv0!.data, io.dBeta!.data, io.dThreshold!.data].map((d) => Float32Array.from(d as ArrayLike<number>));
+}
+
+test('LIF: the AVX2 and AVX-512 scans are bit-identical to the scalar one (vector bodies and tails)', { skip: skipReason }, () => {
+  /*
+   * Shapes where B·F and F are and are not multiples of 4 and 8 (tails), T = 1
+   * and B = 1; every reset configuration and surrogate. Backward is held to
+   * bit-identity as well: the vector lanes do the scalar operations in the
+   * scalar order, and per-neuron β/θ gradients keep their summation order
+   * (per-layer ones run the scalar path). Without the backward outputs'
+   * β/θ gradients requested the vector path skips the sums entirely.
+   */
+  const rng = new Rng(34);
+  const shapes: [number, number, number][] = [[5, 3, 13], [3, 2, 16], [1, 4, 9], [4, 1, 7], [2, 5, 8], [3, 1, 1]];
+  const names = ['spikes', 'mask', 'h', 'v', 'dx', 'dv0', 'dBeta', 'dThreshold'];
+  let n = 0;
+  for (const [T, B, F] of shapes) {
+    for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
+      for (const delayedReset of [true, false]) {
+        for (const perNeuron of [false, true]) {
+          const c: Case = {
+            T, B, F, resetMode, delayedReset, detachReset: n % 3 === 0, inputLeak: n % 4 === 1, vReset: n % 2 === 0 ? 0 : 0.2,
+            betaPerNeuron: perNeuron, thresholdPerNeuron: perNeuron && n % 4 !== 2, sg: SURROGATES[n % SURROGATES.length]!,
+          };
+          n++;
+          const data = caseData(rng, c);
+          const runs: Float32Array[][] = [];
+          forEachIsa(() => runs.push(nativeRun(c, data)));
+          for (let r = 1; r < runs.length; r++)
+            for (let k = 0; k < names.length; k++) assertSameBits(runs[r]![k]!, runs[0]![k]!, `${names[k]} isa #${r} ${JSON.stringify(c)}`);
+        }
+      }
+    }
+  }
 });
 
 test('LIF configurations the addon does not cover (smooth, recurrent) fall back to the TypeScript kernel', { skip: skipReason }, () => {
