@@ -221,7 +221,7 @@ void readLifForwardIO(Args& a, size_t i0, const sf::LifCfg& c, sf::LifIO& io) {
   io.mask = a.array<std::uint8_t>(i0 + 5, "mask", napi_uint8_array, TN);
   io.h = a.f32(i0 + 6, "h", TN);
   io.v = a.f32(i0 + 7, "v", TN, true);
-  if (a.ok() && !c.delayedReset && !io.v) a.fail("v is required under same-step reset");
+  if (a.ok() && !c.delayedReset && c.resetMode != 0 && !io.v) a.fail("v is required under a same-step reset");
 }
 
 // lifForward(cfg, x, v0, beta, threshold, spikes, mask, h, v)

@@ -1,6 +1,6 @@
 import { record } from '../autograd/tape.js';
 import type { Backend } from '../backend/backend.js';
-import type { AlifConfig, AlphaConfig, IzhikevichConfig, LifConfig } from '../backend/kernels/neuron.js';
+import { ResetMode, type AlifConfig, type AlphaConfig, type IzhikevichConfig, type LifConfig } from '../backend/kernels/neuron.js';
 import type { Storage } from '../backend/storage.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -83,6 +83,16 @@ export interface ScanResult<S> {
   state: S;
 }
 
+/**
+ * Whether the scan needs a separate post-reset membrane trace `v`: only a
+ * same-step reset that changes the membrane makes it differ from the
+ * pre-reset trace `h`. (Under reset 'none' nothing would ever write `v`, so
+ * the kernels must read the previous membrane from `h`.)
+ */
+function sameStepTrace(settings: { delayedReset: boolean; resetMode: number }): boolean {
+  return !settings.delayedReset && settings.resetMode !== ResetMode.none;
+}
+
 /** LIF-family scan (IF, Leaky, charge-fire-reset LIF, PLIF, RLeaky); equations in backend/kernels/neuron.ts. */
 export function lifScan(x: Tensor, state: LifState, p: LifParams, settings: LifSettings): ScanResult<LifState> {
   const op = 'lifScan';
@@ -107,7 +117,7 @@ export function lifScan(x: Tensor, state: LifState, p: LifParams, settings: LifS
   const s0 = recurrent ? state.s : null;
   const spikes = empty(be, x.shape, !settings.surrogate.smooth);
   const h = empty(be, x.shape);
-  const v = settings.delayedReset ? null : empty(be, x.shape);
+  const v = sameStepTrace(settings) ? empty(be, x.shape) : null;
   const rec = recW ? be.alloc(T * N) : null;
   const mask = new Uint8Array(T * N);
   const io = {
@@ -175,7 +185,7 @@ export function synapticScan(x: Tensor, state: SynapticState, alpha: Tensor, p: 
   checkParam(op, 'threshold', p.threshold, F, cfg.thresholdPerNeuron);
   const spikes = empty(be, x.shape, !settings.surrogate.smooth);
   const h = empty(be, x.shape);
-  const v = settings.delayedReset ? null : empty(be, x.shape);
+  const v = sameStepTrace(settings) ? empty(be, x.shape) : null;
   const mask = new Uint8Array(T * N);
   const io = { x: y, v0: state.v.storage, s0: null, beta: p.beta.storage, threshold: p.threshold.storage, recV: null, recW: null, spikes: spikes.storage, mask, h: h.storage, v: v ? v.storage : null, rec: null };
   be.lifForward(cfg, io);
