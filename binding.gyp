@@ -16,7 +16,8 @@
         "kernels/native/event.cc",
         "kernels/native/lif.cc",
         "kernels/native/train.cc",
-        "kernels/native/elementwise.cc"
+        "kernels/native/elementwise.cc",
+        "kernels/native/conv.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread"],

@@ -5,11 +5,14 @@
 #include <node_api.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 
+#include "conv.h"
 #include "elementwise.h"
 #include "event.h"
 #include "gemm.h"
@@ -364,6 +367,276 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- Convolution family (kernels/native/conv.cc) ----
+
+// Sizes and offsets stay below 2^53 (the largest exact JS integer), so sums of
+// a few of them never overflow idx_t.
+constexpr idx_t kMaxExact = idx_t(1) << 53;
+
+// Product of sizes; throws (once) when it would pass 2^53.
+idx_t product(Args& a, std::initializer_list<idx_t> xs) {
+  idx_t p = 1;
+  for (const idx_t x : xs) {
+    if (x != 0 && p > kMaxExact / x) {
+      a.fail("sizes are too large (an index would pass 2^53)");
+      return 0;
+    }
+    p *= x;
+  }
+  return p;
+}
+
+// Elements needed from offset off to hold `count` elements (nothing when count is 0).
+idx_t span(idx_t off, idx_t count) { return count > 0 ? off + count : 0; }
+
+// The WindowGeometry packed by src/backend/native/conv.ts:
+// [H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo].
+bool readWindow(Args& a, size_t i, sf::Window& g) {
+  const double* v = a.array<double>(i, "geometry", napi_float64_array, 12);
+  if (!a.ok()) return false;
+  static const char* const names[12] = {"H", "W", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "Ho", "Wo"};
+  idx_t f[12];
+  for (int k = 0; k < 12; k++) {
+    if (!(v[k] >= 0 && v[k] <= static_cast<double>(kMaxExact) && v[k] == std::floor(v[k]))) {
+      a.fail(std::string("geometry.") + names[k] + " must be a non-negative integer");
+      return false;
+    }
+    f[k] = static_cast<idx_t>(v[k]);
+  }
+  g = sf::Window{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]};
+  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) {
+    a.fail("geometry strides and dilations must be at least 1");
+    return false;
+  }
+  // Bounds every intermediate index the kernels form (oh·sh + i·dh − ph, ...).
+  product(a, {g.Ho, g.sh});
+  product(a, {g.Wo, g.sw});
+  product(a, {g.kh, g.dh});
+  product(a, {g.kw, g.dw});
+  product(a, {g.H, g.W});
+  product(a, {g.kh, g.kw});
+  return a.ok();
+}
+
+// Elements of one image block touched by channels [c0, c0+cg) of n images from off.
+struct ImageSpan {
+  idx_t cols, images;
+};
+
+// Shared argument checks of im2col / col2im: the cols block and the image range.
+ImageSpan im2colSpan(Args& a, const sf::Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, idx_t off) {
+  if (a.ok() && (c0 > C || cg > C - c0)) a.fail("channels [c0, c0 + cg) must lie within [0, C)");
+  const idx_t plane = product(a, {g.H, g.W});
+  const idx_t img = product(a, {C, plane});
+  const idx_t cols = product(a, {cg, g.kh, g.kw, n, g.Ho, g.Wo});
+  const idx_t images = cols > 0 && plane > 0 ? off + product(a, {n - 1, img}) + (c0 + cg) * plane : 0;
+  return {cols, images};
+}
+
+// im2col(geometry, C, c0, cg, n, x, xOff, cols)
+napi_value Im2col(napi_env env, napi_callback_info info) {
+  Args a(env, info, "im2col");
+  sf::Window g{};
+  if (!readWindow(a, 0, g)) return nullptr;
+  const idx_t C = a.dim(1, "C"), c0 = a.dim(2, "c0"), cg = a.dim(3, "cg"), n = a.dim(4, "n"), xOff = a.dim(6, "xOff");
+  const ImageSpan need = im2colSpan(a, g, C, c0, cg, n, xOff);
+  const float* x = a.f32(5, "x", need.images);
+  float* cols = a.f32(7, "cols", need.cols);
+  if (!a.ok() || need.cols == 0) return nullptr;  // nothing to do, and x + xOff may lie past an empty array
+  sf::im2col(g, C, c0, cg, n, x + xOff, cols);
+  return nullptr;
+}
+
+// col2im(geometry, C, c0, cg, n, cols, dx, dxOff)
+napi_value Col2im(napi_env env, napi_callback_info info) {
+  Args a(env, info, "col2im");
+  sf::Window g{};
+  if (!readWindow(a, 0, g)) return nullptr;
+  const idx_t C = a.dim(1, "C"), c0 = a.dim(2, "c0"), cg = a.dim(3, "cg"), n = a.dim(4, "n"), dxOff = a.dim(7, "dxOff");
+  const ImageSpan need = im2colSpan(a, g, C, c0, cg, n, dxOff);
+  const float* cols = a.f32(5, "cols", need.cols);
+  float* dx = a.f32(6, "dx", need.images);
+  if (!a.ok() || need.cols == 0) return nullptr;
+  sf::col2im(g, C, c0, cg, n, cols, dx + dxOff);
+  return nullptr;
+}
+
+// swapAxes01(A, B, inner, src, srcOff, dst, dstOff)
+napi_value SwapAxes01(napi_env env, napi_callback_info info) {
+  Args a(env, info, "swapAxes01");
+  const idx_t A = a.dim(0, "A"), B = a.dim(1, "B"), inner = a.dim(2, "inner");
+  const idx_t srcOff = a.dim(4, "srcOff"), dstOff = a.dim(6, "dstOff");
+  const idx_t total = product(a, {A, B, inner});
+  const float* src = a.f32(3, "src", span(srcOff, total));
+  float* dst = a.f32(5, "dst", span(dstOff, total));
+  if (!a.ok() || total == 0) return nullptr;
+  sf::swapAxes01(A, B, inner, src + srcOff, dst + dstOff);
+  return nullptr;
+}
+
+// Reads N, C, P at positions 0..2; returns N·C·P.
+idx_t readNCP(Args& a, idx_t& N, idx_t& C, idx_t& P) {
+  N = a.dim(0, "N");
+  C = a.dim(1, "C");
+  P = a.dim(2, "P");
+  return product(a, {N, C, P});
+}
+
+// addChannelBias(N, C, P, y, yOff, bias)
+napi_value AddChannelBias(napi_env env, napi_callback_info info) {
+  Args a(env, info, "addChannelBias");
+  idx_t N, C, P;
+  const idx_t total = readNCP(a, N, C, P);
+  const idx_t yOff = a.dim(4, "yOff");
+  float* y = a.f32(3, "y", span(yOff, total));
+  const float* bias = a.f32(5, "bias", C);
+  if (!a.ok() || total == 0) return nullptr;
+  sf::addChannelBias(N, C, P, y + yOff, bias);
+  return nullptr;
+}
+
+// channelSums(N, C, P, x, out)
+napi_value ChannelSums(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelSums");
+  idx_t N, C, P;
+  const idx_t total = readNCP(a, N, C, P);
+  const float* x = a.f32(3, "x", total);
+  float* out = a.f32(4, "out", C);
+  if (!a.ok()) return nullptr;
+  sf::channelSums(N, C, P, x, out);
+  return nullptr;
+}
+
+// channelMoments(N, C, P, x, mean, variance)
+napi_value ChannelMoments(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelMoments");
+  idx_t N, C, P;
+  const idx_t total = readNCP(a, N, C, P);
+  const float* x = a.f32(3, "x", total);
+  float* mean = a.f32(4, "mean", C);
+  float* variance = a.f32(5, "variance", C);
+  if (!a.ok()) return nullptr;
+  sf::channelMoments(N, C, P, x, mean, variance);
+  return nullptr;
+}
+
+// channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc)
+napi_value ChannelCenteredDot(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelCenteredDot");
+  idx_t N, C, P;
+  const idx_t total = readNCP(a, N, C, P);
+  const float* dy = a.f32(3, "dy", total);
+  const float* x = a.f32(4, "x", total);
+  const float* mean = a.f32(5, "mean", C);
+  float* sumDy = a.f32(6, "sumDy", C);
+  float* sumDyXc = a.f32(7, "sumDyXc", C);
+  if (!a.ok()) return nullptr;
+  sf::channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc);
+  return nullptr;
+}
+
+// channelAffine(N, C, P, x, a, b, y)
+napi_value ChannelAffine(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelAffine");
+  idx_t N, C, P;
+  const idx_t total = readNCP(a, N, C, P);
+  const float* x = a.f32(3, "x", total);
+  const float* ca = a.f32(4, "a", C);
+  const float* cb = a.f32(5, "b", C);
+  float* y = a.f32(6, "y", total);
+  if (!a.ok()) return nullptr;
+  sf::channelAffine(N, C, P, x, ca, cb, y);
+  return nullptr;
+}
+
+// channelAffine2(N, C, P, u, v, a, b, k, y)
+napi_value ChannelAffine2(napi_env env, napi_callback_info info) {
+  Args a(env, info, "channelAffine2");
+  idx_t N, C, P;
+  const idx_t total = readNCP(a, N, C, P);
+  const float* u = a.f32(3, "u", total);
+  const float* v = a.f32(4, "v", total);
+  const float* ca = a.f32(5, "a", C);
+  const float* cb = a.f32(6, "b", C);
+  const float* ck = a.f32(7, "k", C);
+  float* y = a.f32(8, "y", total);
+  if (!a.ok()) return nullptr;
+  sf::channelAffine2(N, C, P, u, v, ca, cb, ck, y);
+  return nullptr;
+}
+
+// mulBroadcast(R, N, x, v, y)
+napi_value MulBroadcast(napi_env env, napi_callback_info info) {
+  Args a(env, info, "mulBroadcast");
+  const idx_t R = a.dim(0, "R"), N = a.dim(1, "N");
+  const idx_t total = product(a, {R, N});
+  const float* x = a.f32(2, "x", total);
+  const float* v = a.f32(3, "v", N);
+  float* y = a.f32(4, "y", total);
+  if (!a.ok()) return nullptr;
+  sf::mulBroadcast(R, N, x, v, y);
+  return nullptr;
+}
+
+// Mode id (0 max, 1 avg, 2 sum; POOL_MODE_IDS in src/backend/native/conv.ts).
+sf::PoolMode readPoolMode(Args& a, size_t i) {
+  const idx_t m = a.dim(i, "mode");
+  if (a.ok() && m > 2) a.fail("mode must be 0 (max), 1 (avg) or 2 (sum), got " + std::to_string(m));
+  return static_cast<sf::PoolMode>(m);
+}
+
+struct PoolSizes {
+  idx_t planes, in, out;  // planes, and elements of all input / output planes
+};
+
+// Shared head of pool2d / pool2dBackward: (mode, geometry, planes, countIncludePad).
+bool readPoolHead(Args& a, sf::PoolMode& mode, sf::Window& g, PoolSizes& z, bool& countIncludePad) {
+  mode = readPoolMode(a, 0);
+  if (!a.ok() || !readWindow(a, 1, g)) return false;
+  z.planes = a.dim(2, "planes");
+  countIncludePad = a.flag(3, "countIncludePad");
+  z.in = product(a, {z.planes, g.H, g.W});
+  z.out = product(a, {z.planes, g.Ho, g.Wo});
+  return a.ok();
+}
+
+// pool2d(mode, geometry, planes, countIncludePad, x, y, argmax | null)
+napi_value Pool2d(napi_env env, napi_callback_info info) {
+  Args a(env, info, "pool2d");
+  sf::PoolMode mode;
+  sf::Window g{};
+  PoolSizes z{};
+  bool cip = false;
+  if (!readPoolHead(a, mode, g, z, cip)) return nullptr;
+  const float* x = a.f32(4, "x", z.in);
+  float* y = a.f32(5, "y", z.out);
+  float* argmax = a.f32(6, "argmax", z.out, true);
+  if (a.ok() && mode == sf::PoolMode::max && !argmax) a.fail("argmax is required in max mode");
+  if (!a.ok()) return nullptr;
+  sf::pool2d(mode, g, z.planes, cip, x, y, argmax);
+  return nullptr;
+}
+
+// pool2dBackward(mode, geometry, planes, countIncludePad, dy, argmax | null, dx)
+napi_value Pool2dBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "pool2dBackward");
+  sf::PoolMode mode;
+  sf::Window g{};
+  PoolSizes z{};
+  bool cip = false;
+  if (!readPoolHead(a, mode, g, z, cip)) return nullptr;
+  const float* dy = a.f32(4, "dy", z.out);
+  const float* argmax = a.f32(5, "argmax", z.out, true);
+  float* dx = a.f32(6, "dx", z.in);
+  if (a.ok() && mode == sf::PoolMode::max) {
+    if (!argmax) a.fail("argmax is required in max mode");
+    else if (!sf::poolArgmaxValid(g, z.planes, argmax)) a.fail("argmax holds an entry that is not a cell index of its plane");
+  }
+  if (!a.ok()) return nullptr;
+  sf::pool2dBackward(mode, g, z.planes, cip, dy, argmax, dx);
+  return nullptr;
+}
+
 // info() → { isa, detectedIsa, threads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value o;
@@ -462,6 +735,18 @@ NAPI_MODULE_INIT() {
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"countNonzero", nullptr, CountNonzero, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"im2col", nullptr, Im2col, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"col2im", nullptr, Col2im, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"swapAxes01", nullptr, SwapAxes01, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"addChannelBias", nullptr, AddChannelBias, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"channelSums", nullptr, ChannelSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"channelMoments", nullptr, ChannelMoments, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"channelCenteredDot", nullptr, ChannelCenteredDot, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"channelAffine", nullptr, ChannelAffine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"channelAffine2", nullptr, ChannelAffine2, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"mulBroadcast", nullptr, MulBroadcast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pool2dBackward", nullptr, Pool2dBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

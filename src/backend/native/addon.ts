@@ -30,6 +30,20 @@ export interface NativeAddon {
   sumRows(M: number, N: number, X: Floats, beta: number, out: Floats): void;
   countNonzero(x: Floats): number;
   transpose(M: number, N: number, A: Floats, out: Floats): void;
+  /** geometry: see packGeometry in conv.ts. */
+  im2col(geometry: Float64Array, C: number, c0: number, cg: number, n: number, x: Floats, xOff: number, cols: Floats): void;
+  col2im(geometry: Float64Array, C: number, c0: number, cg: number, n: number, cols: Floats, dx: Floats, dxOff: number): void;
+  swapAxes01(A: number, B: number, inner: number, src: Floats, srcOff: number, dst: Floats, dstOff: number): void;
+  addChannelBias(N: number, C: number, P: number, y: Floats, yOff: number, bias: Floats): void;
+  channelSums(N: number, C: number, P: number, x: Floats, out: Floats): void;
+  channelMoments(N: number, C: number, P: number, x: Floats, mean: Floats, variance: Floats): void;
+  channelCenteredDot(N: number, C: number, P: number, dy: Floats, x: Floats, mean: Floats, sumDy: Floats, sumDyXc: Floats): void;
+  channelAffine(N: number, C: number, P: number, x: Floats, a: Floats, b: Floats, y: Floats): void;
+  channelAffine2(N: number, C: number, P: number, u: Floats, v: Floats, a: Floats, b: Floats, k: Floats, y: Floats): void;
+  mulBroadcast(R: number, N: number, x: Floats, v: Floats, y: Floats): void;
+  /** mode: see POOL_MODE_IDS in conv.ts; argmax is required in max mode. */
+  pool2d(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, x: Floats, y: Floats, argmax: Floats | null): void;
+  pool2dBackward(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, dy: Floats, argmax: Floats | null, dx: Floats): void;
   /** Instruction set in use, the best one the CPU has, and GEMM threads (1 or 2). */
   info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number };
   /** Lower the instruction set (tests of the fallback kernels); returns the one now active. */
@@ -46,5 +60,7 @@ export type NativeIsa = 'avx512' | 'avx2' | 'scalar';
 export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm', 'eventGemm', 'eventGemmGradW', 'lifForward', 'lifBackward', 'sgdStep', 'adamStep',
   'add', 'sub', 'mul', 'affine', 'axpy', 'addRowVector', 'sumRows', 'countNonzero', 'transpose',
+  'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot',
+  'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward',
   'info', 'setIsa', 'setThreads', 'setErrorClass',
 ];

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
 import { createTsBackend } from '../ts/backend.js';
 import type { NativeAddon } from './addon.js';
+import { nativeConvKernels } from './conv.js';
 import { nativeCoreKernels } from './core.js';
 import { nativeNeuronKernels } from './neuron.js';
 import { nativeTrainKernels } from './train.js';
@@ -31,6 +32,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     ...nativeCoreKernels(addon),
     ...nativeNeuronKernels(addon),
     ...nativeTrainKernels(addon),
+    ...nativeConvKernels(addon),
     name: 'native',
     eventDensityThreshold: NATIVE_EVENT_DENSITY_THRESHOLD,
     // Step scopes recycle a step's temporaries (see pool.ts); outside a scope storage is plain GC'd memory.

@@ -1,0 +1,390 @@
+#include "conv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+#include "scratch.h"
+#include "simd.h"
+
+namespace sf {
+
+namespace {
+
+// Integer ceil / floor of a / b for b > 0: the reference's Math.ceil(a / b) and
+// Math.floor(a / b), exact here for every size the bindings accept.
+inline idx_t ceilDiv(idx_t a, idx_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+inline idx_t floorDiv(idx_t a, idx_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+struct Span {
+  idx_t lo, hi;
+};
+
+// Output columns ow whose input column ow·sw + off lies in [0, W) (validRange in
+// the reference, including its clamping of an empty range to [lo, lo)).
+inline Span validColumns(idx_t Wo, idx_t W, idx_t sw, idx_t off) {
+  const idx_t lo = std::min(off >= 0 ? 0 : ceilDiv(-off, sw), Wo);
+  const idx_t last = W - 1 - off;
+  const idx_t hi = last < 0 ? 0 : std::min(Wo, last / sw + 1);
+  return {lo, std::max(lo, hi)};
+}
+
+// Kernel taps t in [0, k) whose cell start + t·d lies in [0, size): the
+// reference's i0/i1 (pool backward) and, visited in order, the cells its
+// forward loops keep after their bounds checks. Empty when hi <= lo.
+inline Span validTaps(idx_t start, idx_t k, idx_t d, idx_t size) {
+  return {std::max<idx_t>(0, ceilDiv(-start, d)), std::min(k, floorDiv(size - 1 - start, d) + 1)};
+}
+
+// Runs block(k, width) over rows [0, rows) in blocks of `Width` consecutive rows
+// (then single rows), so a kernel can run that many independent dependency
+// chains at once while still finishing rows in ascending order.
+template <int Width, typename Block>
+inline void rowBlocks(idx_t rows, Block block) {
+  idx_t k = 0;
+  for (; k + Width <= rows; k += Width) block(k, std::integral_constant<int, Width>{});
+  for (; k < rows; k++) block(k, std::integral_constant<int, 1>{});
+}
+
+// Four rows of sums in flight hide the latency of the sequential double adds.
+constexpr int kChains = 4;
+
+// One im2col output row segment: Wo columns of one (kernel tap, image, output row).
+inline void gatherRow(const float* src, float* o, Span cols, idx_t Wo, idx_t sw) {
+  for (idx_t ow = 0; ow < cols.lo; ow++) o[ow] = 0;
+  if (sw == 1)
+    for (idx_t ow = cols.lo; ow < cols.hi; ow++) o[ow] = src[ow];
+  else
+    for (idx_t ow = cols.lo; ow < cols.hi; ow++) o[ow] = src[ow * sw];
+  for (idx_t ow = cols.hi; ow < Wo; ow++) o[ow] = 0;
+}
+
+inline void scatterRow(const float* c, float* d, Span cols, idx_t sw) {
+  if (sw == 1)
+    for (idx_t ow = cols.lo; ow < cols.hi; ow++) d[ow] += c[ow];
+  else
+    for (idx_t ow = cols.lo; ow < cols.hi; ow++) d[ow * sw] += c[ow];
+}
+
+}  // namespace
+
+// Writes cols row by row (the reference's order); copies are order-free.
+SF_CLONES void im2col(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, const float* x, float* cols) {
+  const idx_t P = g.Ho * g.Wo, plane = g.H * g.W, img = C * plane, rowLen = n * P;
+  if (rowLen == 0) return;
+  float* o = cols;
+  for (idx_t c = 0; c < cg; c++) {
+    const float* chan = x + (c0 + c) * plane;
+    for (idx_t i = 0; i < g.kh; i++) {
+      const idx_t offH = i * g.dh - g.ph;
+      for (idx_t j = 0; j < g.kw; j++) {
+        const idx_t offW = j * g.dw - g.pw;
+        const Span cs = validColumns(g.Wo, g.W, g.sw, offW);
+        for (idx_t s = 0; s < n; s++) {
+          const float* src = chan + s * img;
+          for (idx_t oh = 0; oh < g.Ho; oh++, o += g.Wo) {
+            const idx_t ih = oh * g.sh + offH;
+            if (ih < 0 || ih >= g.H || cs.lo >= cs.hi) std::fill(o, o + g.Wo, 0.0f);
+            else gatherRow(src + ih * g.W + offW, o, cs, g.Wo, g.sw);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Image by image so each image's gradient stays in cache. A dx cell gets at
+// most one term per cols row (kernel tap), and within an image the rows are
+// still visited in ascending order, so every cell accumulates its terms in the
+// reference's order (channels [c0, c0+cg) lie inside one image: checked by the binding).
+SF_CLONES void col2im(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, const float* cols, float* dx) {
+  const idx_t P = g.Ho * g.Wo, plane = g.H * g.W, img = C * plane, rowLen = n * P;
+  if (rowLen == 0) return;
+  for (idx_t s = 0; s < n; s++) {
+    const float* row = cols + s * P;
+    for (idx_t c = 0; c < cg; c++) {
+      float* chan = dx + s * img + (c0 + c) * plane;
+      for (idx_t i = 0; i < g.kh; i++) {
+        const idx_t offH = i * g.dh - g.ph;
+        for (idx_t j = 0; j < g.kw; j++, row += rowLen) {
+          const idx_t offW = j * g.dw - g.pw;
+          const Span cs = validColumns(g.Wo, g.W, g.sw, offW);
+          if (cs.lo >= cs.hi) continue;
+          for (idx_t oh = 0; oh < g.Ho; oh++) {
+            const idx_t ih = oh * g.sh + offH;
+            if (ih < 0 || ih >= g.H) continue;
+            scatterRow(row + oh * g.Wo, chan + ih * g.W + offW, cs, g.sw);
+          }
+        }
+      }
+    }
+  }
+}
+
+SF_CLONES void swapAxes01(idx_t A, idx_t B, idx_t inner, const float* src, float* dst) {
+  for (idx_t a = 0; a < A; a++)
+    for (idx_t b = 0; b < B; b++) {
+      const float* s = src + (a * B + b) * inner;
+      float* d = dst + (b * A + a) * inner;
+      for (idx_t k = 0; k < inner; k++) d[k] = s[k];
+    }
+}
+
+SF_CLONES void addChannelBias(idx_t N, idx_t C, idx_t P, float* y, const float* bias) {
+  for (idx_t n = 0; n < N; n++)
+    for (idx_t c = 0; c < C; c++, y += P) {
+      const float b = bias[c];
+      for (idx_t p = 0; p < P; p++) y[p] += b;
+    }
+}
+
+// Each (n, c) row is summed in a double from 0 in element order, then added
+// to the float total (rounded there), rows in ascending order, as the reference.
+void channelSums(idx_t N, idx_t C, idx_t P, const float* x, float* out) {
+  std::fill(out, out + C, 0.0f);
+  rowBlocks<kChains>(N * C, [&](idx_t k, auto width) {
+    constexpr int R = decltype(width)::value;
+    const float* xr = x + k * P;
+    double s[R] = {};
+    for (idx_t p = 0; p < P; p++)
+      for (int r = 0; r < R; r++) s[r] += xr[r * P + p];
+    for (int r = 0; r < R; r++) {
+      float& o = out[(k + r) % C];
+      o = static_cast<float>(static_cast<double>(o) + s[r]);
+    }
+  });
+}
+
+// Two passes as the reference: per-channel double sums of row sums, the mean
+// (unrounded) subtracted in the second pass, float stores at the end.
+void channelMoments(idx_t N, idx_t C, idx_t P, const float* x, float* mean, float* variance) {
+  thread_local Scratch<double> scratch;
+  double* m = scratch.get(2 * static_cast<std::size_t>(C));
+  double* v = m + C;
+  std::fill(m, m + 2 * C, 0.0);
+  const double M = static_cast<double>(N * P);
+  rowBlocks<kChains>(N * C, [&](idx_t k, auto width) {
+    constexpr int R = decltype(width)::value;
+    const float* xr = x + k * P;
+    double s[R] = {};
+    for (idx_t p = 0; p < P; p++)
+      for (int r = 0; r < R; r++) s[r] += xr[r * P + p];
+    for (int r = 0; r < R; r++) m[(k + r) % C] += s[r];
+  });
+  for (idx_t c = 0; c < C; c++) m[c] = M > 0 ? m[c] / M : 0;
+  rowBlocks<kChains>(N * C, [&](idx_t k, auto width) {
+    constexpr int R = decltype(width)::value;
+    const float* xr = x + k * P;
+    double mc[R], s[R] = {};
+    for (int r = 0; r < R; r++) mc[r] = m[(k + r) % C];
+    for (idx_t p = 0; p < P; p++)
+      for (int r = 0; r < R; r++) {
+        const double d = static_cast<double>(xr[r * P + p]) - mc[r];
+        s[r] += d * d;
+      }
+    for (int r = 0; r < R; r++) v[(k + r) % C] += s[r];
+  });
+  for (idx_t c = 0; c < C; c++) {
+    mean[c] = static_cast<float>(m[c]);
+    variance[c] = static_cast<float>(M > 0 ? v[c] / M : 0);
+  }
+}
+
+void channelCenteredDot(idx_t N, idx_t C, idx_t P, const float* dy, const float* x, const float* mean, float* sumDy,
+                        float* sumDyXc) {
+  thread_local Scratch<double> scratch;
+  double* a = scratch.get(2 * static_cast<std::size_t>(C));
+  double* b = a + C;
+  std::fill(a, a + 2 * C, 0.0);
+  rowBlocks<kChains>(N * C, [&](idx_t k, auto width) {
+    constexpr int R = decltype(width)::value;
+    const float* gr = dy + k * P;
+    const float* xr = x + k * P;
+    double mc[R], s[R] = {}, t[R] = {};
+    for (int r = 0; r < R; r++) mc[r] = mean[(k + r) % C];
+    for (idx_t p = 0; p < P; p++)
+      for (int r = 0; r < R; r++) {
+        const double gv = gr[r * P + p];
+        s[r] += gv;
+        t[r] += gv * (static_cast<double>(xr[r * P + p]) - mc[r]);
+      }
+    for (int r = 0; r < R; r++) {
+      a[(k + r) % C] += s[r];
+      b[(k + r) % C] += t[r];
+    }
+  });
+  for (idx_t c = 0; c < C; c++) {
+    sumDy[c] = static_cast<float>(a[c]);
+    sumDyXc[c] = static_cast<float>(b[c]);
+  }
+}
+
+SF_CLONES void channelAffine(idx_t N, idx_t C, idx_t P, const float* x, const float* a, const float* b, float* y) {
+  for (idx_t n = 0; n < N; n++)
+    for (idx_t c = 0; c < C; c++, x += P, y += P) {
+      const double ac = a[c], bc = b[c];
+      for (idx_t p = 0; p < P; p++) y[p] = static_cast<float>(ac * static_cast<double>(x[p]) + bc);
+    }
+}
+
+SF_CLONES void channelAffine2(idx_t N, idx_t C, idx_t P, const float* u, const float* v, const float* a, const float* b,
+                              const float* k, float* y) {
+  for (idx_t n = 0; n < N; n++)
+    for (idx_t c = 0; c < C; c++, u += P, v += P, y += P) {
+      const double ac = a[c], bc = b[c], kc = k[c];
+      for (idx_t p = 0; p < P; p++)
+        y[p] = static_cast<float>(ac * static_cast<double>(u[p]) + bc * static_cast<double>(v[p]) + kc);
+    }
+}
+
+SF_CLONES void mulBroadcast(idx_t R, idx_t N, const float* x, const float* v, float* y) {
+  for (idx_t r = 0; r < R; r++, x += N, y += N)
+    for (idx_t j = 0; j < N; j++) y[j] = x[j] * v[j];
+}
+
+namespace {
+
+// Valid taps of every output row (rows[oh]) and column (cols[ow]): they do not
+// depend on the plane, so the divisions behind them run once per call.
+struct PoolTaps {
+  const Span* rows;
+  const Span* cols;
+};
+
+// Needs Ho, Wo >= 1 (callers return early otherwise), so the scratch never
+// exceeds the output plane by more than one entry.
+PoolTaps poolTaps(const Window& g) {
+  thread_local Scratch<Span> scratch;
+  Span* t = scratch.get(static_cast<std::size_t>(g.Ho + g.Wo));
+  for (idx_t oh = 0; oh < g.Ho; oh++) t[oh] = validTaps(oh * g.sh - g.ph, g.kh, g.dh, g.H);
+  for (idx_t ow = 0; ow < g.Wo; ow++) t[g.Ho + ow] = validTaps(ow * g.sw - g.pw, g.kw, g.dw, g.W);
+  return {t, t + g.Ho};
+}
+
+// The first valid cell always wins; later ones win when strictly greater
+// (first maximum kept, like PyTorch) or NaN (so a NaN propagates; the last NaN wins).
+void poolMaxPlane(const Window& g, const PoolTaps& taps, const float* x, float* y, float* argmax) {
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const idx_t hs = oh * g.sh - g.ph;
+    const Span ti = taps.rows[oh];
+    for (idx_t ow = 0; ow < g.Wo; ow++, y++, argmax++) {
+      const idx_t ws = ow * g.sw - g.pw;
+      const Span tj = taps.cols[ow];
+      float best = 0;
+      idx_t at = -1;
+      for (idx_t i = ti.lo; i < ti.hi; i++) {
+        const idx_t ih = hs + i * g.dh;
+        const float* row = x + ih * g.W;
+        for (idx_t j = tj.lo; j < tj.hi; j++) {
+          const idx_t iw = ws + j * g.dw;
+          const float v = row[iw];
+          // Non-short-circuit so it compiles to selects: winners are data-dependent, branches would mispredict.
+          const bool take = (at < 0) | (v > best) | std::isnan(v);
+          best = take ? v : best;
+          at = take ? ih * g.W + iw : at;
+        }
+      }
+      *y = best;
+      *argmax = static_cast<float>(at);
+    }
+  }
+}
+
+// Sum in a double over the valid cells in row-major order; avg divides the sum
+// in double by kh·kw (countIncludePad) or the valid cell count.
+void poolSumPlane(bool average, const Window& g, const PoolTaps& taps, bool countIncludePad, const float* x, float* y) {
+  const double full = static_cast<double>(g.kh * g.kw);
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const idx_t hs = oh * g.sh - g.ph;
+    const Span ti = taps.rows[oh];
+    for (idx_t ow = 0; ow < g.Wo; ow++, y++) {
+      const idx_t ws = ow * g.sw - g.pw;
+      const Span tj = taps.cols[ow];
+      double s = 0;
+      idx_t count = 0;
+      if (ti.lo < ti.hi && tj.lo < tj.hi) {
+        count = (ti.hi - ti.lo) * (tj.hi - tj.lo);
+        for (idx_t i = ti.lo; i < ti.hi; i++) {
+          const float* row = x + (hs + i * g.dh) * g.W + ws;
+          for (idx_t j = tj.lo; j < tj.hi; j++) s += row[j * g.dw];
+        }
+      }
+      if (!average) {
+        *y = static_cast<float>(s);
+      } else {
+        const double div = countIncludePad ? full : static_cast<double>(count);
+        *y = div > 0 ? static_cast<float>(s / div) : 0.0f;
+      }
+    }
+  }
+}
+
+// Each output's gradient (divided in double for avg) is added onto its valid
+// cells, outputs in row-major order, so overlapping windows accumulate in the
+// reference's order.
+void poolSpreadPlane(bool average, const Window& g, const PoolTaps& taps, bool countIncludePad, const float* dy, float* dx) {
+  const double full = static_cast<double>(g.kh * g.kw);
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const idx_t hs = oh * g.sh - g.ph;
+    const Span ti = taps.rows[oh];
+    for (idx_t ow = 0; ow < g.Wo; ow++, dy++) {
+      const idx_t ws = ow * g.sw - g.pw;
+      const Span tj = taps.cols[ow];
+      if (ti.hi <= ti.lo || tj.hi <= tj.lo) continue;
+      double gv = *dy;
+      if (average) gv /= countIncludePad ? full : static_cast<double>((ti.hi - ti.lo) * (tj.hi - tj.lo));
+      for (idx_t i = ti.lo; i < ti.hi; i++) {
+        float* row = dx + (hs + i * g.dh) * g.W + ws;
+        for (idx_t j = tj.lo; j < tj.hi; j++) {
+          float& d = row[j * g.dw];
+          d = static_cast<float>(static_cast<double>(d) + gv);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void pool2d(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, const float* x, float* y,
+            float* argmax) {
+  const idx_t plane = g.H * g.W, out = g.Ho * g.Wo;
+  if (planes == 0 || out == 0) return;
+  const PoolTaps taps = poolTaps(g);
+  for (idx_t q = 0; q < planes; q++) {
+    if (mode == PoolMode::max) poolMaxPlane(g, taps, x + q * plane, y + q * out, argmax + q * out);
+    else poolSumPlane(mode == PoolMode::avg, g, taps, countIncludePad, x + q * plane, y + q * out);
+  }
+}
+
+bool poolArgmaxValid(const Window& g, idx_t planes, const float* argmax) {
+  const double plane = static_cast<double>(g.H * g.W);
+  const idx_t n = planes * g.Ho * g.Wo;
+  for (idx_t k = 0; k < n; k++) {
+    const double at = argmax[k];
+    if (!(at >= 0)) continue;
+    if (!(at < plane) || at != std::floor(at)) return false;
+  }
+  return true;
+}
+
+void pool2dBackward(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, const float* dy,
+                    const float* argmax, float* dx) {
+  const idx_t plane = g.H * g.W, out = g.Ho * g.Wo;
+  std::fill(dx, dx + planes * plane, 0.0f);
+  if (planes == 0 || out == 0) return;
+  const PoolTaps taps = mode == PoolMode::max ? PoolTaps{nullptr, nullptr} : poolTaps(g);
+  for (idx_t q = 0; q < planes; q++) {
+    float* dxq = dx + q * plane;
+    const float* dyq = dy + q * out;
+    if (mode != PoolMode::max) {
+      poolSpreadPlane(mode == PoolMode::avg, g, taps, countIncludePad, dyq, dxq);
+      continue;
+    }
+    const float* aq = argmax + q * out;
+    for (idx_t k = 0; k < out; k++)
+      if (aq[k] >= 0) dxq[static_cast<idx_t>(aq[k])] += dyq[k];
+  }
+}
+
+}  // namespace sf

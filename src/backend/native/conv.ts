@@ -1,0 +1,93 @@
+import type { ConvKernels, PoolMode, WindowGeometry } from '../kernels/conv.js';
+import type { Storage } from '../storage.js';
+import { tsConvKernels } from '../ts/conv.js';
+import type { NativeAddon } from './addon.js';
+
+/** Pool mode ids understood by the addon (kernels/native/conv.h, PoolMode). */
+export const POOL_MODE_IDS: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
+
+/** Entries of a packed geometry: [H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo] (readWindow in addon.cc). */
+export const GEOMETRY_LENGTH = 12;
+
+/** Writes g into out in the addon's order: one typed array crosses the boundary instead of twelve property reads. */
+export function packGeometry(g: WindowGeometry, out: Float64Array): Float64Array {
+  out[0] = g.H;
+  out[1] = g.W;
+  out[2] = g.kh;
+  out[3] = g.kw;
+  out[4] = g.sh;
+  out[5] = g.sw;
+  out[6] = g.ph;
+  out[7] = g.pw;
+  out[8] = g.dh;
+  out[9] = g.dw;
+  out[10] = g.Ho;
+  out[11] = g.Wo;
+  return out;
+}
+
+/*
+ * Below this many elements the per-element channel maps stay in TypeScript,
+ * where the loop costs about what the addon call alone would (same reasoning
+ * and value as SMALL in core.ts). Only Float32 storage takes the short path,
+ * so a Float64 storage still reaches the addon's type check and fails loudly.
+ */
+const SMALL = 256;
+
+function isSmall(elements: number, out: Storage): boolean {
+  return elements < SMALL && out.data instanceof Float32Array;
+}
+
+/**
+ * The whole conv family computed by the addon, bit-identical to the
+ * TypeScript reference (same double-precision arithmetic, same summation
+ * order; see kernels/native/conv.h).
+ */
+export function nativeConvKernels(addon: NativeAddon): ConvKernels {
+  const ts = tsConvKernels;
+  // Reused for every call: the addon reads it synchronously and keeps no reference.
+  const geometry = new Float64Array(GEOMETRY_LENGTH);
+  return {
+    ...ts,
+    im2col(g, C, c0, cg, n, x, xOff, cols) {
+      addon.im2col(packGeometry(g, geometry), C, c0, cg, n, x.data, xOff, cols.data);
+    },
+    col2im(g, C, c0, cg, n, cols, dx, dxOff) {
+      addon.col2im(packGeometry(g, geometry), C, c0, cg, n, cols.data, dx.data, dxOff);
+    },
+    swapAxes01(A, B, inner, src, srcOff, dst, dstOff) {
+      addon.swapAxes01(A, B, inner, src.data, srcOff, dst.data, dstOff);
+    },
+    addChannelBias(N, C, P, y, yOff, bias) {
+      if (isSmall(N * C * P, y)) ts.addChannelBias(N, C, P, y, yOff, bias);
+      else addon.addChannelBias(N, C, P, y.data, yOff, bias.data);
+    },
+    channelSums(N, C, P, x, out) {
+      addon.channelSums(N, C, P, x.data, out.data);
+    },
+    channelMoments(N, C, P, x, mean, variance) {
+      addon.channelMoments(N, C, P, x.data, mean.data, variance.data);
+    },
+    channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc) {
+      addon.channelCenteredDot(N, C, P, dy.data, x.data, mean.data, sumDy.data, sumDyXc.data);
+    },
+    channelAffine(N, C, P, x, a, b, y) {
+      if (isSmall(N * C * P, y)) ts.channelAffine(N, C, P, x, a, b, y);
+      else addon.channelAffine(N, C, P, x.data, a.data, b.data, y.data);
+    },
+    channelAffine2(N, C, P, u, v, a, b, k, y) {
+      if (isSmall(N * C * P, y)) ts.channelAffine2(N, C, P, u, v, a, b, k, y);
+      else addon.channelAffine2(N, C, P, u.data, v.data, a.data, b.data, k.data, y.data);
+    },
+    mulBroadcast(R, N, x, v, y) {
+      if (isSmall(R * N, y)) ts.mulBroadcast(R, N, x, v, y);
+      else addon.mulBroadcast(R, N, x.data, v.data, y.data);
+    },
+    pool2d(mode, g, planes, countIncludePad, x, y, argmax) {
+      addon.pool2d(POOL_MODE_IDS[mode], packGeometry(g, geometry), planes, countIncludePad, x.data, y.data, argmax ? argmax.data : null);
+    },
+    pool2dBackward(mode, g, planes, countIncludePad, dy, argmax, dx) {
+      addon.pool2dBackward(POOL_MODE_IDS[mode], packGeometry(g, geometry), planes, countIncludePad, dy.data, argmax ? argmax.data : null, dx.data);
+    },
+  };
+}
