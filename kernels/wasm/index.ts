@@ -5,6 +5,10 @@ export { fill, copy, binary, affine, axpy, addRowVector, sumRows, sum, countNonz
 export { eventGemm, eventGemmGradW } from './event';
 export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain } from './lif';
 export { adamStep, sgdStep } from './train';
+export {
+  im2col, col2im, swapAxes01, addChannelBias, channelSums, channelMoments, channelCenteredDot,
+  channelAffine, channelAffine2, mulBroadcast, pool2d, pool2dBackward,
+} from './conv';
 
 /** First byte after the module's static data: the JavaScript allocator starts above it. */
 export function heapBase(): usize {

@@ -5,6 +5,7 @@ import { tsNeuronKernels } from '../ts/neuron.js';
 import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { WasmContext } from './context.js';
+import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
 import { wasmNeuronKernels } from './neuron.js';
 import { wasmTrainKernels } from './train.js';
@@ -13,7 +14,8 @@ import type { WasmMemoryStats } from './context.js';
 /*
  * The WebAssembly SIMD128 backend (float32). Tensor storage lives in the
  * module's linear memory; the hot kernels (GEMM, event-driven GEMM, elementwise
- * and reductions, LIF scans, optimizer updates) run in wasm on byte pointers,
+ * and reductions, LIF scans, optimizer updates, im2col/col2im, pooling and the
+ * per-channel conv/batch-norm maps) run in wasm on byte pointers,
  * and every other kernel is the TypeScript reference working on `.data` views
  * of the same memory — so the backend is complete from day one and kernels
  * move to wasm one at a time.
@@ -44,7 +46,7 @@ export interface WasmBackend extends Backend {
 export function createWasmBackend(): WasmBackend {
   const ctx = new WasmContext();
   return {
-    ...tsConvKernels,
+    ...wasmConvKernels(ctx, tsConvKernels),
     ...wasmCoreKernels(ctx, tsCoreKernels),
     ...wasmNeuronKernels(ctx, tsNeuronKernels),
     ...wasmTrainKernels(ctx, tsTrainKernels),

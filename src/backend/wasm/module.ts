@@ -5,7 +5,7 @@ import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
  * Instantiates the compiled AssemblyScript kernels (kernels/wasm/). The
  * WebAssembly API is reached through globalThis with a minimal local type, so
  * the core needs neither DOM typings nor node: modules. Compilation is
- * synchronous (the module is ~11 KiB, far below the main-thread limits of
+ * synchronous (the module is ~16 KiB, far below the main-thread limits of
  * browsers), because backends are created synchronously by the registry.
  */
 
@@ -51,6 +51,21 @@ export interface KernelExports {
     lr: number, beta1: number, beta2: number, eps: number, wd: number, decoupled: number, stepSize: number, bc2Sqrt: number,
   ): void;
   sgdStep(p: number, g: number, buf: number, initBuf: number, n: number, lr: number, momentum: number, dampening: number, nesterov: number, wd: number): void;
+  /** Conv family (kernels/wasm/conv.ts): `g` points at the 12 i32s of a WindowGeometry (H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo). */
+  im2col(g: number, C: number, c0: number, cg: number, n: number, x: number, cols: number): void;
+  col2im(g: number, C: number, c0: number, cg: number, n: number, cols: number, dx: number): void;
+  swapAxes01(A: number, B: number, inner: number, src: number, dst: number): void;
+  addChannelBias(N: number, C: number, P: number, y: number, bias: number): void;
+  channelSums(N: number, C: number, P: number, x: number, out: number): void;
+  /** `acc`: scratch for 2·C doubles. */
+  channelMoments(N: number, C: number, P: number, x: number, mean: number, variance: number, acc: number): void;
+  channelCenteredDot(N: number, C: number, P: number, dy: number, x: number, mean: number, sumDy: number, sumDyXc: number, acc: number): void;
+  channelAffine(N: number, C: number, P: number, x: number, a: number, b: number, y: number): void;
+  channelAffine2(N: number, C: number, P: number, u: number, v: number, a: number, b: number, k: number, y: number): void;
+  mulBroadcast(R: number, N: number, x: number, v: number, y: number): void;
+  /** mode: 0 max (argmax required), 1 avg, 2 sum. */
+  pool2d(mode: number, g: number, planes: number, countIncludePad: number, x: number, y: number, argmax: number): void;
+  pool2dBackward(mode: number, g: number, planes: number, countIncludePad: number, dy: number, argmax: number, dx: number): void;
 }
 
 interface WasmApi {

@@ -1,0 +1,160 @@
+import type { ConvKernels, PoolMode, WindowGeometry } from '../kernels/conv.js';
+import type { WasmContext } from './context.js';
+
+/*
+ * ConvKernels on wasm (kernels/wasm/conv.ts), bit-identical to the TypeScript
+ * reference. Like core.ts, each method runs the reference on the `.data` views
+ * when a storage lives elsewhere; it also does so for calls the i32 kernels
+ * cannot represent (non-integer or negative counts and offsets, strides or
+ * dilations below 1, index ranges beyond 2^30), so those keep the reference's
+ * behaviour instead of wrapping around. Sizes are checked with ctx.need before
+ * the call: a wasm kernel would silently write into a neighbouring tensor.
+ */
+
+/** WindowGeometry fields in the order of the Geometry class in kernels/wasm/conv.ts. */
+const GEOMETRY_FIELDS = ['H', 'W', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'Ho', 'Wo'] as const;
+
+const POOL_MODE: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
+
+/** Bound on every element index the kernels form in i32 arithmetic (byte offsets are 4× this, still below 2^32). */
+const INDEX_LIMIT = 2 ** 30;
+
+/** Non-negative integers below INDEX_LIMIT. */
+function counts(...xs: number[]): boolean {
+  return xs.every((x) => Number.isInteger(x) && x >= 0 && x < INDEX_LIMIT);
+}
+
+/** One axis of a window: the largest tap index out·s + k·d + |p| (and the plane size) stay within INDEX_LIMIT. */
+function axisFits(size: number, k: number, s: number, p: number, d: number, out: number): boolean {
+  if (!counts(size, k, out) || !Number.isInteger(p) || s < 1 || d < 1 || !Number.isInteger(s) || !Number.isInteger(d)) return false;
+  return out * s + k * d + Math.abs(p) + size < INDEX_LIMIT;
+}
+
+function geometryFits(g: WindowGeometry): boolean {
+  return axisFits(g.H, g.kh, g.sh, g.ph, g.dh, g.Ho) && axisFits(g.W, g.kw, g.sw, g.pw, g.dw, g.Wo) && g.H * g.W < INDEX_LIMIT;
+}
+
+/** Elements of an [n, C, H·W] block that channels [c0, c0+cg) of n images reach, from the first image's start. */
+function channelSpan(C: number, c0: number, cg: number, n: number, plane: number): number {
+  return n > 0 && cg > 0 ? ((n - 1) * C + c0 + cg) * plane : 0;
+}
+
+export function wasmConvKernels(ctx: WasmContext, ts: ConvKernels): ConvKernels {
+  const k = ctx.k;
+
+  /** Writes g into a scratch block as 12 i32s and returns its byte address. */
+  function geometry(g: WindowGeometry): number {
+    const ptr = ctx.scratch('convGeometry', GEOMETRY_FIELDS.length * 4);
+    const view = new Int32Array(ctx.heap.buffer, ptr, GEOMETRY_FIELDS.length);
+    GEOMETRY_FIELDS.forEach((f, i) => {
+      view[i] = g[f];
+    });
+    return ptr;
+  }
+
+  /** Scratch for the 2·C double accumulators of the batch-norm statistics. */
+  function accumulators(C: number): number {
+    return ctx.scratch('convAcc', Math.max(16, C * 16));
+  }
+
+  return {
+    im2col(g, C, c0, cg, n, x, xOff, cols) {
+      if (!ctx.owns(x) || !ctx.owns(cols) || !geometryFits(g) || !counts(C, c0, cg, n, xOff)) return ts.im2col(g, C, c0, cg, n, x, xOff, cols);
+      ctx.need(x, xOff + channelSpan(C, c0, cg, n, g.H * g.W), 'im2col', 'x');
+      ctx.need(cols, cg * g.kh * g.kw * n * g.Ho * g.Wo, 'im2col', 'cols');
+      k.im2col(geometry(g), C, c0, cg, n, x.at(xOff), cols.ptr);
+    },
+    col2im(g, C, c0, cg, n, cols, dx, dxOff) {
+      if (!ctx.owns(cols) || !ctx.owns(dx) || !geometryFits(g) || !counts(C, c0, cg, n, dxOff)) return ts.col2im(g, C, c0, cg, n, cols, dx, dxOff);
+      ctx.need(cols, cg * g.kh * g.kw * n * g.Ho * g.Wo, 'col2im', 'cols');
+      ctx.need(dx, dxOff + channelSpan(C, c0, cg, n, g.H * g.W), 'col2im', 'dx');
+      k.col2im(geometry(g), C, c0, cg, n, cols.ptr, dx.at(dxOff));
+    },
+    swapAxes01(A, B, inner, src, srcOff, dst, dstOff) {
+      if (!ctx.owns(src) || !ctx.owns(dst) || !counts(A, B, inner, srcOff, dstOff)) return ts.swapAxes01(A, B, inner, src, srcOff, dst, dstOff);
+      ctx.need(src, srcOff + A * B * inner, 'swapAxes01', 'src');
+      ctx.need(dst, dstOff + A * B * inner, 'swapAxes01', 'dst');
+      k.swapAxes01(A, B, inner, src.at(srcOff), dst.at(dstOff));
+    },
+    addChannelBias(N, C, P, y, yOff, bias) {
+      if (!ctx.owns(y) || !ctx.owns(bias) || !counts(N, C, P, yOff)) return ts.addChannelBias(N, C, P, y, yOff, bias);
+      ctx.need(y, yOff + N * C * P, 'addChannelBias', 'y');
+      ctx.need(bias, C, 'addChannelBias', 'bias');
+      k.addChannelBias(N, C, P, y.at(yOff), bias.ptr);
+    },
+    channelSums(N, C, P, x, out) {
+      if (!ctx.owns(x) || !ctx.owns(out) || !counts(N, C, P)) return ts.channelSums(N, C, P, x, out);
+      ctx.need(x, N * C * P, 'channelSums', 'x');
+      ctx.need(out, C, 'channelSums', 'out');
+      k.channelSums(N, C, P, x.ptr, out.ptr);
+    },
+    channelMoments(N, C, P, x, mean, variance) {
+      if (!ctx.owns(x) || !ctx.owns(mean) || !ctx.owns(variance) || !counts(N, C, P)) return ts.channelMoments(N, C, P, x, mean, variance);
+      ctx.need(x, N * C * P, 'channelMoments', 'x');
+      ctx.need(mean, C, 'channelMoments', 'mean');
+      ctx.need(variance, C, 'channelMoments', 'variance');
+      k.channelMoments(N, C, P, x.ptr, mean.ptr, variance.ptr, accumulators(C));
+    },
+    channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc) {
+      if (!ctx.owns(dy) || !ctx.owns(x) || !ctx.owns(mean) || !ctx.owns(sumDy) || !ctx.owns(sumDyXc) || !counts(N, C, P)) {
+        return ts.channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc);
+      }
+      ctx.need(dy, N * C * P, 'channelCenteredDot', 'dy');
+      ctx.need(x, N * C * P, 'channelCenteredDot', 'x');
+      ctx.need(mean, C, 'channelCenteredDot', 'mean');
+      ctx.need(sumDy, C, 'channelCenteredDot', 'sumDy');
+      ctx.need(sumDyXc, C, 'channelCenteredDot', 'sumDyXc');
+      k.channelCenteredDot(N, C, P, dy.ptr, x.ptr, mean.ptr, sumDy.ptr, sumDyXc.ptr, accumulators(C));
+    },
+    channelAffine(N, C, P, x, a, b, y) {
+      if (!ctx.owns(x) || !ctx.owns(a) || !ctx.owns(b) || !ctx.owns(y) || !counts(N, C, P)) return ts.channelAffine(N, C, P, x, a, b, y);
+      ctx.need(x, N * C * P, 'channelAffine', 'x');
+      ctx.need(y, N * C * P, 'channelAffine', 'y');
+      ctx.need(a, C, 'channelAffine', 'a');
+      ctx.need(b, C, 'channelAffine', 'b');
+      k.channelAffine(N, C, P, x.ptr, a.ptr, b.ptr, y.ptr);
+    },
+    channelAffine2(N, C, P, u, v, a, b, kk, y) {
+      if (!ctx.owns(u) || !ctx.owns(v) || !ctx.owns(a) || !ctx.owns(b) || !ctx.owns(kk) || !ctx.owns(y) || !counts(N, C, P)) {
+        return ts.channelAffine2(N, C, P, u, v, a, b, kk, y);
+      }
+      for (const [s, what] of [[u, 'u'], [v, 'v'], [y, 'y']] as const) ctx.need(s, N * C * P, 'channelAffine2', what);
+      for (const [s, what] of [[a, 'a'], [b, 'b'], [kk, 'k']] as const) ctx.need(s, C, 'channelAffine2', what);
+      k.channelAffine2(N, C, P, u.ptr, v.ptr, a.ptr, b.ptr, kk.ptr, y.ptr);
+    },
+    pool2d(mode, g, planes, countIncludePad, x, y, argmax) {
+      // Max mode without argmax storage goes to the reference too, which reports the misuse.
+      const argOk = mode === 'max' ? argmax !== null && ctx.owns(argmax) : argmax === null || ctx.owns(argmax);
+      if (!ctx.owns(x) || !ctx.owns(y) || !argOk || !geometryFits(g) || !counts(planes)) return ts.pool2d(mode, g, planes, countIncludePad, x, y, argmax);
+      const outs = planes * g.Ho * g.Wo;
+      ctx.need(x, planes * g.H * g.W, 'pool2d', 'x');
+      ctx.need(y, outs, 'pool2d', 'y');
+      let ap = 0;
+      if (mode === 'max' && ctx.owns(argmax)) {
+        ctx.need(argmax, outs, 'pool2d', 'argmax');
+        ap = argmax.ptr;
+      }
+      k.pool2d(POOL_MODE[mode], geometry(g), planes, countIncludePad ? 1 : 0, x.ptr, y.ptr, ap);
+    },
+    pool2dBackward(mode, g, planes, countIncludePad, dy, argmax, dx) {
+      const argOk = mode === 'max' ? argmax !== null && ctx.owns(argmax) : argmax === null || ctx.owns(argmax);
+      if (!ctx.owns(dy) || !ctx.owns(dx) || !argOk || !geometryFits(g) || !counts(planes)) return ts.pool2dBackward(mode, g, planes, countIncludePad, dy, argmax, dx);
+      const outs = planes * g.Ho * g.Wo;
+      ctx.need(dy, outs, 'pool2dBackward', 'dy');
+      ctx.need(dx, planes * g.H * g.W, 'pool2dBackward', 'dx');
+      let ap = 0;
+      if (mode === 'max' && ctx.owns(argmax)) {
+        ctx.need(argmax, outs, 'pool2dBackward', 'argmax');
+        ap = argmax.ptr;
+      }
+      k.pool2dBackward(POOL_MODE[mode], geometry(g), planes, countIncludePad ? 1 : 0, dy.ptr, ap, dx.ptr);
+    },
+    mulBroadcast(R, N, x, v, y) {
+      if (!ctx.owns(x) || !ctx.owns(v) || !ctx.owns(y) || !counts(R, N)) return ts.mulBroadcast(R, N, x, v, y);
+      ctx.need(x, R * N, 'mulBroadcast', 'x');
+      ctx.need(v, N, 'mulBroadcast', 'v');
+      ctx.need(y, R * N, 'mulBroadcast', 'y');
+      k.mulBroadcast(R, N, x.ptr, v.ptr, y.ptr);
+    },
+  };
+}
