@@ -44,11 +44,11 @@ export interface NativeAddon {
   /** mode: see POOL_MODE_IDS in conv.ts; argmax is required in max mode. */
   pool2d(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, x: Floats, y: Floats, argmax: Floats | null): void;
   pool2dBackward(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, dy: Floats, argmax: Floats | null, dx: Floats): void;
-  /** Instruction set in use, the best one the CPU has, and GEMM threads (1 or 2). */
+  /** Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2). */
   info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number };
   /** Lower the instruction set (tests of the fallback kernels); returns the one now active. */
   setIsa(isa: NativeIsa): NativeIsa;
-  /** GEMM threads, 1 or 2 (also set by SPIKEFLOW_THREADS at load); returns the value now used. */
+  /** Threads for GEMM and the event kernels, 1 or 2 (set at load from SPIKEFLOW_THREADS, default 2 on a multi-core machine); returns the value now used. */
   setThreads(n: number): number;
   /** Errors are thrown as `new ctor(message)` from then on. */
   setErrorClass(ctor: new (message: string) => Error): void;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,18 @@ export function defaultNativeAddonPath(): string {
   return join(packageRoot(), NATIVE_ADDON_RELATIVE_PATH);
 }
 
+/**
+ * GEMM/event-kernel threads: SPIKEFLOW_THREADS (1 or 2) when set, else 2 on a
+ * machine with at least two CPUs. Two threads make the 784-1000-10 training
+ * step 1.3× faster here (69 → 52 ms, bench b); the pool waits passively, so
+ * a busy second core costs the split, not a spinning thread.
+ */
+export function defaultThreads(): number {
+  const env = process.env.SPIKEFLOW_THREADS;
+  if (env !== undefined && env.length > 0) return Number(env) >= 2 ? 2 : 1;
+  return availableParallelism() >= 2 ? 2 : 1;
+}
+
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0]!.trim();
@@ -56,8 +69,9 @@ export function loadNativeAddon(path: string = defaultNativeAddonPath()): Native
   if (missing.length > 0) return { addon: null, reason: `native addon at ${path} is stale (lacks ${missing.join(', ')}); run \`npm run build:native\`` };
   const addon = mod as NativeAddon;
   addon.setErrorClass(BackendError);
+  addon.setThreads(defaultThreads());
   const info = addon.info();
-  return { addon, reason: `native addon loaded (${info.isa}, ${info.threads} GEMM thread${info.threads === 1 ? '' : 's'})` };
+  return { addon, reason: `native addon loaded (${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'} for GEMM and event kernels)` };
 }
 
 let registered: NativeLoadResult | null = null;
