@@ -1,4 +1,5 @@
 import { noGrad } from '../../src/autograd/tape.js';
+import { runInStepScope } from '../../src/train/trainer.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { linear, type LinearStats } from '../../src/ops/linear.js';
 import { tensor } from '../../src/tensor/create.js';
@@ -67,8 +68,9 @@ export function runDensity(ctx: BenchContext): CaseResult[] {
       const Wten = new Tensor(W, [N, K], { backend: fb });
       const bten = tensor(bias, [N], { backend: fb });
       const stats: LinearStats = { eventDriven: false, density: 1 };
+      // In a step scope, as training runs it: the output and the transposed W are released after each call.
       const run = (): void => {
-        noGrad(() => linear(x, Wten, bten, stats));
+        runInStepScope([be], () => [], () => noGrad(() => linear(x, Wten, bten, stats)));
       };
       run();
       if (stats.eventDriven !== (mode === 'event')) throw new Error(`bench (d): linear did not take the forced ${mode} path`);
