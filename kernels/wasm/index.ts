@@ -3,7 +3,8 @@
 export { gemm, gemmScratchA, gemmScratchB, scaleInPlace } from './gemm';
 export { fill, copy, binary, affine, axpy, addRowVector, sumRows, sum, countNonzero, clamp } from './elementwise';
 export { eventGemm, eventGemmGradW } from './event';
-export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain } from './lif';
+export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain, lifBackwardLeaky } from './lif';
+export { transpose } from './transpose';
 export { adamStep, sgdStep } from './train';
 export {
   im2col, col2im, swapAxes01, addChannelBias, channelSums, channelMoments, channelCenteredDot,

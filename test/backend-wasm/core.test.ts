@@ -116,3 +116,32 @@ test('wasm kernels fall back to the reference for storage of another backend', (
   ts.add(a.t, b.t, ref);
   assert.deepEqual(Array.from(out.data), Array.from(ref.data));
 });
+
+test('wasm transpose equals the reference bit for bit (edges, vectors, tile multiples, beyond one cache block)', () => {
+  const rng = new Rng(5);
+  // 4×4 SIMD tiles inside 32×32 blocks: shapes hit full tiles, ragged tile edges, single rows/columns and partial blocks.
+  const shapes: [number, number][] = [[1, 1], [1, 9], [9, 1], [3, 5], [4, 4], [8, 12], [7, 13], [32, 32], [33, 31], [64, 96], [65, 70], [100, 37], [125, 98]];
+  for (const [M, N] of shapes) {
+    const A = pair(randomValues(rng, M * N));
+    const out = { w: wasm.alloc(M * N), t: ts.alloc(M * N) };
+    wasm.transpose(M, N, A.w, out.w);
+    ts.transpose(M, N, A.t, out.t);
+    assert.deepEqual(Array.from(out.w.data), Array.from(out.t.data), `transpose ${M}x${N}`);
+    // Independent of the reference: out[j, i] = A[i, j].
+    for (const [i, j] of [[0, 0], [M - 1, N - 1], [M >> 1, N >> 1]] as const) assert.equal(out.w.data[j * M + i], A.w.data[i * N + j], `out[${j},${i}] ${M}x${N}`);
+  }
+});
+
+test('wasm transpose checks sizes and falls back for storage of another backend', () => {
+  const rng = new Rng(6);
+  assert.throws(() => wasm.transpose(3, 4, wasm.alloc(11), wasm.alloc(12)), /transpose: A needs 12 elements/);
+  assert.throws(() => wasm.transpose(3, 4, wasm.alloc(12), wasm.alloc(11)), /transpose: out needs 12 elements/);
+  const A = pair(randomValues(rng, 35));
+  const mixed = ts.alloc(35), ref = ts.alloc(35);
+  wasm.transpose(5, 7, A.w, mixed);
+  ts.transpose(5, 7, A.t, ref);
+  assert.deepEqual(Array.from(mixed.data), Array.from(ref.data));
+  const back = wasm.alloc(35);
+  wasm.transpose(5, 7, A.t, back);
+  assert.deepEqual(Array.from(back.data), Array.from(ref.data));
+});

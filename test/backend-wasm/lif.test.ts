@@ -10,23 +10,31 @@ import { randomValues, ts, wasm } from './util.js';
 /*
  * The wasm LIF scans against the reference over the configuration space they
  * cover (non-recurrent, Heaviside): reset modes, delayed and same-step reset,
- * per-layer and per-neuron β/θ, input leak, vReset, every surrogate, T = 1 and
- * batch 1. Forward traces and spikes must be identical (same f64 arithmetic,
- * same f32 stores); backward gradients agree to float32 rounding of the
- * carries (both carry in f64; transcendental surrogates may differ by an ulp).
- * Recurrent and smooth configurations exercise the TypeScript fallback.
+ * per-layer and per-neuron β/θ, input leak, vReset, every surrogate, T = 1,
+ * batch 1, F = 1, and B·F both even and odd (the SIMD backward does two
+ * neurons per step and the odd last one in scalar code). Forward traces and
+ * spikes must be identical (same f64 arithmetic, same f32 stores). The
+ * backward does the reference's double operations in the same order too, so
+ * its gradients are bit-identical for the algebraic surrogates; the exp-based
+ * ones (2, 4, 6) may differ from JavaScript's Math.exp by an ulp and are
+ * compared to float32 rounding. Recurrent and smooth configurations exercise
+ * the TypeScript fallback.
  */
 
 interface Case {
   cfg: LifConfig;
   recurrent: boolean;
+  /** Which parameter gradients the call asks for (the op passes null for a parameter that is not learnable). */
+  params: 'both' | 'beta' | 'none';
 }
+
+const EXP_SURROGATES: ReadonlySet<number> = new Set([SurrogateId.sigmoid, SurrogateId.piecewiseExponential, SurrogateId.erf]);
 
 function cases(): Case[] {
   const out: Case[] = [];
   const sur = (id: number, smooth = false) => ({ id, p0: id === SurrogateId.triangle ? 1.5 : 2.5, p1: 0.7, smooth });
   let i = 0;
-  for (const [T, B, F] of [[1, 1, 5], [6, 3, 7], [4, 1, 16], [5, 2, 9]] as const) {
+  for (const [T, B, F] of [[1, 1, 5], [6, 3, 7], [4, 1, 16], [5, 2, 9], [3, 4, 1], [2, 5, 1]] as const) {
     for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
       for (const delayedReset of [true, false]) {
         if (!delayedReset && resetMode === ResetMode.zeroAfter) continue;
@@ -37,20 +45,36 @@ function cases(): Case[] {
             betaPerNeuron: i % 2 === 0, thresholdPerNeuron: i % 3 === 1, recPerNeuron: false, surrogate: sur(i % 11),
           },
           recurrent: false,
+          params: i % 7 === 3 ? 'none' : i % 7 === 5 ? 'beta' : 'both',
         });
       }
     }
   }
-  // The common snnTorch Leaky configuration (the SIMD path) with every surrogate.
+  // Delayed reset with per-layer β/θ (the SIMD backward) with every surrogate and reset mode, odd and even B·F.
   for (let id = 0; id <= 10; id++) {
+    for (const [T, B, F] of [[7, 3, 11], [3, 2, 8], [1, 1, 1]] as const) {
+      const resetMode = ([ResetMode.zero, ResetMode.subtract, ResetMode.zeroAfter, ResetMode.none] as const)[(id + B) % 4]!;
+      out.push({
+        cfg: {
+          T, B, F, resetMode, delayedReset: true, detachReset: (id + F) % 2 === 0, inputLeak: id % 4 === 2, vReset: id % 5 === 1 ? -0.2 : 0,
+          betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: false, surrogate: sur(id),
+        },
+        recurrent: false,
+        params: (id + T) % 3 === 0 ? 'none' : 'both',
+      });
+    }
+  }
+  // The benchmark's configuration (fast sigmoid, subtract, detached, no parameter gradients: the specialized loop).
+  for (const [T, B, F] of [[5, 4, 10], [4, 3, 5]] as const) {
     out.push({
-      cfg: { T: 7, B: 3, F: 11, resetMode: id % 3 === 0 ? ResetMode.zero : ResetMode.subtract, delayedReset: true, detachReset: id % 2 === 0, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: false, surrogate: sur(id) },
+      cfg: { T, B, F, resetMode: ResetMode.subtract, delayedReset: true, detachReset: true, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: false, surrogate: { id: SurrogateId.fastSigmoid, p0: 25, p1: 0, smooth: false } },
       recurrent: false,
+      params: 'none',
     });
   }
   // Fallbacks: one-to-one recurrence and the smooth test forward.
-  out.push({ cfg: { T: 4, B: 2, F: 5, resetMode: 1, delayedReset: true, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: true, surrogate: sur(0) }, recurrent: true });
-  out.push({ cfg: { T: 4, B: 2, F: 5, resetMode: 1, delayedReset: false, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: false, surrogate: sur(1, true) }, recurrent: false });
+  out.push({ cfg: { T: 4, B: 2, F: 5, resetMode: 1, delayedReset: true, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: true, surrogate: sur(0) }, recurrent: true, params: 'both' });
+  out.push({ cfg: { T: 4, B: 2, F: 5, resetMode: 1, delayedReset: false, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: false, surrogate: sur(1, true) }, recurrent: false, params: 'both' });
   return out;
 }
 
@@ -77,18 +101,24 @@ function makeIO(b: Backend, c: Case, seed: number): LifBackwardIO {
     dx: b.alloc(TN),
     dv0: b.alloc(N),
     ds0: c.recurrent ? b.alloc(N) : null,
-    dBeta: b.alloc(c.cfg.betaPerNeuron ? F : 1),
-    dThreshold: b.alloc(c.cfg.thresholdPerNeuron ? F : 1),
+    dBeta: c.params !== 'none' ? b.alloc(c.cfg.betaPerNeuron ? F : 1) : null,
+    dThreshold: c.params === 'both' ? b.alloc(c.cfg.thresholdPerNeuron ? F : 1) : null,
     dRecV: c.recurrent ? b.alloc(F) : null,
     dRecW: null,
   };
 }
 
-test('wasm LIF forward equals the reference and backward agrees to float32 rounding', () => {
+/** Bit-identical (Object.is per element, so −0 ≠ +0) or, for the exp-based surrogates, equal to float32 rounding. */
+function assertGrad(exact: boolean, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, what: string): void {
+  if (exact) assert.deepEqual(Array.from(actual), Array.from(expected), what);
+  else assertClose(actual, expected, atol, 2e-6, what);
+}
+
+test('wasm LIF forward equals the reference; backward is bit-identical (algebraic surrogates) or agrees to float32 rounding', () => {
   let seed = 10;
   for (const c of cases()) {
     seed++;
-    const what = JSON.stringify(c.cfg);
+    const what = JSON.stringify(c.cfg) + ` params=${c.params}`;
     const w = makeIO(wasm, c, seed), t = makeIO(ts, c, seed);
     wasm.lifForward(c.cfg, w);
     ts.lifForward(c.cfg, t);
@@ -98,13 +128,53 @@ test('wasm LIF forward equals the reference and backward agrees to float32 round
     if (w.v && t.v) assert.deepEqual(Array.from(w.v.data), Array.from(t.v.data), `v ${what}`);
     wasm.lifBackward(c.cfg, w);
     ts.lifBackward(c.cfg, t);
-    const tol = (n: number) => 2e-6 * Math.sqrt(n);
-    assertClose(w.dx!.data, t.dx!.data, 2e-6, 2e-6, `dx ${what}`);
-    assertClose(w.dv0!.data, t.dv0!.data, 2e-6, 2e-6, `dv0 ${what}`);
-    assertClose(w.dBeta!.data, t.dBeta!.data, tol(c.cfg.T * c.cfg.B * c.cfg.F), 2e-6, `dBeta ${what}`);
-    assertClose(w.dThreshold!.data, t.dThreshold!.data, tol(c.cfg.T * c.cfg.B * c.cfg.F), 2e-6, `dThreshold ${what}`);
+    const exact = !c.recurrent && !c.cfg.surrogate.smooth && !EXP_SURROGATES.has(c.cfg.surrogate.id);
+    const tol = 2e-6 * Math.sqrt(c.cfg.T * c.cfg.B * c.cfg.F);
+    assertGrad(exact, w.dx!.data, t.dx!.data, 2e-6, `dx ${what}`);
+    assertGrad(exact, w.dv0!.data, t.dv0!.data, 2e-6, `dv0 ${what}`);
+    if (t.dBeta) assertGrad(exact, w.dBeta!.data, t.dBeta.data, tol, `dBeta ${what}`);
+    if (t.dThreshold) assertGrad(exact, w.dThreshold!.data, t.dThreshold.data, tol, `dThreshold ${what}`);
     if (w.dRecV && t.dRecV) assertClose(w.dRecV.data, t.dRecV.data, 1e-6, 1e-6, `dRecV ${what}`);
   }
+});
+
+test('the SIMD backward (per-layer β/θ) equals the scalar kernel bit for bit, exp-based surrogates included', () => {
+  // Per-neuron β/θ holding one value each routes the same problem to the scalar kernel.
+  const asPerNeuron = (io: LifBackwardIO, F: number): LifBackwardIO => ({
+    ...io,
+    beta: wasm.fromArray(Array<number>(F).fill(io.beta.data[0]!)),
+    threshold: wasm.fromArray(Array<number>(F).fill(io.threshold.data[0]!)),
+    dx: wasm.alloc(io.dx!.length),
+    dv0: wasm.alloc(io.dv0!.length),
+    dBeta: wasm.alloc(F),
+    dThreshold: wasm.alloc(F),
+  });
+  let seed = 500;
+  for (const c of cases()) {
+    const { cfg } = c;
+    if (c.recurrent || cfg.surrogate.smooth || !cfg.delayedReset || cfg.betaPerNeuron || cfg.thresholdPerNeuron) continue;
+    seed++;
+    const what = JSON.stringify(cfg);
+    const simd = makeIO(wasm, { ...c, params: 'both' }, seed);
+    wasm.lifForward(cfg, simd);
+    const scalar = asPerNeuron(simd, cfg.F);
+    wasm.lifBackward(cfg, simd);
+    wasm.lifBackward({ ...cfg, betaPerNeuron: true, thresholdPerNeuron: true }, scalar);
+    assert.deepEqual(Array.from(simd.dx!.data), Array.from(scalar.dx!.data), `dx ${what}`);
+    assert.deepEqual(Array.from(simd.dv0!.data), Array.from(scalar.dv0!.data), `dv0 ${what}`);
+  }
+});
+
+test('wasm LIF backward skips parameter gradients nobody asked for and still fills the requested one', () => {
+  const c = cases().find((k) => k.params === 'beta' && k.cfg.delayedReset && !k.cfg.betaPerNeuron && !k.cfg.thresholdPerNeuron);
+  assert.ok(c, 'a SIMD case that asks for dβ only');
+  const w = makeIO(wasm, c, 77), t = makeIO(ts, c, 77);
+  wasm.lifForward(c.cfg, w);
+  ts.lifForward(c.cfg, t);
+  wasm.lifBackward(c.cfg, w);
+  ts.lifBackward(c.cfg, t);
+  assert.equal(w.dThreshold, null);
+  assertGrad(!EXP_SURROGATES.has(c.cfg.surrogate.id), w.dBeta!.data, t.dBeta!.data, 1e-5, 'dBeta');
 });
 
 test('wasm LIF spikes really fire in the test data (the comparison is not vacuous)', () => {

@@ -40,7 +40,13 @@ export function wasmCoreKernels(ctx: WasmContext, ts: CoreKernels): CoreKernels 
       const val = ctx.scratch('evVal', K * 4);
       k.eventGemmGradW(M, N, K, dY.ptr, X.ptr, dW.ptr, acc, idx, val);
     },
-    transpose: ts.transpose,
+    transpose(M, N, A, out) {
+      // Aliased operands have no defined result; keep the reference's.
+      if (!ctx.owns(A) || !ctx.owns(out) || A === out) return ts.transpose(M, N, A, out);
+      ctx.need(A, M * N, 'transpose', 'A');
+      ctx.need(out, M * N, 'transpose', 'out');
+      k.transpose(M, N, A.ptr, out.ptr);
+    },
     fill(x, value) {
       if (!ctx.owns(x)) return ts.fill(x, value);
       k.fill(x.ptr, x.length, value);

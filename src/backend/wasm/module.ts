@@ -46,6 +46,14 @@ export interface KernelExports {
     x: number, v0: number, beta: number, thr: number, h: number, v: number, gS: number, gM: number, dx: number,
     dvC: number, dBeta: number, dThr: number,
   ): void;
+  /** Delayed reset, β/θ per layer; dBeta = 0 skips the dβ/dθ sums (otherwise dThr must be a block too). */
+  lifBackwardLeaky(
+    T: number, N: number, mode: number, detachReset: number, inputLeak: number, vr: number, beta: number, threshold: number,
+    sid: number, p0: number, p1: number,
+    x: number, v0: number, trace: number, h: number, gS: number, gM: number, dx: number, dvC: number, dBeta: number, dThr: number,
+  ): void;
+  /** out[N, M] = transpose of A[M, N]. */
+  transpose(M: number, N: number, A: number, out: number): void;
   adamStep(
     p: number, g: number, m: number, v: number, vMax: number, n: number,
     lr: number, beta1: number, beta2: number, eps: number, wd: number, decoupled: number, stepSize: number, bc2Sqrt: number,

@@ -70,12 +70,22 @@ export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKe
     const dx = ptr(io.dx, TN, 'lifBackward', 'dx');
     if (!p || gS === null || gM === null || dx === null) return ts.lifBackward(cfg, io);
     const nB = cfg.betaPerNeuron ? F : 1, nT = cfg.thresholdPerNeuron ? F : 1;
-    const dvC = ctx.scratch('lifDv', N * 8), dBeta = ctx.scratch('lifDBeta', nB * 8), dThr = ctx.scratch('lifDThr', nT * 8);
-    k.lifBackwardPlain(
-      T, B, F, cfg.resetMode, cfg.delayedReset ? 1 : 0, cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset,
-      cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0, sid, cfg.surrogate.p0, cfg.surrogate.p1,
-      p.x, p.v0, p.beta, p.thr, p.h, p.v, gS, gM, dx, dvC, dBeta, dThr,
-    );
+    const dvC = ctx.scratch('lifDv', N * 8);
+    // Parameter gradients are summed only when asked for (null for a β/θ that is not learnable).
+    const dBeta = io.dBeta || io.dThreshold ? ctx.scratch('lifDBeta', nB * 8) : 0;
+    const dThr = io.dBeta || io.dThreshold ? ctx.scratch('lifDThr', nT * 8) : 0;
+    if (cfg.delayedReset && !cfg.betaPerNeuron && !cfg.thresholdPerNeuron) {
+      k.lifBackwardLeaky(
+        T, N, cfg.resetMode, cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset, io.beta.data[0]!, io.threshold.data[0]!,
+        sid, cfg.surrogate.p0, cfg.surrogate.p1, p.x, p.v0, p.v !== 0 ? p.v : p.h, p.h, gS, gM, dx, dvC, dBeta, dThr,
+      );
+    } else {
+      k.lifBackwardPlain(
+        T, B, F, cfg.resetMode, cfg.delayedReset ? 1 : 0, cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset,
+        cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0, sid, cfg.surrogate.p0, cfg.surrogate.p1,
+        p.x, p.v0, p.beta, p.thr, p.h, p.v, gS, gM, dx, dvC, dBeta, dThr,
+      );
+    }
     // The f64 carries are rounded into the f32 outputs, as the reference's Float64Array → Float32Array set() does.
     if (io.dv0) io.dv0.data.set(new Float64Array(ctx.heap.buffer, dvC, N));
     if (io.dBeta) io.dBeta.data.set(new Float64Array(ctx.heap.buffer, dBeta, nB));
