@@ -117,7 +117,7 @@ def rate_input(steps, batch, features, density):
 def reps(quick, kind):
     if quick:
         return (1 if kind == "light" else 0), (2 if kind == "light" else 1)
-    return {"heavy": (1, 3), "medium": (1, 5), "light": (2, 7)}[kind]
+    return {"heavy": (2, 9), "medium": (1, 5), "light": (2, 7)}[kind]
 
 
 def measure(fn, warmup, n, inner=1):

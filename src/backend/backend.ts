@@ -22,6 +22,13 @@ export interface Backend extends CoreKernels, NeuronKernels, ConvKernels, TrainK
   readonly eventDensityThreshold: number;
   /** Zero-filled storage of n elements. */
   alloc(n: number): Storage;
+  /**
+   * Storage of n elements whose contents are unspecified, for an output the
+   * next kernel writes completely (a GEMM with beta = 0, a neuron scan's
+   * traces). Saves the zero-fill pass on backends that recycle memory; a
+   * backend without it gets `alloc`.
+   */
+  allocUninit?(n: number): Storage;
   /** Storage holding a copy of the given numbers (converted to the backend's dtype). */
   fromArray(values: ArrayLike<number>): Storage;
   /** Read back a copy of the numbers (the asynchronous path a GPU backend needs). */

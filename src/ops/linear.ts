@@ -2,7 +2,7 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty } from './util.js';
+import { empty, emptyOverwritten } from './util.js';
 
 /** Fewest input rows (T·B) for which the event-driven path pays for its transpose of W. */
 export const EVENT_MIN_ROWS = 8;
@@ -27,7 +27,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
   if (b && (b.ndim !== 1 || b.shape[0] !== N)) throw new ShapeError(`linear: bias ${fmtShape(b.shape)} does not match ${N} outputs`);
   const be = x.backend;
   const M = x.size / K;
-  const y = empty(be, [...x.shape.slice(0, -1), N]);
+  const y = emptyOverwritten(be, [...x.shape.slice(0, -1), N]); // beta = 0 below: fully written
   let eventDriven = false;
   let density = 1;
   if (x.binary && M > 0) {
@@ -37,7 +37,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
     eventDriven = density < be.eventDensityThreshold && M >= EVENT_MIN_ROWS;
   }
   if (eventDriven) {
-    const Wt = be.alloc(K * N);
+    const Wt = be.allocUninit ? be.allocUninit(K * N) : be.alloc(K * N);
     be.transpose(N, K, W.storage, Wt);
     be.eventGemm(M, N, K, x.storage, Wt, 0, y.storage);
   } else {
@@ -52,18 +52,19 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
     const dY = g!;
     let dX: Tensor | null = null;
     if (x.requiresGrad) {
-      dX = empty(be, x.shape);
+      dX = emptyOverwritten(be, x.shape);
       be.gemm(false, false, M, K, N, 1, dY.storage, 0, W.storage, 0, 0, dX.storage, 0);
     }
     let dW: Tensor | null = null;
     if (W.requiresGrad) {
-      dW = empty(be, W.shape);
+      // The event-driven gradient accumulates (needs zeros); the GEMM (beta = 0) overwrites.
+      dW = eventDriven ? empty(be, W.shape) : emptyOverwritten(be, W.shape);
       if (eventDriven) be.eventGemmGradW(M, N, K, dY.storage, x.storage, dW.storage);
       else be.gemm(true, false, N, K, M, 1, dY.storage, 0, x.storage, 0, 0, dW.storage, 0);
     }
     let db: Tensor | null = null;
     if (b && b.requiresGrad) {
-      db = empty(be, b.shape);
+      db = emptyOverwritten(be, b.shape);
       be.sumRows(M, N, dY.storage, 0, db.storage);
     }
     return [dX, dW, db];

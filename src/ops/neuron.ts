@@ -5,7 +5,7 @@ import type { Storage } from '../backend/storage.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty } from './util.js';
+import { empty, emptyOverwritten } from './util.js';
 
 /*
  * Differentiable neuron scans: one tape node per call covering all T steps,
@@ -115,9 +115,10 @@ export function lifScan(x: Tensor, state: LifState, p: LifParams, settings: LifS
   if (recW && (recW.ndim !== 2 || recW.shape[0] !== F || recW.shape[1] !== F)) throw new ShapeError(`${op}: W_rec has shape ${fmtShape(recW.shape)}, expected [${F}, ${F}]`);
   const be = x.backend;
   const s0 = recurrent ? state.s : null;
-  const spikes = empty(be, x.shape, !settings.surrogate.smooth);
-  const h = empty(be, x.shape);
-  const v = sameStepTrace(settings) ? empty(be, x.shape) : null;
+  // The scan writes every element of its traces.
+  const spikes = emptyOverwritten(be, x.shape, !settings.surrogate.smooth);
+  const h = emptyOverwritten(be, x.shape);
+  const v = sameStepTrace(settings) ? emptyOverwritten(be, x.shape) : null;
   const rec = recW ? be.alloc(T * N) : null;
   const mask = new Uint8Array(T * N);
   const io = {
@@ -183,9 +184,10 @@ export function synapticScan(x: Tensor, state: SynapticState, alpha: Tensor, p: 
   const cfg: LifConfig = { ...settings, T, B, F, betaPerNeuron: p.beta.size !== 1, thresholdPerNeuron: p.threshold.size !== 1, recPerNeuron: false };
   checkParam(op, 'beta', p.beta, F, cfg.betaPerNeuron);
   checkParam(op, 'threshold', p.threshold, F, cfg.thresholdPerNeuron);
-  const spikes = empty(be, x.shape, !settings.surrogate.smooth);
-  const h = empty(be, x.shape);
-  const v = sameStepTrace(settings) ? empty(be, x.shape) : null;
+  // The scan writes every element of its traces.
+  const spikes = emptyOverwritten(be, x.shape, !settings.surrogate.smooth);
+  const h = emptyOverwritten(be, x.shape);
+  const v = sameStepTrace(settings) ? emptyOverwritten(be, x.shape) : null;
   const mask = new Uint8Array(T * N);
   const io = { x: y, v0: state.v.storage, s0: null, beta: p.beta.storage, threshold: p.threshold.storage, recV: null, recW: null, spikes: spikes.storage, mask, h: h.storage, v: v ? v.storage : null, rec: null };
   be.lifForward(cfg, io);

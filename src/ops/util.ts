@@ -7,3 +7,12 @@ import { sizeOf } from '../tensor/shape.js';
 export function empty(backend: Backend, shape: Shape, binary = false): Tensor {
   return new Tensor(backend.alloc(sizeOf(shape)), shape, { backend, binary });
 }
+
+/**
+ * A tensor whose contents are unspecified (Backend.allocUninit): only for an
+ * output the very next kernel overwrites in full, never for one it accumulates into.
+ */
+export function emptyOverwritten(backend: Backend, shape: Shape, binary = false): Tensor {
+  const n = sizeOf(shape);
+  return new Tensor(backend.allocUninit ? backend.allocUninit(n) : backend.alloc(n), shape, { backend, binary });
+}

@@ -11,7 +11,11 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import { withBackend } from '../../src/backend/registry.js';
 import { SGD } from '../../src/train/optim/sgd.js';
 import { runInStepScope } from '../../src/train/trainer.js';
-import { native, skipReason } from './setup.js';
+import { addon, native, skipReason } from './setup.js';
+import { createNativeBackend } from '../../src/backend/native/backend.js';
+import { buildModel, type LayerConfig } from '../../src/nn/builder.js';
+import { Adam } from '../../src/train/optim/index.js';
+import { ceRateLoss } from '../../src/ops/loss.js';
 
 /*
  * The native backend's array recycling: a step scope's temporaries go back to
@@ -90,4 +94,67 @@ test('native backend: a training step in a scope recycles its temporaries and th
     assert.ok(layer.weight.data.every(Number.isFinite), 'weights readable after the scopes');
     assert.throws(() => firstOut!.data, BackendError, "a step's output is released with the step");
   });
+});
+
+test('ArrayPool.allocUninit skips the zero-fill (and poisons with NaN when asked)', () => {
+  for (const poison of [false, true]) {
+    const pool = new ArrayPool(undefined, poison);
+    pool.beginScope();
+    pool.alloc(8).data.fill(5);
+    pool.endScope([]);
+    pool.beginScope();
+    const u = pool.allocUninit(8);
+    assert.equal(poison ? Number.isNaN(u.data[0]) : u.data[0] === 5, true, poison ? 'poisoned' : 'old contents kept');
+    pool.endScope([]);
+    pool.beginScope();
+    assert.equal(pool.alloc(8).data[3], 0, 'alloc still zero-fills');
+    pool.endScope([]);
+  }
+});
+
+test('native backend: training steps with poisoned uninitialized outputs match ordinary ones exactly', { skip: skipReason }, () => {
+  // Every op that asks for an uninitialized output must overwrite it completely:
+  // with recycled arrays pre-filled with NaN, the losses and weights must not change.
+  const run = (poison: boolean): { losses: number[]; weights: number[] } => {
+    const saved = process.env.SPIKEFLOW_POISON_UNINIT;
+    process.env.SPIKEFLOW_POISON_UNINIT = poison ? '1' : '0';
+    const be = createNativeBackend(addon());
+    if (saved === undefined) delete process.env.SPIKEFLOW_POISON_UNINIT;
+    else process.env.SPIKEFLOW_POISON_UNINIT = saved;
+    return withBackend(be, () => {
+      const layers: LayerConfig[] = [
+        { type: 'conv2d', out_channels: 4, kernel_size: 3, padding: 1 },
+        { type: 'maxpool2d', kernel_size: 2 },
+        { type: 'lif', beta: 0.9 },
+        { type: 'flatten' },
+        { type: 'linear', out: 16 },
+        { type: 'lif', beta: 0.9, reset: 'zero', reset_delay: false },
+        { type: 'linear', out: 3 },
+        { type: 'lif', beta: 0.9 },
+      ];
+      const { model } = buildModel(layers, { inputShape: [1, 8, 8], steps: 4, timeConstantInput: false, rng: new Rng(9) });
+      const opt = new Adam(model.parameters(), { lr: 1e-2 });
+      const rng = new Rng(10);
+      const x = tensor(Array.from({ length: 4 * 5 * 64 }, () => (rng.uniform(0, 1) < 0.3 ? 1 : 0)), [4, 5, 1, 8, 8], { backend: be, binary: true });
+      const y = Int32Array.from([0, 1, 2, 1, 0]);
+      const losses: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        runInStepScope([be], () => [...model.allPersistentTensors(), ...opt.stateTensors(), x], () => {
+          model.resetState();
+          const loss = ceRateLoss(model.forward(x), y);
+          losses.push(loss.item());
+          opt.zeroGrad();
+          backward(loss);
+          opt.step();
+          opt.zeroGrad();
+          model.resetState();
+        });
+      }
+      return { losses, weights: model.parameters().flatMap((p) => [...p.data]) };
+    });
+  };
+  const plain = run(false), poisoned = run(true);
+  assert.ok(plain.losses.every(Number.isFinite), `finite losses: ${plain.losses.join(', ')}`);
+  assert.deepEqual(poisoned.losses, plain.losses);
+  assert.deepEqual(poisoned.weights, plain.weights);
 });

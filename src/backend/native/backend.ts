@@ -26,7 +26,9 @@ export const NATIVE_EVENT_DENSITY_THRESHOLD = 0.2;
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
   const base = createTsBackend('float32');
-  const pool = new ArrayPool();
+  // SPIKEFLOW_POISON_UNINIT=1 (tests): recycled uninitialized outputs start as NaN.
+  const poison = typeof process !== 'undefined' && process.env?.SPIKEFLOW_POISON_UNINIT === '1';
+  const pool = new ArrayPool(undefined, poison);
   return {
     ...base,
     ...nativeCoreKernels(addon),
@@ -37,6 +39,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     eventDensityThreshold: NATIVE_EVENT_DENSITY_THRESHOLD,
     // Step scopes recycle a step's temporaries (see pool.ts); outside a scope storage is plain GC'd memory.
     alloc: (n) => pool.alloc(n),
+    allocUninit: (n) => pool.allocUninit(n),
     fromArray(values) {
       const s = pool.alloc(values.length);
       s.data.set(values);

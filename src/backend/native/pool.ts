@@ -73,17 +73,35 @@ export class ArrayPool {
   private reused = 0;
   private fresh = 0;
 
-  constructor(private readonly maxPooledBytes = DEFAULT_POOL_BYTES) {}
+  /**
+   * `poisonUninit` fills recycled arrays handed out by allocUninit with NaN
+   * (tests: an op that uses allocUninit for an output its kernel does not
+   * fully write then produces NaN instead of silently reusing old numbers).
+   */
+  constructor(
+    private readonly maxPooledBytes = DEFAULT_POOL_BYTES,
+    private readonly poisonUninit = false,
+  ) {}
 
   /** Zero-filled storage of n elements; recorded in the innermost open scope, if any. */
   alloc(n: number): Storage {
+    return this.take(n, true);
+  }
+
+  /** Like alloc, but a recycled array keeps its old contents (for outputs a kernel overwrites in full). */
+  allocUninit(n: number): Storage {
+    return this.take(n, false);
+  }
+
+  private take(n: number, zero: boolean): Storage {
     const record = this.scopes[this.scopes.length - 1];
     if (record === undefined) return new PooledStorage(new Float32Array(n));
     const list = this.free.get(n);
     let a = list?.pop();
     if (a !== undefined) {
       this.pooledBytes -= a.byteLength;
-      a.fill(0);
+      if (zero) a.fill(0);
+      else if (this.poisonUninit) a.fill(NaN);
       this.reused++;
     } else {
       a = new Float32Array(n);

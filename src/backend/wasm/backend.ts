@@ -55,6 +55,7 @@ export function createWasmBackend(): WasmBackend {
     syncRead: true,
     eventDensityThreshold: WASM_EVENT_DENSITY_THRESHOLD,
     alloc: (n: number): Storage => ctx.alloc(n),
+    allocUninit: (n: number): Storage => ctx.alloc(n, false),
     fromArray(values) {
       const s = ctx.alloc(values.length);
       s.data.set(values);

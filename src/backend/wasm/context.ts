@@ -38,8 +38,9 @@ export class WasmContext {
     this.heap = new WasmHeap(this.k.memory, this.k.heapBase(), initialBytes);
   }
 
-  alloc(n: number): WasmStorage {
-    const { ptr, cls } = this.heap.alloc(n * 4, true);
+  /** `zero = false`: contents unspecified (Backend.allocUninit). */
+  alloc(n: number, zero = true): WasmStorage {
+    const { ptr, cls } = this.heap.alloc(n * 4, zero);
     const record = this.scopes[this.scopes.length - 1];
     const s = new WasmStorage(this.heap, ptr, cls, n, record !== undefined);
     record?.push(s);
