@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parallel.h"
 #include "simd.h"
 
 namespace sf {
@@ -27,11 +28,28 @@ SF_CLONES void axpy(idx_t n, double alpha, const float* x, float* y) {
   for (idx_t i = 0; i < n; i++) y[i] = static_cast<float>(static_cast<double>(y[i]) + alpha * static_cast<double>(x[i]));
 }
 
-SF_CLONES void addRowVector(idx_t M, idx_t N, float* Y, const float* b) {
-  for (idx_t m = 0; m < M; m++) {
+namespace {
+
+SF_CLONES void addRowVectorRows(idx_t m0, idx_t m1, idx_t N, float* Y, const float* b) {
+  for (idx_t m = m0; m < m1; m++) {
     float* y = Y + m * N;
     for (idx_t j = 0; j < N; j++) y[j] += b[j];
   }
+}
+
+SF_CLONES idx_t countNonzeroSerial(idx_t n, const float* x) {
+  idx_t c = 0;
+  for (idx_t i = 0; i < n; i++) c += x[i] != 0.0f;
+  return c;
+}
+
+// Memory-bound passes: split across the pool only from ~1 M elements (a few MB).
+constexpr idx_t kParallelElements = idx_t(1) << 20;
+
+}  // namespace
+
+void addRowVector(idx_t M, idx_t N, float* Y, const float* b) {
+  splitRange(M, N > 0 ? kParallelElements / N : M + 1, 1, [&](idx_t m0, idx_t m1) { addRowVectorRows(m0, m1, N, Y, b); });
 }
 
 SF_CLONES void sumRows(idx_t M, idx_t N, const float* X, double beta, float* out) {
@@ -45,10 +63,10 @@ SF_CLONES void sumRows(idx_t M, idx_t N, const float* X, double beta, float* out
   }
 }
 
-SF_CLONES idx_t countNonzero(idx_t n, const float* x) {
-  idx_t c = 0;
-  for (idx_t i = 0; i < n; i++) c += x[i] != 0.0f;
-  return c;
+idx_t countNonzero(idx_t n, const float* x) {
+  idx_t counts[2] = {0, 0};
+  splitRange(n, kParallelElements, 16, [&](idx_t i0, idx_t i1) { counts[i0 == 0 ? 0 : 1] = countNonzeroSerial(i1 - i0, x + i0); });
+  return counts[0] + counts[1];
 }
 
 namespace {

@@ -334,21 +334,24 @@ void gradWPart(void* ctx, int part) {
   gradWColumns(part == 0 ? 0 : s.cut, part == 0 ? s.cut : s.N, s.M, s.N, s.K, s.A, s.X, s.out);
 }
 
-// Worth two threads: enough additions (estimated from a sample of X) and both halves non-empty.
-bool worthSplitting(idx_t M, idx_t N, idx_t K, const float* X, idx_t len) {
+// Worth two threads: enough work that the halves share — the additions
+// (density estimated from a sample of X), plus the scan of X that builds the
+// lists when each half scans only its own rows — and two non-empty halves.
+bool worthSplitting(idx_t M, idx_t N, idx_t K, const float* X, idx_t len, bool scanShared) {
   if (gemmThreads() < 2 || len < 2) return false;
-  if (double(M) * double(N) * double(K) < kParallelMinAdds) return false;
+  const double scan = double(M) * double(K), shared = scanShared ? scan : 0.0;
+  if (scan * double(N) + shared < kParallelMinAdds) return false;
   // Density from every 61st entry: cheap, and enough to tell 1% from 10%.
   idx_t hits = 0, seen = 0;
   for (idx_t i = 0; i < M * K; i += 61, seen++) hits += X[i] != 0.0f;
-  return double(hits) / double(seen) * double(M) * double(K) * double(N) >= kParallelMinAdds;
+  return double(hits) / double(seen) * scan * double(N) + shared >= kParallelMinAdds;
 }
 
 }  // namespace
 
 void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, double beta, float* Y) {
   // Rows are independent: each thread builds the lists of its own half.
-  if (worthSplitting(M, N, K, X, M)) {
+  if (worthSplitting(M, N, K, X, M, true)) {
     EventSplit s{M, N, K, X, Wt, beta, Y, M / 2};
     if (runPair(eventPart, &s)) return;
   }
@@ -357,7 +360,7 @@ void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, doubl
 
 void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, float* dW) {
   // Columns of dW are independent; both halves build the same (cheap) lists.
-  if (worthSplitting(M, N, K, X, N)) {
+  if (worthSplitting(M, N, K, X, N, false)) {
     const idx_t cut = std::max<idx_t>(16, (N / 2 + 15) / 16 * 16);
     EventSplit s{M, N, K, X, dY, 0.0, dW, std::min(cut, N - 1)};
     if (runPair(gradWPart, &s)) return;

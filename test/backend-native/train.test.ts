@@ -10,7 +10,7 @@ import { ceRateLoss } from '../../src/ops/loss.js';
 import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Adam } from '../../src/train/optim/index.js';
-import { assertSameBits, forEachIsa, native, randArray, skipReason, spikeArray, st } from './setup.js';
+import { addon, assertSameBits, forEachIsa, native, randArray, skipReason, spikeArray, st } from './setup.js';
 
 const ts = getBackendByName('ts');
 
@@ -117,4 +117,24 @@ test('a short training run gives the same loss trajectory on native and ts', { s
   const a = trajectory('native'), b = trajectory('ts');
   assert.ok(b[b.length - 1]! < b[0]!, `ts loss should fall: ${b.join(', ')}`);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-4 * Math.abs(b[i]!), `step ${i}: native ${a[i]} vs ts ${b[i]}`);
+});
+
+test('two threads: countNonzero and addRowVector split large inputs and stay bit-identical', { skip: skipReason }, () => {
+  const a = addon();
+  const before = a.info().threads;
+  const rng = new Rng(43);
+  try {
+    a.setThreads(2);
+    const n = (1 << 20) * 3 + 7;
+    const sp = spikeArray(rng, n, 0.1, 0.05);
+    assert.equal(native().countNonzero(st(sp)), ts.countNonzero(st(sp)), 'countNonzero over two halves');
+    const [M, N] = [4099, 300];
+    const X = randArray(rng, M * N), bias = randArray(rng, N);
+    const y1 = X.slice(), y2 = X.slice();
+    native().addRowVector(M, N, st(y1), st(bias));
+    ts.addRowVector(M, N, st(y2), st(bias));
+    assertSameBits(y1, y2, 'addRowVector over two halves');
+  } finally {
+    a.setThreads(before);
+  }
 });
