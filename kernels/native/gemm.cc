@@ -69,6 +69,16 @@ void packPanelsB(idx_t kc, idx_t nc, const float* B, idx_t sBk, idx_t sBj, int n
 
 idx_t roundUp(idx_t x, idx_t m) { return (x + m - 1) / m * m; }
 
+// Below this many rows of C each element of B is used too few times to repay
+// copying it into panels: when B's rows are contiguous along j (sBj = 1, the
+// NN form of a convolution's im2col product) full-width panels are read in
+// place. Only while B's rows are close: a panel touches kc rows, and with rows
+// ≥ 80 KB apart the in-place reads measured slower than packing (page walks).
+// (Measured, M×N×K: 32×5184×400 3.9 → 3.0 ms, 24×5184×100 0.59 → 0.26 ms,
+// but 16×83520×25 2.3 → 5.6 ms.)
+constexpr idx_t kDirectBMaxRows = 48;
+constexpr idx_t kDirectBMaxStride = 8192;
+
 void gemmSerial(const KernelInfo& ki, idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk,
                 const float* B, idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc) {
   const int mr = ki.mr, nr = ki.nr;
@@ -77,23 +87,29 @@ void gemmSerial(const KernelInfo& ki, idx_t M, idx_t N, idx_t K, float alpha, co
   // a full pass of C loads and stores for a few multiply-adds.
   const idx_t kBlocks = (K + ki.kc - 1) / ki.kc;
   const idx_t KC = roundUp((K + kBlocks - 1) / kBlocks, 4);
+  const bool directB = sBj == 1 && M <= kDirectBMaxRows && sBk <= kDirectBMaxStride;
   float* bp = packB.get(KC * roundUp(std::min(NC, N), nr));
   float* ap = packA.get(roundUp(std::min(MC, M), mr) * KC);
   for (idx_t jc = 0; jc < N; jc += NC) {
     const idx_t nc = std::min(NC, N - jc);
+    // In place, only the last, partial panel is packed (zero-padded to nr columns).
+    const idx_t packFrom = directB ? nc / nr * nr : 0;
     for (idx_t pc = 0; pc < K; pc += KC) {
       const idx_t kc = std::min(KC, K - pc);
       const bool first = pc == 0;
-      packPanelsB(kc, nc, B + pc * sBk + jc * sBj, sBk, sBj, nr, bp);
+      const float* bBlock = B + pc * sBk + jc * sBj;
+      if (packFrom < nc) packPanelsB(kc, nc - packFrom, bBlock + packFrom * sBj, sBk, sBj, nr, bp);
       for (idx_t ic = 0; ic < M; ic += MC) {
         const idx_t mc = std::min(MC, M - ic);
         packPanelsA(mc, kc, A + ic * sAi + pc * sAk, sAi, sAk, alpha, mr, ap);
         for (idx_t jr = 0; jr < nc; jr += nr) {
           const int cols = static_cast<int>(std::min<idx_t>(nr, nc - jr));
-          const float* bpanel = bp + jr * kc;
+          const bool inPlace = jr < packFrom;
+          const float* bpanel = inPlace ? bBlock + jr : bp + (jr - packFrom) * kc;
+          const idx_t ldb = inPlace ? sBk : nr;
           for (idx_t ir = 0; ir < mc; ir += mr) {
             const int rows = static_cast<int>(std::min<idx_t>(mr, mc - ir));
-            ki.fn(kc, ap + ir * kc, bpanel, C + (ic + ir) * ldc + jc + jr, ldc, rows, cols, first, beta);
+            ki.fn(kc, ap + ir * kc, bpanel, ldb, C + (ic + ir) * ldc + jc + jr, ldc, rows, cols, first, beta);
           }
         }
       }

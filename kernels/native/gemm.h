@@ -26,10 +26,11 @@ void setGemmThreads(int n);
 int gemmThreads();
 
 // Micro-kernel: a full mr×nr tile of C from a packed A panel ([kc][MR]) and a
-// packed B panel ([kc][NR]); only the top-left rows×cols part is written back.
+// B panel of kc rows of NR floats, ldb apart (NR when packed; B's own row
+// stride when read in place); only the top-left rows×cols part is written back.
 // first: overwrite C with acc + beta·C (C unread when beta = 0); else C += acc.
-using MicroKernel = void (*)(idx_t kc, const float* Ap, const float* Bp, float* C, idx_t ldc, int rows, int cols,
-                             bool first, float beta);
+using MicroKernel = void (*)(idx_t kc, const float* Ap, const float* Bp, idx_t ldb, float* C, idx_t ldc, int rows,
+                             int cols, bool first, float beta);
 
 struct KernelInfo {
   int mr, nr;        // register tile

@@ -27,10 +27,10 @@ static inline void storeTile(const float* acc, int nrFull, float* C, idx_t ldc, 
 }
 
 // Portable 4×4 kernel: plain C the compiler keeps in registers (SSE2 at most).
-static void kernelScalar(idx_t kc, const float* A, const float* B, float* C, idx_t ldc, int rows, int cols, bool first,
-                         float beta) {
+static void kernelScalar(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc, int rows, int cols,
+                         bool first, float beta) {
   float acc[16] = {0};
-  for (idx_t k = 0; k < kc; k++, A += 4, B += 4) {
+  for (idx_t k = 0; k < kc; k++, A += 4, B += ldb) {
     for (int r = 0; r < 4; r++) {
       const float a = A[r];
       for (int j = 0; j < 4; j++) acc[r * 4 + j] += a * B[j];
@@ -42,14 +42,14 @@ static void kernelScalar(idx_t kc, const float* A, const float* B, float* C, idx
 #if SF_X86
 
 // AVX2 + FMA: 6 rows × 16 columns = 12 ymm accumulators (of 16 registers).
-SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, float* C, idx_t ldc, int rows,
-                                      int cols, bool first, float beta) {
+SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
+                                      int rows, int cols, bool first, float beta) {
   constexpr int MR = 6;
   __m256 c[MR][2];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
-  for (idx_t k = 0; k < kc; k++, A += MR, B += 16) {
-    const __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8);
+  for (idx_t k = 0; k < kc; k++, A += MR, B += ldb) {
+    const __m256 b0 = _mm256_loadu_ps(B), b1 = _mm256_loadu_ps(B + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
       const __m256 a = _mm256_broadcast_ss(A + r);
@@ -85,14 +85,14 @@ SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, 
 
 // AVX-512: 12 rows × 32 columns = 24 zmm accumulators (of 32 registers); the
 // A broadcasts come straight from memory as FMA operands.
-SF_TARGET_AVX512 static void kernelAvx512(idx_t kc, const float* A, const float* B, float* C, idx_t ldc, int rows,
-                                          int cols, bool first, float beta) {
+SF_TARGET_AVX512 static void kernelAvx512(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
+                                          int rows, int cols, bool first, float beta) {
   constexpr int MR = 12;
   __m512 c[MR][2];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
-  for (idx_t k = 0; k < kc; k++, A += MR, B += 32) {
-    const __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);
+  for (idx_t k = 0; k < kc; k++, A += MR, B += ldb) {
+    const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16);
 #pragma GCC unroll 12
     for (int r = 0; r < MR; r++) {
       const __m512 a = _mm512_set1_ps(A[r]);
