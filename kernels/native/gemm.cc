@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "scratch.h"
+#include "simd.h"
 #include "threads.h"
 
 namespace sf {
@@ -17,6 +18,66 @@ namespace {
 
 // Packing buffers, one pair per thread (the pool worker has its own).
 thread_local Scratch<float> packA, packB;
+
+// d[k·ldd + r] = alpha·s[r·ld + k] for r < n, k < kc: n source rows, each
+// contiguous along k, become the columns of a packed panel (the transposing
+// case of both packings: A stored [M, K], B stored [N, K]).
+void gatherScalar(const float* s, idx_t ld, int n, idx_t kc, float alpha, float* d, int ldd) {
+  for (int r = 0; r < n; r++) {
+    const float* src = s + r * ld;
+    float* dst = d + r;
+    for (idx_t k = 0; k < kc; k++) dst[k * ldd] = alpha * src[k];
+  }
+}
+
+#if SF_X86
+// The same with 8×8 tiles transposed in registers (unpack, shuffle, 128-bit
+// permute): the scalar form writes one float per ldd stride, which made the
+// packing of a transposed operand cost as much as a small product itself.
+SF_TARGET_AVX2 void gatherAvx2(const float* s, idx_t ld, int n, idx_t kc, float alpha, float* d, int ldd) {
+  const int n8 = n / 8 * 8;
+  const idx_t k8 = kc / 8 * 8;
+  const __m256 va = _mm256_set1_ps(alpha);
+  for (int r = 0; r < n8; r += 8) {
+    const float* a = s + r * ld;
+    for (idx_t k = 0; k < k8; k += 8) {
+      __m256 r0 = _mm256_loadu_ps(a + k), r1 = _mm256_loadu_ps(a + ld + k), r2 = _mm256_loadu_ps(a + 2 * ld + k),
+             r3 = _mm256_loadu_ps(a + 3 * ld + k), r4 = _mm256_loadu_ps(a + 4 * ld + k),
+             r5 = _mm256_loadu_ps(a + 5 * ld + k), r6 = _mm256_loadu_ps(a + 6 * ld + k),
+             r7 = _mm256_loadu_ps(a + 7 * ld + k);
+      if (alpha != 1.0f) {
+        r0 = _mm256_mul_ps(va, r0), r1 = _mm256_mul_ps(va, r1), r2 = _mm256_mul_ps(va, r2), r3 = _mm256_mul_ps(va, r3);
+        r4 = _mm256_mul_ps(va, r4), r5 = _mm256_mul_ps(va, r5), r6 = _mm256_mul_ps(va, r6), r7 = _mm256_mul_ps(va, r7);
+      }
+      const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+                   t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+                   t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+                   u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+                   u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+                   u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float* o = d + k * ldd + r;
+      _mm256_storeu_ps(o, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(o + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(o + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(o + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(o + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(o + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(o + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(o + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    if (k8 < kc) gatherScalar(a + k8, ld, 8, kc - k8, alpha, d + k8 * ldd + r, ldd);
+  }
+  if (n8 < n) gatherScalar(s + n8 * ld, ld, n - n8, kc, alpha, d + n8, ldd);
+}
+#endif
+
+void gather(const float* s, idx_t ld, int n, idx_t kc, float alpha, float* d, int ldd) {
+#if SF_X86
+  if (activeIsa() != Isa::scalar) return gatherAvx2(s, ld, n, kc, alpha, d, ldd);
+#endif
+  gatherScalar(s, ld, n, kc, alpha, d, ldd);
+}
 
 // A block [mc × kc] → panels of mr rows, each [kc][mr], alpha applied, rows past mc zeroed.
 void packPanelsA(idx_t mc, idx_t kc, const float* A, idx_t sAi, idx_t sAk, float alpha, int mr, float* dst) {
@@ -32,10 +93,14 @@ void packPanelsA(idx_t mc, idx_t kc, const float* A, idx_t sAi, idx_t sAk, float
         for (int r = rows; r < mr; r++) d[r] = 0.0f;
       }
     } else {
-      for (int r = 0; r < rows; r++) {
-        const float* s = a + r * sAi;
-        float* d = dst + r;
-        for (idx_t k = 0; k < kc; k++) d[k * mr] = alpha * s[k * sAk];
+      if (sAk == 1) {
+        gather(a, sAi, rows, kc, alpha, dst, mr);
+      } else {
+        for (int r = 0; r < rows; r++) {
+          const float* s = a + r * sAi;
+          float* d = dst + r;
+          for (idx_t k = 0; k < kc; k++) d[k * mr] = alpha * s[k * sAk];
+        }
       }
       for (int r = rows; r < mr; r++)
         for (idx_t k = 0; k < kc; k++) dst[k * mr + r] = 0.0f;
@@ -56,10 +121,14 @@ void packPanelsB(idx_t kc, idx_t nc, const float* B, idx_t sBk, idx_t sBj, int n
       }
     } else {
       // B stored transposed ([N, K]): each column is contiguous along k.
-      for (int j = 0; j < cols; j++) {
-        const float* s = b + j * sBj;
-        float* d = dst + j;
-        for (idx_t k = 0; k < kc; k++) d[k * nr] = s[k * sBk];
+      if (sBk == 1) {
+        gather(b, sBj, cols, kc, 1.0f, dst, nr);
+      } else {
+        for (int j = 0; j < cols; j++) {
+          const float* s = b + j * sBj;
+          float* d = dst + j;
+          for (idx_t k = 0; k < kc; k++) d[k * nr] = s[k * sBk];
+        }
       }
       for (int j = cols; j < nr; j++)
         for (idx_t k = 0; k < kc; k++) dst[k * nr + j] = 0.0f;
