@@ -237,6 +237,7 @@ void gemm(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx
     return;
   }
   if (M <= kSmallRows && gemmSmallM(M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc)) return;
+  if (gemmLongK(M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc)) return;
   const KernelInfo& ki = gemmKernel();
   if (threadCount > 1 && double(M) * double(N) * double(K) >= kParallelMinMacs) {
     // Split the larger side at a tile boundary; each half packs what it needs.

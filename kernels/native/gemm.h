@@ -21,6 +21,14 @@ constexpr int kSmallRows = 4;
 bool gemmSmallM(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B,
                 idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc);
 
+// A small C from a long reduction, both operands contiguous along k (NT form):
+// 4×4 blocks of dot products without packing (gemm_small.cc); false when the
+// shape, layout or instruction set does not fit.
+constexpr idx_t kLongKMaxOutputs = 1024;
+constexpr idx_t kLongKMinDepth = 4096;
+bool gemmLongK(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B,
+               idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc);
+
 // Threads GEMM may use (1 or 2); large products only are split (see gemm.cc).
 void setGemmThreads(int n);
 int gemmThreads();

@@ -15,7 +15,7 @@ namespace sf {
 
 namespace {
 
-thread_local Scratch<float> rowsA;
+thread_local Scratch<float> rowsA, longKAcc;
 
 // Stores alpha·acc + beta·C (C unread when beta = 0).
 inline void storeScaled(float* c, float acc, float alpha, float beta) {
@@ -167,9 +167,63 @@ SF_TARGET_AVX2 void smallNnAvx2(idx_t M, idx_t N, idx_t K, float alpha, const fl
     }
 }
 
+// A tiny C (a convolution's weight gradient: Cout × Cin·k²) from a very long
+// reduction (k runs over every output position of the batch). Packing would
+// copy both operands in full for a handful of outputs, and the 12×32 register
+// tile would mostly hold padding, so 4×4 blocks of dot products run over
+// k-chunks that stay in L2, their sums collected in acc[M·N].
+SF_TARGET_AVX512 void longKAvx512(idx_t M, idx_t N, idx_t K, const float* A, idx_t lda, const float* B, idx_t ldb,
+                                  float* acc) {
+  constexpr idx_t KB = 1024;
+  for (idx_t k0 = 0; k0 < K; k0 += KB) {
+    const idx_t k1 = std::min(K, k0 + KB);
+    for (idx_t i0 = 0; i0 < M; i0 += 4) {
+      const int rows = static_cast<int>(std::min<idx_t>(4, M - i0));
+      const float* a[4];
+      for (int r = 0; r < 4; r++) a[r] = A + (i0 + std::min(r, rows - 1)) * lda;
+      for (idx_t j0 = 0; j0 < N; j0 += 4) {
+        const int cols = static_cast<int>(std::min<idx_t>(4, N - j0));
+        const float* b[4];
+        for (int c = 0; c < 4; c++) b[c] = B + (j0 + std::min(c, cols - 1)) * ldb;
+        __m512 t[4][4];
+        for (int r = 0; r < 4; r++)
+          for (int c = 0; c < 4; c++) t[r][c] = _mm512_setzero_ps();
+        for (idx_t k = k0; k < k1; k += 16) {
+          const idx_t rem = k1 - k;
+          const __mmask16 m = rem >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << rem) - 1);
+          __m512 av[4], bv[4];
+          for (int r = 0; r < 4; r++) av[r] = _mm512_maskz_loadu_ps(m, a[r] + k);
+          for (int c = 0; c < 4; c++) bv[c] = _mm512_maskz_loadu_ps(m, b[c] + k);
+          for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++) t[r][c] = _mm512_fmadd_ps(av[r], bv[c], t[r][c]);
+        }
+        for (int r = 0; r < rows; r++)
+          for (int c = 0; c < cols; c++) acc[(i0 + r) * N + j0 + c] += hsum512(t[r][c]);
+      }
+    }
+  }
+}
+
 #endif
 
 }  // namespace
+
+bool gemmLongK(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B,
+               idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc) {
+#if SF_X86
+  if (activeIsa() != Isa::avx512 || sAk != 1 || sBk != 1 || M * N > kLongKMaxOutputs || K < kLongKMinDepth) return false;
+  float* acc = longKAcc.get(M * N);
+  std::memset(acc, 0, M * N * sizeof(float));
+  longKAvx512(M, N, K, A, sAi, B, sBj, acc);
+  for (idx_t i = 0; i < M; i++)
+    for (idx_t j = 0; j < N; j++) storeScaled(C + i * ldc + j, acc[i * N + j], alpha, beta);
+  return true;
+#else
+  (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)sAi, (void)sAk, (void)B, (void)sBk, (void)sBj, (void)beta,
+      (void)C, (void)ldc;
+  return false;
+#endif
+}
 
 bool gemmSmallM(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B,
                 idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc) {

@@ -52,6 +52,9 @@ const SHAPES: [number, number, number][] = [
   [3, 130, 37],
   [4, 64, 16],
   [4, 97, 33],
+  // Tiny C from a long reduction (NT: 4×4 dot-product blocks over L2-sized k-chunks, with a k tail).
+  [5, 7, 4100],
+  [16, 25, 5000],
 ];
 
 test('gemm: NN/NT/TN/TT with alpha, beta and offsets match a float64 reference on every instruction set', { skip: skipReason }, () => {
