@@ -6,6 +6,7 @@
 
 #include "scratch.h"
 #include "simd.h"
+#include "threads.h"
 
 // The lane types below travel by value only between always-inlined helpers, so
 // GCC's note that 256/512-bit vector arguments have an ABI is moot here.
@@ -242,10 +243,11 @@ SF_AI typename V::D sgGradL(double p0, double p1, typename V::D x) {
 // so vector lanes load consecutive β/θ); else all neurons are one span and f is
 // unused. (Running the time loop inside cache-sized tiles instead measured
 // slower: the long rows stream better, and the previous row stays in L2.)
+// Only the batch rows [bBegin, bEnd) are visited (one thread's half of a split scan).
 template <class Fn>
 SF_AI void forEachSpan(const LifCfg& c, bool perNeuron, Fn&& fn) {
-  if (!perNeuron) return fn(0, c.B * c.F, 0);
-  for (idx_t b = 0; b < c.B; b++) fn(b * c.F, c.F, 0);
+  if (!perNeuron) return fn(c.bBegin * c.F, (c.bEnd - c.bBegin) * c.F, 0);
+  for (idx_t b = c.bBegin; b < c.bEnd; b++) fn(b * c.F, c.F, 0);
 }
 
 // Runs lanes over a span: whole vectors, then the tail one neuron at a time.
@@ -297,7 +299,8 @@ struct ForwardSnntorch {
       const idx_t row = t * N;
       const SnnStep s{t == 0 ? io.v0 : io.h + row - N, io.x + row, io.h + row, io.spikes + row, io.mask + row};
       overSpan<V>(
-          0, N, 0, [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V>(s, n, mode, beV, thV, thFV); },
+          c.bBegin * c.F, (c.bEnd - c.bBegin) * c.F, 0,
+          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V>(s, n, mode, beV, thV, thFV); },
           [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<Lane1>(s, n, mode, be, th, thF); });
     }
   }
@@ -532,14 +535,17 @@ void dispatch(bool vectorOk, const LifCfg& c, const LifIO& io, const A&... a) {
 
 thread_local Scratch<double> carry, paramGrads;
 
+// Backward over the rows [c.bBegin, c.bEnd). The carry is per thread (each
+// half uses its own neurons' entries); the parameter sums only exist unsplit.
 template <int SID>
-void backward(const LifCfg& c, const LifIO& io) {
+void backwardRows(const LifCfg& c, const LifIO& io) {
   const idx_t N = c.B * c.F;
   const bool bS = c.betaPerNeuron, tS = c.thresholdPerNeuron;
   const idx_t nBeta = bS ? c.F : 1, nThr = tS ? c.F : 1;
   double* dvC = carry.get(N);
   double* pg = paramGrads.get(nBeta + nThr);
-  std::memset(dvC, 0, N * sizeof(double));
+  const idx_t n0 = c.bBegin * c.F, n1 = c.bEnd * c.F;
+  std::memset(dvC + n0, 0, (n1 - n0) * sizeof(double));
   std::memset(pg, 0, (nBeta + nThr) * sizeof(double));
   const BwdArgs a{c.resetMode, c.delayedReset, c.detachReset, c.inputLeak, bS, tS, c.vReset, c.p0, c.p1,
                   io.beta, io.threshold, io.beta[0], io.threshold[0], dvC,
@@ -548,22 +554,54 @@ void backward(const LifCfg& c, const LifIO& io) {
   const bool vectorOk = (!a.accB || bS) && (!a.accT || tS);
   dispatch<Backward<SID>>(vectorOk, c, io, a);
   if (io.dv0)
-    for (idx_t n = 0; n < N; n++) io.dv0[n] = static_cast<float>(dvC[n]);
+    for (idx_t n = n0; n < n1; n++) io.dv0[n] = static_cast<float>(dvC[n]);
   if (io.dBeta)
     for (idx_t i = 0; i < nBeta; i++) io.dBeta[i] = static_cast<float>(pg[i]);
   if (io.dThreshold)
     for (idx_t i = 0; i < nThr; i++) io.dThreshold[i] = static_cast<float>(pg[nBeta + i]);
 }
 
+// Scans are memory-bound and neurons independent, so large ones are split
+// into two halves of the batch rows, one per thread; results do not change.
+// Not when parameter gradients are summed (one sum, one fixed order).
+constexpr idx_t kSplitElements = idx_t(1) << 20;
+
+template <class Run>
+void splitRows(const LifCfg& cfg, bool splittable, Run&& run) {
+  LifCfg c = cfg;
+  c.bBegin = 0;
+  c.bEnd = c.B;
+  if (splittable && c.B >= 2 && c.T * c.B * c.F >= kSplitElements) {
+    struct Halves {
+      LifCfg lo, hi;
+      Run* run;
+    } h{c, c, &run};
+    h.lo.bEnd = h.hi.bBegin = c.B / 2;
+    const auto part = [](void* p, int which) {
+      Halves& hv = *static_cast<Halves*>(p);
+      (*hv.run)(which == 0 ? hv.lo : hv.hi);
+    };
+    if (gemmThreads() >= 2 && runPair(part, &h)) return;
+  }
+  run(c);
+}
+
+template <int SID>
+void backward(const LifCfg& cfg, const LifIO& io) {
+  splitRows(cfg, !io.dBeta && !io.dThreshold, [&](const LifCfg& c) { backwardRows<SID>(c, io); });
+}
+
 }  // namespace
 
 bool lifSurrogateSupported(int id) { return id >= 0 && id <= 10; }
 
-void lifForward(const LifCfg& c, const LifIO& io) {
-  if (c.delayedReset && !c.inputLeak && c.vReset == 0 && !c.betaPerNeuron && !c.thresholdPerNeuron)
-    dispatch<ForwardSnntorch>(true, c, io);
-  else
-    dispatch<ForwardPlain>(true, c, io);
+void lifForward(const LifCfg& cfg, const LifIO& io) {
+  splitRows(cfg, true, [&](const LifCfg& c) {
+    if (c.delayedReset && !c.inputLeak && c.vReset == 0 && !c.betaPerNeuron && !c.thresholdPerNeuron)
+      dispatch<ForwardSnntorch>(true, c, io);
+    else
+      dispatch<ForwardPlain>(true, c, io);
+  });
 }
 
 void lifBackward(const LifCfg& c, const LifIO& io) {

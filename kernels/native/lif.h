@@ -18,6 +18,9 @@ struct LifCfg {
   bool betaPerNeuron, thresholdPerNeuron;
   int surrogate;  // SurrogateId (0..10)
   double p0, p1;
+  // Batch rows [bBegin, bEnd) this call computes (the entry points set them:
+  // all rows, or one half per thread when the scan is split).
+  idx_t bBegin = 0, bEnd = 0;
 };
 
 struct LifIO {

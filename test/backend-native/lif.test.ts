@@ -5,7 +5,7 @@ import { ResetMode } from '../../src/backend/kernels/neuron.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { getBackendByName } from '../../src/backend/registry.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { assertSameBits, forEachIsa, native, randArray, skipReason, st } from './setup.js';
+import { addon, assertSameBits, forEachIsa, native, randArray, skipReason, st } from './setup.js';
 
 /*
  * The native LIF scan against the TypeScript kernel for every reset mode,
@@ -200,4 +200,34 @@ test('LIF configurations the addon does not cover (smooth, recurrent) fall back 
     return io.h.data as Float32Array;
   };
   assertSameBits(run(native()), run(ts), 'recurrent h');
+});
+
+test('LIF: a large scan split over two threads (halves of the batch rows) gives the same bits as one thread', { skip: skipReason }, () => {
+  // ≥ 2^20 elements and no parameter-gradient sums requested: the split path.
+  // B = 129 gives uneven halves; per-neuron β/θ walks the rows one by one.
+  const a = addon();
+  const before = a.info().threads;
+  const rng = new Rng(35);
+  try {
+    for (const [perNeuron, delayedReset] of [[false, true], [true, false]] as const) {
+      const c: Case = {
+        T: 8, B: 129, F: 1024, resetMode: ResetMode.subtract, delayedReset, detachReset: true, inputLeak: false, vReset: 0,
+        betaPerNeuron: perNeuron, thresholdPerNeuron: perNeuron, sg: SURROGATES[0]!,
+      };
+      const data = caseData(rng, c);
+      const outputs = [1, 2].map((threads) => {
+        a.setThreads(threads);
+        const { cfg, io } = makeIO(new Rng(0), c, native(), data);
+        const bio = { ...io, dBeta: null, dThreshold: null };
+        native().lifForward(cfg, bio);
+        native().lifBackward(cfg, bio);
+        return [bio.spikes.data, Float32Array.from(bio.mask), bio.h.data, bio.v ? bio.v.data : new Float32Array(0), bio.dx!.data, bio.dv0!.data];
+      });
+      ['spikes', 'mask', 'h', 'v', 'dx', 'dv0'].forEach((name, i) =>
+        assertSameBits(outputs[1]![i] as Float32Array, outputs[0]![i] as Float32Array, `${name} perNeuron=${perNeuron} delayed=${delayedReset}`),
+      );
+    }
+  } finally {
+    a.setThreads(before);
+  }
 });
