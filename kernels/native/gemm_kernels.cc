@@ -57,30 +57,29 @@ SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, 
       c[r][1] = _mm256_fmadd_ps(a, b1, c[r][1]);
     }
   }
-  if (rows == MR && cols == 16) {
-    const __m256 vb = _mm256_set1_ps(beta);
+  // Partial tiles store through lane masks: copying the accumulators into an
+  // array instead made GCC keep all twelve in memory inside the k loop (3×
+  // slower). Masked-off lanes are neither read nor written.
+  const bool full = rows == MR && cols == 16;
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i m0 = full ? _mm256_set1_epi32(-1) : _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
+  const __m256i m1 = full ? _mm256_set1_epi32(-1) : _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
+  const __m256 vb = _mm256_set1_ps(beta);
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) {
-      float* p = C + r * ldc;
-      if (!first) {
-        _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), c[r][0]));
-        _mm256_storeu_ps(p + 8, _mm256_add_ps(_mm256_loadu_ps(p + 8), c[r][1]));
-      } else if (beta == 0.0f) {
-        _mm256_storeu_ps(p, c[r][0]);
-        _mm256_storeu_ps(p + 8, c[r][1]);
-      } else {
-        _mm256_storeu_ps(p, _mm256_fmadd_ps(vb, _mm256_loadu_ps(p), c[r][0]));
-        _mm256_storeu_ps(p + 8, _mm256_fmadd_ps(vb, _mm256_loadu_ps(p + 8), c[r][1]));
-      }
-    }
-    return;
-  }
-  alignas(32) float acc[MR * 16];
   for (int r = 0; r < MR; r++) {
-    _mm256_store_ps(acc + r * 16, c[r][0]);
-    _mm256_store_ps(acc + r * 16 + 8, c[r][1]);
+    if (r >= rows) break;
+    float* p = C + r * ldc;
+    if (!first) {
+      _mm256_maskstore_ps(p, m0, _mm256_add_ps(_mm256_maskload_ps(p, m0), c[r][0]));
+      _mm256_maskstore_ps(p + 8, m1, _mm256_add_ps(_mm256_maskload_ps(p + 8, m1), c[r][1]));
+    } else if (beta == 0.0f) {
+      _mm256_maskstore_ps(p, m0, c[r][0]);
+      _mm256_maskstore_ps(p + 8, m1, c[r][1]);
+    } else {
+      _mm256_maskstore_ps(p, m0, _mm256_fmadd_ps(vb, _mm256_maskload_ps(p, m0), c[r][0]));
+      _mm256_maskstore_ps(p + 8, m1, _mm256_fmadd_ps(vb, _mm256_maskload_ps(p + 8, m1), c[r][1]));
+    }
   }
-  storeTile(acc, 16, C, ldc, rows, cols, first, beta);
 }
 
 // AVX-512: 12 rows × 32 columns = 24 zmm accumulators (of 32 registers); the
