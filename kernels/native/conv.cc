@@ -344,12 +344,91 @@ void poolSpreadPlane(bool average, const Window& g, const PoolTaps& taps, bool c
   }
 }
 
+// The 2×2, stride-2, unpadded max pooling of nearly every SNN: every window is
+// whole, so its four cells are compared in the reference's order (row 0 left,
+// right, row 1 left, right) with the same rule as poolMaxPlane — the first
+// cell, then a cell that is greater or NaN — and no tap bookkeeping.
+bool isPlainMax2x2(const Window& g) {
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
+         g.Ho == g.H / 2 && g.Wo == g.W / 2;
+}
+
+inline void max2x2One(const float* r0, const float* r1, idx_t base, idx_t W, float* y, float* argmax) {
+  float best = r0[0];
+  idx_t at = base;
+  const float v[3] = {r0[1], r1[0], r1[1]};
+  const idx_t where[3] = {base + 1, base + W, base + W + 1};
+  for (int i = 0; i < 3; i++) {
+    const bool take = (v[i] > best) | std::isnan(v[i]);
+    best = take ? v[i] : best;
+    at = take ? where[i] : at;
+  }
+  *y = best;
+  *argmax = static_cast<float>(at);
+}
+
+void max2x2PlaneScalar(const Window& g, const float* x, float* y, float* argmax, idx_t ow0) {
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const float* r0 = x + 2 * oh * g.W;
+    for (idx_t ow = ow0; ow < g.Wo; ow++)
+      max2x2One(r0 + 2 * ow, r0 + g.W + 2 * ow, 2 * oh * g.W + 2 * ow, g.W, y + oh * g.Wo + ow,
+                argmax + oh * g.Wo + ow);
+  }
+}
+
+#if SF_X86
+// 16 windows at a time: two rows of 32 inputs are split into even and odd columns.
+SF_TARGET_AVX512 void max2x2PlaneAvx512(const Window& g, const float* x, float* y, float* argmax) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
+  const idx_t W = g.W, Wo16 = g.Wo / 16 * 16;
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const float* r0 = x + 2 * oh * W;
+    const float* r1 = r0 + W;
+    for (idx_t ow = 0; ow < Wo16; ow += 16) {
+      const __m512 a0 = _mm512_loadu_ps(r0 + 2 * ow), a1 = _mm512_loadu_ps(r0 + 2 * ow + 16);
+      const __m512 b0 = _mm512_loadu_ps(r1 + 2 * ow), b1 = _mm512_loadu_ps(r1 + 2 * ow + 16);
+      const __m512 v[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                           _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
+      const __m512i at0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lane2);
+      const __m512i off[4] = {at0, _mm512_add_epi32(at0, _mm512_set1_epi32(1)),
+                              _mm512_add_epi32(at0, _mm512_set1_epi32(static_cast<int>(W))),
+                              _mm512_add_epi32(at0, _mm512_set1_epi32(static_cast<int>(W + 1)))};
+      __m512 best = v[0];
+      __m512i at = off[0];
+      for (int i = 1; i < 4; i++) {
+        const __mmask16 take = _mm512_cmp_ps_mask(v[i], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v[i], v[i], _CMP_UNORD_Q);
+        best = _mm512_mask_blend_ps(take, best, v[i]);
+        at = _mm512_mask_blend_epi32(take, at, off[i]);
+      }
+      _mm512_storeu_ps(y + oh * g.Wo + ow, best);
+      // maskz form: the plain one trips GCC 12 -Wmaybe-uninitialized (an undefined passthrough).
+      _mm512_storeu_ps(argmax + oh * g.Wo + ow, _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), at));
+    }
+  }
+  if (Wo16 < g.Wo) max2x2PlaneScalar(g, x, y, argmax, Wo16);
+}
+#endif
+
 }  // namespace
 
 void pool2d(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, const float* x, float* y,
             float* argmax) {
   const idx_t plane = g.H * g.W, out = g.Ho * g.Wo;
   if (planes == 0 || out == 0) return;
+  if (mode == PoolMode::max && isPlainMax2x2(g) && plane < (idx_t(1) << 24)) {
+    for (idx_t q = 0; q < planes; q++) {
+#if SF_X86
+      if (activeIsa() == Isa::avx512) {
+        max2x2PlaneAvx512(g, x + q * plane, y + q * out, argmax + q * out);
+        continue;
+      }
+#endif
+      max2x2PlaneScalar(g, x + q * plane, y + q * out, argmax + q * out, 0);
+    }
+    return;
+  }
   const PoolTaps taps = poolTaps(g);
   for (idx_t q = 0; q < planes; q++) {
     if (mode == PoolMode::max) poolMaxPlane(g, taps, x + q * plane, y + q * out, argmax + q * out);

@@ -186,6 +186,9 @@ function poolGeometries(rng: Rng): WindowGeometry[] {
   const fixed = [
     geometry(24, 24, [2, 2], [2, 2], [0, 0], [1, 1]),
     geometry(8, 8, [2, 2], [2, 2], [0, 0], [1, 1]),
+    // The 2×2/2 fast path's 16-window SIMD body with a tail (Wo = 20), and odd sizes (last row and column unused).
+    geometry(4, 40, [2, 2], [2, 2], [0, 0], [1, 1]),
+    geometry(5, 67, [2, 2], [2, 2], [0, 0], [1, 1]),
     geometry(7, 9, [3, 3], [2, 2], [1, 1], [1, 1]),
     geometry(5, 6, [3, 2], [1, 1], [1, 1], [1, 1]),
     geometry(1, 11, [1, 3], [1, 2], [0, 1], [1, 1]),
