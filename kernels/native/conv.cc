@@ -377,18 +377,23 @@ void max2x2PlaneScalar(const Window& g, const float* x, float* y, float* argmax,
 }
 
 #if SF_X86
-// 16 windows at a time: two rows of 32 inputs are split into even and odd columns.
+// 16 windows at a time: two rows of 32 inputs are split into even and odd
+// columns. A row's last block (or a plane narrower than 16 windows, like the
+// 12 of a 24×24 map) runs under lane masks, so nothing past the row is read.
 SF_TARGET_AVX512 void max2x2PlaneAvx512(const Window& g, const float* x, float* y, float* argmax) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const __m512i lane2 = _mm512_slli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 1);
-  const idx_t W = g.W, Wo16 = g.Wo / 16 * 16;
+  const idx_t W = g.W;
+  const auto lanes = [](idx_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); };
   for (idx_t oh = 0; oh < g.Ho; oh++) {
     const float* r0 = x + 2 * oh * W;
     const float* r1 = r0 + W;
-    for (idx_t ow = 0; ow < Wo16; ow += 16) {
-      const __m512 a0 = _mm512_loadu_ps(r0 + 2 * ow), a1 = _mm512_loadu_ps(r0 + 2 * ow + 16);
-      const __m512 b0 = _mm512_loadu_ps(r1 + 2 * ow), b1 = _mm512_loadu_ps(r1 + 2 * ow + 16);
+    for (idx_t ow = 0; ow < g.Wo; ow += 16) {
+      const idx_t n = std::min<idx_t>(16, g.Wo - ow);
+      const __mmask16 in0 = lanes(2 * n), in1 = lanes(2 * n - 16), out = lanes(n);
+      const __m512 a0 = _mm512_maskz_loadu_ps(in0, r0 + 2 * ow), a1 = _mm512_maskz_loadu_ps(in1, r0 + 2 * ow + 16);
+      const __m512 b0 = _mm512_maskz_loadu_ps(in0, r1 + 2 * ow), b1 = _mm512_maskz_loadu_ps(in1, r1 + 2 * ow + 16);
       const __m512 v[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
                            _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
       const __m512i at0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lane2);
@@ -402,12 +407,11 @@ SF_TARGET_AVX512 void max2x2PlaneAvx512(const Window& g, const float* x, float* 
         best = _mm512_mask_blend_ps(take, best, v[i]);
         at = _mm512_mask_blend_epi32(take, at, off[i]);
       }
-      _mm512_storeu_ps(y + oh * g.Wo + ow, best);
-      // maskz form: the plain one trips GCC 12 -Wmaybe-uninitialized (an undefined passthrough).
-      _mm512_storeu_ps(argmax + oh * g.Wo + ow, _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), at));
+      _mm512_mask_storeu_ps(y + oh * g.Wo + ow, out, best);
+      // maskz form: the plain conversion trips GCC 12 -Wmaybe-uninitialized (an undefined passthrough).
+      _mm512_mask_storeu_ps(argmax + oh * g.Wo + ow, out, _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), at));
     }
   }
-  if (Wo16 < g.Wo) max2x2PlaneScalar(g, x, y, argmax, Wo16);
 }
 #endif
 

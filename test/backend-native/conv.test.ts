@@ -10,7 +10,7 @@ import { ceRateLoss } from '../../src/ops/loss.js';
 import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Adam } from '../../src/train/optim/index.js';
-import { addon, assertSameBits, native, randArray, skipReason, spikeArray, st } from './setup.js';
+import { addon, assertSameBits, forEachIsa, native, randArray, skipReason, spikeArray, st } from './setup.js';
 
 /*
  * Every native conv-family kernel against the TypeScript reference, bit for
@@ -331,4 +331,20 @@ test('a small conv SNN gives the same loss trajectory on native and ts', { skip:
   const a = trajectory('native'), b = trajectory('ts');
   assert.ok(b.every(Number.isFinite) && b[0] !== b[b.length - 1], `ts losses should move: ${b.join(', ')}`);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-4 * Math.abs(b[i]!), `step ${i}: native ${a[i]} vs ts ${b[i]}`);
+});
+
+test('2×2/2 max pooling fast path: AVX-512 blocks and the portable loop agree with the reference', { skip: skipReason }, () => {
+  const rng = new Rng(105);
+  forEachIsa((isa) => {
+    for (const [H, W] of [[24, 24], [8, 8], [4, 40], [5, 67], [2, 2], [3, 3]] as const) {
+      const g = geometry(H, W, [2, 2], [2, 2], [0, 0], [1, 1]);
+      const planes = 3, inN = planes * H * W, outN = planes * g.Ho * g.Wo;
+      const x = poolInput(rng, inN, 0.1);
+      sameOnBoth(`${isa} max 2x2 ${H}x${W}`, (be) => {
+        const y = randArray(new Rng(6), outN), argmax = randArray(new Rng(7), outN);
+        be.pool2d('max', g, planes, true, st(x), st(y), st(argmax));
+        return [y, argmax];
+      });
+    }
+  });
 });
