@@ -4,7 +4,7 @@ import type { WindowGeometry } from '../backend/kernels/conv.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty } from './util.js';
+import { empty, emptyOverwritten, scratchOutput } from './util.js';
 
 /** Padding of a convolution: per-side zeros (one number or one per spatial dim), or PyTorch's 'same' / 'valid'. */
 export type Padding = number | readonly number[] | 'same' | 'valid';
@@ -110,10 +110,12 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
   const P = g.Ho * g.Wo;
   const inImg = Cin * g.H * g.W;
   const chunk = Math.max(1, Math.min(N, Math.floor(COLS_BUDGET / Math.max(1, Math.max(Kg, Cout) * P))));
-  const y = empty(be, [...lead, Cout, ...win.out]);
+  // Every buffer below is written in full before it is read (im2col writes the
+  // padding zeros itself; the GEMMs have beta = 0; swapAxes01 covers all of y).
+  const y = emptyOverwritten(be, [...lead, Cout, ...win.out]);
   if (N > 0) {
-    const cols = be.alloc(Kg * chunk * P);
-    const yT = be.alloc(Cout * chunk * P);
+    const cols = scratchOutput(be, Kg * chunk * P);
+    const yT = scratchOutput(be, Cout * chunk * P);
     for (let n0 = 0; n0 < N; n0 += chunk) {
       const n = Math.min(chunk, N - n0);
       // Per group: Y_g[Og, n·P] = W_g[Og, Kg] · cols_g[Kg, n·P]; then [C_out, n, P] → [n, C_out, P].
@@ -150,8 +152,9 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
   const dW = weight.requiresGrad ? empty(be, weight.shape) : null;
   const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
   if (N > 0 && (dX || dW)) {
-    const cols = be.alloc(Kg * chunk * P);
-    const dyT = be.alloc(Cout * chunk * P);
+    // Written before read (im2col, the beta = 0 GEMM, swapAxes01); dX and dW accumulate and stay zeroed.
+    const cols = scratchOutput(be, Kg * chunk * P);
+    const dyT = scratchOutput(be, Cout * chunk * P);
     for (let n0 = 0; n0 < N; n0 += chunk) {
       const n = Math.min(chunk, N - n0);
       be.swapAxes01(n, Cout, P, dY.storage, n0 * Cout * P, dyT, 0);

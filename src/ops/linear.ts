@@ -2,7 +2,7 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, emptyOverwritten } from './util.js';
+import { empty, emptyOverwritten, scratchOutput } from './util.js';
 
 /** Fewest input rows (T·B) for which the event-driven path pays for its transpose of W. */
 export const EVENT_MIN_ROWS = 8;
@@ -37,7 +37,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
     eventDriven = density < be.eventDensityThreshold && M >= EVENT_MIN_ROWS;
   }
   if (eventDriven) {
-    const Wt = be.allocUninit ? be.allocUninit(K * N) : be.alloc(K * N);
+    const Wt = scratchOutput(be, K * N);
     be.transpose(N, K, W.storage, Wt);
     be.eventGemm(M, N, K, x.storage, Wt, 0, y.storage);
   } else {

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.js';
+import type { Storage } from '../backend/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -8,11 +9,15 @@ export function empty(backend: Backend, shape: Shape, binary = false): Tensor {
   return new Tensor(backend.alloc(sizeOf(shape)), shape, { backend, binary });
 }
 
+/** Raw storage whose contents are unspecified (Backend.allocUninit), under the same rule as emptyOverwritten. */
+export function scratchOutput(backend: Backend, n: number): Storage {
+  return backend.allocUninit ? backend.allocUninit(n) : backend.alloc(n);
+}
+
 /**
  * A tensor whose contents are unspecified (Backend.allocUninit): only for an
  * output the very next kernel overwrites in full, never for one it accumulates into.
  */
 export function emptyOverwritten(backend: Backend, shape: Shape, binary = false): Tensor {
-  const n = sizeOf(shape);
-  return new Tensor(backend.allocUninit ? backend.allocUninit(n) : backend.alloc(n), shape, { backend, binary });
+  return new Tensor(scratchOutput(backend, sizeOf(shape)), shape, { backend, binary });
 }

@@ -126,6 +126,9 @@ test('native backend: training steps with poisoned uninitialized outputs match o
         { type: 'conv2d', out_channels: 4, kernel_size: 3, padding: 1 },
         { type: 'maxpool2d', kernel_size: 2 },
         { type: 'lif', beta: 0.9 },
+        // A second convolution: its input needs a gradient (col2im path), its weights are grouped.
+        { type: 'conv2d', out_channels: 4, kernel_size: 3, padding: 1, groups: 2 },
+        { type: 'lif', beta: 0.9 },
         { type: 'flatten' },
         { type: 'linear', out: 16 },
         { type: 'lif', beta: 0.9, reset: 'zero', reset_delay: false },
