@@ -5,7 +5,6 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "scratch.h"
@@ -186,11 +185,8 @@ void gemmSerial(const KernelInfo& ki, idx_t M, idx_t N, idx_t K, float alpha, co
   }
 }
 
-int threadCount = [] {
-  const char* e = std::getenv("SPIKEFLOW_THREADS");
-  const int n = e ? std::atoi(e) : 1;
-  return n >= 2 ? 2 : 1;
-}();
+// One until the loader sets it (load-node.ts: SPIKEFLOW_THREADS, else 2 on a multi-core machine).
+int threadCount = 1;
 
 // Below this many multiply-adds the hand-off to the worker costs more than it saves.
 constexpr double kParallelMinMacs = 4.0e6;
