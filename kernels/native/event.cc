@@ -6,7 +6,7 @@
 
 #include "scratch.h"
 #include "simd.h"
-#include "threads.h"
+#include "parallel.h"
 
 namespace sf {
 
@@ -316,24 +316,6 @@ void gradWColumns(idx_t n0, idx_t n1, idx_t M, idx_t N, idx_t K, const float* dY
   }
 }
 
-struct EventSplit {
-  idx_t M, N, K;
-  const float *X, *A;  // A: Wt (forward) or dY (gradient)
-  double beta;
-  float* out;
-  idx_t cut;  // first row (forward) or column (gradient) of part 1
-};
-
-void eventPart(void* ctx, int part) {
-  const EventSplit& s = *static_cast<const EventSplit*>(ctx);
-  eventRows(part == 0 ? 0 : s.cut, part == 0 ? s.cut : s.M, s.N, s.K, s.X, s.A, s.beta, s.out);
-}
-
-void gradWPart(void* ctx, int part) {
-  const EventSplit& s = *static_cast<const EventSplit*>(ctx);
-  gradWColumns(part == 0 ? 0 : s.cut, part == 0 ? s.cut : s.N, s.M, s.N, s.K, s.A, s.X, s.out);
-}
-
 // Worth two threads: enough work that the halves share — the additions
 // (density estimated from a sample of X), plus the scan of X that builds the
 // lists when each half scans only its own rows — and two non-empty halves.
@@ -351,21 +333,14 @@ bool worthSplitting(idx_t M, idx_t N, idx_t K, const float* X, idx_t len, bool s
 
 void eventGemm(idx_t M, idx_t N, idx_t K, const float* X, const float* Wt, double beta, float* Y) {
   // Rows are independent: each thread builds the lists of its own half.
-  if (worthSplitting(M, N, K, X, M, true)) {
-    EventSplit s{M, N, K, X, Wt, beta, Y, M / 2};
-    if (runPair(eventPart, &s)) return;
-  }
-  eventRows(0, M, N, K, X, Wt, beta, Y);
+  runHalves(worthSplitting(M, N, K, X, M, true), M, 1,
+            [&](idx_t m0, idx_t m1) { eventRows(m0, m1, N, K, X, Wt, beta, Y); });
 }
 
 void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, float* dW) {
-  // Columns of dW are independent; both halves build the same (cheap) lists.
-  if (worthSplitting(M, N, K, X, N, false)) {
-    const idx_t cut = std::max<idx_t>(16, (N / 2 + 15) / 16 * 16);
-    EventSplit s{M, N, K, X, dY, 0.0, dW, std::min(cut, N - 1)};
-    if (runPair(gradWPart, &s)) return;
-  }
-  gradWColumns(0, N, M, N, K, dY, X, dW);
+  // Columns of dW are independent (cut at a 16-column boundary); both halves build the same (cheap) lists.
+  runHalves(worthSplitting(M, N, K, X, N, false), N, 16,
+            [&](idx_t n0, idx_t n1) { gradWColumns(n0, n1, M, N, K, dY, X, dW); });
 }
 
 }  // namespace sf

@@ -9,7 +9,7 @@
 
 #include "scratch.h"
 #include "simd.h"
-#include "threads.h"
+#include "parallel.h"
 
 namespace sf {
 
@@ -191,30 +191,6 @@ int threadCount = 1;
 // Below this many multiply-adds the hand-off to the worker costs more than it saves.
 constexpr double kParallelMinMacs = 4.0e6;
 
-struct Split {
-  const KernelInfo* ki;
-  idx_t M, N, K;
-  float alpha, beta;
-  const float *A, *B;
-  idx_t sAi, sAk, sBk, sBj, ldc;
-  float* C;
-  bool byRows;
-  idx_t cut;  // first row (or column) of part 1
-};
-
-void runPart(void* ctx, int part) {
-  const Split& s = *static_cast<const Split*>(ctx);
-  if (s.byRows) {
-    const idx_t i0 = part == 0 ? 0 : s.cut, i1 = part == 0 ? s.cut : s.M;
-    gemmSerial(*s.ki, i1 - i0, s.N, s.K, s.alpha, s.A + i0 * s.sAi, s.sAi, s.sAk, s.B, s.sBk, s.sBj, s.beta,
-               s.C + i0 * s.ldc, s.ldc);
-  } else {
-    const idx_t j0 = part == 0 ? 0 : s.cut, j1 = part == 0 ? s.cut : s.N;
-    gemmSerial(*s.ki, s.M, j1 - j0, s.K, s.alpha, s.A, s.sAi, s.sAk, s.B + j0 * s.sBj, s.sBk, s.sBj, s.beta,
-               s.C + j0, s.ldc);
-  }
-}
-
 }  // namespace
 
 void setGemmThreads(int n) { threadCount = n >= 2 ? 2 : 1; }
@@ -235,14 +211,15 @@ void gemm(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx
   if (M <= kSmallRows && gemmSmallM(M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc)) return;
   if (gemmLongK(M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc)) return;
   const KernelInfo& ki = gemmKernel();
-  if (threadCount > 1 && double(M) * double(N) * double(K) >= kParallelMinMacs) {
-    // Split the larger side at a tile boundary; each half packs what it needs.
-    Split s{&ki, M, N, K, alpha, beta, A, B, sAi, sAk, sBk, sBj, ldc, C, M > N, 0};
-    const idx_t len = s.byRows ? M : N, tile = s.byRows ? ki.mr : ki.nr;
-    s.cut = roundUp(len / 2, tile);
-    if (s.cut > 0 && s.cut < len && runPair(runPart, &s)) return;
-  }
-  gemmSerial(ki, M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc);
+  // Large products split the larger side at a tile boundary; each half packs what it needs.
+  const bool byRows = M > N;
+  runHalves(double(M) * double(N) * double(K) >= kParallelMinMacs, byRows ? M : N, byRows ? ki.mr : ki.nr,
+            [&](idx_t a, idx_t b) {
+              if (byRows)
+                gemmSerial(ki, b - a, N, K, alpha, A + a * sAi, sAi, sAk, B, sBk, sBj, beta, C + a * ldc, ldc);
+              else
+                gemmSerial(ki, M, b - a, K, alpha, A, sAi, sAk, B + a * sBj, sBk, sBj, beta, C + a, ldc);
+            });
 }
 
 }  // namespace sf

@@ -6,7 +6,7 @@
 
 #include "scratch.h"
 #include "simd.h"
-#include "threads.h"
+#include "parallel.h"
 
 // The lane types below travel by value only between always-inlined helpers, so
 // GCC's note that 256/512-bit vector arguments have an ABI is moot here.
@@ -571,19 +571,12 @@ void splitRows(const LifCfg& cfg, bool splittable, Run&& run) {
   LifCfg c = cfg;
   c.bBegin = 0;
   c.bEnd = c.B;
-  if (splittable && c.B >= 2 && c.T * c.B * c.F >= kSplitElements) {
-    struct Halves {
-      LifCfg lo, hi;
-      Run* run;
-    } h{c, c, &run};
-    h.lo.bEnd = h.hi.bBegin = c.B / 2;
-    const auto part = [](void* p, int which) {
-      Halves& hv = *static_cast<Halves*>(p);
-      (*hv.run)(which == 0 ? hv.lo : hv.hi);
-    };
-    if (gemmThreads() >= 2 && runPair(part, &h)) return;
-  }
-  run(c);
+  runHalves(splittable && c.T * c.B * c.F >= kSplitElements, c.B, 1, [&](idx_t b0, idx_t b1) {
+    LifCfg half = c;
+    half.bBegin = b0;
+    half.bEnd = b1;
+    run(half);
+  });
 }
 
 template <int SID>
