@@ -367,10 +367,10 @@ inline void max2x2One(const float* r0, const float* r1, idx_t base, idx_t W, flo
   *argmax = static_cast<float>(at);
 }
 
-void max2x2PlaneScalar(const Window& g, const float* x, float* y, float* argmax, idx_t ow0) {
+void max2x2PlaneScalar(const Window& g, const float* x, float* y, float* argmax) {
   for (idx_t oh = 0; oh < g.Ho; oh++) {
     const float* r0 = x + 2 * oh * g.W;
-    for (idx_t ow = ow0; ow < g.Wo; ow++)
+    for (idx_t ow = 0; ow < g.Wo; ow++)
       max2x2One(r0 + 2 * ow, r0 + g.W + 2 * ow, 2 * oh * g.W + 2 * ow, g.W, y + oh * g.Wo + ow,
                 argmax + oh * g.Wo + ow);
   }
@@ -429,7 +429,7 @@ void pool2d(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, 
         continue;
       }
 #endif
-      max2x2PlaneScalar(g, x + q * plane, y + q * out, argmax + q * out, 0);
+      max2x2PlaneScalar(g, x + q * plane, y + q * out, argmax + q * out);
     }
     return;
   }
