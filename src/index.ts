@@ -20,7 +20,7 @@ export { maxPool2d, avgPool2d, sumPool2d } from './ops/pool.js';
 export { batchNorm } from './ops/norm.js';
 export { dropout } from './ops/dropout.js';
 export * from './ops/loss.js';
-export { Module } from './nn/module.js';
+export { Module } from './module/module.js';
 export { Linear } from './nn/linear.js';
 export { Sequential, Residual } from './nn/containers.js';
 export { Conv1d, Conv2d } from './nn/conv.js';

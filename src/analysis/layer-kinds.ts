@@ -1,4 +1,4 @@
-import type { Module } from '../nn/module.js';
+import type { Module } from '../module/module.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 
 /**

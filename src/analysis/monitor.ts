@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors.js';
 import { Residual, Sequential } from '../nn/containers.js';
-import type { Module } from '../nn/module.js';
+import type { Module } from '../module/module.js';
 import { isNeuron } from '../neurons/base.js';
 import { add } from '../ops/elementwise.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';

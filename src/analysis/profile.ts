@@ -1,5 +1,5 @@
 import { noGrad } from '../autograd/tape.js';
-import type { Module } from '../nn/module.js';
+import type { Module } from '../module/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { estimateEnergy, type EnergyOptions, type EnergyReport } from './energy.js';
 import { SpikeMonitor, type MonitorSummary } from './monitor.js';

@@ -3,7 +3,7 @@ import type { RunConfig } from '../config/schema.js';
 import { FormatError } from '../errors.js';
 import { entryFromTensor, tensorFromEntry, type SafetensorsEntry } from '../interop/safetensors.js';
 import { loadSafetensors, saveSafetensorsAtomic } from '../interop/safetensors-node.js';
-import type { Module } from '../nn/module.js';
+import type { Module } from '../module/module.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 
 /**

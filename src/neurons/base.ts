@@ -1,4 +1,4 @@
-import { Module } from '../nn/module.js';
+import { Module } from '../module/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**

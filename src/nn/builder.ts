@@ -6,7 +6,7 @@ import type { Rng } from '../tensor/rng.js';
 import { OptionReader, isPositive, isUnit } from '../neurons/options.js';
 import { createNeuron, NEURON_TYPES } from '../neurons/factory.js';
 import { isNeuron } from '../neurons/base.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 import { Linear } from './linear.js';
 import { Sequential } from './containers.js';
 import { Conv1d, Conv2d } from './conv.js';

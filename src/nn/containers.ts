@@ -1,6 +1,6 @@
 import { add } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 /** Layers applied in order; children are named by index ('0', '1', ...). */
 export class Sequential extends Module {

@@ -4,7 +4,7 @@ import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultUniform } from './init.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 /**
  * Check that x is a time-major sequence [T, B, ...features] with `rank` feature

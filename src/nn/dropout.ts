@@ -3,7 +3,7 @@ import { dropout } from '../ops/dropout.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 /**
  * Dropout with one mask per forward shared by all time steps of [T, B, ...]

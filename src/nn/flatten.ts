@@ -2,7 +2,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { reshape } from '../ops/shape.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 export interface FlattenOptions {
   /** First feature dim to merge (0 = the first dim after [T, B]; negative counts from the end). Default 0. */

@@ -2,7 +2,7 @@ import { linear, type LinearStats } from '../ops/linear.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultUniform } from './init.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 export interface LinearOptions {
   bias?: boolean;

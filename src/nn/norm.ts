@@ -3,7 +3,7 @@ import { batchNorm, type RunningStats } from '../ops/norm.js';
 import { full, ones, zeros } from '../tensor/create.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;

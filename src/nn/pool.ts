@@ -4,7 +4,7 @@ import { avgPool2d, maxPool2d, poolOutputSize, sumPool2d, type Pool2dOptions } f
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkSequenceInput } from './conv.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 export interface PoolLayerOptions {
   /** Defaults to the kernel size. */

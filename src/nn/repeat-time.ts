@@ -1,6 +1,6 @@
 import { repeatTime } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module } from '../module/module.js';
 
 /**
  * Turns a time-constant input `[1, B, ...]` into `[T, B, ...]`. Placed by the

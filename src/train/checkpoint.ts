@@ -1,7 +1,7 @@
 import { ArrayStorage } from '../backend/storage.js';
 import { FormatError, ShapeError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, entryFromTensor, entryValues, type SafetensorsEntry, type SafetensorsFile } from '../interop/safetensors.js';
-import type { Module } from '../nn/module.js';
+import type { Module } from '../module/module.js';
 import type { Rng } from '../tensor/rng.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -4,7 +4,7 @@ import type { Storage } from '../backend/storage.js';
 import { backward, noGrad } from '../autograd/tape.js';
 import { ConfigError, NumericError, ShapeError } from '../errors.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
-import type { Module } from '../nn/module.js';
+import type { Module } from '../module/module.js';
 import { accuracyFromCounts } from '../ops/loss.js';
 import { sliceLeading } from '../ops/shape.js';
 import { empty } from '../ops/util.js';

@@ -1,6 +1,6 @@
 import { NeuronModule } from '../../src/neurons/base.js';
 import { Sequential } from '../../src/nn/containers.js';
-import { Module } from '../../src/nn/module.js';
+import { Module } from '../../src/module/module.js';
 import { Linear } from '../../src/nn/linear.js';
 import { repeatTime } from '../../src/ops/shape.js';
 import { empty } from '../../src/ops/util.js';

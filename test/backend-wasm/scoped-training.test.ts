@@ -9,7 +9,7 @@ import { Conv2d } from '../../src/nn/conv.js';
 import { Sequential } from '../../src/nn/containers.js';
 import { Flatten } from '../../src/nn/flatten.js';
 import { Linear } from '../../src/nn/linear.js';
-import { Module } from '../../src/nn/module.js';
+import { Module } from '../../src/module/module.js';
 import { BatchNorm2d } from '../../src/nn/norm.js';
 import { MaxPool2d } from '../../src/nn/pool.js';
 import { add } from '../../src/ops/elementwise.js';

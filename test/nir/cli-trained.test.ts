@@ -18,7 +18,7 @@ import { rateEncode } from '../../src/encoding/rate.js';
 import { tensor } from '../../src/tensor/create.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist-embedded-node.js';
 import { noGrad } from '../../src/autograd/tape.js';
-import type { Module } from '../../src/nn/module.js';
+import type { Module } from '../../src/module/module.js';
 
 const root = repoRoot();
 const bin = join(root, 'bin', 'spikeflow.js');

@@ -10,7 +10,7 @@ import { Conv1d, Conv2d } from '../../nn/conv.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Flatten } from '../../nn/flatten.js';
 import { Linear } from '../../nn/linear.js';
-import type { Module } from '../../nn/module.js';
+import type { Module } from '../../module/module.js';
 import { AvgPool2d, SumPool2d } from '../../nn/pool.js';
 import { RepeatTime } from '../../nn/repeat-time.js';
 import { NirNeuron } from './neuron.js';

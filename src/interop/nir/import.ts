@@ -8,7 +8,7 @@ import { Sequential } from '../../nn/containers.js';
 import { Conv1d, Conv2d } from '../../nn/conv.js';
 import { Flatten } from '../../nn/flatten.js';
 import { Linear } from '../../nn/linear.js';
-import type { Module } from '../../nn/module.js';
+import type { Module } from '../../module/module.js';
 import { AvgPool2d, SumPool2d } from '../../nn/pool.js';
 import { tensor } from '../../tensor/create.js';
 import { Rng } from '../../tensor/rng.js';
