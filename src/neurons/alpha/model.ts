@@ -1,12 +1,14 @@
-import type { Backend } from '../backend/backend.js';
-import { ResetMode } from '../backend/kernels/neuron.js';
-import { ConfigError } from '../errors.js';
-import { alphaScan, type ScanResult } from '../ops/neuron.js';
-import { zeros } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { OptionReader } from './options.js';
-import { ScanNeuron } from './scan-neuron.js';
-import { surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+import type { Backend } from '../../backend/backend.js';
+import { ResetMode } from '../../backend/kernels/neuron.js';
+import { ConfigError } from '../../errors.js';
+import { type ScanResult } from '../../ops/neuron.js';
+import { alphaScan } from './scan.js';
+import { zeros } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readOptions, type OptionSpec, type OptionValues } from '../../registry/options.js';
+import { surrogateOption } from '../options.js';
+import { ScanNeuron } from '../scan-neuron.js';
+import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface AlphaOptions {
   /** Excitatory decay α, 0 < β < α < 1. Default 0.9. */
@@ -22,6 +24,19 @@ export interface AlphaOptions {
   smoothSpikes?: boolean;
 }
 
+const openUnit = (v: number): boolean => v > 0 && v < 1;
+
+export const ALPHA_OPTIONS = {
+  alpha: { type: 'number', default: 0.9, check: openUnit, want: 'a number in (0, 1)', doc: 'excitatory decay α (0 < β < α < 1)' },
+  beta: { type: 'number', default: 0.8, check: openUnit, want: 'a number in (0, 1)', doc: 'inhibitory decay β' },
+  threshold: { type: 'numbers', default: 1 },
+  learnThreshold: { type: 'boolean', default: false },
+  reset: { type: 'choice', values: ['zero', 'none'] as const, default: 'zero', aliases: { hard: 'zero' }, doc: "'zero' (delayed) or 'none'" },
+  detachReset: { type: 'boolean', default: true },
+  surrogate: surrogateOption(),
+  smoothSpikes: { type: 'boolean', default: false },
+} as const satisfies OptionSpec;
+
 type State = { e: Tensor; i: Tensor };
 
 /**
@@ -29,21 +44,10 @@ type State = { e: Tensor; i: Tensor };
  * τα = ln α/(ln β − ln α) + 1 (an alpha-shaped PSP); delayed zero reset scales all three.
  */
 export class Alpha extends ScanNeuron<State> {
-  private readonly o: { alpha: number; beta: number; threshold: number | number[]; learnThreshold: boolean; reset: 'zero' | 'none'; detachReset: boolean; surrogate: Surrogate; smoothSpikes: boolean };
+  private readonly o: OptionValues<typeof ALPHA_OPTIONS>;
 
   constructor(features: number[] | number, options: AlphaOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'Alpha');
-    const o = {
-      alpha: r.number('alpha', 0.9, (v) => v > 0 && v < 1, 'a number in (0, 1)'),
-      beta: r.number('beta', 0.8, (v) => v > 0 && v < 1, 'a number in (0, 1)'),
-      threshold: r.numbers('threshold', 1),
-      learnThreshold: r.bool('learnThreshold', false),
-      reset: r.choice('reset', ['zero', 'none'] as const, 'zero', { hard: 'zero' }),
-      detachReset: r.bool('detachReset', true),
-      surrogate: r.surrogate(),
-      smoothSpikes: r.bool('smoothSpikes', false),
-    };
-    r.done();
+    const o = readOptions(ALPHA_OPTIONS, options as Record<string, unknown>, 'Alpha');
     if (!(o.beta < o.alpha)) throw new ConfigError(`Alpha: needs beta < alpha (got alpha ${o.alpha}, beta ${o.beta})`);
     super(features);
     this.o = o;

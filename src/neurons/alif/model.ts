@@ -1,11 +1,13 @@
-import type { Backend } from '../backend/backend.js';
-import { ResetMode } from '../backend/kernels/neuron.js';
-import { alifScan, clampUnit, type ScanResult } from '../ops/neuron.js';
-import { zeros } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { isPositive, isUnit, OptionReader } from './options.js';
-import { ScanNeuron } from './scan-neuron.js';
-import { surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+import type { Backend } from '../../backend/backend.js';
+import { ResetMode } from '../../backend/kernels/neuron.js';
+import { clampUnit, type ScanResult } from '../../ops/neuron.js';
+import { alifScan } from './scan.js';
+import { zeros } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { isPositive, isUnit, readOptions, type OptionSpec, type OptionValues } from '../../registry/options.js';
+import { surrogateOption } from '../options.js';
+import { ScanNeuron } from '../scan-neuron.js';
+import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface ALIFOptions {
   /** Membrane decay β (number or per neuron). Default 0.9. */
@@ -25,6 +27,19 @@ export interface ALIFOptions {
   smoothSpikes?: boolean;
 }
 
+export const ALIF_OPTIONS = {
+  beta: { type: 'numbers', default: 0.9, check: isUnit, want: 'a number in [0, 1]', doc: 'membrane decay β' },
+  learnBeta: { type: 'boolean', default: false },
+  threshold: { type: 'numbers', default: 1, doc: 'baseline threshold θ0' },
+  learnThreshold: { type: 'boolean', default: false },
+  tauA: { type: 'number', default: 200, check: isPositive, want: 'a number > 0', doc: 'adaptation time constant in steps (ρ = exp(−1/τa))' },
+  betaA: { type: 'number', default: 1.8, doc: 'adaptation strength βa (Bellec et al. 2018)' },
+  reset: { type: 'choice', values: ['subtract', 'zero'] as const, default: 'subtract', aliases: { soft: 'subtract', hard: 'zero' }, doc: 'same-step reset: subtract the adaptive threshold, or zero' },
+  detachReset: { type: 'boolean', default: true },
+  surrogate: surrogateOption(),
+  smoothSpikes: { type: 'boolean', default: false },
+} as const satisfies OptionSpec;
+
 type State = { v: Tensor; a: Tensor; s: Tensor };
 
 /**
@@ -32,23 +47,10 @@ type State = { v: Tensor; a: Tensor; s: Tensor };
  * a[t] = ρ·a[t-1] + s[t-1]; fires when β·v[t-1] + x[t] exceeds A[t].
  */
 export class ALIF extends ScanNeuron<State> {
-  private readonly o: { beta: number | number[]; learnBeta: boolean; threshold: number | number[]; learnThreshold: boolean; tauA: number; betaA: number; reset: 'subtract' | 'zero'; detachReset: boolean; surrogate: Surrogate; smoothSpikes: boolean };
+  private readonly o: OptionValues<typeof ALIF_OPTIONS>;
 
   constructor(features: number[] | number, options: ALIFOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'ALIF');
-    const o = {
-      beta: r.numbers('beta', 0.9, isUnit, 'a number in [0, 1]'),
-      learnBeta: r.bool('learnBeta', false),
-      threshold: r.numbers('threshold', 1),
-      learnThreshold: r.bool('learnThreshold', false),
-      tauA: r.number('tauA', 200, isPositive, 'a number > 0'),
-      betaA: r.number('betaA', 1.8),
-      reset: r.choice('reset', ['subtract', 'zero'] as const, 'subtract', { soft: 'subtract', hard: 'zero' }),
-      detachReset: r.bool('detachReset', true),
-      surrogate: r.surrogate(),
-      smoothSpikes: r.bool('smoothSpikes', false),
-    };
-    r.done();
+    const o = readOptions(ALIF_OPTIONS, options as Record<string, unknown>, 'ALIF');
     super(features);
     this.o = o;
     if (o.learnBeta) this.addParameter('beta', this.paramInit('beta', o.beta));
