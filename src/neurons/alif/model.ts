@@ -6,7 +6,8 @@ import { zeros } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { isPositive, isUnit, readOptions, type OptionSpec, type OptionValues } from '../../registry/options.js';
 import { surrogateOption } from '../options.js';
-import { ScanNeuron } from '../scan-neuron.js';
+import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
+import { alifRule, type AlifRuleSettings } from './rule.js';
 import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface ALIFOptions {
@@ -67,17 +68,25 @@ export class ALIF extends ScanNeuron<State> {
     return { v: zeros(stepShape, { backend }), a: zeros(stepShape, { backend }), s: zeros(stepShape, { backend, binary: true }) };
   }
 
-  protected scan(x: Tensor, st: State): ScanResult<State> {
-    const o = this.o, be = x.backend;
+  private paramTensors(be: Backend): [Tensor, Tensor] {
+    const o = this.o;
     const beta = o.learnBeta ? clampUnit(this.getParameter('beta')!) : this.settingTensor('beta', o.beta, be);
     const thr = o.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', o.threshold, be);
-    return alifScan(x, st, beta, thr, {
-      rho: Math.exp(-1 / o.tauA),
-      betaA: o.betaA,
-      resetMode: o.reset === 'subtract' ? ResetMode.subtract : ResetMode.zero,
-      detachReset: o.detachReset,
-      surrogate: surrogateCode(o.surrogate, o.smoothSpikes),
-    });
+    return [beta, thr];
+  }
+
+  private ruleSettings(): AlifRuleSettings {
+    const o = this.o;
+    return { rho: Math.exp(-1 / o.tauA), betaA: o.betaA, resetMode: o.reset === 'subtract' ? ResetMode.subtract : ResetMode.zero, detachReset: o.detachReset };
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    return bindRule(alifRule, this.ruleSettings(), surrogateCode(this.o.surrogate, this.o.smoothSpikes), this.paramTensors(be));
+  }
+
+  protected scan(x: Tensor, st: State): ScanResult<State> {
+    const [beta, thr] = this.paramTensors(x.backend);
+    return alifScan(x, st, beta, thr, { ...this.ruleSettings(), surrogate: surrogateCode(this.o.surrogate, this.o.smoothSpikes) });
   }
 
   override describe(): Record<string, unknown> {

@@ -7,7 +7,9 @@ import { zeros } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { readOptions, type OptionSpec, type OptionValues } from '../../registry/options.js';
 import { surrogateOption } from '../options.js';
-import { ScanNeuron } from '../scan-neuron.js';
+import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
+import { add, scale } from '../../ops/elementwise.js';
+import { alphaRule } from './rule.js';
 import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface AlphaOptions {
@@ -61,6 +63,18 @@ export class Alpha extends ScanNeuron<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { e: zeros(stepShape, { backend }), i: zeros(stepShape, { backend }) };
+  }
+
+  /** The rule keeps the membrane as a state variable, starting at τα·(e + i) as the fused scan does. */
+  override stepRule(be: Backend): RuleBinding<State> {
+    const o = this.o;
+    const thr = o.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', o.threshold, be);
+    const tau = Math.log(o.alpha) / (Math.log(o.beta) - Math.log(o.alpha)) + 1;
+    const k = { alpha: o.alpha, beta: o.beta, tau, resetMode: o.reset === 'zero' ? ResetMode.zero : ResetMode.none, detachReset: o.detachReset };
+    return bindRule(alphaRule, k, surrogateCode(o.surrogate, o.smoothSpikes), [thr], {
+      toRule: (st) => [st.e, st.i, scale(add(st.e, st.i), tau)],
+      fromRule: ([e, i]) => ({ e: e!, i: i! }),
+    });
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -7,7 +7,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { RESET_ALIASES, type ResetKind } from '../lif/leaky-base.js';
 import type { OptionSpec, OptionValues } from '../../registry/options.js';
 import { surrogateOption } from '../options.js';
-import { ScanNeuron } from '../scan-neuron.js';
+import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
+import { lifRule } from '../lif/rule.js';
 import { sigmoid, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 /** Options of the SpikingJelly-style charge–fire–reset neurons (IF, LIF node, PLIF). */
@@ -75,6 +76,11 @@ export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
       vReset: c.vReset,
       surrogate: surrogateCode(c.surrogate, c.smoothSpikes),
     };
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    const { surrogate, ...k } = this.settings();
+    return bindRule(lifRule, k, surrogate, [this.decay(be), this.settingTensor('threshold', this.cfr.threshold, be)]);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -5,7 +5,8 @@ import { full } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { readOptions, type OptionSpec, type OptionValues } from '../../registry/options.js';
 import { surrogateOption } from '../options.js';
-import { ScanNeuron } from '../scan-neuron.js';
+import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
+import { izhikevichRule } from './rule.js';
 import { fastSigmoid, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface IzhikevichOptions {
@@ -55,6 +56,11 @@ export class Izhikevich extends ScanNeuron<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { v: full(stepShape, this.o.c, { backend }), u: full(stepShape, this.o.b * this.o.c, { backend }) };
+  }
+
+  override stepRule(_be: Backend): RuleBinding<State> {
+    const { surrogate, smoothSpikes, ...k } = this.o;
+    return bindRule(izhikevichRule, k, surrogateCode(surrogate, smoothSpikes), []);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -4,6 +4,8 @@ import { lifScan } from './scan.js';
 import { zeros } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { readOptions } from '../../registry/options.js';
+import { bindRule, type RuleBinding } from '../scan-neuron.js';
+import { lifRule } from './rule.js';
 import { LEAKY_OPTIONS, LeakyBase, lifSettings, type LeakyOptionsBase } from './leaky-base.js';
 
 export type LIFOptions = LeakyOptionsBase;
@@ -29,6 +31,11 @@ export class LIF extends LeakyBase<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { v: zeros(stepShape, { backend }) };
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    const { surrogate, ...k } = lifSettings(this.opts, false);
+    return bindRule(lifRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be)]);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -1,6 +1,8 @@
 import type { Backend } from '../../backend/backend.js';
 import { type ScanResult } from '../../ops/neuron.js';
 import { lifScan } from '../lif/scan.js';
+import { rleakyRule } from './rule.js';
+import { bindRule, type RuleBinding } from '../scan-neuron.js';
 import { uniform, zeros } from '../../tensor/create.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -60,6 +62,14 @@ export class RLeaky extends LeakyBase<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { v: zeros(stepShape, { backend }), s: zeros(stepShape, { backend, binary: true }) };
+  }
+
+  /** One-to-one recurrence only: the all-to-all product W_rec·s is not elementwise. */
+  override stepRule(be: Backend): RuleBinding<State> | null {
+    if (this.allToAll) return null;
+    const V = this.learnRecurrent ? this.getParameter('V')! : this.settingTensor('V', this.V, be);
+    const { surrogate, ...k } = lifSettings(this.opts, true);
+    return bindRule(rleakyRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be), V]);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

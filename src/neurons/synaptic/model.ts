@@ -1,6 +1,8 @@
 import type { Backend } from '../../backend/backend.js';
 import { clampUnit, type ScanResult } from '../../ops/neuron.js';
 import { synapticScan } from './scan.js';
+import { synapticRule } from './rule.js';
+import { bindRule, type RuleBinding } from '../scan-neuron.js';
 import { zeros } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { isUnit, readOptions, type OptionSpec } from '../../registry/options.js';
@@ -46,9 +48,18 @@ export class Synaptic extends LeakyBase<State> {
     return { syn: zeros(stepShape, { backend }), v: zeros(stepShape, { backend }) };
   }
 
+  private alphaTensor(be: Backend): Tensor {
+    return this.learnAlpha ? clampUnit(this.getParameter('alpha')!) : this.settingTensor('alpha', this.alpha, be);
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    const { surrogate, ...k } = lifSettings(this.opts, true);
+    return bindRule(synapticRule, k, surrogate, [this.alphaTensor(be), this.betaTensor(be), this.thresholdTensor(be)]);
+  }
+
   protected scan(x: Tensor, st: State): ScanResult<State> {
     const be = x.backend;
-    const alpha = this.learnAlpha ? clampUnit(this.getParameter('alpha')!) : this.settingTensor('alpha', this.alpha, be);
+    const alpha = this.alphaTensor(be);
     return synapticScan(x, st, alpha, { beta: this.betaTensor(be), threshold: this.thresholdTensor(be) }, lifSettings(this.opts, true));
   }
 
