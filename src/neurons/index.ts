@@ -9,7 +9,7 @@ export { Synaptic, type SynapticOptions } from './synaptic/index.js';
 export { Alpha, type AlphaOptions } from './alpha/index.js';
 export { ALIF, type ALIFOptions } from './alif/index.js';
 export { IF, type IFOptions } from './if/index.js';
-export { LIFNode, type LIFNodeOptions } from './lif-node/index.js';
+export { LIFNode, type LIFNodeOptions } from './lifnode/index.js';
 export { PLIF, type PLIFOptions } from './plif/index.js';
 export { Izhikevich, type IzhikevichOptions } from './izhikevich/index.js';
 export { createNeuron, neuronTypes } from './factory.js';

@@ -6,7 +6,7 @@ import { synapticEntry } from './synaptic/index.js';
 import { alphaEntry } from './alpha/index.js';
 import { alifEntry } from './alif/index.js';
 import { ifEntry } from './if/index.js';
-import { lifNodeEntry } from './lif-node/index.js';
+import { lifNodeEntry } from './lifnode/index.js';
 import { plifEntry } from './plif/index.js';
 import { izhikevichEntry } from './izhikevich/index.js';
 

@@ -1,7 +1,7 @@
 import { ConfigError, ShapeError } from '../../errors.js';
 import { IF } from '../../neurons/if/index.js';
 import { LIF } from '../../neurons/lif/index.js';
-import { LIFNode } from '../../neurons/lif-node/index.js';
+import { LIFNode } from '../../neurons/lifnode/index.js';
 import { PLIF } from '../../neurons/plif/index.js';
 import { Synaptic } from '../../neurons/synaptic/index.js';
 import { isNeuron, type NeuronModule } from '../../neurons/base.js';
