@@ -16,7 +16,7 @@ import { repoRoot } from '../helpers.js';
  * on the same floor. A new folder or root file fails the test until it is
  * placed here, so every new part of the tree gets a deliberate floor.
  *
- * Why this order (docs/design.md, "Floors", says the same in prose):
+ * Why this order (docs/design.md, "Layers (floors)", says the same in prose):
  * - errors, the generic registry and the Node-only io helpers import nothing
  *   of spikeflow (io: only node: built-ins), so they stand at the bottom.
  * - backend, tensor, autograd, ops: storage and kernels, the tensor that owns
