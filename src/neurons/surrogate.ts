@@ -1,5 +1,5 @@
 import { SurrogateId, type SurrogateCode } from '../backend/kernels/neuron.js';
-import { sgGrad, sgPrimitive } from '../backend/ts/neurons/surrogate-math.js';
+import { sgGrad, sgPrimitive } from '../backend/reference.js';
 import { ConfigError } from '../errors.js';
 
 /**
