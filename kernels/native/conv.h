@@ -6,13 +6,12 @@
 // bit-identical. Callers (addon.cc) have checked that every index fits.
 #pragma once
 #include "gemm.h"
+#include "structs.generated.h"
 
 namespace sf {
 
-// WindowGeometry of src/backend/kernels/conv.ts; strides and dilations are ≥ 1.
-struct Window {
-  idx_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo;
-};
+// Window (WindowGeometry of src/backend/kernels/conv.ts) is declared in
+// kernels/manifest.mjs: structs.generated.h.
 
 enum class PoolMode { max = 0, avg = 1, sum = 2 };
 

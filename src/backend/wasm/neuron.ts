@@ -1,4 +1,5 @@
 import type { LifBackwardIO, LifConfig, LifForwardIO, NeuronKernels } from '../kernels/neuron.js';
+import { MAX_SURROGATE_ID } from '../kernels/surrogates.generated.js';
 import type { Storage } from '../storage.js';
 import type { WasmContext } from './context.js';
 
@@ -9,8 +10,6 @@ import type { WasmContext } from './context.js';
  * The spike mask lives in JavaScript (Uint8Array), so the forward writes it
  * into a scratch block and copies it out once per call (T·N bytes).
  */
-
-const MAX_SURROGATE_ID = 10;
 
 export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKernels {
   const k = ctx.k;
