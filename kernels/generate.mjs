@@ -756,7 +756,10 @@ function checkWasmSources() {
   const dir = join(root, 'kernels', 'wasm');
   const index = readFileSync(join(dir, 'index.ts'), 'utf8');
   const exported = new Set();
-  for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from/g)) for (const n of m[1].split(',')) if (n.trim()) exported.add(n.trim());
+  // `export { a, b as c } from '...'` exports a and c.
+  for (const m of index.matchAll(/export\s*\{([^}]*)\}\s*from/g)) {
+    for (const n of m[1].split(',')) if (n.trim()) exported.add(n.trim().split(/\s+as\s+/).pop());
+  }
   for (const m of index.matchAll(/export\s+function\s+(\w+)/g)) exported.add(m[1]);
   const declared = new Set(manifest.wasm.map((f) => f.name));
   const problems = [];
