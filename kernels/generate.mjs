@@ -536,19 +536,34 @@ function validateNative() {
       argNames.add(a.name);
       if (a.kind === 'struct' && !manifest.structs[a.struct]) fail(`manifest ${fn.name}: unknown struct ${a.struct}`);
       if (isArray(a) && (a.len === undefined) === (a.bind === undefined)) fail(`manifest ${fn.name}: array ${a.name} needs exactly one of len / bind`);
-      if (a.kind === 'enum' && !(a.type && a.names?.length)) fail(`manifest ${fn.name}: enum ${a.name} needs type and names`);
+      if (a.kind === 'enum' && !manifest.enums[a.enum]) fail(`manifest ${fn.name}: unknown enum ${a.enum}`);
     }
     if (fn.args.length > 16) fail(`manifest ${fn.name}: more than 16 arguments (Args reads at most 16)`);
   }
 }
 
+/** `export const <ENUM>_IDS` for every enum: the TypeScript names → the ids the kernels take. */
+function enumIdsTs() {
+  const out = [];
+  for (const [name, e] of Object.entries(manifest.enums)) {
+    out.push(`/** ${name} ids (kernels/manifest.mjs enums; ${e.cpp} in C++). */`);
+    out.push(`export const ${upperSnake(name)}_IDS: Readonly<Record<${e.ts.type}, number>> = { ${e.names.map((n, i) => `${n}: ${i}`).join(', ')} };`, '');
+  }
+  return out;
+}
+
+/** import type lines for the TS types the given declarations name. */
+function typeImports(decls) {
+  const imports = new Map();
+  for (const d of decls) if (d) imports.set(d.from, [...new Set([...(imports.get(d.from) ?? []), d.type])]);
+  return [...imports].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, types]) => `import type { ${types.sort().join(', ')} } from '${from}';`);
+}
+
 function genAddonTs() {
   const usedStructs = Object.entries(manifest.structs);
-  const imports = new Map();
-  for (const [, s] of usedStructs) if (s.ts) imports.set(s.ts.from, [...(imports.get(s.ts.from) ?? []), s.ts.type]);
   const out = [
     `// ${HEADER('kernels/manifest.mjs')}`,
-    ...[...imports].sort().map(([from, types]) => `import type { ${types.sort().join(', ')} } from '${from}';`),
+    ...typeImports([...usedStructs.map(([, s]) => s.ts), ...Object.values(manifest.enums).map((e) => e.ts)]),
     "import type { Floats } from '../storage.js';",
     '',
     ...Object.entries(manifest.nativeTypes).flatMap(([n, t]) => [`export type ${n} = ${t};`, '']),
@@ -591,7 +606,7 @@ function genAddonTs() {
   out.push('export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [');
   const names = manifest.native.map((f) => `'${f.name}'`);
   for (let i = 0; i < names.length; i += 8) out.push(`  ${names.slice(i, i + 8).join(', ')},`);
-  out.push('];', '');
+  out.push('];', '', ...enumIdsTs());
   for (const [name, s] of usedStructs) {
     const C = upperSnake(name);
     const src = s.ts ? s.ts.type : name;
@@ -622,7 +637,7 @@ function genAddonTs() {
 function genStructsH() {
   const out = [
     `// ${HEADER('kernels/manifest.mjs')}`,
-    '// The structured kernel configurations, field for field as declared (the',
+    '// The enumerations and structured kernel configurations, as declared (the',
     '// TypeScript packers in src/backend/native/addon.generated.ts write them in',
     '// this order; the readers in addon.generated.h fill these structs).',
     '#pragma once',
@@ -631,6 +646,11 @@ function genStructsH() {
     'namespace sf {',
     '',
   ];
+  for (const [name, e] of Object.entries(manifest.enums)) {
+    if (!e.cpp.startsWith('sf::')) fail(`manifest: enum ${name}: cpp must name a type in namespace sf`);
+    out.push(`// ${name} ids (${upperSnake(name)}_IDS in TypeScript).`);
+    out.push(`enum class ${e.cpp.slice(4)} { ${e.names.map((n, i) => `${n} = ${i}`).join(', ')} };`, '');
+  }
   for (const [name, s] of Object.entries(manifest.structs)) {
     out.push(`// ${s.doc}`, `struct ${name} {`);
     for (const f of s.fields) out.push(`  ${cppFieldType(f)} ${f.name};${f.doc ? `  // ${f.doc}` : ''}`);
@@ -684,7 +704,10 @@ function genAddonH() {
       if (a.kind === 'dim') body.push(`const idx_t ${a.name} = args.dim(${i}, ${cstr(a.name)});`);
       else if (a.kind === 'number') body.push(`const double ${a.name} = args.num(${i}, ${cstr(a.name)});`);
       else if (a.kind === 'flag') body.push(`const bool ${a.name} = args.flag(${i}, ${cstr(a.name)});`);
-      else body.push(`const ${a.type} ${a.name} = static_cast<${a.type}>(enumValue(args, ${i}, ${cstr(a.name)}, ${a.names.length}, ${cstr(choiceText(a.names))}));`);
+      else {
+        const e = manifest.enums[a.enum];
+        body.push(`const ${e.cpp} ${a.name} = static_cast<${e.cpp}>(enumValue(args, ${i}, ${cstr(a.name)}, ${e.names.length}, ${cstr(choiceText(e.names))}));`);
+      }
     }
     for (const [type, name, expr] of fn.lets ?? []) body.push(`const ${type} ${name} = ${expr};`);
     const arrays = fn.args.filter(isArray);
@@ -715,9 +738,14 @@ function genAddonH() {
 
 // ---------------------------------------------------------------- wasm
 
+function wasmStructs() {
+  return Object.entries(manifest.structs).filter(([, s]) => s.wasm);
+}
+
 function genWasmTs() {
   const out = [
     `// ${HEADER('kernels/manifest.mjs')}`,
+    ...typeImports([...wasmStructs().map(([, s]) => s.ts), ...Object.values(manifest.enums).map((e) => e.ts)]),
     '',
     '/** The wasm kernel module\'s functions (kernels/wasm/index.ts; pointers are byte offsets, flags 0/1). */',
     'export interface KernelFunctions {',
@@ -747,7 +775,27 @@ function genWasmTs() {
   out.push('export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [');
   const names = manifest.wasm.map((f) => `'${f.name}'`);
   for (let i = 0; i < names.length; i += 8) out.push(`  ${names.slice(i, i + 8).join(', ')},`);
-  out.push('];', '');
+  out.push('];', '', ...enumIdsTs());
+  for (const [name, s] of wasmStructs()) {
+    const C = upperSnake(name);
+    out.push(`/** i32 entries of a ${name} in wasm memory (the @unmanaged class of kernels/wasm/structs.generated.ts). */`);
+    out.push(`export const ${C}_I32_LENGTH = ${s.fields.length};`, '');
+    out.push(`/** Writes a ${s.ts.type} into view (${C}_I32_LENGTH i32s in wasm memory) in the field order the kernels read. */`);
+    out.push(`export function write${name}I32(s: ${s.ts.type}, view: Int32Array): void {`);
+    s.fields.forEach((f, i) => out.push(`  view[${i}] = s.${f.from ?? f.name};`));
+    out.push('}', '');
+  }
+  return out.join('\n');
+}
+
+function genWasmStructsAs() {
+  const out = [`// ${HEADER('kernels/manifest.mjs')}`, '// Structured kernel arguments as the wasm kernels read them: a pointer to the fields, in declaration order.', ''];
+  for (const [name, s] of wasmStructs()) {
+    if (s.wasm !== 'i32' || s.fields.some((f) => f.kind !== 'dim')) fail(`manifest: struct ${name}: wasm layout 'i32' takes dim fields only`);
+    out.push(`/** ${s.doc} Written by write${name}I32 (src/backend/wasm/exports.generated.ts). */`, '@unmanaged', `export class ${name} {`);
+    for (const f of s.fields) out.push(`  ${f.name}: i32 = 0;`);
+    out.push('}', '');
+  }
   return out.join('\n');
 }
 
@@ -791,6 +839,7 @@ export function generate() {
     'kernels/native/addon.generated.h': genAddonH(),
     'kernels/native/structs.generated.h': genStructsH(),
     'src/backend/wasm/exports.generated.ts': genWasmTs(),
+    'kernels/wasm/structs.generated.ts': genWasmStructsAs(),
     'src/backend/kernels/surrogates.generated.ts': genSurrogatesTs(sg),
     'kernels/wasm/surrogate.generated.ts': genSurrogatesAs(sg),
     'kernels/native/surrogates.generated.h': genSurrogatesCpp(sg),

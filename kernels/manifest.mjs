@@ -12,7 +12,7 @@
 //   dim      non-negative integer below 2^53          TS number   C++ idx_t
 //   number   any number                               TS number   C++ double
 //   flag     boolean                                  TS boolean  C++ bool
-//   enum     integer in [0, names.length)             TS number   C++ `type` (cast)
+//   enum     integer in [0, names.length) of `enums[enum]` TS number   C++ its `cpp` type (cast)
 //   f32      Float32Array with at least `len` elements (a C++ expression over earlier
 //            arguments and `lets`); `bind: 'n'` instead takes any length and names it n
 //            (read before the arrays that use n); `nullable` accepts null
@@ -57,6 +57,8 @@ export const structs = {
     fields: ['H', 'W', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'Ho', 'Wo'].map((name) => ({ name, kind: 'dim' })),
     // Hand-written in addon.cc: bounds what the fields may be together.
     validate: 'validWindow',
+    // The wasm kernels read it as an @unmanaged class of i32 fields (kernels/wasm/structs.generated.ts).
+    wasm: 'i32',
   },
   SgdArgs: {
     doc: 'SGD hyper-parameters of one update (src/backend/ts/train.ts).',
@@ -104,7 +106,16 @@ const f32 = (name, len, extra = {}) => ({ name, kind: 'f32', len, ...extra });
 const dim = (name) => ({ name, kind: 'dim' });
 const num = (name) => ({ name, kind: 'number' });
 
-const poolMode = { name: 'mode', kind: 'enum', type: 'sf::PoolMode', names: ['max', 'avg', 'sum'], doc: 'POOL_MODE_IDS in conv.ts' };
+/**
+ * Enumerations passed as integers: `names` in id order; `cpp` is the C++ enum
+ * (generated into kernels/native/structs.generated.h), `ts` the TypeScript union the ids map from
+ * (generated as <UPPER_SNAKE>_IDS in both generated TS files).
+ */
+export const enums = {
+  PoolMode: { names: ['max', 'avg', 'sum'], cpp: 'sf::PoolMode', ts: { type: 'PoolMode', from: '../kernels/conv.js' } },
+};
+
+const poolMode = { name: 'mode', kind: 'enum', enum: 'PoolMode', doc: 'POOL_MODE_IDS' };
 const poolHead = [poolMode, { name: 'geometry', kind: 'struct', struct: 'Window' }, dim('planes'), { name: 'countIncludePad', kind: 'flag' }];
 const poolLets = [['idx_t', 'inSize', 'product(args, {planes, geometry.H, geometry.W})'], ['idx_t', 'outSize', 'product(args, {planes, geometry.Ho, geometry.Wo})']];
 const im2colHead = [{ name: 'geometry', kind: 'struct', struct: 'Window' }, dim('C'), dim('c0'), dim('cg'), dim('n')];

@@ -13,7 +13,7 @@ namespace sf {
 // Window (WindowGeometry of src/backend/kernels/conv.ts) is declared in
 // kernels/manifest.mjs: structs.generated.h.
 
-enum class PoolMode { max = 0, avg = 1, sum = 2 };
+// PoolMode is declared in kernels/manifest.mjs too (enums).
 
 // x and dx point at the first image (the caller applies xOff / dxOff).
 void im2col(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, const float* x, float* cols);

@@ -1,11 +1,11 @@
-import type { ConvKernels, PoolMode, WindowGeometry } from '../kernels/conv.js';
+import type { ConvKernels, WindowGeometry } from '../kernels/conv.js';
 import type { Storage } from '../storage.js';
 import { tsConvKernels } from '../ts/conv.js';
 import type { NativeAddon } from './addon.js';
-import { packWindow, WINDOW_LENGTH } from './addon.generated.js';
+import { packWindow, POOL_MODE_IDS, WINDOW_LENGTH } from './addon.generated.js';
 
-/** Pool mode ids understood by the addon (kernels/native/conv.h, PoolMode). */
-export const POOL_MODE_IDS: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
+/** Pool mode ids understood by the addon (the PoolMode enum of kernels/manifest.mjs). */
+export { POOL_MODE_IDS } from './addon.generated.js';
 
 /** Entries of a packed geometry (the Window struct of kernels/manifest.mjs). */
 export const GEOMETRY_LENGTH = WINDOW_LENGTH;
