@@ -275,6 +275,8 @@ function asLanePrinter(vecLocals, consts) {
       case 'bin':
         return `f64x2.${OPS[n.op]}(${v(n.a)}, ${v(n.b)})`;
       case 'cond':
+        // `c ? a : 0` is a plain mask (+0 is all zero bits): one and instead of a bitselect.
+        if (n.b.k === 'num' && Number(n.b.v) === 0) return `v128.and(${v(n.a)}, ${v(n.c)})`;
         return `v128.bitselect(${v(n.a)}, ${v(n.b)}, ${v(n.c)})`;
     }
     throw new Error(`no f64x2 form for ${n.k}`);

@@ -96,18 +96,18 @@ export function sgGradV(id: i32, p0: f64, p1: f64, k0: v128, k1: v128, k2: v128,
     }
     case 3: {
       const ax = f64x2.abs(x);
-      return v128.bitselect(f64x2.sub(k0, f64x2.mul(k1, ax)), f64x2.splat(0.0), f64x2.le(ax, k2));
+      return v128.and(f64x2.sub(k0, f64x2.mul(k1, ax)), f64x2.le(ax, k2));
     }
     case 5: {
       const d = f64x2.add(f64x2.splat(1.0), f64x2.mul(k0, f64x2.abs(x)));
       return f64x2.div(k0, f64x2.mul(f64x2.mul(f64x2.splat(2.0), d), d));
     }
     case 7: {
-      return v128.bitselect(k0, f64x2.splat(0.0), f64x2.lt(f64x2.abs(x), k1));
+      return v128.and(k0, f64x2.lt(f64x2.abs(x), k1));
     }
     case 8: {
       const r = f64x2.sub(f64x2.splat(1.0), f64x2.div(f64x2.abs(x), k0));
-      return v128.bitselect(f64x2.mul(k1, r), f64x2.splat(0.0), f64x2.gt(r, f64x2.splat(0.0)));
+      return v128.and(f64x2.mul(k1, r), f64x2.gt(r, f64x2.splat(0.0)));
     }
     case 9: {
       return f64x2.splat(1.0);
