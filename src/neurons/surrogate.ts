@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 /**
  * A surrogate gradient as data: the forward is always H(v − θ), the backward
  * uses g(x), x = v − θ. Kernels receive `id` and up to two numbers (`code()`),
- * so every backend evaluates the same definition (backend/ts/neurons/surrogate-math.ts).
+ * so every backend evaluates the same definition (the surrogate table, kernels/surrogates.mjs).
  */
 export interface Surrogate {
   readonly name: SurrogateName;
