@@ -1,5 +1,6 @@
 import { SurrogateId, type SurrogateCode } from '../backend/kernels/neuron.js';
-import { sgGrad, sgPrimitive, SURROGATE_PARAMS, SURROGATE_POSITIVE } from '../backend/kernels/surrogates.generated.js';
+import { SURROGATE_PARAMS, SURROGATE_POSITIVE } from '../backend/kernels/surrogates.generated.js';
+import { sgGrad, sgPrimitive } from '../backend/reference.js';
 import { ConfigError } from '../errors.js';
 
 /**

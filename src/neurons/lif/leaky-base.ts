@@ -1,0 +1,110 @@
+import type { Backend } from '../../backend/backend.js';
+import { ResetMode } from '../../backend/kernels/neuron.js';
+import { clampUnit } from '../../ops/neuron.js';
+import { type LifSettings } from './scan.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { isUnit, type OptionSpec, type OptionValues } from '../../registry/options.js';
+import { surrogateOption } from '../options.js';
+import { ScanNeuron, type StateDict } from '../scan-neuron.js';
+import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
+
+export type ResetKind = 'subtract' | 'zero' | 'none';
+
+/** Options shared by the snnTorch-style LIF models (Leaky, RLeaky, Synaptic). */
+export interface LeakyOptionsBase {
+  /** Membrane decay β in [0, 1]: a number (per layer) or one per neuron. Default 0.9. */
+  beta?: number | number[];
+  /** Firing threshold θ: a number or one per neuron. Default 1. */
+  threshold?: number | number[];
+  learnBeta?: boolean;
+  learnThreshold?: boolean;
+  /** Default 'subtract'. */
+  reset?: ResetKind;
+  /** true: snnTorch delayed reset (the subtraction shows one step later; default); false: same-step reset. */
+  resetDelay?: boolean;
+  /** true (default): no gradient through the reset term. */
+  detachReset?: boolean;
+  /** Default fastSigmoid({ slope: 25 }). */
+  surrogate?: SurrogateLike;
+  /** Test-only: spikes become the surrogate's primitive so the scan is smooth (finite-difference checks). */
+  smoothSpikes?: boolean;
+}
+
+export const RESET_ALIASES: Record<string, ResetKind> = { hard: 'zero', soft: 'subtract' };
+
+/** The option spec shared by the snnTorch-style LIF models (Leaky, RLeaky, Synaptic); defaults follow snnTorch. */
+export const LEAKY_OPTIONS = {
+  beta: { type: 'numbers', default: 0.9, check: isUnit, want: 'a number in [0, 1]', doc: 'membrane decay β (per layer, or one per neuron)' },
+  threshold: { type: 'numbers', default: 1, doc: 'firing threshold θ (per layer, or one per neuron)' },
+  learnBeta: { type: 'boolean', default: false },
+  learnThreshold: { type: 'boolean', default: false },
+  reset: { type: 'choice', values: ['subtract', 'zero', 'none'] as const, default: 'subtract', aliases: RESET_ALIASES, doc: "reset mechanism ('hard' = zero, 'soft' = subtract)" },
+  resetDelay: { type: 'boolean', default: true, doc: "snnTorch's delayed reset (true) or the same-step reset" },
+  detachReset: { type: 'boolean', default: true, doc: 'no gradient through the reset term' },
+  surrogate: surrogateOption(),
+  smoothSpikes: { type: 'boolean', default: false, doc: 'test only: spikes become the surrogate primitive (finite-difference checks)' },
+} as const satisfies OptionSpec;
+
+export type LeakyCommon = OptionValues<typeof LEAKY_OPTIONS>;
+
+/**
+ * Kernel settings. `zeroAfter` says where a delayed zero reset acts: snnTorch's
+ * Leaky zeroes the previous membrane before the leak, RLeaky and Synaptic zero
+ * the freshly charged one (see semantics.md §1).
+ */
+export function lifSettings(c: LeakyCommon, zeroAfter: boolean): LifSettings {
+  const mode = c.reset === 'none' ? ResetMode.none : c.reset === 'subtract' ? ResetMode.subtract : zeroAfter ? ResetMode.zeroAfter : ResetMode.zero;
+  return {
+    resetMode: mode,
+    delayedReset: c.resetDelay,
+    detachReset: c.detachReset,
+    inputLeak: false,
+    vReset: 0,
+    surrogate: surrogateCode(c.surrogate, c.smoothSpikes),
+  };
+}
+
+/**
+ * Base of the snnTorch-style models: registers β and θ as parameters when they
+ * are learned (else they are settings, kept as cached constant tensors).
+ */
+export abstract class LeakyBase<S extends StateDict> extends ScanNeuron<S> {
+  readonly opts: LeakyCommon;
+
+  constructor(features: number[] | number, c: LeakyCommon) {
+    super(features);
+    this.opts = c;
+    if (c.learnBeta) this.addParameter('beta', this.paramInit('beta', c.beta));
+    if (c.learnThreshold) this.addParameter('threshold', this.paramInit('threshold', c.threshold));
+    // Validate per-neuron arrays now rather than at the first forward.
+    if (!c.learnBeta && typeof c.beta !== 'number') this.settingTensor('beta', c.beta);
+    if (!c.learnThreshold && typeof c.threshold !== 'number') this.settingTensor('threshold', c.threshold);
+  }
+
+  /** β as the scan sees it; a learned β is clamped to [0, 1] as in snnTorch. */
+  protected betaTensor(be: Backend): Tensor {
+    return this.opts.learnBeta ? clampUnit(this.getParameter('beta')!) : this.settingTensor('beta', this.opts.beta, be);
+  }
+
+  protected thresholdTensor(be: Backend): Tensor {
+    return this.opts.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', this.opts.threshold, be);
+  }
+
+  override describe(): Record<string, unknown> {
+    return { features: [...this.features], ...describeLeaky(this.opts) };
+  }
+}
+
+export function describeLeaky(c: LeakyCommon): Record<string, unknown> {
+  return {
+    beta: c.beta,
+    threshold: c.threshold,
+    learnBeta: c.learnBeta,
+    learnThreshold: c.learnThreshold,
+    reset: c.reset,
+    resetDelay: c.resetDelay,
+    detachReset: c.detachReset,
+    surrogate: { name: c.surrogate.name, ...c.surrogate.params },
+    ...(c.smoothSpikes ? { smoothSpikes: true } : {}),
+  };
+}
