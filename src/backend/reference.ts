@@ -4,5 +4,5 @@
  * the plain GEMM the recurrent LIF scan uses per step. The backend
  * implementations in ts/, wasm/ and native/ stay private to backend/.
  */
-export { sgGrad, sgPrimitive } from './ts/neurons/surrogate-math.js';
+export { sgGrad, sgPrimitive } from './kernels/surrogates.generated.js';
 export { gemm, transposeInto } from './ts/gemm.js';
