@@ -10,6 +10,7 @@ import { LIFNode } from './lif-node.js';
 import { PLIF } from './plif.js';
 import { RLeaky } from './rleaky.js';
 import { Synaptic } from './synaptic.js';
+import { neuronRegistry } from './registry.js';
 
 export type Maker = (features: number[] | number, options: Record<string, unknown>, rng: Rng) => NeuronModule;
 
@@ -27,6 +28,8 @@ const MAKERS: Record<string, Maker> = {
   rleaky: (f, o, rng) => new RLeaky(f, o, rng),
   izhikevich: (f, o) => new Izhikevich(f, o),
 };
+// Models that already live in a folder with a registry entry (src/neurons/registry.ts).
+for (const e of neuronRegistry.list()) for (const n of [e.name, ...(e.aliases ?? [])]) MAKERS[n.toLowerCase()] = e.make;
 
 /**
  * Every type name createNeuron accepts (aliases included). A live view:

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import type { CustomOption } from '../registry/options.js';
 import { toSurrogate, type Surrogate, type SurrogateLike } from './surrogate.js';
 
 /**
@@ -75,3 +76,16 @@ export class OptionReader {
 
 export const isUnit = (v: number): boolean => v >= 0 && v <= 1;
 export const isPositive = (v: number): boolean => v > 0;
+
+/**
+ * The `surrogate` option of every neuron spec: a Surrogate, a name, or
+ * `{ name, ...params }`; absent → `def()` (fast sigmoid, slope 25, when no default is given).
+ */
+export function surrogateOption(def?: () => Surrogate): CustomOption<Surrogate> {
+  return {
+    type: 'custom',
+    accepts: ['string', 'object'],
+    doc: "surrogate gradient: a name or { name, ...params }",
+    parse: (v, where) => (v === undefined && def ? def() : toSurrogate(v as SurrogateLike | undefined, where)),
+  };
+}

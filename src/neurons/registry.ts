@@ -1,16 +1,7 @@
-import { Registry, type RegistryEntry } from '../registry/registry.js';
-import type { Rng } from '../tensor/rng.js';
-import type { NeuronModule } from './base.js';
+import { Registry } from '../registry/registry.js';
+import type { NeuronEntry } from './entry.js';
 
-/**
- * A neuron model as configs name it. `options` is the model's option spec
- * (camelCase keys; the builder converts a config's snake_case); `make` builds
- * the layer for a feature shape. `rng` initialises random parameters (RLeaky's
- * W_rec).
- */
-export interface NeuronEntry extends RegistryEntry {
-  make(features: number[] | number, options: Record<string, unknown>, rng: Rng): NeuronModule;
-}
+export type { NeuronEntry, NeuronCost } from './entry.js';
 
-/** Every neuron type a config can name. Each model's folder registers itself (src/neurons/index.ts imports them all). */
+/** Every neuron type a config can name. Each model's folder exports its entry; the lines below register them. */
 export const neuronRegistry = new Registry<NeuronEntry>('neuron type');

@@ -1,0 +1,125 @@
+import { ResetMode } from '../../backend/kernels/neuron.js';
+import type { StepRule } from '../step/rule.js';
+
+/** Settings of the LIF-family step (fixed per layer). */
+export interface LifRuleSettings {
+  /** ResetMode: none, subtract, zero (delayed: before the leak), zeroAfter (delayed: after the charge). */
+  resetMode: number;
+  /** snnTorch's delayed reset R[t] = H(v[t-1] − θ) (true) or the same-step reset (false). */
+  delayedReset: boolean;
+  /** No gradient through the reset term. */
+  detachReset: boolean;
+  /** SpikingJelly's decay_input: the input is scaled by 1 − β (= 1/τ). */
+  inputLeak: boolean;
+  vReset: number;
+}
+
+/**
+ * The LIF family's step (IF, snnTorch Leaky, SpikingJelly LIFNode, PLIF;
+ * docs/equations.md §LIF), with β and θ as parameters:
+ *
+ *   drive = γ·x,  γ = 1 − β if inputLeak else 1
+ *   delayed reset, R = H(v − θ) on the previous membrane v:
+ *     subtract   h = vr + β(v − vr) + drive − R·θ
+ *     zero       h = vr + β(v + R(vr − v) − vr) + drive
+ *     zeroAfter  h = h0 + R(vr − h0),  h0 = vr + β(v − vr) + drive
+ *   otherwise    h = vr + β(v − vr) + drive
+ *   s = H(h − θ);  same-step reset: v' = h − s·θ (subtract) or h + s(vr − h) (zero); else v' = h.
+ *
+ * This is the oracle the fused kernels (TypeScript, wasm, native) are tested
+ * against; training runs those kernels, not this function.
+ */
+export const lifRule: StepRule<LifRuleSettings> = {
+  name: 'LIF',
+  state: ['v'],
+  params: ['beta', 'threshold'],
+  binary: () => true,
+  step(k, c, x, prev, p, next, out) {
+    const be = p[0]!, th = p[1]!, vp = prev[0]!, vr = k.vReset, mode = k.resetMode;
+    const drive = (k.inputLeak ? 1 - be : 1) * x;
+    let h: number;
+    if (k.delayedReset && mode !== ResetMode.none) {
+      const R = c.spike(vp - th);
+      if (mode === ResetMode.subtract) h = vr + be * (vp - vr) + drive - R * th;
+      else if (mode === ResetMode.zero) h = vr + be * (vp + R * (vr - vp) - vr) + drive;
+      else {
+        const h0 = vr + be * (vp - vr) + drive;
+        h = h0 + R * (vr - h0);
+      }
+    } else h = vr + be * (vp - vr) + drive;
+    h = c.round(h); // the spike is decided on the stored value
+    const s = c.spike(h - th);
+    let v = h;
+    if (!k.delayedReset && mode === ResetMode.subtract) v = h - s * th;
+    else if (!k.delayedReset && mode !== ResetMode.none) v = c.smooth ? h + s * (vr - h) : s > 0 ? vr : h; // a select when s is 0/1, as the kernels do
+    next[0] = v;
+    out[0] = s;
+    out[1] = v;
+  },
+  adjoint(k, c, x, prev, p, gSpike, gMem, gNext, dPrev, dP) {
+    const be = p[0]!, th = p[1]!, vp = prev[0]!, vr = k.vReset, mode = k.resetMode;
+    const delayed = k.delayedReset && mode !== ResetMode.none;
+    const drive = (k.inputLeak ? 1 - be : 1) * x;
+    const R = delayed ? c.spike(vp - th) : 0;
+    const h0 = vr + be * (vp - vr) + drive;
+    let h: number;
+    if (!delayed) h = h0;
+    else if (mode === ResetMode.subtract) h = h0 - R * th;
+    else if (mode === ResetMode.zero) h = vr + be * (vp + R * (vr - vp) - vr) + drive;
+    else h = h0 + R * (vr - h0);
+    h = c.round(h);
+    const z = h - th, g = c.grad(z), s = c.spike(z);
+    // Back through the reset that follows the spike.
+    const dv = gMem + gNext[0]!;
+    let dS = gSpike, dth = 0, dh: number;
+    if (k.delayedReset || mode === ResetMode.none) dh = dv;
+    else if (mode === ResetMode.subtract) {
+      dh = dv;
+      dth -= dv * s;
+      if (!k.detachReset) dS -= th * dv;
+    } else {
+      dh = dv * (1 - s);
+      if (!k.detachReset) dS += dv * (vr - h);
+    }
+    dh += dS * g;
+    dth -= dS * g;
+    // Back through the charge and the delayed reset folded into it.
+    let dcharge = dh, dvp: number, dbeta: number;
+    if (delayed) {
+      let dR: number;
+      if (mode === ResetMode.subtract) {
+        dvp = be * dh;
+        dbeta = dh * (vp - vr);
+        dth -= dh * R;
+        dR = -dh * th;
+      } else if (mode === ResetMode.zero) {
+        const du = be * dh;
+        dvp = du * (1 - R);
+        dbeta = dh * (vp + R * (vr - vp) - vr);
+        dR = du * (vr - vp);
+      } else {
+        dcharge = dh * (1 - R);
+        dR = dh * (vr - h0);
+        dvp = be * dcharge;
+        dbeta = dcharge * (vp - vr);
+      }
+      if (!k.detachReset) {
+        const gr = c.grad(vp - th);
+        dvp += dR * gr;
+        dth -= dR * gr;
+      }
+    } else {
+      dvp = be * dh;
+      dbeta = dh * (vp - vr);
+    }
+    let dx = dcharge;
+    if (k.inputLeak) {
+      dbeta -= dcharge * x;
+      dx = (1 - be) * dcharge;
+    }
+    dP[0] = dP[0]! + dbeta;
+    dP[1] = dP[1]! + dth;
+    dPrev[0] = dvp;
+    return dx;
+  },
+};
