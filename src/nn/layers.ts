@@ -57,6 +57,8 @@ export function makeLayer(entry: LayerEntry, options: Readonly<Record<string, un
   return entry.make(readConfigOptions(entry.options, options, context.where), context);
 }
 
+// A helper-built option loses its literal `required: true` type, so factories
+// write `o.kernelSize!`: readConfigOptions has already thrown when it is absent.
 const nonNegIntOrList = (doc: string, extra: Partial<NumbersOption> = {}): NumbersOption => ({
   type: 'numbers',
   integer: true,

@@ -168,9 +168,13 @@ export function snakeToCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** `outChannels` → `out_channels` (how configs spell a spec key). */
+/**
+ * `outChannels` → `out_channels` (how configs spell a spec key). A leading
+ * capital stays (RLeaky's `V` is `V` in configs too), so the two functions
+ * invert each other on every spec key.
+ */
 export function camelToSnake(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return key.replace(/(?<=[a-z0-9])[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** A spec with its keys as configs spell them (snake_case). */

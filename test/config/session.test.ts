@@ -129,3 +129,27 @@ test('the library session module and the config schema import nothing Node-only'
   assert.deepEqual(offenders, []);
   assert.ok(seen.size > 20, `walked ${seen.size} files`);
 });
+
+test('a neuron type with a registry entry: the schema checks its options from entry.options, the builder makes it through the entry', async () => {
+  const { neuronRegistry } = await import('../../src/neurons/registry.js');
+  const { LIF } = await import('../../src/neurons/lif.js');
+  let made = 0;
+  neuronRegistry.register({
+    name: 'test_lif',
+    kind: 'LIF',
+    cost: { macs: 1, acs: 2, stateWords: 1 },
+    options: { beta: { type: 'number', default: 0.9 }, learnBeta: { type: 'boolean', default: false } },
+    make: (f, o) => {
+      made++;
+      return new LIF(f, { beta: o['beta'] as number | undefined, learnBeta: o['learnBeta'] as boolean | undefined });
+    },
+  });
+  const layers = [{ type: 'linear', out: 8 }, { type: 'test_lif', beta: 0.8, learn_beta: true }, { type: 'linear', out: 3 }, { type: 'lif' }];
+  trainOneBatch({ ...config, model: { layers } }, toyData(8, [6]));
+  assert.ok(made >= 1);
+  const bad = configSchema.safeParse({ ...config, model: { layers: [layers[0], { type: 'test_lif', betta: 0.5 }, layers[2], layers[3]] } });
+  assert.equal(bad.success, false);
+  const issue = bad.error!.issues[0]!;
+  assert.deepEqual(issue.path, ['model', 'layers', 1]);
+  assert.match(issue.message, /unknown option 'betta' for layer type 'test_lif' \(accepted: beta, learn_beta\)/);
+});

@@ -95,3 +95,14 @@ test('datasets: unknown names list the registered ones', () => {
   configError(() => loadDataset('cifar10'), "'cifar10'", 'mnist, fashion-mnist, idx, nmnist-emulated');
   configError(() => datasetRegistry.register({ name: 'MNIST', temporal: false, options: {}, load: () => { throw new Error('unused'); } }), "'mnist' is already registered");
 });
+
+test('config spelling: snake_case keys map to the specs camelCase keys and back', async () => {
+  const { camelToSnake, snakeToCamel, readConfigOptions } = await import('../../src/registry/options.js');
+  for (const [camel, snake] of [['outChannels', 'out_channels'], ['V', 'V'], ['tauA', 'tau_a'], ['allToAll', 'all_to_all'], ['beta2', 'beta2'], ['learnV', 'learn_v']] as const) {
+    assert.equal(camelToSnake(camel), snake);
+    assert.equal(snakeToCamel(snake), camel);
+  }
+  const spec = { maxRate: { type: 'number', default: 100 }, V: { type: 'number', required: true } } as const;
+  assert.deepEqual(readConfigOptions(spec, { V: 2 }, 'x'), { maxRate: 100, V: 2 });
+  configError(() => readConfigOptions(spec, { max_rate: 1 }, 'x'), "x: option 'V' is required");
+});
