@@ -1,6 +1,8 @@
 /**
- * spikeflow core: browser-safe. File I/O, on-disk datasets and the CLI are in
- * `spikeflow/node` (src/node.ts).
+ * spikeflow core: browser-safe (no Node built-in, no h5wasm, no zod; held by
+ * test/structure/bundle.test.ts). File I/O, on-disk datasets and the CLI are in
+ * `spikeflow/node` (src/node.ts), NIR in `spikeflow/nir` (src/nir.ts), the
+ * config schema in `spikeflow/config` (src/config.ts).
  */
 export * from './errors.js';
 export type { Backend } from './backend/backend.js';
@@ -38,8 +40,6 @@ export type { Batch as DataBatch } from './data/index.js';
 export * from './train/index.js';
 export * from './analysis/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
-export { configSchema, type RunConfig } from './config/schema.js';
-export * from './interop/nir/index.js';
 export * from './data/events/index.js';
 export { runInStepScope, stepBackends, optimizerStateTensors } from './train/trainer.js';
 

@@ -7,7 +7,8 @@ export { registerNativeBackend, loadNativeAddon } from './backend/native/load-no
 export { loadDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './data/load-node.js';
 export { loadIdxDataset, readIdxFile, locateFashionMnist, FASHION_MNIST_SYSTEM_DIR, IDX_FILES } from './data/idx-node.js';
 export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-node.js';
-export { saveSafetensorsAtomic, loadSafetensors, writeFileAtomic } from './interop/safetensors-node.js';
+export { saveSafetensorsAtomic, loadSafetensors } from './interop/safetensors-node.js';
+export { writeFileAtomic } from './io/atomic-node.js';
 export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';
 export { loadConfig, parseConfigText, applyOverrides } from './config/load-node.js';
 export { main } from './cli/main.js';

@@ -5,6 +5,7 @@ import { makeResult, reps, type BenchContext } from '../lib/context.js';
 import { measure } from '../lib/timing.js';
 import type { CaseResult } from '../lib/types.js';
 import { BATCH, buildMlp, INPUT_DENSITY, LIF_BWD_BYTES, LIF_BWD_FLOPS, LIF_FWD_BYTES, LIF_FWD_FLOPS, rateInput, SIZES, T } from './net.js';
+import { runLifBackward, runLifForward } from '../../src/neurons/lif/scan.js';
 
 /*
  * The memory-bound part of (b): the hidden layer's LIF scan over [T=25, B·1000]
@@ -47,7 +48,7 @@ export function runLifScan(ctx: BenchContext): CaseResult[] {
   };
   const out: CaseResult[] = [];
   const tf = reps(ctx, 'light');
-  const sf = measure(() => be.lifForward(cfg, fio), tf);
+  const sf = measure(() => runLifForward(be, cfg, fio), tf);
   const spikeDensity = be.countNonzero(fio.spikes) / E;
   out.push(
     makeResult(
@@ -73,7 +74,7 @@ export function runLifScan(ctx: BenchContext): CaseResult[] {
     dRecW: null,
   };
   const tb = reps(ctx, 'light');
-  const sb = measure(() => be.lifBackward(cfg, bio), tb);
+  const sb = measure(() => runLifBackward(be, cfg, bio), tb);
   out.push(
     makeResult(
       ctx,

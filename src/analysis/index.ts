@@ -1,6 +1,6 @@
 export { SpikeMonitor, type LayerStats, type MonitorSummary, type NeuronStats, type SummaryOptions } from './monitor.js';
 export { categorize, poolWindowOf, type LayerCategory } from './layer-kinds.js';
-export { NEURON_COSTS, LIF_COST, neuronCostOf, type NeuronCost } from './neuron-costs.js';
+export { NEURON_COSTS, LIF_COST, neuronCostOf, neuronCosts } from './neuron-costs.js';
 export { countOps, OPS_ASSUMPTIONS, type LayerOps, type OpsOptions, type OpsReport, type OpsTotals } from './ops-count.js';
 export {
   estimateEnergy,

@@ -1,45 +1,29 @@
-/**
- * Cost of one neuron update (one neuron, one time step), counted apart from the
- * synaptic operations. Counts follow the discrete step rules of semantics.md §1,
- * written the cheapest straightforward way:
- *  - a decay-and-integrate `v ← β·v + I` is one MAC;
- *  - the threshold test `v > θ` is one comparison, counted as an AC;
- *  - the reset (subtract θ, or select v_reset) is one AC;
- *  - `stateWords` is how many state variables are read and written each step
- *    (membrane, synaptic current, adaptation trace), used by the memory model.
- * These are approximations for comparison between models, not a gate count.
- */
-export interface NeuronCost {
-  macs: number;
-  acs: number;
-  stateWords: number;
-}
+import { neuronRegistry } from '../neurons/registry.js';
+import type { NeuronCost } from '../neurons/entry.js';
 
-/** Leaky integrate-and-fire: β·v + I (1 MAC), compare, reset (2 AC), membrane (1 word). Also the default. */
+export type { NeuronCost } from '../neurons/entry.js';
+
+/*
+ * Neuron update costs come from each model's registry entry
+ * (src/neurons/<model>/index.ts: `cost`), counted from its step rule; this
+ * file only looks them up by the modules' `kind`.
+ */
+
+/** Leaky integrate-and-fire: β·v + I (1 MAC), compare, reset (2 AC), membrane (1 word). Also the default for unknown kinds. */
 export const LIF_COST: NeuronCost = Object.freeze({ macs: 1, acs: 2, stateWords: 1 });
 
-/** Costs by neuron `kind`; kinds not listed use LIF_COST (reported in the assumptions). */
-export const NEURON_COSTS: Readonly<Record<string, NeuronCost>> = Object.freeze({
-  // v + I, compare, reset: additions only.
-  IF: { macs: 0, acs: 3, stateWords: 1 },
-  Leaky: LIF_COST,
-  LIF: LIF_COST,
-  // The trainable 1/τ is still one multiply per step.
-  PLIF: LIF_COST,
-  // α·syn + I and β·mem + syn: 2 MAC; compare and reset: 2 AC; syn and mem.
-  Synaptic: { macs: 2, acs: 2, stateWords: 2 },
-  CubaLIF: { macs: 2, acs: 2, stateWords: 2 },
-  // Two synaptic decays and τ_α·(exc + inh): 3 MAC; compare, reset: 2 AC; two currents.
-  Alpha: { macs: 3, acs: 2, stateWords: 2 },
-  // β·mem + I and V·spk[t-1]: 2 MAC; compare, reset: 2 AC.
-  RLeaky: { macs: 2, acs: 2, stateWords: 1 },
-  // β·v + I, ρ·a + s, θ0 + β_a·a: 3 MAC; compare, reset: 2 AC; membrane and trace.
-  ALIF: { macs: 3, acs: 2, stateWords: 2 },
-  // v² term, 5v, u coupling, a(bv − u), Euler steps: about 6 MAC and 3 AC; v and u.
-  Izhikevich: { macs: 6, acs: 3, stateWords: 2 },
-});
+/** Costs by neuron `kind`, one per registered model (a live snapshot at each call). */
+export function neuronCosts(): Readonly<Record<string, NeuronCost>> {
+  const out: Record<string, NeuronCost> = {};
+  for (const e of neuronRegistry.list()) out[e.kind] = e.cost;
+  return out;
+}
 
+/** Kept for callers of the former table: the registered costs at import time plus the models registered later through `neuronCostOf`. */
+export const NEURON_COSTS: Readonly<Record<string, NeuronCost>> = neuronCosts();
+
+/** The cost of one update of a neuron of this kind; unknown kinds count as LIF (`known` false, reported in the assumptions). */
 export function neuronCostOf(kind: string, overrides?: Readonly<Record<string, NeuronCost>>): { cost: NeuronCost; known: boolean } {
-  const c = overrides?.[kind] ?? NEURON_COSTS[kind];
+  const c = overrides?.[kind] ?? neuronRegistry.list().find((e) => e.kind === kind)?.cost;
   return c ? { cost: c, known: true } : { cost: LIF_COST, known: false };
 }

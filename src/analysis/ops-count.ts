@@ -55,7 +55,7 @@ export interface OpsReport {
 }
 
 export interface OpsOptions {
-  /** Neuron update costs by kind, overriding or extending NEURON_COSTS. */
+  /** Neuron update costs by kind, overriding or extending the registered ones. */
   neuronCosts?: Readonly<Record<string, NeuronCost>>;
 }
 
@@ -67,7 +67,7 @@ export const OPS_ASSUMPTIONS: readonly string[] = Object.freeze([
   'BatchNorm right after Linear/Conv is folded into it at inference (scale into the weights, shift into the bias): 0 MACs, plus one AC per element per step only when the layer has no bias of its own; elsewhere it costs one MAC per element per step.',
   'Pooling (sum/avg/max): window − 1 additions or comparisons per output element per step, counted as ACs (the 1/window of avg pooling folded into the next weights); scaled by input density when the input is spikes.',
   'Residual Add: one AC per element per step, scaled by input density when both inputs are spikes.',
-  'Neuron updates are counted separately per neuron per step from NEURON_COSTS (LIF: 1 MAC for β·v + I, 2 ACs for threshold compare and reset).',
+  'Neuron updates are counted separately per neuron per step from the registry entry of each neuron model (LIF: 1 MAC for β·v + I, 2 ACs for threshold compare and reset).',
   'Equivalent ANN: the same layers run once (no T) on dense inputs, neuron layers replaced by ReLU costing one comparison (AC) per neuron.',
   'Dropout, Flatten and RepeatTime cost nothing.',
 ]);
@@ -188,6 +188,6 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
     totals.annAcs += o.ann.acs;
   }
   const assumptions = [...OPS_ASSUMPTIONS];
-  for (const k of defaulted) assumptions.push(`Neuron kind '${k}' has no entry in NEURON_COSTS: counted as LIF (1 MAC + 2 AC, 1 state word per update).`);
+  for (const k of defaulted) assumptions.push(`Neuron kind '${k}' has no registered cost: counted as LIF (1 MAC + 2 AC, 1 state word per update).`);
   return { samples: summary.samples, layers, totals, uncounted, assumptions };
 }

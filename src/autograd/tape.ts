@@ -1,7 +1,6 @@
-import type { Tensor } from '../tensor/tensor.js';
+import type { Node, Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
-import type { Node } from './node.js';
 
 let gradDepth = 0;
 

@@ -1,6 +1,6 @@
 import type { DType, Floats, Storage } from './storage.js';
 import type { CoreKernels } from './kernels/core.js';
-import type { NeuronKernels } from './kernels/neuron.js';
+import type { NeuronKernelTable } from './kernels/neuron.js';
 import type { ConvKernels } from './kernels/conv.js';
 import type { TrainKernels } from './kernels/train.js';
 
@@ -10,7 +10,7 @@ import type { TrainKernels } from './kernels/train.js';
  * providing the same object. Kernels are grouped in families, one file each
  * under kernels/, so each family can be implemented (or fall back) separately.
  */
-export interface Backend extends CoreKernels, NeuronKernels, ConvKernels, TrainKernels {
+export interface Backend extends CoreKernels, ConvKernels, TrainKernels {
   readonly name: string;
   readonly dtype: DType;
   /** True when `Storage.data` is a synchronous view (every CPU backend). */
@@ -20,6 +20,12 @@ export interface Backend extends CoreKernels, NeuronKernels, ConvKernels, TrainK
    * event-driven kernels instead of dense GEMM (measured per backend).
    */
   readonly eventDensityThreshold: number;
+  /**
+   * Fused neuron scans by model family id (see FusedScan in kernels/neuron.ts);
+   * empty on the reference backends, whose scans are the kernels in each
+   * model's folder.
+   */
+  readonly neuronKernels: NeuronKernelTable;
   /** Zero-filled storage of n elements. */
   alloc(n: number): Storage;
   /**

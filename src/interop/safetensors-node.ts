@@ -1,13 +1,11 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic-node.js';
 import { FormatError, NotFoundError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.js';
 
 /**
- * Write a safetensors file atomically: the bytes go to a temporary file in the
- * same directory (same filesystem, so the rename is atomic), are flushed to
- * disk, then renamed over `path`. A crash or error leaves either the old file
- * or the new one, never a half-written file; the temporary file is removed on error.
+ * Write a safetensors file atomically (see `writeFileAtomic`): a crash or error
+ * leaves either the old file or the new one, never a half-written file.
  */
 export function saveSafetensorsAtomic(
   path: string,
@@ -15,25 +13,6 @@ export function saveSafetensorsAtomic(
   metadata: Record<string, string> = {},
 ): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-}
-
-/** Write bytes to `path` through a flushed temporary file in the same directory and a rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'wx');
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== null) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Read and validate a safetensors file (errors name the file). */

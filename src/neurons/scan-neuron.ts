@@ -7,8 +7,31 @@ import { tensor } from '../tensor/create.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { NeuronModule } from './base.js';
+import type { SurrogateCode } from '../backend/kernels/neuron.js';
+import type { StepRule } from './step/rule.js';
+import { scanRule } from './step/scan.js';
 
 export type StateDict = Record<string, Tensor | null>;
+
+/**
+ * A model's step rule bound to a layer: the rule, its settings, the surrogate
+ * and the parameter tensors in the rule's order. `toRule` / `fromRule` map the
+ * layer's state to the rule's state variables when they differ (Alpha keeps
+ * its membrane as a rule state); by default they are the same names.
+ */
+export interface RuleBinding<S extends StateDict> {
+  rule: StepRule<unknown>;
+  settings: unknown;
+  surrogate: SurrogateCode;
+  params: Tensor[];
+  toRule?: (state: S) => Tensor[];
+  fromRule?: (state: Tensor[]) => S;
+}
+
+/** Bind a rule with its settings type checked, erased for storage in RuleBinding. */
+export function bindRule<K, S extends StateDict>(rule: StepRule<K>, settings: K, surrogate: SurrogateCode, params: Tensor[], map?: Pick<RuleBinding<S>, 'toRule' | 'fromRule'>): RuleBinding<S> {
+  return { rule: rule as StepRule<unknown>, settings, surrogate, params, ...map };
+}
 
 /**
  * Shared bookkeeping of every neuron layer: the state tensors between calls,
@@ -33,8 +56,40 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
 
   /** Fresh state for a step shape [B, ...features]. */
   protected abstract initialState(stepShape: readonly number[], backend: Backend): S;
-  /** Run the model's scan op over a [T, B, ...] input. */
+  /** Run the model's scan op over a [T, B, ...] input (its fused kernels where it has them). */
   protected abstract scan(x: Tensor, state: S): ScanResult<S>;
+
+  /**
+   * The model's step rule bound to this layer's settings and parameters (the
+   * readable definition of its dynamics), or null where the configuration has
+   * no elementwise rule (RLeaky's all-to-all recurrence).
+   */
+  stepRule(_backend: Backend): RuleBinding<S> | null {
+    return null;
+  }
+
+  /**
+   * Run the step rule through the generic scan instead of the fused kernels:
+   * the oracle that tests hold every fused kernel equal to. Off by default.
+   */
+  useStepRule = false;
+
+  /** The generic scan of this layer's step rule (throws when the model has none). */
+  protected scanStepRule(x: Tensor, st: S): ScanResult<S> {
+    const b = this.stepRule(x.backend);
+    if (!b) throw new ShapeError(`${this.kind}: this configuration has no elementwise step rule`);
+    const names = b.rule.state;
+    const init = b.toRule ? b.toRule(st) : names.map((n) => st[n] as Tensor);
+    const r = scanRule(b.rule, b.settings, b.surrogate, x, init, b.params);
+    let state: S;
+    if (b.fromRule) state = b.fromRule(r.state);
+    else {
+      const d: StateDict = {};
+      names.forEach((n, j) => (d[n] = r.state[j]!));
+      state = d as S;
+    }
+    return { spikes: r.spikes, membrane: r.membrane, state };
+  }
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2) throw new ShapeError(`${this.kind}: input must be [T, B, ...features], got ${fmtShape(x.shape)}`);
@@ -47,7 +102,7 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
         throw new ShapeError(`${this.kind}: state has shape ${fmtShape(first.shape)} but input steps are ${fmtShape(stepShape)}; call resetState() before a new batch size`);
     }
     const st = this.state ?? this.initialState(stepShape, x.backend);
-    const r = this.scan(x, st);
+    const r = this.useStepRule ? this.scanStepRule(x, st) : this.scan(x, st);
     this.state = r.state;
     this.lastMembrane = this.recordMembrane ? r.membrane : null;
     return r.spikes;

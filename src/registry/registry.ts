@@ -25,6 +25,7 @@ export interface RegistryEntry {
 export class Registry<E extends RegistryEntry> {
   private readonly byKey = new Map<string, E>();
   private readonly entries: E[] = [];
+  private readonly keyList: string[] = [];
 
   /** `kind` names the registry in messages ('neuron type', 'loss'). */
   constructor(readonly kind: string) {}
@@ -32,7 +33,10 @@ export class Registry<E extends RegistryEntry> {
   register(entry: E): E {
     const keys = [entry.name, ...(entry.aliases ?? [])].map((k) => k.toLowerCase());
     for (const k of keys) if (this.byKey.has(k)) throw new ConfigError(`${this.kind} '${k}' is already registered (by '${this.byKey.get(k)!.name}')`);
-    for (const k of keys) this.byKey.set(k, entry);
+    for (const k of keys) {
+      this.byKey.set(k, entry);
+      this.keyList.push(k);
+    }
     this.entries.push(entry);
     return entry;
   }
@@ -53,9 +57,14 @@ export class Registry<E extends RegistryEntry> {
     return this.entries.map((e) => e.name);
   }
 
-  /** Canonical names and aliases. */
+  /** Canonical names and aliases (lower case), in registration order. */
   allNames(): string[] {
-    return [...this.byKey.keys()];
+    return [...this.keyList];
+  }
+
+  /** The same list as a live read-only view: later registrations appear in it. */
+  get keys(): readonly string[] {
+    return this.keyList;
   }
 
   list(): readonly E[] {

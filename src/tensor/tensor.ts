@@ -3,7 +3,6 @@ import type { Floats, Storage } from '../backend/storage.js';
 import { getBackend } from '../backend/registry.js';
 import { ShapeError } from '../errors.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
-import type { Node } from '../autograd/node.js';
 
 export interface TensorOptions {
   backend?: Backend;
@@ -11,6 +10,28 @@ export interface TensorOptions {
   /** Values are known to be 0/1 (spikes): lets linear layers take the event-driven path. */
   binary?: boolean;
   name?: string;
+}
+
+/**
+ * One recorded operation on the tape. Coarse by design: a whole matmul, a
+ * neuron scan over all T steps or a loss is one node with a hand-written
+ * backward, so the tape stays short and backward can be fused like forward.
+ *
+ * Declared here, next to Tensor, rather than in autograd/: a tensor points at
+ * the node that produced it and a node holds tensors, so the two types are
+ * mutually recursive and one file keeps the floors free of an import cycle
+ * (autograd/ builds on tensor/, never the other way round).
+ */
+export interface Node {
+  readonly name: string;
+  readonly inputs: readonly (Tensor | null)[];
+  readonly outputs: readonly Tensor[];
+  /**
+   * Given the gradient of each output (null where the output did not reach the
+   * loss), return the gradient of each input (null where not needed). Must not
+   * write into the gradients it receives. Released after use.
+   */
+  backward: ((gradOutputs: (Tensor | null)[]) => (Tensor | null)[]) | null;
 }
 
 /**

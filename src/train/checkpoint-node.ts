@@ -1,4 +1,5 @@
-import { loadSafetensors, writeFileAtomic } from '../interop/safetensors-node.js';
+import { loadSafetensors } from '../interop/safetensors-node.js';
+import { writeFileAtomic } from '../io/atomic-node.js';
 import type { Rng } from '../tensor/rng.js';
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointContent, type CheckpointInfo, type CheckpointParts } from './checkpoint.js';
 import type { Trainer } from './trainer.js';

@@ -6,6 +6,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { getBackendByName } from '../../src/backend/registry.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { addon, assertSameBits, forEachIsa, native, randArray, skipReason, st } from './setup.js';
+import { runLifBackward, runLifForward } from '../../src/neurons/lif/scan.js';
 
 /*
  * The native LIF scan against the TypeScript kernel for every reset mode,
@@ -91,14 +92,14 @@ function compare(rng: Rng, c: Case): void {
   const data = caseData(rng, c);
   const what = JSON.stringify(c);
   const a = makeIO(rng, c, native(), data), b = makeIO(rng, c, ts, data);
-  native().lifForward(a.cfg, a.io);
-  ts.lifForward(b.cfg, b.io);
+  runLifForward(native(), a.cfg, a.io);
+  runLifForward(ts, b.cfg, b.io);
   assertSameBits(a.io.spikes.data, b.io.spikes.data, `spikes ${what}`);
   assert.deepEqual(a.io.mask, b.io.mask, `mask ${what}`);
   assertSameBits(a.io.h.data, b.io.h.data, `h ${what}`);
   if (a.io.v) assertSameBits(a.io.v.data, b.io.v!.data, `v ${what}`);
-  native().lifBackward(a.cfg, a.io);
-  ts.lifBackward(b.cfg, b.io);
+  runLifBackward(native(), a.cfg, a.io);
+  runLifBackward(ts, b.cfg, b.io);
   closeF32(a.io.dx!.data, b.io.dx!.data, `dx ${what}`);
   closeF32(a.io.dv0!.data, b.io.dv0!.data, `dv0 ${what}`);
   closeF32(a.io.dBeta!.data, b.io.dBeta!.data, `dBeta ${what}`);
@@ -143,8 +144,8 @@ function surrogatesAndShapes(rng: Rng): void {
 /** Every output of one native forward + backward run, with the ISA it ran on. */
 function nativeRun(c: Case, data: Float32Array[]): Float32Array[] {
   const a = makeIO(new Rng(0), c, native(), data);
-  native().lifForward(a.cfg, a.io);
-  native().lifBackward(a.cfg, a.io);
+  runLifForward(native(), a.cfg, a.io);
+  runLifBackward(native(), a.cfg, a.io);
   const io = a.io;
   return [io.spikes.data, new Float32Array(io.mask), io.h.data, io.v ? io.v.data : new Float32Array(0), io.dx!.data, io.dv0!.data, io.dBeta!.data, io.dThreshold!.data].map((d) => Float32Array.from(d as ArrayLike<number>));
 }
@@ -196,7 +197,7 @@ test('LIF configurations the addon does not cover (smooth, recurrent) fall back 
       x: st(x!), v0: st(v0!), s0: be.alloc(N), beta: st(beta!), threshold: st(thr!), recV: st(V!), recW: null,
       spikes: be.alloc(TN), mask: new Uint8Array(TN), h: be.alloc(TN), v: null, rec: null,
     };
-    be.lifForward(cfg, io);
+    runLifForward(be, cfg, io);
     return io.h.data as Float32Array;
   };
   assertSameBits(run(native()), run(ts), 'recurrent h');
@@ -219,8 +220,8 @@ test('LIF: a large scan split over two threads (halves of the batch rows) gives 
         a.setThreads(threads);
         const { cfg, io } = makeIO(new Rng(0), c, native(), data);
         const bio = { ...io, dBeta: null, dThreshold: null };
-        native().lifForward(cfg, bio);
-        native().lifBackward(cfg, bio);
+        runLifForward(native(), cfg, bio);
+        runLifBackward(native(), cfg, bio);
         return [bio.spikes.data, Float32Array.from(bio.mask), bio.h.data, bio.v ? bio.v.data : new Float32Array(0), bio.dx!.data, bio.dv0!.data];
       });
       ['spikes', 'mask', 'h', 'v', 'dx', 'dv0'].forEach((name, i) =>

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AdamHyper, SgdHyper } from '../../src/backend/kernels/train.js';
 import { getBackendByName, withBackend } from '../../src/backend/registry.js';
 import { backward } from '../../src/autograd/tape.js';
-import { LIF } from '../../src/neurons/lif.js';
+import { LIF } from '../../src/neurons/lif/index.js';
 import { Linear } from '../../src/nn/linear.js';
 import { Sequential } from '../../src/nn/containers.js';
 import { ceRateLoss } from '../../src/ops/loss.js';

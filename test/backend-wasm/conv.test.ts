@@ -7,7 +7,7 @@ import type { Storage } from '../../src/backend/storage.js';
 import { tsConvKernels } from '../../src/backend/ts/conv.js';
 import { backward } from '../../src/autograd/tape.js';
 import { ShapeError } from '../../src/errors.js';
-import { LIF } from '../../src/neurons/lif.js';
+import { LIF } from '../../src/neurons/lif/index.js';
 import { Sequential } from '../../src/nn/containers.js';
 import { Conv2d } from '../../src/nn/conv.js';
 import { Dropout } from '../../src/nn/dropout.js';

@@ -6,6 +6,7 @@ import type { Storage } from '../../src/backend/storage.js';
 import { ResetMode, SurrogateId, type LifBackwardIO, type LifConfig } from '../../src/backend/kernels/neuron.js';
 import { assertClose } from '../helpers.js';
 import { randomValues, ts, wasm } from './util.js';
+import { runLifBackward, runLifForward } from '../../src/neurons/lif/scan.js';
 
 /*
  * The wasm LIF scans against the reference over the configuration space they
@@ -120,14 +121,14 @@ test('wasm LIF forward equals the reference; backward is bit-identical (algebrai
     seed++;
     const what = JSON.stringify(c.cfg) + ` params=${c.params}`;
     const w = makeIO(wasm, c, seed), t = makeIO(ts, c, seed);
-    wasm.lifForward(c.cfg, w);
-    ts.lifForward(c.cfg, t);
+    runLifForward(wasm, c.cfg, w);
+    runLifForward(ts, c.cfg, t);
     assert.deepEqual(Array.from(w.h.data), Array.from(t.h.data), `h ${what}`);
     assert.deepEqual(Array.from(w.spikes.data), Array.from(t.spikes.data), `spikes ${what}`);
     assert.deepEqual(Array.from(w.mask), Array.from(t.mask), `mask ${what}`);
     if (w.v && t.v) assert.deepEqual(Array.from(w.v.data), Array.from(t.v.data), `v ${what}`);
-    wasm.lifBackward(c.cfg, w);
-    ts.lifBackward(c.cfg, t);
+    runLifBackward(wasm, c.cfg, w);
+    runLifBackward(ts, c.cfg, t);
     const exact = !c.recurrent && !c.cfg.surrogate.smooth && !EXP_SURROGATES.has(c.cfg.surrogate.id);
     const tol = 2e-6 * Math.sqrt(c.cfg.T * c.cfg.B * c.cfg.F);
     assertGrad(exact, w.dx!.data, t.dx!.data, 2e-6, `dx ${what}`);
@@ -156,10 +157,10 @@ test('the SIMD backward (per-layer β/θ) equals the scalar kernel bit for bit, 
     seed++;
     const what = JSON.stringify(cfg);
     const simd = makeIO(wasm, { ...c, params: 'both' }, seed);
-    wasm.lifForward(cfg, simd);
+    runLifForward(wasm, cfg, simd);
     const scalar = asPerNeuron(simd, cfg.F);
-    wasm.lifBackward(cfg, simd);
-    wasm.lifBackward({ ...cfg, betaPerNeuron: true, thresholdPerNeuron: true }, scalar);
+    runLifBackward(wasm, cfg, simd);
+    runLifBackward(wasm, { ...cfg, betaPerNeuron: true, thresholdPerNeuron: true }, scalar);
     assert.deepEqual(Array.from(simd.dx!.data), Array.from(scalar.dx!.data), `dx ${what}`);
     assert.deepEqual(Array.from(simd.dv0!.data), Array.from(scalar.dv0!.data), `dv0 ${what}`);
   }
@@ -169,10 +170,10 @@ test('wasm LIF backward skips parameter gradients nobody asked for and still fil
   const c = cases().find((k) => k.params === 'beta' && k.cfg.delayedReset && !k.cfg.betaPerNeuron && !k.cfg.thresholdPerNeuron);
   assert.ok(c, 'a SIMD case that asks for dβ only');
   const w = makeIO(wasm, c, 77), t = makeIO(ts, c, 77);
-  wasm.lifForward(c.cfg, w);
-  ts.lifForward(c.cfg, t);
-  wasm.lifBackward(c.cfg, w);
-  ts.lifBackward(c.cfg, t);
+  runLifForward(wasm, c.cfg, w);
+  runLifForward(ts, c.cfg, t);
+  runLifBackward(wasm, c.cfg, w);
+  runLifBackward(ts, c.cfg, t);
   assert.equal(w.dThreshold, null);
   assertGrad(!EXP_SURROGATES.has(c.cfg.surrogate.id), w.dBeta!.data, t.dBeta!.data, 1e-5, 'dBeta');
 });
@@ -180,7 +181,7 @@ test('wasm LIF backward skips parameter gradients nobody asked for and still fil
 test('wasm LIF spikes really fire in the test data (the comparison is not vacuous)', () => {
   const c = cases()[5]!;
   const w = makeIO(wasm, c, 3);
-  wasm.lifForward(c.cfg, w);
+  runLifForward(wasm, c.cfg, w);
   const fired = w.mask.reduce((a, b) => a + b, 0);
   assert.ok(fired > 0 && fired < w.mask.length, `fired ${fired} of ${w.mask.length}`);
 });

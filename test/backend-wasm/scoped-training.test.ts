@@ -4,7 +4,7 @@ import { withBackend } from '../../src/backend/registry.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { createWasmBackend, type WasmBackend } from '../../src/backend/wasm/backend.js';
 import { BackendError } from '../../src/errors.js';
-import { LIF } from '../../src/neurons/lif.js';
+import { LIF } from '../../src/neurons/lif/index.js';
 import { Conv2d } from '../../src/nn/conv.js';
 import { Sequential } from '../../src/nn/containers.js';
 import { Flatten } from '../../src/nn/flatten.js';

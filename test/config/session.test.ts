@@ -132,7 +132,7 @@ test('the library session module and the config schema import nothing Node-only'
 
 test('a neuron type with a registry entry: the schema checks its options from entry.options, the builder makes it through the entry', async () => {
   const { neuronRegistry } = await import('../../src/neurons/registry.js');
-  const { LIF } = await import('../../src/neurons/lif.js');
+  const { LIF } = await import('../../src/neurons/lif/model.js');
   let made = 0;
   neuronRegistry.register({
     name: 'test_lif',

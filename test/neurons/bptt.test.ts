@@ -8,7 +8,7 @@ import { linear } from '../../src/ops/linear.js';
 import { add, mean, meanLeading, scale, sub, sum } from '../../src/ops/elementwise.js';
 import { square } from '../../src/ops/loss.js';
 import { backward } from '../../src/autograd/tape.js';
-import { LIF } from '../../src/neurons/lif.js';
+import { LIF } from '../../src/neurons/lif/index.js';
 import { arctan, fastSigmoid } from '../../src/neurons/surrogate.js';
 import { assertClose, fixturesDir } from '../helpers.js';
 

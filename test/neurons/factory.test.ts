@@ -4,7 +4,7 @@ import { ConfigError, ShapeError } from '../../src/errors.js';
 import { createNeuron, NEURON_TYPES } from '../../src/neurons/factory.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { zeros } from '../../src/tensor/create.js';
-import { LIF } from '../../src/neurons/lif.js';
+import { LIF } from '../../src/neurons/lif/index.js';
 
 test('createNeuron builds every type with defaults and describes its settings', () => {
   for (const type of NEURON_TYPES) {

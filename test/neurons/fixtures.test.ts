@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { getBackendByName, withBackend } from '../../src/backend/registry.js';
 import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { LIF } from '../../src/neurons/lif.js';
-import { RLeaky } from '../../src/neurons/rleaky.js';
-import { Synaptic } from '../../src/neurons/synaptic.js';
-import { Alpha } from '../../src/neurons/alpha.js';
+import { LIF } from '../../src/neurons/lif/index.js';
+import { RLeaky } from '../../src/neurons/rleaky/index.js';
+import { Synaptic } from '../../src/neurons/synaptic/index.js';
+import { Alpha } from '../../src/neurons/alpha/index.js';
 import type { ScanNeuron, StateDict } from '../../src/neurons/scan-neuron.js';
 import { fixturesDir, assertClose } from '../helpers.js';
 

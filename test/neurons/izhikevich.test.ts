@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { getBackendByName, withBackend } from '../../src/backend/registry.js';
 import { full } from '../../src/tensor/create.js';
-import { Izhikevich } from '../../src/neurons/izhikevich.js';
+import { Izhikevich } from '../../src/neurons/izhikevich/index.js';
 
 function spikeTimes(I: number, T: number): number[] {
   return withBackend(getBackendByName('ts64'), () => {

@@ -6,8 +6,8 @@ import { backward } from '../../src/autograd/tape.js';
 import { sum } from '../../src/ops/elementwise.js';
 import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { LIF } from '../../src/neurons/lif.js';
-import { Synaptic } from '../../src/neurons/synaptic.js';
+import { LIF } from '../../src/neurons/lif/index.js';
+import { Synaptic } from '../../src/neurons/synaptic/index.js';
 import type { NeuronModule } from '../../src/neurons/base.js';
 
 /*

@@ -11,7 +11,7 @@ import { getBackendByName, withBackend } from '../../src/backend/registry.js';
 import { tensor } from '../../src/tensor/create.js';
 import { sum } from '../../src/ops/elementwise.js';
 import { backward } from '../../src/autograd/tape.js';
-import { LIF } from '../../src/neurons/lif.js';
+import { LIF } from '../../src/neurons/lif/index.js';
 import { fixturesDir } from '../helpers.js';
 
 const dir = fixturesDir('snntorch');

@@ -12,7 +12,7 @@ import { runNir } from '../../src/interop/nir/executor.js';
 import { readNirFile } from '../../src/interop/nir/file-node.js';
 import { nirToModule } from '../../src/interop/nir/import.js';
 import { NirNeuron } from '../../src/interop/nir/neuron.js';
-import { IF } from '../../src/neurons/if.js';
+import { IF } from '../../src/neurons/if/index.js';
 import { tensor } from '../../src/tensor/create.js';
 import { FIXTURE_GRAPHS, loadFixture, mismatches, nirDir } from './common.js';
 

@@ -115,164 +115,38 @@ export interface LifBackwardIO extends LifForwardIO {
   dRecW: Storage | null;
 }
 
-/** First-order filter y[t] = α·y[t-1] + x[t] (synaptic current), α per layer or per neuron. */
-export interface FilterIO {
-  T: number;
-  B: number;
-  F: number;
-  alphaPerNeuron: boolean;
-  alpha: Storage;
-  x: Storage;
-  y0: Storage;
-  /** Out: [T, N]. */
-  y: Storage;
-}
-
-export interface FilterBackwardIO extends FilterIO {
-  /** Gradient of the whole trace y (already including the final-state gradient at t = T−1). */
-  gy: Storage;
-  dx: Storage | null;
-  dy0: Storage | null;
-  dAlpha: Storage | null;
-}
-
 /**
- * snnTorch Alpha: e = α·e + x, i = β·i − x, m = τα·(e + i), τα = ln α/(ln β − ln α) + 1;
- * zero reset (delayed, R = H(m[t-1] − θ)) multiplies e, i, m by (1 − R). α, β fixed; θ per layer/neuron.
+ * A fused scan a backend provides for one model family, registered in its
+ * `neuronKernels` table under the family's id. Each call returns false when
+ * it does not handle that configuration (recurrence, the smooth test forward,
+ * storage it does not own); the scan op then runs the TypeScript reference
+ * kernel that lives in the model's folder (src/neurons/<model>/kernel.ts). A
+ * model with no fused kernel anywhere runs its step rule through the generic
+ * scan. So the `Backend` type never grows per neuron.
  */
-export interface AlphaConfig {
-  T: number;
-  B: number;
-  F: number;
-  alpha: number;
-  beta: number;
-  /** 'zero' (2) or 'none' (0). */
-  resetMode: number;
-  detachReset: boolean;
-  thresholdPerNeuron: boolean;
-  surrogate: SurrogateCode;
+export interface FusedScan<C, F, B> {
+  forward(cfg: C, io: F): boolean;
+  backward(cfg: C, io: B): boolean;
 }
 
-export interface AlphaForwardIO {
-  x: Storage;
-  e0: Storage;
-  i0: Storage;
-  threshold: Storage;
-  spikes: Storage;
-  mask: Uint8Array;
-  /** Out: traces [T, N] of e, i and the membrane m. */
-  e: Storage;
-  i: Storage;
-  m: Storage;
+/** A typed name for one family's fused kernel: backends register under `id`, scan ops look it up with `fusedKernel`. */
+export interface FusedKernelKey<C, F, B> {
+  readonly id: string;
+  /** Phantom member carrying the kernel's types; never set. */
+  readonly types?: FusedScan<C, F, B>;
 }
 
-export interface AlphaBackwardIO extends AlphaForwardIO {
-  gSpikes: Storage | null;
-  gMem: Storage | null;
-  /** Gradients of the e and i traces (final-state gradients land in their last rows). */
-  ge: Storage | null;
-  gi: Storage | null;
-  dx: Storage | null;
-  de0: Storage | null;
-  di0: Storage | null;
-  dThreshold: Storage | null;
+export function fusedKernelKey<C, F, B>(id: string): FusedKernelKey<C, F, B> {
+  return Object.freeze({ id });
 }
 
-/**
- * Adaptive LIF (Bellec et al. 2018), same-step reset:
- *   a[t] = ρ·a[t-1] + s[t-1];  A[t] = θ0 + βa·a[t];  h[t] = β·v[t-1] + x[t];
- *   s[t] = H(h[t] − A[t]);  v[t] = h[t] − A[t]·s[t] (subtract) or h[t]·(1 − s[t]) (zero).
- */
-export interface AlifConfig {
-  T: number;
-  B: number;
-  F: number;
-  rho: number;
-  betaA: number;
-  /** subtract (1) or zero (2). */
-  resetMode: number;
-  detachReset: boolean;
-  betaPerNeuron: boolean;
-  thresholdPerNeuron: boolean;
-  surrogate: SurrogateCode;
+/** What a backend registers: model family id → fused kernel (method parameters are bivariant, so any FusedScan fits). */
+export type NeuronKernelTable = Readonly<Record<string, FusedScan<unknown, unknown, unknown>>>;
+
+/** The backend's fused kernel for a family, or undefined (run the reference). */
+export function fusedKernel<C, F, B>(table: NeuronKernelTable, key: FusedKernelKey<C, F, B>): FusedScan<C, F, B> | undefined {
+  return table[key.id] as FusedScan<C, F, B> | undefined;
 }
 
-export interface AlifForwardIO {
-  x: Storage;
-  v0: Storage;
-  a0: Storage;
-  s0: Storage;
-  beta: Storage;
-  threshold: Storage;
-  spikes: Storage;
-  mask: Uint8Array;
-  /** Out traces [T, N]: charged membrane, post-reset membrane, adaptation. */
-  h: Storage;
-  v: Storage;
-  a: Storage;
-}
-
-export interface AlifBackwardIO extends AlifForwardIO {
-  gSpikes: Storage | null;
-  gMem: Storage | null;
-  /** Gradient of the adaptation trace a. */
-  ga: Storage | null;
-  dx: Storage | null;
-  dv0: Storage | null;
-  da0: Storage | null;
-  ds0: Storage | null;
-  dBeta: Storage | null;
-  dThreshold: Storage | null;
-}
-
-/**
- * Izhikevich (2003), one step = 1 ms as two half steps for v then one for u:
- *   v ← v + ½(0.04v² + 5v + 140 − u + x) (twice);  u ← u + a(b·min(v, vPeak) − u);
- *   s = H(v − vPeak);  where s: v ← c, u ← u + d.
- */
-export interface IzhikevichConfig {
-  T: number;
-  N: number;
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-  vPeak: number;
-  detachReset: boolean;
-  surrogate: SurrogateCode;
-}
-
-export interface IzhikevichForwardIO {
-  x: Storage;
-  v0: Storage;
-  u0: Storage;
-  spikes: Storage;
-  mask: Uint8Array;
-  /** Out traces [T, N]: v before reset, v after reset, u after reset. */
-  vPre: Storage;
-  v: Storage;
-  u: Storage;
-}
-
-export interface IzhikevichBackwardIO extends IzhikevichForwardIO {
-  gSpikes: Storage | null;
-  gMem: Storage | null;
-  /** Gradient of the u trace. */
-  gu: Storage | null;
-  dx: Storage | null;
-  dv0: Storage | null;
-  du0: Storage | null;
-}
-
-export interface NeuronKernels {
-  lifForward(cfg: LifConfig, io: LifForwardIO): void;
-  lifBackward(cfg: LifConfig, io: LifBackwardIO): void;
-  filterForward(io: FilterIO): void;
-  filterBackward(io: FilterBackwardIO): void;
-  alphaForward(cfg: AlphaConfig, io: AlphaForwardIO): void;
-  alphaBackward(cfg: AlphaConfig, io: AlphaBackwardIO): void;
-  alifForward(cfg: AlifConfig, io: AlifForwardIO): void;
-  alifBackward(cfg: AlifConfig, io: AlifBackwardIO): void;
-  izhikevichForward(cfg: IzhikevichConfig, io: IzhikevichForwardIO): void;
-  izhikevichBackward(cfg: IzhikevichConfig, io: IzhikevichBackwardIO): void;
-}
+/** The LIF family's scan (IF, Leaky, LIFNode, PLIF, RLeaky, Synaptic's membrane): fused on wasm and native. */
+export const LIF_SCAN = fusedKernelKey<LifConfig, LifForwardIO, LifBackwardIO>('lif');

@@ -32,7 +32,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   return {
     ...base,
     ...nativeCoreKernels(addon),
-    ...nativeNeuronKernels(addon),
+    neuronKernels: nativeNeuronKernels(addon),
     ...nativeTrainKernels(addon),
     ...nativeConvKernels(addon),
     name: 'native',

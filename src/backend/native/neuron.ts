@@ -1,5 +1,4 @@
-import type { LifConfig, LifForwardIO, NeuronKernels } from '../kernels/neuron.js';
-import { tsNeuronKernels } from '../ts/neuron.js';
+import { LIF_SCAN, type LifConfig, type LifForwardIO, type NeuronKernelTable } from '../kernels/neuron.js';
 import type { NativeAddon } from './addon.js';
 
 /** Length of the Float64Array that carries a LifConfig into the addon (order: readLifCfg in addon.cc). */
@@ -35,29 +34,27 @@ function packConfig(cfg: LifConfig, out: Float64Array): Float64Array {
   return out;
 }
 
-/** Neuron kernels with the LIF scan in the addon; the other models run the TypeScript kernels. */
-export function nativeNeuronKernels(addon: NativeAddon): NeuronKernels {
+/** The native fused scans: the LIF family's, in the addon; other configurations and models run the reference kernels in their folders. */
+export function nativeNeuronKernels(addon: NativeAddon): NeuronKernelTable {
   // One reusable config buffer: kernels run synchronously, one at a time per thread.
   const cfgBuf = new Float64Array(LIF_CFG_LENGTH);
-  return {
-    ...tsNeuronKernels,
-    lifForward(cfg, io) {
-      if (!nativeSupports(cfg, io)) {
-        tsNeuronKernels.lifForward(cfg, io);
-        return;
-      }
+  const lif: FusedLif = {
+    forward(cfg, io) {
+      if (!nativeSupports(cfg, io)) return false;
       addon.lifForward(packConfig(cfg, cfgBuf), io.x.data, io.v0.data, io.beta.data, io.threshold.data, io.spikes.data, io.mask, io.h.data, io.v ? io.v.data : null);
+      return true;
     },
-    lifBackward(cfg, io) {
-      if (!nativeSupports(cfg, io)) {
-        tsNeuronKernels.lifBackward(cfg, io);
-        return;
-      }
+    backward(cfg, io) {
+      if (!nativeSupports(cfg, io)) return false;
       addon.lifBackward(
         packConfig(cfg, cfgBuf), io.x.data, io.v0.data, io.beta.data, io.threshold.data, io.spikes.data, io.mask, io.h.data, io.v ? io.v.data : null,
         io.gSpikes ? io.gSpikes.data : null, io.gMem ? io.gMem.data : null, io.dx ? io.dx.data : null, io.dv0 ? io.dv0.data : null,
         io.dBeta ? io.dBeta.data : null, io.dThreshold ? io.dThreshold.data : null,
       );
+      return true;
     },
   };
+  return { [LIF_SCAN.id]: lif };
 }
+
+type FusedLif = NonNullable<(typeof LIF_SCAN)['types']>;

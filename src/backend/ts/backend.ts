@@ -1,7 +1,6 @@
 import type { Backend } from '../backend.js';
 import { ArrayStorage, type DType, type Storage } from '../storage.js';
 import { tsCoreKernels } from './core.js';
-import { tsNeuronKernels } from './neuron.js';
 import { tsConvKernels } from './conv.js';
 import { tsTrainKernels } from './train.js';
 
@@ -13,7 +12,8 @@ export function createTsBackend(dtype: DType = 'float32'): Backend {
   const make = (n: number): Storage => new ArrayStorage(dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
   return {
     ...tsCoreKernels,
-    ...tsNeuronKernels,
+    // The reference neuron scans live in each model's folder (src/neurons/<model>/kernel.ts).
+    neuronKernels: {},
     ...tsConvKernels,
     ...tsTrainKernels,
     name: dtype === 'float64' ? 'ts64' : 'ts',

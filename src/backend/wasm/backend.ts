@@ -1,7 +1,6 @@
 import type { Backend } from '../backend.js';
 import type { Storage } from '../storage.js';
 import { tsCoreKernels } from '../ts/core.js';
-import { tsNeuronKernels } from '../ts/neuron.js';
 import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { WasmContext } from './context.js';
@@ -48,7 +47,7 @@ export function createWasmBackend(): WasmBackend {
   return {
     ...wasmConvKernels(ctx, tsConvKernels),
     ...wasmCoreKernels(ctx, tsCoreKernels),
-    ...wasmNeuronKernels(ctx, tsNeuronKernels),
+    neuronKernels: wasmNeuronKernels(ctx),
     ...wasmTrainKernels(ctx, tsTrainKernels),
     name: 'wasm',
     dtype: 'float32',

@@ -1,4 +1,4 @@
-import type { LifBackwardIO, LifConfig, LifForwardIO, NeuronKernels } from '../kernels/neuron.js';
+import { LIF_SCAN, type LifBackwardIO, type LifConfig, type LifForwardIO, type NeuronKernelTable } from '../kernels/neuron.js';
 import type { Storage } from '../storage.js';
 import type { WasmContext } from './context.js';
 
@@ -12,7 +12,8 @@ import type { WasmContext } from './context.js';
 
 const MAX_SURROGATE_ID = 10;
 
-export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKernels {
+/** The wasm fused scans (the LIF family's); `false` from a call hands that configuration to the reference kernel. */
+export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
   const k = ctx.k;
 
   /** Byte address of a storage of at least `n` elements in this memory; null (→ TypeScript fallback) otherwise. 0 for an absent optional one. */
@@ -43,9 +44,9 @@ export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKe
     return p as Ptrs;
   }
 
-  function lifForward(cfg: LifConfig, io: LifForwardIO): void {
+  function lifForward(cfg: LifConfig, io: LifForwardIO): boolean {
     const p = forwardPtrs(cfg, io, 'lifForward');
-    if (!p) return ts.lifForward(cfg, io);
+    if (!p) return false;
     const { T, B, F } = cfg;
     const N = B * F, TN = T * N;
     const mask = ctx.scratch('lifMask', TN);
@@ -58,9 +59,10 @@ export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKe
       );
     }
     io.mask.set(new Uint8Array(ctx.heap.buffer, mask, TN));
+    return true;
   }
 
-  function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
+  function lifBackward(cfg: LifConfig, io: LifBackwardIO): boolean {
     const sid = cfg.surrogate.id;
     const { T, B, F } = cfg;
     const N = B * F, TN = T * N;
@@ -68,7 +70,7 @@ export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKe
     const gS = ptr(io.gSpikes, TN, 'lifBackward', 'gSpikes');
     const gM = ptr(io.gMem, TN, 'lifBackward', 'gMem');
     const dx = ptr(io.dx, TN, 'lifBackward', 'dx');
-    if (!p || gS === null || gM === null || dx === null) return ts.lifBackward(cfg, io);
+    if (!p || gS === null || gM === null || dx === null) return false;
     const nB = cfg.betaPerNeuron ? F : 1, nT = cfg.thresholdPerNeuron ? F : 1;
     const dvC = ctx.scratch('lifDv', N * 8);
     // Parameter gradients are summed only when asked for (null for a β/θ that is not learnable).
@@ -90,7 +92,8 @@ export function wasmNeuronKernels(ctx: WasmContext, ts: NeuronKernels): NeuronKe
     if (io.dv0) io.dv0.data.set(new Float64Array(ctx.heap.buffer, dvC, N));
     if (io.dBeta) io.dBeta.data.set(new Float64Array(ctx.heap.buffer, dBeta, nB));
     if (io.dThreshold) io.dThreshold.data.set(new Float64Array(ctx.heap.buffer, dThr, nT));
+    return true;
   }
 
-  return { ...ts, lifForward, lifBackward };
+  return { [LIF_SCAN.id]: { forward: lifForward, backward: lifBackward } };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, FormatError } from '../../errors.js';
-import { writeFileAtomic } from '../../interop/safetensors-node.js';
+import { writeFileAtomic } from '../../io/atomic-node.js';
 import { writeShdFile } from '../../data/events/hdf5-node.js';
 import { parseFormat, readEventFile, writeEventStream } from '../../data/events/io-node.js';
 import { encodePngRgb } from '../../data/events/png-node.js';

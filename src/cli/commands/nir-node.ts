@@ -10,7 +10,7 @@ import { moduleToNir } from '../../interop/nir/export.js';
 import { readNirFile, writeNirFile } from '../../interop/nir/file-node.js';
 import { nirToModule } from '../../interop/nir/import.js';
 import { renderNirSummary, summarizeNir } from '../../interop/nir/summary.js';
-import { writeFileAtomic } from '../../interop/safetensors-node.js';
+import { writeFileAtomic } from '../../io/atomic-node.js';
 import { zeros } from '../../tensor/create.js';
 import { Rng } from '../../tensor/rng.js';
 import { createSession } from '../session-node.js';

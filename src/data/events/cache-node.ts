@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import { writeFileAtomic } from '../../interop/safetensors-node.js';
+import { writeFileAtomic } from '../../io/atomic-node.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { EventStream } from './stream.js';
 import { transformKey, type DenseEvents, type Transform } from './transforms/transform.js';

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { FormatError, NotFoundError } from '../../errors.js';
-import { writeFileAtomic } from '../../interop/safetensors-node.js';
+import { writeFileAtomic } from '../../io/atomic-node.js';
 import { decodeEvents, detectEventFormat, encodeEvents, isEventFormat, type AnyEventFormat, type DecodeEventsOptions, type EventFormat } from './formats/registry.js';
 import { readShdFile } from './hdf5-node.js';
 import type { EventStream } from './stream.js';

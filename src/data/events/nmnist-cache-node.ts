@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { writeFileAtomic } from '../../interop/safetensors-node.js';
+import { writeFileAtomic } from '../../io/atomic-node.js';
 import { makeDataset, type Dataset, type SplitDataset } from '../dataset.js';
 import { emulatedNmnistFeatures, emulatedNmnistKey, emulateNmnistFrames, NMNIST_SENSOR, type EmulatedNmnistSpec, type EmulatedSplit } from './nmnist-emulated.js';
 import { ShapeError } from '../../errors.js';

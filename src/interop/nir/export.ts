@@ -1,9 +1,9 @@
 import { ConfigError, ShapeError } from '../../errors.js';
-import { IF } from '../../neurons/if.js';
-import { LIF } from '../../neurons/lif.js';
-import { LIFNode } from '../../neurons/lif-node.js';
-import { PLIF } from '../../neurons/plif.js';
-import { Synaptic } from '../../neurons/synaptic.js';
+import { IF } from '../../neurons/if/index.js';
+import { LIF } from '../../neurons/lif/index.js';
+import { LIFNode } from '../../neurons/lifnode/index.js';
+import { PLIF } from '../../neurons/plif/index.js';
+import { Synaptic } from '../../neurons/synaptic/index.js';
 import { isNeuron, type NeuronModule } from '../../neurons/base.js';
 import { Sequential } from '../../nn/containers.js';
 import { Conv1d, Conv2d } from '../../nn/conv.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FormatError, NotFoundError } from '../../errors.js';
-import { writeFileAtomic } from '../safetensors-node.js';
+import { writeFileAtomic } from '../../io/atomic-node.js';
 import { readNir, type ReadNirOptions, type ReadNirResult } from './read.js';
 import type { NirDocument, NirGraph } from './types.js';
 import { writeNir, type WriteNirOptions } from './write.js';

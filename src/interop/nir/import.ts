@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors.js';
-import { IF } from '../../neurons/if.js';
-import { LIF } from '../../neurons/lif.js';
-import { Synaptic } from '../../neurons/synaptic.js';
+import { IF } from '../../neurons/if/index.js';
+import { LIF } from '../../neurons/lif/index.js';
+import { Synaptic } from '../../neurons/synaptic/index.js';
 import type { NeuronModule } from '../../neurons/base.js';
 import type { LayerConfig } from '../../nn/builder.js';
 import { Sequential } from '../../nn/containers.js';

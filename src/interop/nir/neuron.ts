@@ -2,10 +2,12 @@ import type { Backend } from '../../backend/backend.js';
 import { ResetMode } from '../../backend/kernels/neuron.js';
 import { ConfigError } from '../../errors.js';
 import { OptionReader } from '../../neurons/options.js';
-import { registerNeuronType } from '../../neurons/factory.js';
+import { neuronRegistry } from '../../neurons/registry.js';
 import { ScanNeuron } from '../../neurons/scan-neuron.js';
 import { fastSigmoid, surrogateCode, type Surrogate, type SurrogateLike } from '../../neurons/surrogate.js';
-import { lifScan, synapticScan, type LifSettings, type ScanResult } from '../../ops/neuron.js';
+import type { ScanResult } from '../../ops/neuron.js';
+import { lifScan, type LifSettings } from '../../neurons/lif/scan.js';
+import { synapticScan } from '../../neurons/synaptic/scan.js';
 import { tensor } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { featureAffine } from './feature-affine.js';
@@ -221,5 +223,22 @@ export function createNirNeuron(features: number[] | number, options: Record<str
   return new NirNeuron(features, options as unknown as NirNeuronOptions);
 }
 
-// Configs name this neuron `type: nir` (what `spikeflow nir import` writes).
-registerNeuronType('nir', (f, o) => createNirNeuron(f, o));
+/*
+ * Configs name this neuron `type: nir` (what `spikeflow nir import` writes).
+ * It registers itself here, on import of the NIR module, because it is built
+ * on the NIR node types above the neuron floor (package.json lists this file
+ * under sideEffects).
+ */
+neuronRegistry.register({
+  name: 'nir',
+  kind: 'NirNeuron',
+  options: {
+    node: { type: 'choice', values: NIR_NEURON_TYPES, default: 'LIF', doc: 'the NIR node type this layer implements' },
+    dt: { type: 'number', check: (v) => v > 0, want: 'a positive number', doc: 'the Euler step in seconds (required)' },
+    ...Object.fromEntries(Object.keys(NIR_NAME).map((k) => [k, { type: 'numbers', doc: `NIR field '${NIR_NAME[k]}' (the node type says which are required)` } as const])),
+    surrogate: { type: 'custom', accepts: ['string', 'object'], parse: (v) => v },
+  },
+  // As the LIF family: a decay-and-integrate, a compare and a reset per step.
+  cost: { macs: 1, acs: 2, stateWords: 1 },
+  make: (f, o) => createNirNeuron(f, o),
+});

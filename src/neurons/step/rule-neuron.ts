@@ -3,15 +3,15 @@ import type { SurrogateCode } from '../../backend/kernels/neuron.js';
 import type { ScanResult } from '../../ops/neuron.js';
 import { zeros } from '../../tensor/create.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { ScanNeuron, type StateDict } from '../scan-neuron.js';
+import { bindRule, ScanNeuron, type RuleBinding, type StateDict } from '../scan-neuron.js';
 import type { StepRule } from './rule.js';
-import { scanRule } from './scan.js';
 
 /**
  * A neuron layer defined by a step rule alone: the model supplies the rule,
  * its settings, the surrogate and the parameter tensors (in the rule's
- * order), and the generic scan (./scan.ts) does the rest on every backend.
- * State starts at zero unless the model overrides `initialValue`.
+ * order), and the generic scan (./scan.ts) runs it forward and backward on
+ * every backend. State starts at zero unless the model overrides
+ * `initialValue`. A model that later gets a fused kernel overrides `scan`.
  */
 export abstract class RuleNeuron<K> extends ScanNeuron<StateDict> {
   protected abstract readonly rule: StepRule<K>;
@@ -37,11 +37,11 @@ export abstract class RuleNeuron<K> extends ScanNeuron<StateDict> {
     return st;
   }
 
+  override stepRule(backend: Backend): RuleBinding<StateDict> {
+    return bindRule(this.rule, this.ruleSettings(), this.surrogateCode(), this.ruleParams(backend));
+  }
+
   protected scan(x: Tensor, st: StateDict): ScanResult<StateDict> {
-    const names = this.rule.state;
-    const r = scanRule(this.rule, this.ruleSettings(), this.surrogateCode(), x, names.map((n) => st[n]!), this.ruleParams(x.backend));
-    const state: StateDict = {};
-    names.forEach((n, j) => (state[n] = r.state[j]!));
-    return { spikes: r.spikes, membrane: r.membrane, state };
+    return this.scanStepRule(x, st);
   }
 }

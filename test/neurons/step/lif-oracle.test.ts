@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { backward } from '../../../src/autograd/tape.js';
 import { getBackendByName, withBackend } from '../../../src/backend/registry.js';
 import { ResetMode } from '../../../src/backend/kernels/neuron.js';
-import { lifScan } from '../../../src/ops/neuron.js';
+import { lifScan } from '../../../src/neurons/lif/scan.js';
 import { add, mul, sum } from '../../../src/ops/elementwise.js';
 import { surrogateCode, fastSigmoid, sigmoid } from '../../../src/neurons/surrogate.js';
 import { lifRule, type LifRuleSettings } from '../../../src/neurons/lif/rule.js';

@@ -1,9 +1,9 @@
-import type { Backend } from '../backend/backend.js';
-import { plifDecay } from '../ops/neuron.js';
-import { full } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { ChargeFireResetNeuron, readCfrCommon, type ChargeFireResetOptions } from './charge-fire-reset.js';
-import { OptionReader } from './options.js';
+import type { Backend } from '../../backend/backend.js';
+import { plifDecay } from '../../ops/neuron.js';
+import { full } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readOptions, type OptionSpec } from '../../registry/options.js';
+import { CFR_OPTIONS, ChargeFireResetNeuron, type ChargeFireResetOptions } from '../cfr/base.js';
 
 export interface PLIFOptions extends ChargeFireResetOptions {
   /** Initial τ (> 1); w starts at −ln(τ − 1) so that 1/τ = sigmoid(w). Default 2 (w = 0). */
@@ -13,6 +13,13 @@ export interface PLIFOptions extends ChargeFireResetOptions {
   /** One w per neuron instead of one per layer. Default false. */
   perNeuron?: boolean;
 }
+
+export const PLIF_OPTIONS = {
+  ...CFR_OPTIONS,
+  initTau: { type: 'number', default: 2, check: (v: number) => v > 1, want: 'a number > 1', doc: 'initial τ; w starts at −ln(τ − 1) so that 1/τ = sigmoid(w)' },
+  decayInput: { type: 'boolean', default: true },
+  perNeuron: { type: 'boolean', default: false, doc: 'one w per neuron instead of one per layer' },
+} as const satisfies OptionSpec;
 
 /**
  * Parametric LIF (Fang et al. 2021): the charge–fire–reset LIF whose time
@@ -24,12 +31,7 @@ export class PLIF extends ChargeFireResetNeuron {
   readonly perNeuron: boolean;
 
   constructor(features: number[] | number, options: PLIFOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'PLIF');
-    const c = readCfrCommon(r);
-    const initTau = r.number('initTau', 2, (v) => v > 1, 'a number > 1');
-    const decayInput = r.bool('decayInput', true);
-    const perNeuron = r.bool('perNeuron', false);
-    r.done();
+    const { initTau, decayInput, perNeuron, ...c } = readOptions(PLIF_OPTIONS, options as Record<string, unknown>, 'PLIF');
     super(features, c);
     this.initTau = initTau;
     this.decayInput = decayInput;

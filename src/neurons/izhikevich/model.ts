@@ -1,10 +1,13 @@
-import type { Backend } from '../backend/backend.js';
-import { izhikevichScan, type ScanResult } from '../ops/neuron.js';
-import { full } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { OptionReader } from './options.js';
-import { ScanNeuron } from './scan-neuron.js';
-import { fastSigmoid, surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+import type { Backend } from '../../backend/backend.js';
+import { type ScanResult } from '../../ops/neuron.js';
+import { izhikevichScan } from './scan.js';
+import { full } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readOptions, type OptionSpec, type OptionValues } from '../../registry/options.js';
+import { surrogateOption } from '../options.js';
+import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
+import { izhikevichRule } from './rule.js';
+import { fastSigmoid, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface IzhikevichOptions {
   /** Regular-spiking defaults: a = 0.02, b = 0.2, c = −65 mV, d = 8. */
@@ -20,6 +23,17 @@ export interface IzhikevichOptions {
   smoothSpikes?: boolean;
 }
 
+export const IZHIKEVICH_OPTIONS = {
+  a: { type: 'number', default: 0.02, doc: 'recovery time scale (regular spiking: 0.02)' },
+  b: { type: 'number', default: 0.2, doc: 'recovery sensitivity (0.2)' },
+  c: { type: 'number', default: -65, doc: 'reset potential, mV (−65)' },
+  d: { type: 'number', default: 8, doc: 'recovery jump after a spike (8)' },
+  vPeak: { type: 'number', default: 30, doc: 'spike cut-off, mV' },
+  detachReset: { type: 'boolean', default: true },
+  surrogate: surrogateOption(() => fastSigmoid({ slope: 0.1 })),
+  smoothSpikes: { type: 'boolean', default: false },
+} as const satisfies OptionSpec;
+
 type State = { v: Tensor; u: Tensor };
 
 /**
@@ -28,21 +42,10 @@ type State = { v: Tensor; u: Tensor };
  * with the regular-spiking parameters).
  */
 export class Izhikevich extends ScanNeuron<State> {
-  private readonly o: { a: number; b: number; c: number; d: number; vPeak: number; detachReset: boolean; surrogate: Surrogate; smoothSpikes: boolean };
+  private readonly o: OptionValues<typeof IZHIKEVICH_OPTIONS>;
 
   constructor(features: number[] | number, options: IzhikevichOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'Izhikevich');
-    const o = {
-      a: r.number('a', 0.02),
-      b: r.number('b', 0.2),
-      c: r.number('c', -65),
-      d: r.number('d', 8),
-      vPeak: r.number('vPeak', 30),
-      detachReset: r.bool('detachReset', true),
-      surrogate: r.surrogate(fastSigmoid({ slope: 0.1 })),
-      smoothSpikes: r.bool('smoothSpikes', false),
-    };
-    r.done();
+    const o = readOptions(IZHIKEVICH_OPTIONS, options as Record<string, unknown>, 'Izhikevich');
     super(features);
     this.o = o;
   }
@@ -53,6 +56,11 @@ export class Izhikevich extends ScanNeuron<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { v: full(stepShape, this.o.c, { backend }), u: full(stepShape, this.o.b * this.o.c, { backend }) };
+  }
+
+  override stepRule(_be: Backend): RuleBinding<State> {
+    const { surrogate, smoothSpikes, ...k } = this.o;
+    return bindRule(izhikevichRule, k, surrogateCode(surrogate, smoothSpikes), []);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -1,10 +1,12 @@
-import type { Backend } from '../backend/backend.js';
-import { ResetMode } from '../backend/kernels/neuron.js';
-import { clampUnit, type LifSettings } from '../ops/neuron.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { isUnit, type OptionReader } from './options.js';
-import { ScanNeuron, type StateDict } from './scan-neuron.js';
-import { surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+import type { Backend } from '../../backend/backend.js';
+import { ResetMode } from '../../backend/kernels/neuron.js';
+import { clampUnit } from '../../ops/neuron.js';
+import { type LifSettings } from './scan.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { isUnit, type OptionSpec, type OptionValues } from '../../registry/options.js';
+import { surrogateOption } from '../options.js';
+import { ScanNeuron, type StateDict } from '../scan-neuron.js';
+import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export type ResetKind = 'subtract' | 'zero' | 'none';
 
@@ -28,33 +30,22 @@ export interface LeakyOptionsBase {
   smoothSpikes?: boolean;
 }
 
-export interface LeakyCommon {
-  beta: number | number[];
-  threshold: number | number[];
-  learnBeta: boolean;
-  learnThreshold: boolean;
-  reset: ResetKind;
-  resetDelay: boolean;
-  detachReset: boolean;
-  surrogate: Surrogate;
-  smoothSpikes: boolean;
-}
-
 export const RESET_ALIASES: Record<string, ResetKind> = { hard: 'zero', soft: 'subtract' };
 
-export function readLeakyCommon(r: OptionReader, betaDefault = 0.9): LeakyCommon {
-  return {
-    beta: r.numbers('beta', betaDefault, isUnit, 'a number in [0, 1]'),
-    threshold: r.numbers('threshold', 1),
-    learnBeta: r.bool('learnBeta', false),
-    learnThreshold: r.bool('learnThreshold', false),
-    reset: r.choice('reset', ['subtract', 'zero', 'none'] as const, 'subtract', RESET_ALIASES),
-    resetDelay: r.bool('resetDelay', true),
-    detachReset: r.bool('detachReset', true),
-    surrogate: r.surrogate(),
-    smoothSpikes: r.bool('smoothSpikes', false),
-  };
-}
+/** The option spec shared by the snnTorch-style LIF models (Leaky, RLeaky, Synaptic); defaults follow snnTorch. */
+export const LEAKY_OPTIONS = {
+  beta: { type: 'numbers', default: 0.9, check: isUnit, want: 'a number in [0, 1]', doc: 'membrane decay β (per layer, or one per neuron)' },
+  threshold: { type: 'numbers', default: 1, doc: 'firing threshold θ (per layer, or one per neuron)' },
+  learnBeta: { type: 'boolean', default: false },
+  learnThreshold: { type: 'boolean', default: false },
+  reset: { type: 'choice', values: ['subtract', 'zero', 'none'] as const, default: 'subtract', aliases: RESET_ALIASES, doc: "reset mechanism ('hard' = zero, 'soft' = subtract)" },
+  resetDelay: { type: 'boolean', default: true, doc: "snnTorch's delayed reset (true) or the same-step reset" },
+  detachReset: { type: 'boolean', default: true, doc: 'no gradient through the reset term' },
+  surrogate: surrogateOption(),
+  smoothSpikes: { type: 'boolean', default: false, doc: 'test only: spikes become the surrogate primitive (finite-difference checks)' },
+} as const satisfies OptionSpec;
+
+export type LeakyCommon = OptionValues<typeof LEAKY_OPTIONS>;
 
 /**
  * Kernel settings. `zeroAfter` says where a delayed zero reset acts: snnTorch's

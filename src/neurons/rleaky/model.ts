@@ -1,10 +1,13 @@
-import type { Backend } from '../backend/backend.js';
-import { lifScan, type ScanResult } from '../ops/neuron.js';
-import { uniform, zeros } from '../tensor/create.js';
-import type { Rng } from '../tensor/rng.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { describeLeaky, LeakyBase, lifSettings, readLeakyCommon, type LeakyOptionsBase } from './lif-common.js';
-import { OptionReader } from './options.js';
+import type { Backend } from '../../backend/backend.js';
+import { type ScanResult } from '../../ops/neuron.js';
+import { lifScan } from '../lif/scan.js';
+import { rleakyRule } from './rule.js';
+import { bindRule, type RuleBinding } from '../scan-neuron.js';
+import { uniform, zeros } from '../../tensor/create.js';
+import type { Rng } from '../../tensor/rng.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readOptions, type OptionSpec } from '../../registry/options.js';
+import { describeLeaky, LEAKY_OPTIONS, LeakyBase, lifSettings, type LeakyOptionsBase } from '../lif/leaky-base.js';
 
 export interface RLeakyOptions extends LeakyOptionsBase {
   /** true: full recurrent weights W_rec [F, F] (snnTorch default); false: one-to-one V. */
@@ -14,6 +17,13 @@ export interface RLeakyOptions extends LeakyOptionsBase {
   /** Train V / W_rec. Default true (snnTorch learn_recurrent). */
   learnRecurrent?: boolean;
 }
+
+export const RLEAKY_OPTIONS = {
+  ...LEAKY_OPTIONS,
+  allToAll: { type: 'boolean', default: true, doc: 'full recurrent weights W_rec [F, F] (snnTorch default) or one-to-one V' },
+  V: { type: 'numbers', default: 1, doc: 'one-to-one recurrent weight (per layer or per neuron)' },
+  learnRecurrent: { type: 'boolean', default: true, doc: 'train V / W_rec' },
+} as const satisfies OptionSpec;
 
 type State = { v: Tensor; s: Tensor };
 
@@ -29,12 +39,7 @@ export class RLeaky extends LeakyBase<State> {
   private readonly V: number | number[];
 
   constructor(features: number[] | number, options: RLeakyOptions = {}, rng?: Rng) {
-    const r = new OptionReader(options as Record<string, unknown>, 'RLeaky');
-    const c = readLeakyCommon(r);
-    const allToAll = r.bool('allToAll', true);
-    const V = r.numbers('V', 1);
-    const learnRecurrent = r.bool('learnRecurrent', true);
-    r.done();
+    const { allToAll, V, learnRecurrent, ...c } = readOptions(RLEAKY_OPTIONS, options as Record<string, unknown>, 'RLeaky');
     super(features, c);
     this.allToAll = allToAll;
     this.learnRecurrent = learnRecurrent;
@@ -57,6 +62,14 @@ export class RLeaky extends LeakyBase<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { v: zeros(stepShape, { backend }), s: zeros(stepShape, { backend, binary: true }) };
+  }
+
+  /** One-to-one recurrence only: the all-to-all product W_rec·s is not elementwise. */
+  override stepRule(be: Backend): RuleBinding<State> | null {
+    if (this.allToAll) return null;
+    const V = this.learnRecurrent ? this.getParameter('V')! : this.settingTensor('V', this.V, be);
+    const { surrogate, ...k } = lifSettings(this.opts, true);
+    return bindRule(rleakyRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be), V]);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

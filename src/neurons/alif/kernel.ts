@@ -1,5 +1,54 @@
-import type { AlifBackwardIO, AlifConfig, AlifForwardIO } from '../../kernels/neuron.js';
-import { sgGrad, sgPrimitive } from './surrogate-math.js';
+import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
+import type { Storage } from '../../backend/storage.js';
+import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+
+/**
+ * Adaptive LIF (Bellec et al. 2018), same-step reset:
+ *   a[t] = ρ·a[t-1] + s[t-1];  A[t] = θ0 + βa·a[t];  h[t] = β·v[t-1] + x[t];
+ *   s[t] = H(h[t] − A[t]);  v[t] = h[t] − A[t]·s[t] (subtract) or h[t]·(1 − s[t]) (zero).
+ */
+export interface AlifConfig {
+  T: number;
+  B: number;
+  F: number;
+  rho: number;
+  betaA: number;
+  /** subtract (1) or zero (2). */
+  resetMode: number;
+  detachReset: boolean;
+  betaPerNeuron: boolean;
+  thresholdPerNeuron: boolean;
+  surrogate: SurrogateCode;
+}
+
+export interface AlifForwardIO {
+  x: Storage;
+  v0: Storage;
+  a0: Storage;
+  s0: Storage;
+  beta: Storage;
+  threshold: Storage;
+  spikes: Storage;
+  mask: Uint8Array;
+  /** Out traces [T, N]: charged membrane, post-reset membrane, adaptation. */
+  h: Storage;
+  v: Storage;
+  a: Storage;
+}
+
+export interface AlifBackwardIO extends AlifForwardIO {
+  gSpikes: Storage | null;
+  gMem: Storage | null;
+  /** Gradient of the adaptation trace a. */
+  ga: Storage | null;
+  dx: Storage | null;
+  dv0: Storage | null;
+  da0: Storage | null;
+  ds0: Storage | null;
+  dBeta: Storage | null;
+  dThreshold: Storage | null;
+}
+
 
 /*
  * Adaptive LIF (Bellec et al. 2018): each spike raises the threshold

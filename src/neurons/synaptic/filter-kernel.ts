@@ -1,4 +1,26 @@
-import type { FilterBackwardIO, FilterIO } from '../../kernels/neuron.js';
+import type { Storage } from '../../backend/storage.js';
+
+/** First-order filter y[t] = α·y[t-1] + x[t] (synaptic current), α per layer or per neuron. */
+export interface FilterIO {
+  T: number;
+  B: number;
+  F: number;
+  alphaPerNeuron: boolean;
+  alpha: Storage;
+  x: Storage;
+  y0: Storage;
+  /** Out: [T, N]. */
+  y: Storage;
+}
+
+export interface FilterBackwardIO extends FilterIO {
+  /** Gradient of the whole trace y (already including the final-state gradient at t = T−1). */
+  gy: Storage;
+  dx: Storage | null;
+  dy0: Storage | null;
+  dAlpha: Storage | null;
+}
+
 
 /*
  * First-order filter y[t] = α·y[t-1] + x[t] (the synaptic current of CubaLIF).

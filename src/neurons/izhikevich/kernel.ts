@@ -1,5 +1,46 @@
-import type { IzhikevichBackwardIO, IzhikevichConfig, IzhikevichForwardIO } from '../../kernels/neuron.js';
-import { sgGrad, sgPrimitive } from './surrogate-math.js';
+import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
+import type { Storage } from '../../backend/storage.js';
+import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+
+/**
+ * Izhikevich (2003), one step = 1 ms as two half steps for v then one for u:
+ *   v ← v + ½(0.04v² + 5v + 140 − u + x) (twice);  u ← u + a(b·min(v, vPeak) − u);
+ *   s = H(v − vPeak);  where s: v ← c, u ← u + d.
+ */
+export interface IzhikevichConfig {
+  T: number;
+  N: number;
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  vPeak: number;
+  detachReset: boolean;
+  surrogate: SurrogateCode;
+}
+
+export interface IzhikevichForwardIO {
+  x: Storage;
+  v0: Storage;
+  u0: Storage;
+  spikes: Storage;
+  mask: Uint8Array;
+  /** Out traces [T, N]: v before reset, v after reset, u after reset. */
+  vPre: Storage;
+  v: Storage;
+  u: Storage;
+}
+
+export interface IzhikevichBackwardIO extends IzhikevichForwardIO {
+  gSpikes: Storage | null;
+  gMem: Storage | null;
+  /** Gradient of the u trace. */
+  gu: Storage | null;
+  dx: Storage | null;
+  dv0: Storage | null;
+  du0: Storage | null;
+}
+
 
 /*
  * Izhikevich (2003) with one step per millisecond: v takes two half steps (the

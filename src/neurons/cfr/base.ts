@@ -1,12 +1,15 @@
-import type { Backend } from '../backend/backend.js';
-import { ResetMode } from '../backend/kernels/neuron.js';
-import { lifScan, type LifSettings, type ScanResult } from '../ops/neuron.js';
-import { zeros } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { RESET_ALIASES, type ResetKind } from './lif-common.js';
-import type { OptionReader } from './options.js';
-import { ScanNeuron } from './scan-neuron.js';
-import { sigmoid, surrogateCode, type Surrogate, type SurrogateLike } from './surrogate.js';
+import type { Backend } from '../../backend/backend.js';
+import { ResetMode } from '../../backend/kernels/neuron.js';
+import { type ScanResult } from '../../ops/neuron.js';
+import { lifScan, type LifSettings } from '../lif/scan.js';
+import { zeros } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { RESET_ALIASES, type ResetKind } from '../lif/leaky-base.js';
+import type { OptionSpec, OptionValues } from '../../registry/options.js';
+import { surrogateOption } from '../options.js';
+import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
+import { lifRule } from '../lif/rule.js';
+import { sigmoid, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 /** Options of the SpikingJelly-style charge–fire–reset neurons (IF, LIF node, PLIF). */
 export interface ChargeFireResetOptions {
@@ -24,25 +27,17 @@ export interface ChargeFireResetOptions {
   smoothSpikes?: boolean;
 }
 
-export interface CfrCommon {
-  threshold: number | number[];
-  vReset: number;
-  reset: ResetKind;
-  detachReset: boolean;
-  surrogate: Surrogate;
-  smoothSpikes: boolean;
-}
+/** Options of the SpikingJelly-style charge–fire–reset neurons (IF, LIFNode, PLIF); defaults follow SpikingJelly. */
+export const CFR_OPTIONS = {
+  threshold: { type: 'numbers', default: 1, doc: 'firing threshold θ (per layer or per neuron)' },
+  vReset: { type: 'number', default: 0, doc: 'membrane after a hard reset, and the resting point of the leak' },
+  reset: { type: 'choice', values: ['zero', 'subtract', 'none'] as const, default: 'zero', aliases: RESET_ALIASES, doc: "'zero' = hard reset to vReset (alias 'hard'), 'subtract' = soft ('soft'), 'none'" },
+  detachReset: { type: 'boolean', default: false, doc: 'no gradient through the reset (SpikingJelly default: attached)' },
+  surrogate: surrogateOption(() => sigmoid({ slope: 4 })),
+  smoothSpikes: { type: 'boolean', default: false, doc: 'test only: smooth forward for finite-difference checks' },
+} as const satisfies OptionSpec;
 
-export function readCfrCommon(r: OptionReader): CfrCommon {
-  return {
-    threshold: r.numbers('threshold', 1),
-    vReset: r.number('vReset', 0),
-    reset: r.choice('reset', ['zero', 'subtract', 'none'] as const, 'zero', RESET_ALIASES),
-    detachReset: r.bool('detachReset', false),
-    surrogate: r.surrogate(sigmoid({ slope: 4 })),
-    smoothSpikes: r.bool('smoothSpikes', false),
-  };
-}
+export type CfrCommon = OptionValues<typeof CFR_OPTIONS>;
 
 type State = { v: Tensor };
 
@@ -81,6 +76,11 @@ export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
       vReset: c.vReset,
       surrogate: surrogateCode(c.surrogate, c.smoothSpikes),
     };
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    const { surrogate, ...k } = this.settings();
+    return bindRule(lifRule, k, surrogate, [this.decay(be), this.settingTensor('threshold', this.cfr.threshold, be)]);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

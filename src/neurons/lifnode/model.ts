@@ -1,7 +1,7 @@
-import type { Backend } from '../backend/backend.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { ChargeFireResetNeuron, readCfrCommon, type ChargeFireResetOptions } from './charge-fire-reset.js';
-import { OptionReader } from './options.js';
+import type { Backend } from '../../backend/backend.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readOptions, type OptionSpec } from '../../registry/options.js';
+import { CFR_OPTIONS, ChargeFireResetNeuron, type ChargeFireResetOptions } from '../cfr/base.js';
 
 export interface LIFNodeOptions extends ChargeFireResetOptions {
   /** Membrane time constant in steps, > 1. Default 2. */
@@ -9,6 +9,12 @@ export interface LIFNodeOptions extends ChargeFireResetOptions {
   /** true (default): h = v + (x − (v − vReset))/τ; false: h = v − (v − vReset)/τ + x. */
   decayInput?: boolean;
 }
+
+export const LIF_NODE_OPTIONS = {
+  ...CFR_OPTIONS,
+  tau: { type: 'number', default: 2, check: (v: number) => v > 1, want: 'a number > 1', doc: 'membrane time constant in steps' },
+  decayInput: { type: 'boolean', default: true, doc: 'h = v + (x − (v − vReset))/τ (true) or h = v − (v − vReset)/τ + x' },
+} as const satisfies OptionSpec;
 
 /**
  * LIF in SpikingJelly's charge–fire–reset form (its `LIFNode`): same-step hard
@@ -20,11 +26,7 @@ export class LIFNode extends ChargeFireResetNeuron {
   readonly decayInput: boolean;
 
   constructor(features: number[] | number, options: LIFNodeOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'LIFNode');
-    const c = readCfrCommon(r);
-    const tau = r.number('tau', 2, (v) => v > 1, 'a number > 1');
-    const decayInput = r.bool('decayInput', true);
-    r.done();
+    const { tau, decayInput, ...c } = readOptions(LIF_NODE_OPTIONS, options as Record<string, unknown>, 'LIFNode');
     super(features, c);
     this.tau = tau;
     this.decayInput = decayInput;

@@ -1,7 +1,7 @@
-import type { LifBackwardIO, LifConfig, LifForwardIO } from '../../kernels/neuron.js';
-import type { Floats } from '../../storage.js';
-import { gemm, transposeInto } from '../gemm.js';
-import { sgGrad, sgPrimitive } from './surrogate-math.js';
+import type { LifBackwardIO, LifConfig, LifForwardIO } from '../../backend/kernels/neuron.js';
+import type { Floats } from '../../backend/storage.js';
+import { gemm, transposeInto } from '../../backend/ts/gemm.js';
+import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
 
 /*
  * LIF-family scan (equations in kernels/neuron.ts). Time is the outer loop and

@@ -1,15 +1,24 @@
-import type { Backend } from '../backend/backend.js';
-import { clampUnit, synapticScan, type ScanResult } from '../ops/neuron.js';
-import { zeros } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { describeLeaky, LeakyBase, lifSettings, readLeakyCommon, type LeakyOptionsBase } from './lif-common.js';
-import { isUnit, OptionReader } from './options.js';
+import type { Backend } from '../../backend/backend.js';
+import { clampUnit, type ScanResult } from '../../ops/neuron.js';
+import { synapticScan } from './scan.js';
+import { synapticRule } from './rule.js';
+import { bindRule, type RuleBinding } from '../scan-neuron.js';
+import { zeros } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { isUnit, readOptions, type OptionSpec } from '../../registry/options.js';
+import { describeLeaky, LEAKY_OPTIONS, LeakyBase, lifSettings, type LeakyOptionsBase } from '../lif/leaky-base.js';
 
 export interface SynapticOptions extends LeakyOptionsBase {
   /** Synaptic current decay α in [0, 1] (number or one per neuron). Default 0.9. */
   alpha?: number | number[];
   learnAlpha?: boolean;
 }
+
+export const SYNAPTIC_OPTIONS = {
+  ...LEAKY_OPTIONS,
+  alpha: { type: 'numbers', default: 0.9, check: isUnit, want: 'a number in [0, 1]', doc: 'synaptic current decay α (per layer or per neuron)' },
+  learnAlpha: { type: 'boolean', default: false },
+} as const satisfies OptionSpec;
 
 type State = { syn: Tensor; v: Tensor };
 
@@ -23,11 +32,7 @@ export class Synaptic extends LeakyBase<State> {
   readonly learnAlpha: boolean;
 
   constructor(features: number[] | number, options: SynapticOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'Synaptic');
-    const c = readLeakyCommon(r);
-    const alpha = r.numbers('alpha', 0.9, isUnit, 'a number in [0, 1]');
-    const learnAlpha = r.bool('learnAlpha', false);
-    r.done();
+    const { alpha, learnAlpha, ...c } = readOptions(SYNAPTIC_OPTIONS, options as Record<string, unknown>, 'Synaptic');
     super(features, c);
     this.alpha = alpha;
     this.learnAlpha = learnAlpha;
@@ -43,9 +48,18 @@ export class Synaptic extends LeakyBase<State> {
     return { syn: zeros(stepShape, { backend }), v: zeros(stepShape, { backend }) };
   }
 
+  private alphaTensor(be: Backend): Tensor {
+    return this.learnAlpha ? clampUnit(this.getParameter('alpha')!) : this.settingTensor('alpha', this.alpha, be);
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    const { surrogate, ...k } = lifSettings(this.opts, true);
+    return bindRule(synapticRule, k, surrogate, [this.alphaTensor(be), this.betaTensor(be), this.thresholdTensor(be)]);
+  }
+
   protected scan(x: Tensor, st: State): ScanResult<State> {
     const be = x.backend;
-    const alpha = this.learnAlpha ? clampUnit(this.getParameter('alpha')!) : this.settingTensor('alpha', this.alpha, be);
+    const alpha = this.alphaTensor(be);
     return synapticScan(x, st, alpha, { beta: this.betaTensor(be), threshold: this.thresholdTensor(be) }, lifSettings(this.opts, true));
   }
 

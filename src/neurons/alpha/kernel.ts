@@ -1,5 +1,49 @@
-import type { AlphaBackwardIO, AlphaConfig, AlphaForwardIO } from '../../kernels/neuron.js';
-import { sgGrad, sgPrimitive } from './surrogate-math.js';
+import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
+import type { Storage } from '../../backend/storage.js';
+import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+
+/**
+ * snnTorch Alpha: e = α·e + x, i = β·i − x, m = τα·(e + i), τα = ln α/(ln β − ln α) + 1;
+ * zero reset (delayed, R = H(m[t-1] − θ)) multiplies e, i, m by (1 − R). α, β fixed; θ per layer/neuron.
+ */
+export interface AlphaConfig {
+  T: number;
+  B: number;
+  F: number;
+  alpha: number;
+  beta: number;
+  /** 'zero' (2) or 'none' (0). */
+  resetMode: number;
+  detachReset: boolean;
+  thresholdPerNeuron: boolean;
+  surrogate: SurrogateCode;
+}
+
+export interface AlphaForwardIO {
+  x: Storage;
+  e0: Storage;
+  i0: Storage;
+  threshold: Storage;
+  spikes: Storage;
+  mask: Uint8Array;
+  /** Out: traces [T, N] of e, i and the membrane m. */
+  e: Storage;
+  i: Storage;
+  m: Storage;
+}
+
+export interface AlphaBackwardIO extends AlphaForwardIO {
+  gSpikes: Storage | null;
+  gMem: Storage | null;
+  /** Gradients of the e and i traces (final-state gradients land in their last rows). */
+  ge: Storage | null;
+  gi: Storage | null;
+  dx: Storage | null;
+  de0: Storage | null;
+  di0: Storage | null;
+  dThreshold: Storage | null;
+}
+
 
 /*
  * snnTorch Alpha neuron: excitatory and inhibitory synaptic traces whose

@@ -1,11 +1,16 @@
-import type { Backend } from '../backend/backend.js';
-import { lifScan, type ScanResult } from '../ops/neuron.js';
-import { zeros } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { LeakyBase, lifSettings, readLeakyCommon, type LeakyOptionsBase } from './lif-common.js';
-import { OptionReader } from './options.js';
+import type { Backend } from '../../backend/backend.js';
+import { type ScanResult } from '../../ops/neuron.js';
+import { lifScan } from './scan.js';
+import { zeros } from '../../tensor/create.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { readOptions } from '../../registry/options.js';
+import { bindRule, type RuleBinding } from '../scan-neuron.js';
+import { lifRule } from './rule.js';
+import { LEAKY_OPTIONS, LeakyBase, lifSettings, type LeakyOptionsBase } from './leaky-base.js';
 
 export type LIFOptions = LeakyOptionsBase;
+
+export const LIF_OPTIONS = LEAKY_OPTIONS;
 
 type State = { v: Tensor };
 
@@ -17,10 +22,7 @@ type State = { v: Tensor };
  */
 export class LIF extends LeakyBase<State> {
   constructor(features: number[] | number, options: LIFOptions = {}) {
-    const r = new OptionReader(options as Record<string, unknown>, 'LIF');
-    const c = readLeakyCommon(r);
-    r.done();
-    super(features, c);
+    super(features, readOptions(LIF_OPTIONS, options as Record<string, unknown>, 'LIF'));
   }
 
   get kind(): string {
@@ -29,6 +31,11 @@ export class LIF extends LeakyBase<State> {
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     return { v: zeros(stepShape, { backend }) };
+  }
+
+  override stepRule(be: Backend): RuleBinding<State> {
+    const { surrogate, ...k } = lifSettings(this.opts, false);
+    return bindRule(lifRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be)]);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {
