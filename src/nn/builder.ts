@@ -40,11 +40,12 @@ export interface BuiltModel {
 
 /**
  * How a config's neuron layer is built: the one place the builder (and the
- * config schema) look neuron types up. Today the neuron registry is still
- * being filled (src/neurons/ is moving to one folder per model), so the
- * lookup goes through createNeuron / NEURON_TYPES, whose list also holds
- * types registered from outside (interop/nir's 'nir'). When every model
- * registers itself, this body becomes `neuronRegistry.has(type) ? neuronRegistry.get(type) : undefined`.
+ * config schema) look neuron types up. A type in the neuron registry (every
+ * model folder in src/neurons/) is made by its entry, whose option spec the
+ * config schema also checks; other types go through createNeuron /
+ * NEURON_TYPES, which also hold the types registered from outside with
+ * registerNeuronType (interop/nir's 'nir'), and whose options only the
+ * neuron itself checks.
  */
 export interface NeuronLayerType {
   /** The model's option spec when its registry entry declares one (undefined: options are checked by the neuron itself). */
@@ -62,8 +63,9 @@ export function neuronLayerType(type: string): NeuronLayerType | undefined {
         try {
           return e.make([...f], o, rng);
         } catch (err) {
-          // Same prefix createNeuron gives its messages, so a config error names the layer.
+          // Prefix the layer (as createNeuron does), so a config or shape error names model.layers[i].
           if (err instanceof ConfigError) throw new ConfigError(`${where}: ${err.message}`);
+          if (err instanceof ShapeError) throw new ShapeError(`${where}: ${err.message}`);
           throw err;
         }
       },
