@@ -6,15 +6,14 @@
 // bit-identical. Callers (addon.cc) have checked that every index fits.
 #pragma once
 #include "gemm.h"
+#include "structs.generated.h"
 
 namespace sf {
 
-// WindowGeometry of src/backend/kernels/conv.ts; strides and dilations are ≥ 1.
-struct Window {
-  idx_t H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo;
-};
+// Window (WindowGeometry of src/backend/kernels/conv.ts) is declared in
+// kernels/manifest.mjs: structs.generated.h.
 
-enum class PoolMode { max = 0, avg = 1, sum = 2 };
+// PoolMode is declared in kernels/manifest.mjs too (enums).
 
 // x and dx point at the first image (the caller applies xOff / dxOff).
 void im2col(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, const float* x, float* cols);

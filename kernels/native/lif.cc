@@ -14,6 +14,9 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
+// After the pragma: its lane helpers take and return vectors too.
+#include "surrogates.generated.h"
+
 // Everything between an entry point and its lane code must inline into it:
 // the entry point's target attribute is what makes that code use ymm/zmm
 // registers (an out-of-line helper, lambdas included, would be generic x86-64).
@@ -29,45 +32,12 @@ namespace sf {
 
 namespace {
 
-constexpr double kPi = 3.141592653589793;  // Math.PI
-
-// Surrogate derivative g(x), same operations and order as sgGrad in surrogate-math.ts.
-template <int ID>
-inline double sgGrad(double p0, double p1, double x) {
-  if constexpr (ID == 0) {
-    const double d = 1 + p0 * std::fabs(x);
-    return 1 / (d * d);
-  } else if constexpr (ID == 1) {
-    const double z = (kPi / 2) * p0 * x;
-    return p0 / 2 / (1 + z * z);
-  } else if constexpr (ID == 2) {
-    const double e = std::exp(-p0 * std::fabs(x));
-    return (p0 * e) / ((1 + e) * (1 + e));
-  } else if constexpr (ID == 3) {
-    const double ax = std::fabs(x);
-    return ax <= 1 / p0 ? p0 - p0 * p0 * ax : 0;
-  } else if constexpr (ID == 4) {
-    return (p0 / 2) * std::exp(-p0 * std::fabs(x));
-  } else if constexpr (ID == 5) {
-    const double d = 1 + p0 * std::fabs(x);
-    return p0 / (2 * d * d);
-  } else if constexpr (ID == 6) {
-    return p0 * (1 / std::sqrt(kPi)) * std::exp(-p0 * p0 * x * x);
-  } else if constexpr (ID == 7) {
-    return std::fabs(x) < p0 / 2 ? 1 / p0 : 0;
-  } else if constexpr (ID == 8) {
-    const double r = 1 - std::fabs(x) / p1;
-    return r > 0 ? p0 * r : 0;
-  } else if constexpr (ID == 9) {
-    (void)p0;
-    return 1;
-  } else {
-    return x < 0 ? p0 : -p0;
-  }
-}
-
-// The exp-based surrogates stay scalar: a vector exp would not round like libm's.
-constexpr bool vectorSurrogate(int id) { return id != 2 && id != 4 && id != 6; }
+// The surrogate gradients (scalar sgGrad<ID>, lane-wise sgGradL<V, ID>, which ids
+// have a lane form) are generated from kernels/surrogates.mjs, the same formulas
+// as the TypeScript and wasm kernels.
+using surrogate::sgGrad;
+using surrogate::sgGradL;
+using surrogate::vectorSurrogate;
 
 /*
  * Lanes: the scans are written once, over a "lane" type that is one neuron
@@ -203,40 +173,6 @@ struct Lanes {
 using Lanes4 = Lanes<4>;
 using Lanes8 = Lanes<8>;
 #endif
-
-// sgGrad on a lane: the scalar function itself for one neuron, the same
-// operations lane-wise (constants such as 1/p0 hoisted; they are the same doubles).
-template <class V, int ID>
-SF_AI typename V::D sgGradL(double p0, double p1, typename V::D x) {
-  if constexpr (V::W == 1) {
-    return sgGrad<ID>(p0, p1, x);
-  } else {
-    static_assert(vectorSurrogate(ID), "exp-based surrogates have no vector form");
-    const typename V::D zero = V::bc(0);
-    if constexpr (ID == 0) {
-      const auto d = 1.0 + p0 * V::abs(x);
-      return 1.0 / (d * d);
-    } else if constexpr (ID == 1) {
-      const auto z = (kPi / 2) * p0 * x;
-      return p0 / 2 / (1.0 + z * z);
-    } else if constexpr (ID == 3) {
-      const auto ax = V::abs(x);
-      return V::sel(ax <= V::bc(1 / p0), p0 - p0 * p0 * ax, zero);
-    } else if constexpr (ID == 5) {
-      const auto d = 1.0 + p0 * V::abs(x);
-      return p0 / (2.0 * d * d);
-    } else if constexpr (ID == 7) {
-      return V::sel(V::abs(x) < V::bc(p0 / 2), V::bc(1 / p0), zero);
-    } else if constexpr (ID == 8) {
-      const auto r = 1.0 - V::abs(x) / p1;
-      return V::sel(r > zero, p0 * r, zero);
-    } else if constexpr (ID == 9) {
-      return V::bc(1);
-    } else {
-      return V::sel(x < zero, V::bc(p0), V::bc(-p0));
-    }
-  }
-}
 
 // Calls fn(n0, len, f0) for the spans that cover the B·F neurons of a time
 // step in order. With per-neuron parameters a span is one batch row (f = f0 + i,
@@ -586,8 +522,6 @@ void backward(const LifCfg& cfg, const LifIO& io) {
 
 }  // namespace
 
-bool lifSurrogateSupported(int id) { return id >= 0 && id <= 10; }
-
 void lifForward(const LifCfg& cfg, const LifIO& io) {
   splitRows(cfg, true, [&](const LifCfg& c) {
     if (c.delayedReset && !c.inputLeak && c.vReset == 0 && !c.betaPerNeuron && !c.thresholdPerNeuron)
@@ -598,19 +532,7 @@ void lifForward(const LifCfg& cfg, const LifIO& io) {
 }
 
 void lifBackward(const LifCfg& c, const LifIO& io) {
-  switch (c.surrogate) {
-    case 0: return backward<0>(c, io);
-    case 1: return backward<1>(c, io);
-    case 2: return backward<2>(c, io);
-    case 3: return backward<3>(c, io);
-    case 4: return backward<4>(c, io);
-    case 5: return backward<5>(c, io);
-    case 6: return backward<6>(c, io);
-    case 7: return backward<7>(c, io);
-    case 8: return backward<8>(c, io);
-    case 9: return backward<9>(c, io);
-    default: return backward<10>(c, io);
-  }
+  surrogate::withSurrogate(c.surrogate, [&](auto sid) { backward<decltype(sid)::value>(c, io); });
 }
 
 }  // namespace sf

@@ -7,21 +7,11 @@
 #include <cstdint>
 
 #include "gemm.h"
+#include "structs.generated.h"
 
 namespace sf {
 
-struct LifCfg {
-  idx_t T, B, F;
-  int resetMode;  // 0 none, 1 subtract, 2 zero, 3 zeroAfter
-  bool delayedReset, detachReset, inputLeak;
-  double vReset;
-  bool betaPerNeuron, thresholdPerNeuron;
-  int surrogate;  // SurrogateId (0..10)
-  double p0, p1;
-  // Batch rows [bBegin, bEnd) this call computes (the entry points set them:
-  // all rows, or one half per thread when the scan is split).
-  idx_t bBegin = 0, bEnd = 0;
-};
+// LifCfg (the scan configuration) is declared in kernels/manifest.mjs: structs.generated.h.
 
 struct LifIO {
   const float *x, *v0, *beta, *threshold;
@@ -33,9 +23,6 @@ struct LifIO {
   const float *gSpikes, *gMem;
   float *dx, *dv0, *dBeta, *dThreshold;
 };
-
-// True when the surrogate id is one the native scan implements.
-bool lifSurrogateSupported(int id);
 
 void lifForward(const LifCfg& c, const LifIO& io);
 void lifBackward(const LifCfg& c, const LifIO& io);

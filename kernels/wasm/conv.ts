@@ -9,27 +9,13 @@
  *    pooling sums) or evaluates a multi-term expression before its one
  *    Float32Array store (affine maps, avg-pool gradients), this computes in f64
  *    in the same order and rounds to f32 at the same points.
- * Window geometry arrives as a pointer to the 12 i32s of `Geometry`, written
- * by src/backend/wasm/conv.ts; tensors arrive as byte pointers already offset
- * to their first element.
+ * Window geometry arrives as a pointer to the 12 i32s of `Window`
+ * (structs.generated.ts, declared in kernels/manifest.mjs), written by
+ * src/backend/wasm/conv.ts; tensors arrive as byte pointers already offset to
+ * their first element.
  */
 
-/** WindowGeometry (src/backend/kernels/conv.ts) as laid out in memory by the JavaScript wrapper. */
-@unmanaged
-class Geometry {
-  H: i32 = 0;
-  W: i32 = 0;
-  kh: i32 = 0;
-  kw: i32 = 0;
-  sh: i32 = 0;
-  sw: i32 = 0;
-  ph: i32 = 0;
-  pw: i32 = 0;
-  dh: i32 = 0;
-  dw: i32 = 0;
-  Ho: i32 = 0;
-  Wo: i32 = 0;
-}
+import { Window } from './structs.generated';
 
 /** Byte offset of element i. */
 @inline
@@ -135,7 +121,7 @@ function unfoldRow(o: usize, src: usize, lo: i32, hi: i32, Wo: i32, sw: i32): vo
 
 /** See ConvKernels.im2col; x points at channel 0 of the first image, cols at row 0. */
 export function im2col(g: usize, C: i32, c0: i32, cg: i32, n: i32, x: usize, cols: usize): void {
-  const geo = changetype<Geometry>(g);
+  const geo = changetype<Window>(g);
   const H = geo.H, W = geo.W, kh = geo.kh, kw = geo.kw, sh = geo.sh, sw = geo.sw;
   const ph = geo.ph, pw = geo.pw, dh = geo.dh, dw = geo.dw, Ho = geo.Ho, Wo = geo.Wo;
   const plane = H * W, img = C * plane, rowLen = n * Ho * Wo;
@@ -163,7 +149,7 @@ export function im2col(g: usize, C: i32, c0: i32, cg: i32, n: i32, x: usize, col
 
 /** See ConvKernels.col2im; dx points at channel 0 of the first image. Same loop order as the reference, so every dx cell sums its terms in the same order. */
 export function col2im(g: usize, C: i32, c0: i32, cg: i32, n: i32, cols: usize, dx: usize): void {
-  const geo = changetype<Geometry>(g);
+  const geo = changetype<Window>(g);
   const H = geo.H, W = geo.W, kh = geo.kh, kw = geo.kw, sh = geo.sh, sw = geo.sw;
   const ph = geo.ph, pw = geo.pw, dh = geo.dh, dw = geo.dw, Ho = geo.Ho, Wo = geo.Wo;
   const plane = H * W, img = C * plane, rowLen = n * Ho * Wo;
@@ -430,7 +416,7 @@ function sumWindow(x: usize, W: i32, hs: i32, ws: i32, i0: i32, i1: i32, j0: i32
  * which visits the in-image taps in the reference's order.
  */
 export function pool2d(mode: i32, g: usize, planes: i32, countIncludePad: i32, x: usize, y: usize, argmax: usize): void {
-  const geo = changetype<Geometry>(g);
+  const geo = changetype<Window>(g);
   const H = geo.H, W = geo.W, kh = geo.kh, kw = geo.kw, sh = geo.sh, sw = geo.sw;
   const ph = geo.ph, pw = geo.pw, dh = geo.dh, dw = geo.dw, Ho = geo.Ho, Wo = geo.Wo;
   const plane = H * W, full = kh * kw;
@@ -466,7 +452,7 @@ export function pool2d(mode: i32, g: usize, planes: i32, countIncludePad: i32, x
  * double dy/count to each f32 cell and rounds once, as the reference does.
  */
 export function pool2dBackward(mode: i32, g: usize, planes: i32, countIncludePad: i32, dy: usize, argmax: usize, dx: usize): void {
-  const geo = changetype<Geometry>(g);
+  const geo = changetype<Window>(g);
   const H = geo.H, W = geo.W, kh = geo.kh, kw = geo.kw, sh = geo.sh, sw = geo.sw;
   const ph = geo.ph, pw = geo.pw, dh = geo.dh, dw = geo.dw, Ho = geo.Ho, Wo = geo.Wo;
   const plane = H * W, full = kh * kw, out = Ho * Wo;

@@ -1,4 +1,4 @@
-import { sgConst, sgGrad, sgGradV } from './surrogate';
+import { sgConst, sgGrad, sgGradV } from './surrogate.generated';
 
 /*
  * LIF-family scans without recurrence and with Heaviside spikes (the training

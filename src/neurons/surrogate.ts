@@ -1,11 +1,12 @@
 import { SurrogateId, type SurrogateCode } from '../backend/kernels/neuron.js';
-import { sgGrad, sgPrimitive } from '../backend/ts/neurons/surrogate-math.js';
+import { SURROGATE_PARAMS, SURROGATE_POSITIVE } from '../backend/kernels/surrogates.generated.js';
+import { sgGrad, sgPrimitive } from '../backend/reference.js';
 import { ConfigError } from '../errors.js';
 
 /**
  * A surrogate gradient as data: the forward is always H(v − θ), the backward
  * uses g(x), x = v − θ. Kernels receive `id` and up to two numbers (`code()`),
- * so every backend evaluates the same definition (backend/ts/neurons/surrogate-math.ts).
+ * so every backend evaluates the same definition (the surrogate table, kernels/surrogates.mjs).
  */
 export interface Surrogate {
   readonly name: SurrogateName;
@@ -24,20 +25,13 @@ interface Spec {
 
 const positive = (p: number[]): string | null => (p.every((v) => v > 0) ? null : 'parameters must be > 0');
 
-/** Defaults follow snnTorch where it has the surrogate (fast sigmoid k = 25, arctan α = 2, sigmoid k = 25), else semantics.md §2. */
-const SPECS: Record<SurrogateName, Spec> = {
-  fastSigmoid: { params: [['slope', 25]], check: positive },
-  arctan: { params: [['alpha', 2]], check: positive },
-  sigmoid: { params: [['slope', 25]], check: positive },
-  piecewiseQuadratic: { params: [['alpha', 1]], check: positive },
-  piecewiseExponential: { params: [['alpha', 1]], check: positive },
-  softSign: { params: [['alpha', 2]], check: positive },
-  erf: { params: [['alpha', 2]], check: positive },
-  rectangle: { params: [['width', 1]], check: positive },
-  triangle: { params: [['height', 1], ['width', 1]], check: positive },
-  straightThrough: { params: [] },
-  snntorchTriangle: { params: [['threshold', 1]] },
-};
+/** Parameter names, defaults (snnTorch's where it has the surrogate) and which must be > 0: the surrogate table, kernels/surrogates.mjs. */
+const SPECS = Object.fromEntries(
+  (Object.keys(SURROGATE_PARAMS) as SurrogateName[]).map((n): [SurrogateName, Spec] => [
+    n,
+    { params: SURROGATE_PARAMS[n].map(([k, d]): [string, number] => [k, d]), check: SURROGATE_POSITIVE[n] ? positive : undefined },
+  ]),
+) as Record<SurrogateName, Spec>;
 
 /** Accepted spellings in configs (snake_case and the usual short names). */
 const ALIASES: Record<string, SurrogateName> = {

@@ -11,20 +11,8 @@ import type { Storage } from '../storage.js';
  * backward *adds* nothing: it overwrites its gradient outputs.
  */
 
-/** Surrogate gradient ids shared by every backend (params p0, p1 per surrogate: see src/neurons/surrogate.ts). */
-export const SurrogateId = {
-  fastSigmoid: 0,
-  arctan: 1,
-  sigmoid: 2,
-  piecewiseQuadratic: 3,
-  piecewiseExponential: 4,
-  softSign: 5,
-  erf: 6,
-  rectangle: 7,
-  triangle: 8,
-  straightThrough: 9,
-  snntorchTriangle: 10,
-} as const;
+/** Surrogate gradient ids shared by every backend: generated from the surrogate table (kernels/surrogates.mjs). */
+export { SurrogateId } from './surrogates.generated.js';
 
 /** Surrogate as the kernels see it: `dS/dx = g(x)` with x = v − θ. */
 export interface SurrogateCode {

@@ -1,30 +1,17 @@
-import type { ConvKernels, PoolMode, WindowGeometry } from '../kernels/conv.js';
+import type { ConvKernels, WindowGeometry } from '../kernels/conv.js';
 import type { Storage } from '../storage.js';
 import { tsConvKernels } from '../ts/conv.js';
 import type { NativeAddon } from './addon.js';
+import { packWindow, POOL_MODE_IDS, WINDOW_LENGTH } from './addon.generated.js';
 
-/** Pool mode ids understood by the addon (kernels/native/conv.h, PoolMode). */
-export const POOL_MODE_IDS: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
+/** Pool mode ids understood by the addon (the PoolMode enum of kernels/manifest.mjs). */
+export { POOL_MODE_IDS } from './addon.generated.js';
 
-/** Entries of a packed geometry: [H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo] (readWindow in addon.cc). */
-export const GEOMETRY_LENGTH = 12;
+/** Entries of a packed geometry (the Window struct of kernels/manifest.mjs). */
+export const GEOMETRY_LENGTH = WINDOW_LENGTH;
 
-/** Writes g into out in the addon's order: one typed array crosses the boundary instead of twelve property reads. */
-export function packGeometry(g: WindowGeometry, out: Float64Array): Float64Array {
-  out[0] = g.H;
-  out[1] = g.W;
-  out[2] = g.kh;
-  out[3] = g.kw;
-  out[4] = g.sh;
-  out[5] = g.sw;
-  out[6] = g.ph;
-  out[7] = g.pw;
-  out[8] = g.dh;
-  out[9] = g.dw;
-  out[10] = g.Ho;
-  out[11] = g.Wo;
-  return out;
-}
+/** Writes g into out in the addon's field order: one typed array crosses the boundary instead of twelve property reads. */
+export const packGeometry: (g: WindowGeometry, out: Float64Array) => Float64Array = packWindow;
 
 /*
  * Below this many elements the per-element channel maps stay in TypeScript,

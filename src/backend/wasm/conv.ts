@@ -1,5 +1,6 @@
-import type { ConvKernels, PoolMode, WindowGeometry } from '../kernels/conv.js';
+import type { ConvKernels, WindowGeometry } from '../kernels/conv.js';
 import type { WasmContext } from './context.js';
+import { POOL_MODE_IDS, WINDOW_I32_LENGTH, writeWindowI32 } from './exports.generated.js';
 
 /*
  * ConvKernels on wasm (kernels/wasm/conv.ts), bit-identical to the TypeScript
@@ -10,11 +11,6 @@ import type { WasmContext } from './context.js';
  * behaviour instead of wrapping around. Sizes are checked with ctx.need before
  * the call: a wasm kernel would silently write into a neighbouring tensor.
  */
-
-/** WindowGeometry fields in the order of the Geometry class in kernels/wasm/conv.ts. */
-const GEOMETRY_FIELDS = ['H', 'W', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'Ho', 'Wo'] as const;
-
-const POOL_MODE: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
 
 /** Bound on every element index the kernels form in i32 arithmetic (byte offsets are 4× this, still below 2^32). */
 const INDEX_LIMIT = 2 ** 30;
@@ -44,11 +40,8 @@ export function wasmConvKernels(ctx: WasmContext, ts: ConvKernels): ConvKernels 
 
   /** Writes g into a scratch block as 12 i32s and returns its byte address. */
   function geometry(g: WindowGeometry): number {
-    const ptr = ctx.scratch('convGeometry', GEOMETRY_FIELDS.length * 4);
-    const view = new Int32Array(ctx.heap.buffer, ptr, GEOMETRY_FIELDS.length);
-    GEOMETRY_FIELDS.forEach((f, i) => {
-      view[i] = g[f];
-    });
+    const ptr = ctx.scratch('convGeometry', WINDOW_I32_LENGTH * 4);
+    writeWindowI32(g, new Int32Array(ctx.heap.buffer, ptr, WINDOW_I32_LENGTH));
     return ptr;
   }
 
@@ -134,7 +127,7 @@ export function wasmConvKernels(ctx: WasmContext, ts: ConvKernels): ConvKernels 
         ctx.need(argmax, outs, 'pool2d', 'argmax');
         ap = argmax.ptr;
       }
-      k.pool2d(POOL_MODE[mode], geometry(g), planes, countIncludePad ? 1 : 0, x.ptr, y.ptr, ap);
+      k.pool2d(POOL_MODE_IDS[mode], geometry(g), planes, countIncludePad ? 1 : 0, x.ptr, y.ptr, ap);
     },
     pool2dBackward(mode, g, planes, countIncludePad, dy, argmax, dx) {
       const argOk = mode === 'max' ? argmax !== null && ctx.owns(argmax) : argmax === null || ctx.owns(argmax);
@@ -147,7 +140,7 @@ export function wasmConvKernels(ctx: WasmContext, ts: ConvKernels): ConvKernels 
         ctx.need(argmax, outs, 'pool2dBackward', 'argmax');
         ap = argmax.ptr;
       }
-      k.pool2dBackward(POOL_MODE[mode], geometry(g), planes, countIncludePad ? 1 : 0, dy.ptr, ap, dx.ptr);
+      k.pool2dBackward(POOL_MODE_IDS[mode], geometry(g), planes, countIncludePad ? 1 : 0, dy.ptr, ap, dx.ptr);
     },
     mulBroadcast(R, N, x, v, y) {
       if (!ctx.owns(x) || !ctx.owns(v) || !ctx.owns(y) || !counts(R, N)) return ts.mulBroadcast(R, N, x, v, y);

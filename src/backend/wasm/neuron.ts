@@ -1,4 +1,5 @@
 import { LIF_SCAN, type LifBackwardIO, type LifConfig, type LifForwardIO, type NeuronKernelTable } from '../kernels/neuron.js';
+import { MAX_SURROGATE_ID } from '../kernels/surrogates.generated.js';
 import type { Storage } from '../storage.js';
 import type { WasmContext } from './context.js';
 
@@ -9,8 +10,6 @@ import type { WasmContext } from './context.js';
  * The spike mask lives in JavaScript (Uint8Array), so the forward writes it
  * into a scratch block and copies it out once per call (T·N bytes).
  */
-
-const MAX_SURROGATE_ID = 10;
 
 /** The wasm fused scans (the LIF family's); `false` from a call hands that configuration to the reference kernel. */
 export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {

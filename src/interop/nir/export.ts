@@ -1,10 +1,7 @@
 import { ConfigError, ShapeError } from '../../errors.js';
-import { IF } from '../../neurons/if/index.js';
-import { LIF } from '../../neurons/lif/index.js';
-import { LIFNode } from '../../neurons/lifnode/index.js';
-import { PLIF } from '../../neurons/plif/index.js';
-import { Synaptic } from '../../neurons/synaptic/index.js';
 import { isNeuron, type NeuronModule } from '../../neurons/base.js';
+import type { NirExportContext } from '../../neurons/entry.js';
+import { neuronRegistry } from '../../neurons/registry.js';
 import { Sequential } from '../../nn/containers.js';
 import { Conv1d, Conv2d } from '../../nn/conv.js';
 import { Dropout } from '../../nn/dropout.js';
@@ -13,8 +10,7 @@ import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../module/module.js';
 import { AvgPool2d, SumPool2d } from '../../nn/pool.js';
 import { RepeatTime } from '../../nn/repeat-time.js';
-import { NirNeuron } from './neuron.js';
-import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimitive, type NirValue } from './types.js';
+import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimitive, NIR_PRIMITIVE_TYPES, type NirPrimitiveType } from './types.js';
 
 /*
  * spikeflow network → NIR graph (a chain Input → layers → Output). Neurons are
@@ -69,78 +65,40 @@ interface Ctx {
   notes: string[];
 }
 
-function resetCheck(where: string, ok: boolean, what: string, ctx: Ctx): Record<string, NirValue> {
+function resetCheck(where: string, ok: boolean, what: string, ctx: Ctx): Record<string, string> {
   if (ok) return {};
   if (!ctx.approx)
     throw new ConfigError(
       `${where}: ${what} has no NIR equivalent (NIR neurons reset to v_reset on the spiking step); use reset 'zero' (same-step, or delayed for LIF) or pass approximateReset / --approximate-reset to write it as a zero-reset neuron`,
     );
   ctx.notes.push(`${where}: ${what} written as reset to v_reset = 0`);
-  return { approximated_reset: nirString(what) };
+  return { approximated_reset: what };
 }
 
+/** Kinds of neuron whose registry entry can write a NIR node. */
+function exportableKinds(): string[] {
+  return neuronRegistry.list().filter((e) => e.nir?.toNir).map((e) => e.kind);
+}
+
+/** A neuron layer's node, from its model's NIR mapping (src/neurons/<model>/nir.ts). */
 function neuronNode(where: string, n: NeuronModule, shape: number[], ctx: Ctx): NirPrimitive {
   const F = shape.reduce((a, b) => a * b, 1);
-  const dt = ctx.dt;
-  const arr = (v: Float64Array): NirValue => nirArray(v, shape, 'float32');
-  const fill = (x: number): Float64Array => new Float64Array(F).fill(x);
-  if (n instanceof NirNeuron) {
-    if (Math.abs(n.dt - dt) > 1e-12 * dt) throw new ConfigError(`${where}: NirNeuron was built for dt = ${n.dt}, exporting with dt = ${dt}`);
-    return n.toNirNode();
-  }
-  if (n instanceof LIF || n instanceof Synaptic) {
-    const o = n.opts;
-    const reset = o.reset;
-    const syn = n instanceof Synaptic;
-    // Leaky's delayed zero reset zeroes the previous membrane before the leak: the same spikes as a same-step reset.
-    // Synaptic's delayed zero reset zeroes the freshly charged membrane instead, which NIR cannot express.
-    const exact = reset === 'zero' && (!syn || !o.resetDelay);
-    const md = resetCheck(where, exact, reset === 'subtract' ? 'reset by subtraction' : reset === 'none' ? 'no reset' : "Synaptic's delayed zero reset (reset_delay: true)", ctx);
-    const beta = perNeuron(n.getParameter('beta')?.toArray().map((b) => Math.min(1, Math.max(0, b))) ?? o.beta, F, `${where}: beta`);
-    const theta = perNeuron(n.getParameter('threshold')?.toArray() ?? o.threshold, F, `${where}: threshold`);
-    md['spikeflow_layer'] = nirString(n.kind);
-    if (syn) {
-      const desc = n.describe();
-      const alpha = perNeuron(n.getParameter('alpha')?.toArray().map((a) => Math.min(1, Math.max(0, a))) ?? (desc['alpha'] as number | number[]), F, `${where}: alpha`);
-      if (alpha.some((a) => a >= 1) || beta.some((b) => b >= 1)) throw new ConfigError(`${where}: α = 1 or β = 1 means an infinite time constant, which CubaLIF cannot express`);
-      return {
-        type: 'CubaLIF',
-        fields: {
-          tau_syn: arr(alpha.map((a) => dt / (1 - a))),
-          tau_mem: arr(beta.map((b) => dt / (1 - b))),
-          r: arr(beta.map((b) => 1 / (1 - b))),
-          v_leak: arr(fill(0)),
-          v_threshold: arr(theta),
-          v_reset: arr(fill(0)),
-          w_in: arr(alpha.map((a) => 1 / (1 - a))),
-        },
-        metadata: md,
-      };
-    }
-    if (beta.every((b) => b === 1)) return { type: 'IF', fields: { r: arr(fill(1 / dt)), v_threshold: arr(theta), v_reset: arr(fill(0)) }, metadata: md };
-    if (beta.some((b) => b >= 1)) throw new ConfigError(`${where}: β = 1 on some neurons only (an infinite time constant) cannot be written`);
-    return {
-      type: 'LIF',
-      fields: { tau: arr(beta.map((b) => dt / (1 - b))), r: arr(beta.map((b) => 1 / (1 - b))), v_leak: arr(fill(0)), v_threshold: arr(theta), v_reset: arr(fill(0)) },
-      metadata: md,
-    };
-  }
-  if (n instanceof IF || n instanceof LIFNode || n instanceof PLIF) {
-    const c = n.cfr;
-    const md = resetCheck(where, c.reset === 'zero', c.reset === 'subtract' ? 'soft reset (subtraction)' : 'no reset', ctx);
-    if (c.vReset !== 0) Object.assign(md, resetCheck(where, false, `vReset = ${c.vReset} (spikeflow starts the membrane at vReset, NIR simulators at 0)`, ctx));
-    md['spikeflow_layer'] = nirString(n.kind);
-    const theta = perNeuron(c.threshold, F, `${where}: threshold`);
-    if (n instanceof IF) return { type: 'IF', fields: { r: arr(fill(1 / dt)), v_threshold: arr(theta), v_reset: arr(fill(c.vReset)) }, metadata: md };
-    const tauSteps = n instanceof LIFNode ? fill(n.tau) : perNeuron(n.getParameter('w')!.toArray().map((w) => 1 + Math.exp(-w)), F, `${where}: w`);
-    const decayInput = n.decayInput;
-    return {
-      type: 'LIF',
-      fields: { tau: arr(tauSteps.map((t) => t * dt)), r: arr(decayInput ? fill(1) : tauSteps), v_leak: arr(fill(c.vReset)), v_threshold: arr(theta), v_reset: arr(fill(c.vReset)) },
-      metadata: md,
-    };
-  }
-  throw new ConfigError(`${where}: ${n.kind} neurons have no NIR node (exportable: LIF, Synaptic, IF, LIFNode, PLIF, NirNeuron)`);
+  const toNir = neuronRegistry.list().find((e) => e.kind === n.kind)?.nir?.toNir;
+  if (!toNir) throw new ConfigError(`${where}: ${n.kind} neurons have no NIR node (exportable: ${exportableKinds().join(', ')})`);
+  const ectx: NirExportContext = {
+    dt: ctx.dt,
+    where,
+    features: F,
+    perNeuron: (v, what) => perNeuron(v, F, `${where}: ${what}`),
+    reset: (exact, what) => resetCheck(where, exact, what, ctx),
+  };
+  const node = toNir(n, ectx);
+  const fields: NirPrimitive['fields'] = {};
+  for (const [k, v] of Object.entries(node.fields)) fields[k] = nirArray(v, shape, 'float32');
+  const metadata: NirPrimitive['metadata'] = {};
+  for (const [k, v] of Object.entries(node.metadata)) metadata[k] = nirString(v);
+  if (!(NIR_PRIMITIVE_TYPES as readonly string[]).includes(node.type)) throw new ConfigError(`${where}: the model's NIR mapping wrote node type '${node.type}', which NIR does not define`);
+  return { type: node.type as NirPrimitiveType, fields, metadata };
 }
 
 /** Export a Sequential (or a single layer) to a NIR graph. */

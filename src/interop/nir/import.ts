@@ -1,8 +1,7 @@
 import { ConfigError } from '../../errors.js';
-import { IF } from '../../neurons/if/index.js';
-import { LIF } from '../../neurons/lif/index.js';
-import { Synaptic } from '../../neurons/synaptic/index.js';
 import type { NeuronModule } from '../../neurons/base.js';
+import type { NirImportContext } from '../../neurons/entry.js';
+import { neuronRegistry } from '../../neurons/registry.js';
 import type { LayerConfig } from '../../nn/builder.js';
 import { Sequential } from '../../nn/containers.js';
 import { Conv1d, Conv2d } from '../../nn/conv.js';
@@ -31,9 +30,6 @@ import { arrayField, ints } from './validate.js';
  *   any other LIF / LI / IF / I / CubaLIF / CubaLI → NirNeuron
  */
 
-/** Relative tolerance for "gain is 1": float32 parameters written by exporters round-trip to within a few ulps. */
-const UNIT_GAIN_TOL = 1e-6;
-
 export interface NirImportOptions {
   /** Euler step; default the graph's metadata 'dt'. */
   dt?: number;
@@ -52,11 +48,6 @@ export interface NirImportResult {
   /** One line per layer: NIR node → spikeflow layer. */
   mapping: string[];
 }
-
-const all = (a: Float64Array, p: (x: number, i: number) => boolean): boolean => a.every(p);
-const near1 = (x: number): boolean => Math.abs(x - 1) <= UNIT_GAIN_TOL;
-/** A per-layer number when every neuron shares it, else the per-neuron list. */
-const compact = (a: ArrayLike<number>): number | number[] => (Array.from(a).every((x) => x === a[0]) ? a[0]! : Array.from(a));
 
 function chain(graph: NirGraph): Unit[] {
   const plan = planGraph(graph);
@@ -91,20 +82,16 @@ function setWeights(m: Module, name: string, a: NirArray): void {
 function neuronLayer(u: Unit, dt: number, preferNative: boolean): { m: NeuronModule; cfg: LayerConfig; how: string } {
   const n = u.node;
   const where = `node '${u.name}' (${n.type})`;
-  const f = (k: string): Float64Array => arrayField(n, k, where).data;
   const feats = [...u.outShape];
-  const zero = (k: string): boolean => all(f(k), (x) => x === 0);
-  if (preferNative && n.type === 'LIF' && zero('v_leak') && zero('v_reset') && all(f('r'), (r, i) => near1((r * dt) / f('tau')[i]!))) {
-    const o = { beta: compact(f('tau').map((t) => 1 - dt / t)), threshold: compact(f('v_threshold')), reset: 'zero' as const, resetDelay: false };
-    return { m: new LIF(feats, o), cfg: { type: 'lif', beta: o.beta, threshold: o.threshold, reset: 'zero', reset_delay: false }, how: 'LIF (β = 1 − dt/τ, same-step reset to 0)' };
-  }
-  if (preferNative && n.type === 'IF' && zero('v_reset') && all(f('r'), (r) => near1(r * dt))) {
-    const o = { threshold: compact(f('v_threshold')), reset: 'zero' as const };
-    return { m: new IF(feats, o), cfg: { type: 'if', threshold: o.threshold, reset: 'zero' }, how: 'IF (hard reset to 0)' };
-  }
-  if (preferNative && n.type === 'CubaLIF' && zero('v_leak') && zero('v_reset') && all(f('w_in'), (w, i) => near1((w * dt) / f('tau_syn')[i]!)) && all(f('r'), (r, i) => near1((r * dt) / f('tau_mem')[i]!))) {
-    const o = { alpha: compact(f('tau_syn').map((t) => 1 - dt / t)), beta: compact(f('tau_mem').map((t) => 1 - dt / t)), threshold: compact(f('v_threshold')), reset: 'zero' as const, resetDelay: false };
-    return { m: new Synaptic(feats, o), cfg: { type: 'synaptic', alpha: o.alpha, beta: o.beta, threshold: o.threshold, reset: 'zero', reset_delay: false }, how: 'Synaptic (α = 1 − dt/τ_syn, β = 1 − dt/τ_mem, same-step reset to 0)' };
+  if (preferNative) {
+    // The first model whose NIR mapping takes this node exactly (src/neurons/<model>/nir.ts).
+    const ctx: NirImportContext = { dt, where, features: feats, field: (k) => arrayField(n, k, where).data };
+    for (const e of neuronRegistry.list()) {
+      const nir = e.nir;
+      if (!nir?.fromNir || !nir.nodeTypes?.includes(n.type)) continue;
+      const r = nir.fromNir(n.type, ctx);
+      if (r) return { m: r.layer, cfg: r.config, how: r.how };
+    }
   }
   const m = nirNeuronFromNode(n, dt, feats);
   const opts = m.toOptions();

@@ -240,5 +240,14 @@ neuronRegistry.register({
   },
   // As the LIF family: a decay-and-integrate, a compare and a reset per step.
   cost: { macs: 1, acs: 2, stateWords: 1 },
+  nir: {
+    toNir(layer, ctx) {
+      const n = layer as NirNeuron;
+      if (Math.abs(n.dt - ctx.dt) > 1e-12 * ctx.dt) throw new ConfigError(`${ctx.where}: NirNeuron was built for dt = ${n.dt}, exporting with dt = ${ctx.dt}`);
+      const fields: Record<string, Float64Array> = {};
+      for (const k of FIELDS[n.node]) fields[NIR_NAME[k]!] = n.params[k]!;
+      return { type: n.node, fields, metadata: {} };
+    },
+  },
   make: (f, o) => createNirNeuron(f, o),
 });

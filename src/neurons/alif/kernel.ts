@@ -1,4 +1,4 @@
-import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
+import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 import type { Storage } from '../../backend/storage.js';
 import type { SurrogateCode } from '../../backend/kernels/neuron.js';
 

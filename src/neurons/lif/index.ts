@@ -1,4 +1,5 @@
 import type { NeuronEntry } from '../entry.js';
+import { lifNir } from './nir.js';
 import { LIF, LIF_OPTIONS } from './model.js';
 
 export { LIF, LIF_OPTIONS, type LIFOptions } from './model.js';
@@ -10,5 +11,6 @@ export const lifEntry: NeuronEntry = {
   options: LIF_OPTIONS,
   // β·v + I (1 MAC), compare and reset (2 AC), the membrane (1 word).
   cost: { macs: 1, acs: 2, stateWords: 1 },
+  nir: lifNir,
   make: (f, o) => new LIF(f, o),
 };

@@ -1,7 +1,6 @@
 import type { LifBackwardIO, LifConfig, LifForwardIO } from '../../backend/kernels/neuron.js';
 import type { Floats } from '../../backend/storage.js';
-import { gemm, transposeInto } from '../../backend/ts/gemm.js';
-import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
+import { gemm, sgGrad, sgPrimitive, transposeInto } from '../../backend/reference.js';
 
 /*
  * LIF-family scan (equations in kernels/neuron.ts). Time is the outer loop and

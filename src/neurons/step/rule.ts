@@ -1,5 +1,5 @@
 import type { SurrogateCode } from '../../backend/kernels/neuron.js';
-import { sgGrad, sgPrimitive } from '../../backend/ts/neurons/surrogate-math.js';
+import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 
 /*
  * A neuron model's step rule: the readable definition of its dynamics and the

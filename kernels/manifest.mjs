@@ -1,0 +1,351 @@
+// The kernel manifest: every native kernel's name and typed arguments, every
+// structured configuration that crosses into C++ (named fields, packed into a
+// Float64Array in declaration order) and the wasm module's exports, declared
+// once. kernels/generate.mjs turns it into
+//   src/backend/native/addon.generated.ts   NativeAddon interface, NATIVE_FUNCTIONS, struct packers
+//   kernels/native/addon.generated.inc      N-API wrappers (argument unpacking and bounds checks) + registration
+//   kernels/native/structs.generated.h      the C++ structs the readers fill
+//   src/backend/wasm/exports.generated.ts   KernelExports (the wasm module's typings)
+// Plain data (plus a few C++ expressions): no imports, so any script can read it.
+//
+// Argument kinds (native):
+//   dim      non-negative integer below 2^53          TS number   C++ idx_t
+//   number   any number                               TS number   C++ double
+//   flag     boolean                                  TS boolean  C++ bool
+//   enum     integer in [0, names.length) of `enums[enum]` TS number   C++ its `cpp` type (cast)
+//   f32      Float32Array with at least `len` elements (a C++ expression over earlier
+//            arguments and `lets`); `bind: 'n'` instead takes any length and names it n
+//            (read before the arrays that use n); `nullable` accepts null
+//   u8       Uint8Array with at least `len` elements
+//   struct   a Float64Array holding the fields of `structs[struct]`
+// A function's C++ body reads structs, then scalars (argument order), then
+// `lets`, then the length-binding arrays, then the other arrays (argument
+// order), then runs `checks` ([condition, message expression]) and `call`.
+// `skip`: a condition under which the call is skipped after the checks pass.
+
+/** Fields: dim / number / flag as above; `id` is an integer in [0, below) (`unknown` names it in the error). */
+export const structs = {
+  LifCfg: {
+    doc: 'Configuration of the fused LIF scan (LifConfig of src/backend/kernels/neuron.ts, flattened).',
+    // The packer reads the kernel-level LifConfig directly (no intermediate object per call).
+    ts: { type: 'LifConfig', from: '../kernels/neuron.js' },
+    fields: [
+      { name: 'T', kind: 'dim' },
+      { name: 'B', kind: 'dim' },
+      { name: 'F', kind: 'dim' },
+      { name: 'resetMode', kind: 'id', below: '4', unknown: 'reset mode', doc: '0 none, 1 subtract, 2 zero, 3 zeroAfter (ResetMode)' },
+      { name: 'delayedReset', kind: 'flag' },
+      { name: 'detachReset', kind: 'flag' },
+      { name: 'inputLeak', kind: 'flag' },
+      { name: 'vReset', kind: 'number' },
+      { name: 'betaPerNeuron', kind: 'flag' },
+      { name: 'thresholdPerNeuron', kind: 'flag' },
+      { name: 'surrogate', kind: 'id', from: 'surrogate.id', below: 'sf::surrogate::kCount', unknown: 'surrogate id', doc: 'SurrogateId (kernels/surrogates.mjs)' },
+      { name: 'p0', kind: 'number', from: 'surrogate.p0' },
+      { name: 'p1', kind: 'number', from: 'surrogate.p1' },
+    ],
+    // C++-only members (not packed): the kernels set them.
+    cppExtra: [
+      '// Batch rows [bBegin, bEnd) this call computes (the entry points set them:',
+      '// all rows, or one half per thread when the scan is split).',
+      'idx_t bBegin = 0, bEnd = 0;',
+    ],
+  },
+  Window: {
+    doc: 'A pooling / convolution window (WindowGeometry of src/backend/kernels/conv.ts); strides and dilations are at least 1.',
+    ts: { type: 'WindowGeometry', from: '../kernels/conv.js' },
+    fields: ['H', 'W', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'Ho', 'Wo'].map((name) => ({ name, kind: 'dim' })),
+    // Hand-written in addon.cc: bounds what the fields may be together.
+    validate: 'validWindow',
+    // The wasm kernels read it as an @unmanaged class of i32 fields (kernels/wasm/structs.generated.ts).
+    wasm: 'i32',
+  },
+  SgdArgs: {
+    doc: 'SGD hyper-parameters of one update (src/backend/ts/train.ts).',
+    fields: [
+      { name: 'lr', kind: 'number' },
+      { name: 'momentum', kind: 'number' },
+      { name: 'dampening', kind: 'number' },
+      { name: 'weightDecay', kind: 'number' },
+      { name: 'nesterov', kind: 'flag' },
+      { name: 'initBuf', kind: 'flag', doc: 'first step: the momentum buffer starts as the gradient' },
+    ],
+  },
+  AdamArgs: {
+    doc: 'Adam(W) scalars of one update; the step-dependent ones are computed in JS with the reference\'s Math.pow.',
+    fields: [
+      { name: 'beta1', kind: 'number' },
+      { name: 'beta2', kind: 'number' },
+      { name: 'eps', kind: 'number' },
+      { name: 'weightDecay', kind: 'number' },
+      { name: 'stepSize', kind: 'number', doc: 'lr / (1 − β1^t)' },
+      { name: 'bc2Sqrt', kind: 'number', doc: '√(1 − β2^t)' },
+      { name: 'decay', kind: 'number', doc: '1 − lr·wd (decoupled) or 1' },
+      { name: 'decoupled', kind: 'flag' },
+    ],
+  },
+};
+
+const lifForwardArgs = [
+  { name: 'cfg', kind: 'struct', struct: 'LifCfg' },
+  { name: 'x', kind: 'f32', len: 'TN' },
+  { name: 'v0', kind: 'f32', len: 'N' },
+  { name: 'beta', kind: 'f32', len: 'cfg.betaPerNeuron ? cfg.F : 1' },
+  { name: 'threshold', kind: 'f32', len: 'cfg.thresholdPerNeuron ? cfg.F : 1' },
+  { name: 'spikes', kind: 'f32', len: 'TN' },
+  { name: 'mask', kind: 'u8', len: 'TN' },
+  { name: 'h', kind: 'f32', len: 'TN' },
+  { name: 'v', kind: 'f32', len: 'TN', nullable: true, doc: 'null under a delayed reset' },
+];
+const lifLets = [['idx_t', 'N', 'cfg.B * cfg.F'], ['idx_t', 'TN', 'cfg.T * N']];
+const lifChecks = [['!cfg.delayedReset && cfg.resetMode != 0 && !v', '"v is required under a same-step reset"']];
+
+const ncp = [{ name: 'N', kind: 'dim' }, { name: 'C', kind: 'dim' }, { name: 'P', kind: 'dim' }];
+const ncpTotal = [['idx_t', 'total', 'product(args, {N, C, P})']];
+const f32 = (name, len, extra = {}) => ({ name, kind: 'f32', len, ...extra });
+const dim = (name) => ({ name, kind: 'dim' });
+const num = (name) => ({ name, kind: 'number' });
+
+/**
+ * Enumerations passed as integers: `names` in id order; `cpp` is the C++ enum
+ * (generated into kernels/native/structs.generated.h), `ts` the TypeScript union the ids map from
+ * (generated as <UPPER_SNAKE>_IDS in both generated TS files).
+ */
+export const enums = {
+  PoolMode: { names: ['max', 'avg', 'sum'], cpp: 'sf::PoolMode', ts: { type: 'PoolMode', from: '../kernels/conv.js' } },
+};
+
+const poolMode = { name: 'mode', kind: 'enum', enum: 'PoolMode', doc: 'POOL_MODE_IDS' };
+const poolHead = [poolMode, { name: 'geometry', kind: 'struct', struct: 'Window' }, dim('planes'), { name: 'countIncludePad', kind: 'flag' }];
+const poolLets = [['idx_t', 'inSize', 'product(args, {planes, geometry.H, geometry.W})'], ['idx_t', 'outSize', 'product(args, {planes, geometry.Ho, geometry.Wo})']];
+const im2colHead = [{ name: 'geometry', kind: 'struct', struct: 'Window' }, dim('C'), dim('c0'), dim('cg'), dim('n')];
+
+const binary = (name, op) => ({
+  name,
+  doc: `out = a ${op} b over out's length.`,
+  args: [f32('a', 'n'), f32('b', 'n'), { name: 'out', kind: 'f32', bind: 'n' }],
+  call: `sf::${name}(n, a, b, out);`,
+});
+
+/** Native kernels, in registration order. */
+export const native = [
+  {
+    name: 'gemm',
+    doc: 'C[cOff..] = alpha·op(A)·op(B) + beta·C, row-major, op = transpose when tA / tB.',
+    args: [
+      { name: 'tA', kind: 'flag' }, { name: 'tB', kind: 'flag' }, dim('M'), dim('N'), dim('K'), num('alpha'),
+      f32('A', 'aOff + M * K'), dim('aOff'), f32('B', 'bOff + K * N'), dim('bOff'), num('beta'), f32('C', 'cOff + M * N'), dim('cOff'),
+    ],
+    call: [
+      'const idx_t sAi = tA ? 1 : K, sAk = tA ? M : 1;',
+      'const idx_t sBk = tB ? 1 : N, sBj = tB ? K : 1;',
+      'sf::gemm(M, N, K, static_cast<float>(alpha), A + aOff, sAi, sAk, B + bOff, sBk, sBj, static_cast<float>(beta), C + cOff, N);',
+    ],
+  },
+  {
+    name: 'eventGemm',
+    args: [dim('M'), dim('N'), dim('K'), f32('X', 'M * K'), f32('Wt', 'K * N'), num('beta'), f32('Y', 'M * N')],
+    call: 'sf::eventGemm(M, N, K, X, Wt, beta, Y);',
+  },
+  {
+    name: 'eventGemmGradW',
+    args: [dim('M'), dim('N'), dim('K'), f32('dY', 'M * N'), f32('X', 'M * K'), f32('dW', 'N * K')],
+    call: 'sf::eventGemmGradW(M, N, K, dY, X, dW);',
+  },
+  {
+    name: 'lifForward',
+    args: lifForwardArgs,
+    lets: lifLets,
+    checks: lifChecks,
+    call: 'sf::lifForward(cfg, sf::LifIO{x, v0, beta, threshold, spikes, mask, h, v, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});',
+  },
+  {
+    name: 'lifBackward',
+    args: [
+      ...lifForwardArgs,
+      f32('gSpikes', 'TN', { nullable: true }), f32('gMem', 'TN', { nullable: true }), f32('dx', 'TN', { nullable: true }),
+      f32('dv0', 'N', { nullable: true }), f32('dBeta', 'cfg.betaPerNeuron ? cfg.F : 1', { nullable: true }),
+      f32('dThreshold', 'cfg.thresholdPerNeuron ? cfg.F : 1', { nullable: true }),
+    ],
+    lets: lifLets,
+    checks: lifChecks,
+    call: 'sf::lifBackward(cfg, sf::LifIO{x, v0, beta, threshold, spikes, mask, h, v, gSpikes, gMem, dx, dv0, dBeta, dThreshold});',
+  },
+  {
+    name: 'sgdStep',
+    args: [{ name: 'param', kind: 'f32', bind: 'n' }, f32('grad', 'n'), f32('buf', 'n', { nullable: true }), { name: 'hyper', kind: 'struct', struct: 'SgdArgs' }],
+    call: 'sf::sgdStep(n, param, grad, buf, hyper);',
+  },
+  {
+    name: 'adamStep',
+    args: [
+      { name: 'param', kind: 'f32', bind: 'n' }, f32('grad', 'n'), f32('m', 'n'), f32('v', 'n'), f32('vMax', 'n', { nullable: true }),
+      { name: 'hyper', kind: 'struct', struct: 'AdamArgs' },
+    ],
+    call: 'sf::adamStep(n, param, grad, m, v, vMax, hyper);',
+  },
+  binary('add', '+'),
+  binary('sub', '−'),
+  binary('mul', '·'),
+  {
+    name: 'affine',
+    doc: 'out = alpha·x + beta over out\'s length.',
+    args: [f32('x', 'n'), num('alpha'), num('beta'), { name: 'out', kind: 'f32', bind: 'n' }],
+    call: 'sf::affine(n, x, alpha, beta, out);',
+  },
+  {
+    name: 'axpy',
+    doc: 'y += alpha·x over y\'s length.',
+    args: [num('alpha'), f32('x', 'n'), { name: 'y', kind: 'f32', bind: 'n' }],
+    call: 'sf::axpy(n, alpha, x, y);',
+  },
+  { name: 'addRowVector', args: [dim('M'), dim('N'), f32('Y', 'M * N'), f32('b', 'N')], call: 'sf::addRowVector(M, N, Y, b);' },
+  { name: 'sumRows', args: [dim('M'), dim('N'), f32('X', 'M * N'), num('beta'), f32('out', 'N')], call: 'sf::sumRows(M, N, X, beta, out);' },
+  {
+    name: 'countNonzero',
+    args: [{ name: 'x', kind: 'f32', bind: 'n' }],
+    returns: 'number',
+    call: 'return numberValue(env, static_cast<double>(sf::countNonzero(n, x)));',
+  },
+  { name: 'transpose', args: [dim('M'), dim('N'), f32('A', 'M * N'), f32('out', 'M * N')], call: 'sf::transpose(M, N, A, out);' },
+  {
+    name: 'im2col',
+    args: [...im2colHead, f32('x', 'need.images'), dim('xOff'), f32('cols', 'need.cols')],
+    lets: [['ImageSpan', 'need', 'im2colSpan(args, geometry, C, c0, cg, n, xOff)']],
+    // Nothing to do, and x + xOff may lie past an empty array.
+    skip: 'need.cols == 0',
+    call: 'sf::im2col(geometry, C, c0, cg, n, x + xOff, cols);',
+  },
+  {
+    name: 'col2im',
+    args: [...im2colHead, f32('cols', 'need.cols'), f32('dx', 'need.images'), dim('dxOff')],
+    lets: [['ImageSpan', 'need', 'im2colSpan(args, geometry, C, c0, cg, n, dxOff)']],
+    skip: 'need.cols == 0',
+    call: 'sf::col2im(geometry, C, c0, cg, n, cols, dx + dxOff);',
+  },
+  {
+    name: 'swapAxes01',
+    args: [dim('A'), dim('B'), dim('inner'), f32('src', 'span(srcOff, total)'), dim('srcOff'), f32('dst', 'span(dstOff, total)'), dim('dstOff')],
+    lets: [['idx_t', 'total', 'product(args, {A, B, inner})']],
+    skip: 'total == 0',
+    call: 'sf::swapAxes01(A, B, inner, src + srcOff, dst + dstOff);',
+  },
+  {
+    name: 'addChannelBias',
+    args: [...ncp, f32('y', 'span(yOff, total)'), dim('yOff'), f32('bias', 'C')],
+    lets: ncpTotal,
+    skip: 'total == 0',
+    call: 'sf::addChannelBias(N, C, P, y + yOff, bias);',
+  },
+  { name: 'channelSums', args: [...ncp, f32('x', 'total'), f32('out', 'C')], lets: ncpTotal, call: 'sf::channelSums(N, C, P, x, out);' },
+  {
+    name: 'channelMoments',
+    args: [...ncp, f32('x', 'total'), f32('mean', 'C'), f32('variance', 'C')],
+    lets: ncpTotal,
+    call: 'sf::channelMoments(N, C, P, x, mean, variance);',
+  },
+  {
+    name: 'channelCenteredDot',
+    args: [...ncp, f32('dy', 'total'), f32('x', 'total'), f32('mean', 'C'), f32('sumDy', 'C'), f32('sumDyXc', 'C')],
+    lets: ncpTotal,
+    call: 'sf::channelCenteredDot(N, C, P, dy, x, mean, sumDy, sumDyXc);',
+  },
+  {
+    name: 'channelAffine',
+    args: [...ncp, f32('x', 'total'), f32('a', 'C'), f32('b', 'C'), f32('y', 'total')],
+    lets: ncpTotal,
+    call: 'sf::channelAffine(N, C, P, x, a, b, y);',
+  },
+  {
+    name: 'channelAffine2',
+    args: [...ncp, f32('u', 'total'), f32('v', 'total'), f32('a', 'C'), f32('b', 'C'), f32('k', 'C'), f32('y', 'total')],
+    lets: ncpTotal,
+    call: 'sf::channelAffine2(N, C, P, u, v, a, b, k, y);',
+  },
+  {
+    name: 'mulBroadcast',
+    args: [dim('R'), dim('N'), f32('x', 'total'), f32('v', 'N'), f32('y', 'total')],
+    lets: [['idx_t', 'total', 'product(args, {R, N})']],
+    call: 'sf::mulBroadcast(R, N, x, v, y);',
+  },
+  {
+    name: 'pool2d',
+    doc: 'argmax is required in max mode.',
+    args: [...poolHead, f32('x', 'inSize'), f32('y', 'outSize'), f32('argmax', 'outSize', { nullable: true })],
+    lets: poolLets,
+    checks: [['mode == sf::PoolMode::max && !argmax', '"argmax is required in max mode"']],
+    call: 'sf::pool2d(mode, geometry, planes, countIncludePad, x, y, argmax);',
+  },
+  {
+    name: 'pool2dBackward',
+    args: [...poolHead, f32('dy', 'outSize'), f32('argmax', 'outSize', { nullable: true }), f32('dx', 'inSize')],
+    lets: poolLets,
+    checks: [
+      ['mode == sf::PoolMode::max && !argmax', '"argmax is required in max mode"'],
+      ['mode == sf::PoolMode::max && !sf::poolArgmaxValid(geometry, planes, argmax)', '"argmax holds an entry that is not a cell index of its plane"'],
+    ],
+    call: 'sf::pool2dBackward(mode, geometry, planes, countIncludePad, dy, argmax, dx);',
+  },
+  // Control functions: their wrappers are hand-written in addon.cc (they take no arrays).
+  { name: 'info', hand: 'Info', ts: 'info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number }', doc: 'Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2).' },
+  { name: 'setIsa', hand: 'SetIsa', ts: 'setIsa(isa: NativeIsa): NativeIsa', doc: 'Lower the instruction set (tests of the fallback kernels); returns the one now active.' },
+  { name: 'setThreads', hand: 'SetThreads', ts: 'setThreads(n: number): number', doc: 'Threads for GEMM and the event kernels, 1 or 2 (set at load from SPIKEFLOW_THREADS, default 2 on a multi-core machine); returns the value now used.' },
+  { name: 'setErrorClass', hand: 'SetErrorClass', ts: 'setErrorClass(ctor: new (message: string) => Error): void', doc: 'Errors are thrown as `new ctor(message)` from then on.' },
+];
+
+/**
+ * The wasm module's exports (kernels/wasm/index.ts, AssemblyScript): every
+ * argument is a number (pointers are byte offsets into the module's memory,
+ * flags are 0/1 i32s). `memory` is exported by the compiler, not listed here.
+ */
+export const wasm = [
+  { name: 'heapBase', args: '', returns: 'number', doc: 'First byte after the module\'s static data: the JavaScript allocator starts above it.' },
+  { name: 'gemm', args: 'tA tB M N K alpha A B beta C ap bp' },
+  { name: 'gemmScratchA', args: 'M K', returns: 'number' },
+  { name: 'gemmScratchB', args: 'N K', returns: 'number' },
+  { name: 'scaleInPlace', args: 'x n beta' },
+  { name: 'fill', args: 'x n value' },
+  { name: 'copy', args: 'src dst n' },
+  { name: 'binary', args: 'op a b out n' },
+  { name: 'affine', args: 'x alpha beta out n' },
+  { name: 'axpy', args: 'alpha x y n' },
+  { name: 'addRowVector', args: 'M N Y b' },
+  { name: 'sumRows', args: 'M N X beta out' },
+  { name: 'sum', args: 'x n squares', returns: 'number' },
+  { name: 'countNonzero', args: 'x n', returns: 'number' },
+  { name: 'clamp', args: 'x n lo hi' },
+  { name: 'eventGemm', args: 'M N K X Wt beta Y idx val' },
+  { name: 'eventGemmGradW', args: 'M N K dY X dW acc idx val' },
+  { name: 'lifForwardLeaky', args: 'T N mode beta threshold x v0 h spk mask' },
+  { name: 'lifForwardPlain', args: 'T B F mode delayedReset inputLeak vr bS tS x v0 beta thr h v spk mask' },
+  { name: 'lifBackwardPlain', args: 'T B F mode delayedReset detachReset inputLeak vr bS tS sid p0 p1 x v0 beta thr h v gS gM dx dvC dBeta dThr' },
+  {
+    name: 'lifBackwardLeaky',
+    args: 'T N mode detachReset inputLeak vr beta threshold sid p0 p1 x v0 trace h gS gM dx dvC dBeta dThr',
+    doc: 'Delayed reset, β/θ per layer; dBeta = 0 skips the dβ/dθ sums (otherwise dThr must be a block too).',
+  },
+  { name: 'transpose', args: 'M N A out', doc: 'out[N, M] = transpose of A[M, N].' },
+  { name: 'adamStep', args: 'p g m v vMax n lr beta1 beta2 eps wd decoupled stepSize bc2Sqrt' },
+  { name: 'sgdStep', args: 'p g buf initBuf n lr momentum dampening nesterov wd' },
+  {
+    name: 'im2col',
+    args: 'g C c0 cg n x cols',
+    doc: 'Conv family (kernels/wasm/conv.ts): `g` points at the 12 i32s of a WindowGeometry (H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo).',
+  },
+  { name: 'col2im', args: 'g C c0 cg n cols dx' },
+  { name: 'swapAxes01', args: 'A B inner src dst' },
+  { name: 'addChannelBias', args: 'N C P y bias' },
+  { name: 'channelSums', args: 'N C P x out' },
+  { name: 'channelMoments', args: 'N C P x mean variance acc', doc: '`acc`: scratch for 2·C doubles.' },
+  { name: 'channelCenteredDot', args: 'N C P dy x mean sumDy sumDyXc acc' },
+  { name: 'channelAffine', args: 'N C P x a b y' },
+  { name: 'channelAffine2', args: 'N C P u v a b k y' },
+  { name: 'mulBroadcast', args: 'R N x v y' },
+  { name: 'pool2d', args: 'mode g planes countIncludePad x y argmax', doc: 'mode: 0 max (argmax required), 1 avg, 2 sum.' },
+  { name: 'pool2dBackward', args: 'mode g planes countIncludePad dy argmax dx' },
+];
+
+/** Types the NativeAddon interface uses besides arrays and numbers. */
+export const nativeTypes = {
+  NativeIsa: "'avx512' | 'avx2' | 'scalar'",
+};
