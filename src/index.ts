@@ -42,3 +42,16 @@ export * from './analysis/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
 export * from './data/events/index.js';
 export { runInStepScope, stepBackends, optimizerStateTensors } from './train/trainer.js';
+
+// Registries and building a session from a config object (browser-safe; the
+// zod config schema stays where it is above, the Node dataset loaders register
+// from spikeflow/node).
+export { Registry, type RegistryEntry } from './registry/registry.js';
+export { readOptions, readConfigOptions, type OptionSpec, type OptionDef, type OptionValues } from './registry/options.js';
+export { layerRegistry, defineLayer, makeLayer, type LayerEntry, type LayerContext } from './nn/layers.js';
+export { neuronLayerType, type NeuronLayerType } from './nn/builder.js';
+export { lossRegistry, defineLoss, makeLoss, type LossEntry, type LossConfig } from './train/losses.js';
+export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';
+export { schedulerRegistry, defineScheduler, makeScheduler, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
+export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
+export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, type Session, type BuildSessionOptions } from './config/session.js';

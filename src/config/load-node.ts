@@ -5,6 +5,8 @@ import YAML from 'yaml';
 import type { ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type RunConfig } from './schema.js';
+// Dataset names are checked against the registry: register the ones that live on disk first.
+import '../data/datasets-node.js';
 
 /** The package root (holds examples/), found from this file's location in dist/ or src/. */
 export function packageRoot(): string {

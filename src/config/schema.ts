@@ -1,109 +1,297 @@
 import { z } from 'zod';
+import { camelToSnake, type OptionSpec } from '../registry/options.js';
+import type { Registry, RegistryEntry } from '../registry/registry.js';
+import { layerRegistry } from '../nn/layers.js';
+import { layerTypes, neuronLayerType, type LayerConfig } from '../nn/builder.js';
+import { encoderRegistry } from '../encoding/factory.js';
+import { lossRegistry, type LossConfig } from '../train/losses.js';
+import { optimizerRegistry, type OptimizerConfig } from '../train/optim/registry.js';
+import { schedulerRegistry, type SchedulerConfig } from '../train/scheduler-registry.js';
+import { datasetRegistry } from '../data/registry.js';
+import { optionsObjectSchema } from './options-zod.js';
 
 /*
  * The run configuration, as written in YAML. Keys are snake_case like the
  * Python frameworks' configs. Every object is strict: an unknown key is an
- * error naming its path, never silently ignored. Layer and encoder options are
- * checked here for shape and type; the layer factories check their meaning.
+ * error naming its path, never silently ignored.
+ *
+ * The sections that name a registered thing (model.layers[i], encoder,
+ * train.loss, train.optimizer, train.scheduler, data.dataset) take their
+ * accepted names and option shapes from the registries (src/nn/layers.ts,
+ * src/encoding/factory.ts, src/train/losses.ts, src/train/optim/registry.ts,
+ * src/train/scheduler-registry.ts, src/data/registry.ts). The lookup happens
+ * when a config is parsed, so an entry registered after this module loaded
+ * (a plugin's layer, a test's) is accepted too.
  */
 
-const surrogate = z.union([
+/** The `encoder:` block: a registered type, the number of steps, the type's options (snake_case). */
+export interface EncoderSection {
+  type: string;
+  steps: number;
+  [option: string]: unknown;
+}
+
+export interface EmulatorSection {
+  seed: number;
+  frames_per_saccade: number;
+  threshold: number;
+  threshold_sigma: number;
+  refractory_us: number;
+  noise_rate: number;
+}
+
+export interface DataSection {
+  /** A registered dataset (datasetRegistry); the Node entry registers mnist, fashion-mnist, idx, nmnist-emulated. */
+  dataset: string;
+  dir: string | null;
+  /** Temporal datasets: time bins per sample; null = encoder.steps. */
+  frames: number | null;
+  /** Cache generated datasets (nmnist-emulated) on disk. */
+  cache: boolean;
+  /** Cache folder; null = $SPIKEFLOW_CACHE_DIR, else $XDG_CACHE_HOME/spikeflow, else ~/.cache/spikeflow. */
+  cache_dir: string | null;
+  /** nmnist-emulated generation. */
+  emulator: EmulatorSection;
+  batch_size: number;
+  test_batch_size: number;
+  /** Use only the first N training samples (quick experiments); null = all. */
+  train_limit: number | null;
+  test_limit: number | null;
+}
+
+export interface TrainSection {
+  epochs: number;
+  loss: LossConfig;
+  optimizer: OptimizerConfig;
+  scheduler: SchedulerConfig;
+  clip_grad_norm: number | null;
+  /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
+  tbptt: number;
+}
+
+/** A validated run configuration, defaults filled in. */
+export interface RunConfig {
+  name: string;
+  seed: number;
+  backend: string;
+  data: DataSection;
+  encoder: EncoderSection;
+  model: { layers: LayerConfig[] };
+  train: TrainSection;
+}
+
+export type LayerSpec = LayerConfig;
+
+/** What a section needs to know about the entry its `type` names. */
+interface SectionEntry {
+  readonly name: string;
+  /** undefined: the entry declares no option spec; its options get the permissive shape (neuron types not yet in the neuron registry). */
+  readonly options: OptionSpec | undefined;
+}
+
+interface SectionOptions {
+  /** Messages: 'unknown optimizer ...'. */
+  kind: string;
+  lookup(type: string): SectionEntry | undefined;
+  names(): string[];
+  /** The type when the section leaves it out (undefined: `type` is required). */
+  defaultType?: string;
+  /** Fill option defaults into the parsed config (sections whose parsed config always showed every value). */
+  fillDefaults: boolean;
+  /** Keys other than `type` that the section itself owns (the encoder's `steps`). */
+  own?: z.ZodRawShape;
+  /**
+   * Entries of one registry whose options, before the registries, were a
+   * single shared list (optimizer, scheduler): a saved config.yaml of that
+   * time carries every key of the list at its default. Such a key, when it
+   * belongs to a sibling entry and equals that sibling's default, is dropped
+   * rather than rejected, so old run folders still load; any other value
+   * is still an unknown option.
+   */
+  legacySiblings?: () => readonly RegistryEntry[];
+}
+
+const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Values a layer option could take before the layer declared its options (the old per-layer catchall). */
+const permissiveValue = z.union([
+  z.number(),
   z.string(),
-  z
-    .object({ name: z.string() })
-    .catchall(z.number()),
+  z.boolean(),
+  z.null(),
+  z.array(z.number()),
+  z.object({ name: z.string() }).catchall(z.number()),
 ]);
 
-/** One layer: a `type` plus that layer's options (validated by its factory). */
-const layer = z
-  .object({ type: z.string() })
-  .catchall(z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.number()), surrogate]));
+/** Strict option objects, generated once per spec. */
+const specSchemas = new WeakMap<OptionSpec, { filled: z.AnyZodObject; bare: z.AnyZodObject }>();
+function specSchema(spec: OptionSpec, fill: boolean): z.AnyZodObject {
+  let s = specSchemas.get(spec);
+  if (!s) specSchemas.set(spec, (s = { filled: optionsObjectSchema(spec, true), bare: optionsObjectSchema(spec, false) }));
+  return fill ? s.filled : s.bare;
+}
 
-export const configSchema = z
-  .object({
-    name: z.string().default('run'),
-    seed: z.number().int().min(0).default(42),
-    backend: z.string().default('auto'),
-    data: z
-      .object({
-        dataset: z.enum(['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated']).default('mnist'),
-        dir: z.string().nullable().default(null),
-        /** Event datasets: time bins per sample; null = encoder.steps. */
-        frames: z.number().int().positive().nullable().default(null),
-        /** Cache generated datasets (nmnist-emulated) on disk. */
-        cache: z.boolean().default(true),
-        /** Cache folder; null = $SPIKEFLOW_CACHE_DIR, else $XDG_CACHE_HOME/spikeflow, else ~/.cache/spikeflow. */
-        cache_dir: z.string().nullable().default(null),
-        /**
-         * nmnist-emulated generation. `seed` is the dataset's own seed (not the
-         * run seed): like a recorded dataset, the samples stay the same when the
-         * run seed changes, and runs share the cache.
-         */
-        emulator: z
-          .object({
-            seed: z.number().int().min(0).default(0),
-            frames_per_saccade: z.number().int().positive().default(10),
-            threshold: z.number().positive().default(0.2),
-            threshold_sigma: z.number().min(0).default(0.03),
-            refractory_us: z.number().min(0).default(0),
-            noise_rate: z.number().min(0).default(0),
-          })
-          .strict()
-          .default({}),
-        batch_size: z.number().int().positive().default(128),
-        test_batch_size: z.number().int().positive().default(256),
-        /** Use only the first N training samples (quick experiments); null = all. */
-        train_limit: z.number().int().positive().nullable().default(null),
-        test_limit: z.number().int().positive().nullable().default(null),
-      })
-      .strict()
-      .default({}),
-    encoder: z
-      .object({ type: z.string().default('rate'), steps: z.number().int().positive().default(25) })
-      .catchall(z.union([z.number(), z.string(), z.boolean()]))
-      .default({}),
-    model: z
-      .object({
-        layers: z.array(layer).min(1),
-      })
-      .strict(),
-    train: z
-      .object({
-        epochs: z.number().int().min(0).default(1),
-        loss: z
-          .object({ type: z.string().default('ce_rate') })
-          .catchall(z.union([z.number(), z.string()]))
-          .default({}),
-        optimizer: z
-          .object({
-            type: z.enum(['sgd', 'adam', 'adamw']).default('adam'),
-            lr: z.number().positive().default(5e-4),
-            momentum: z.number().min(0).default(0),
-            nesterov: z.boolean().default(false),
-            weight_decay: z.number().min(0).default(0),
-            betas: z.tuple([z.number(), z.number()]).default([0.9, 0.999]),
-            eps: z.number().positive().default(1e-8),
-          })
-          .strict()
-          .default({}),
-        scheduler: z
-          .object({
-            type: z.enum(['none', 'step', 'cosine']).default('none'),
-            step_size: z.number().int().positive().default(1),
-            gamma: z.number().positive().default(0.1),
-            eta_min: z.number().min(0).default(0),
-            warmup_epochs: z.number().min(0).default(0),
-          })
-          .strict()
-          .default({}),
-        clip_grad_norm: z.number().positive().nullable().default(null),
-        /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
-        tbptt: z.number().int().min(0).default(0),
-      })
-      .strict()
-      .default({}),
-  })
-  .strict();
+/**
+ * `{ type, ...options }` where `type` names a registry entry and the options
+ * are checked against that entry's spec: an unknown type or option is one
+ * issue naming the section's path, the entry and what it accepts.
+ */
+function registrySection(o: SectionOptions): z.ZodType<Record<string, unknown> & { type: string }, z.ZodTypeDef, unknown> {
+  const base = z.object({ type: o.defaultType === undefined ? z.string() : z.string().default(o.defaultType), ...(o.own ?? {}) }).passthrough();
+  const ownKeys = ['type', ...Object.keys(o.own ?? {})];
+  return base.transform((v, ctx) => {
+    const type = v.type;
+    const entry = o.lookup(type);
+    if (!entry) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['type'], message: `unknown ${o.kind} '${type}' (accepted: ${o.names().join(', ')})` });
+      return z.NEVER;
+    }
+    const own: Record<string, unknown> = {};
+    const rest: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) (ownKeys.includes(k) ? own : rest)[k] = x;
+    if (!entry.options) {
+      const r = z.record(permissiveValue).safeParse(rest);
+      if (!r.success) {
+        for (const issue of r.error.issues) ctx.addIssue(issue);
+        return z.NEVER;
+      }
+      return { ...own, ...r.data } as Record<string, unknown> & { type: string };
+    }
+    const spec = entry.options;
+    if (o.legacySiblings) {
+      for (const sib of o.legacySiblings()) {
+        for (const [k, d] of Object.entries(sib.options)) {
+          const key = camelToSnake(k);
+          if (!(k in spec) && key in rest && d.default !== undefined && sameValue(rest[key], d.default)) delete rest[key];
+        }
+      }
+    }
+    const r = specSchema(spec, o.fillDefaults).safeParse(rest);
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+          const accepted = Object.keys(spec).map(camelToSnake).sort().join(', ') || 'none';
+          const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: issue.path, message: `unknown option${issue.keys.length > 1 ? 's' : ''} ${keys} for ${o.kind} '${type}' (accepted: ${accepted})` });
+        } else ctx.addIssue(issue);
+      }
+      return z.NEVER;
+    }
+    for (const [k, d] of Object.entries(spec)) {
+      const key = camelToSnake(k);
+      if (d.required && r.data[key] === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `option '${key}' of ${o.kind} '${type}' is required${d.doc ? ` (${d.doc})` : ''}` });
+        return z.NEVER;
+      }
+    }
+    return { ...own, ...(r.data as Record<string, unknown>) } as Record<string, unknown> & { type: string };
+  });
+}
 
-export type RunConfig = z.infer<typeof configSchema>;
-export type LayerSpec = RunConfig['model']['layers'][number];
+function fromRegistry<E extends RegistryEntry>(registry: Registry<E>): Pick<SectionOptions, 'lookup' | 'names'> {
+  return { lookup: (t) => (registry.has(t) ? registry.get(t) : undefined), names: () => registry.names() };
+}
+
+/** A layer type is a stateless layer (layerRegistry) or a neuron type (the builder's neuronLayerType). */
+function lookupLayer(type: string): SectionEntry | undefined {
+  if (layerRegistry.has(type)) return layerRegistry.get(type);
+  const n = neuronLayerType(type);
+  return n ? { name: type, options: n.options } : undefined;
+}
+
+/**
+ * Build the zod schema of a run config from the registries. The result
+ * checks names against the registries at parse time, so one schema serves
+ * for the life of the process (`configSchema`); call this again only for a
+ * separate instance.
+ */
+export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown> {
+  const dataset = z
+    .string()
+    .default('mnist')
+    .superRefine((name, ctx) => {
+      // In a bundle that registered no dataset (the browser core), the name is
+      // only a label: the page hands its data to buildSession.
+      if (datasetRegistry.names().length > 0 && !datasetRegistry.has(name)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown dataset '${name}' (accepted: ${datasetRegistry.names().join(', ')})` });
+      }
+    });
+
+  const schema = z
+    .object({
+      name: z.string().default('run'),
+      seed: z.number().int().min(0).default(42),
+      backend: z.string().default('auto'),
+      data: z
+        .object({
+          dataset,
+          dir: z.string().nullable().default(null),
+          frames: z.number().int().positive().nullable().default(null),
+          cache: z.boolean().default(true),
+          cache_dir: z.string().nullable().default(null),
+          /**
+           * `seed` is the dataset's own seed (not the run seed): like a
+           * recorded dataset, the samples stay the same when the run seed
+           * changes, and runs share the cache.
+           */
+          emulator: z
+            .object({
+              seed: z.number().int().min(0).default(0),
+              frames_per_saccade: z.number().int().positive().default(10),
+              threshold: z.number().positive().default(0.2),
+              threshold_sigma: z.number().min(0).default(0.03),
+              refractory_us: z.number().min(0).default(0),
+              noise_rate: z.number().min(0).default(0),
+            })
+            .strict()
+            .default({}),
+          batch_size: z.number().int().positive().default(128),
+          test_batch_size: z.number().int().positive().default(256),
+          train_limit: z.number().int().positive().nullable().default(null),
+          test_limit: z.number().int().positive().nullable().default(null),
+        })
+        .strict()
+        .default({}),
+      encoder: registrySection({
+        kind: 'encoder type',
+        ...fromRegistry(encoderRegistry),
+        defaultType: 'rate',
+        fillDefaults: false,
+        own: { steps: z.number().int().positive().default(25) },
+      }).default({}),
+      model: z
+        .object({
+          layers: z.array(registrySection({ kind: 'layer type', lookup: lookupLayer, names: layerTypes, fillDefaults: false })).min(1),
+        })
+        .strict(),
+      train: z
+        .object({
+          epochs: z.number().int().min(0).default(1),
+          loss: registrySection({ kind: 'loss', ...fromRegistry(lossRegistry), defaultType: 'ce_rate', fillDefaults: false }).default({}),
+          optimizer: registrySection({
+            kind: 'optimizer',
+            ...fromRegistry(optimizerRegistry),
+            defaultType: 'adam',
+            fillDefaults: true,
+            legacySiblings: () => optimizerRegistry.list(),
+          }).default({}),
+          scheduler: registrySection({
+            kind: 'scheduler',
+            ...fromRegistry(schedulerRegistry),
+            defaultType: 'none',
+            fillDefaults: true,
+            legacySiblings: () => schedulerRegistry.list(),
+          }).default({}),
+          clip_grad_norm: z.number().positive().nullable().default(null),
+          tbptt: z.number().int().min(0).default(0),
+        })
+        .strict()
+        .default({}),
+    })
+    .strict();
+  // The hand-written RunConfig is what the sections produce; zod cannot infer it through the registry-driven transforms.
+  return schema as unknown as z.ZodType<RunConfig, z.ZodTypeDef, unknown>;
+}
+
+/** The run config schema (names and option shapes from the registries, looked up at parse time). */
+export const configSchema: z.ZodType<RunConfig, z.ZodTypeDef, unknown> = buildConfigSchema();

@@ -1,4 +1,6 @@
 import { ConfigError, ShapeError } from '../errors.js';
+import { Registry, type RegistryEntry } from '../registry/registry.js';
+import { readConfigOptions, type OptionSpec, type OptionValues } from '../registry/options.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -15,7 +17,8 @@ import { poissonEncode, poissonGain, rateEncode } from './rate.js';
  * time-major tensor the network consumes.
  */
 export interface Encoder {
-  readonly type: EncoderType;
+  /** The config's type name (a registered encoder type). */
+  readonly type: string;
   /** Time steps the model runs for. */
   readonly T: number;
   /**
@@ -34,6 +37,7 @@ export interface Encoder {
   encode(x: Tensor, rng: Rng): Tensor;
 }
 
+/** The built-in encoder types (the registry may hold more: `encoderRegistry.names()`). */
 export const ENCODER_TYPES = ['rate', 'poisson', 'latency', 'delta', 'direct', 'population', 'frames'] as const;
 export type EncoderType = (typeof ENCODER_TYPES)[number];
 
@@ -42,46 +46,104 @@ export interface EncoderConfig {
   [option: string]: unknown;
 }
 
-type Kind = 'number' | 'boolean' | readonly string[];
+/** What an encoder entry builds; createEncoder adds `type`, `T` and `options`. */
+export type EncoderParts = Pick<Encoder, 'outputSteps' | 'stochastic' | 'binary' | 'encode'>;
 
-const SCHEMAS: Record<EncoderType, Record<string, Kind>> = {
-  rate: { gain: 'number', offset: 'number' },
-  poisson: { max_rate: 'number', dt: 'number' },
-  latency: { tau: 'number', threshold: 'number', linear: 'boolean', normalize: 'boolean', clip: 'boolean', epsilon: 'number' },
-  delta: { threshold: 'number', padding: 'boolean', off: ['none', 'signed', 'channels'] },
-  direct: {},
-  population: { neurons: 'number', min: 'number', max: 'number', sigma: 'number', output: ['current', 'spikes'], gain: 'number' },
-  frames: { binarize: 'boolean' },
-};
-
-/** Check option names and value types against the type's schema; names the offending key. */
-function validate(type: EncoderType, config: EncoderConfig): Record<string, unknown> {
-  const schema = SCHEMAS[type];
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key === 'type' || key === 'steps') continue;
-    const kind = schema[key];
-    if (kind === undefined) {
-      const allowed = Object.keys(schema);
-      throw new ConfigError(
-        `encoder '${type}': unknown option '${key}' (${allowed.length ? 'allowed: ' + allowed.join(', ') : 'it takes no options'})`,
-      );
-    }
-    if (typeof kind === 'string') {
-      if (typeof value !== kind || (kind === 'number' && !Number.isFinite(value))) {
-        throw new ConfigError(`encoder '${type}': option '${key}' must be a ${kind === 'number' ? 'finite number' : kind}, got ${JSON.stringify(value)}`);
-      }
-    } else if (typeof value !== 'string' || !kind.includes(value)) {
-      throw new ConfigError(`encoder '${type}': option '${key}' must be one of ${kind.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(value)}`);
-    }
-    out[key] = value;
-  }
-  return out;
+/**
+ * An encoder as configs name it. `make` receives the validated options
+ * (camelCase keys; an option the config leaves out is `undefined` unless the
+ * spec gives a default, so the encoding function's own default applies) and
+ * the number of steps.
+ */
+export interface EncoderEntry extends RegistryEntry {
+  make(options: Record<string, unknown>, T: number): EncoderParts;
 }
 
-function isType(t: string): t is EncoderType {
-  return (ENCODER_TYPES as readonly string[]).includes(t);
+/** Every encoder type a config can name. */
+export const encoderRegistry = new Registry<EncoderEntry>('encoder type');
+
+/** Register an encoder whose `make` sees its own option types. */
+export function defineEncoder<S extends OptionSpec>(entry: Omit<EncoderEntry, 'options' | 'make'> & { options: S; make(options: OptionValues<S>, T: number): EncoderParts }): EncoderEntry {
+  return encoderRegistry.register(entry as unknown as EncoderEntry);
 }
+
+const num = { type: 'number' } as const;
+const bool = { type: 'boolean' } as const;
+
+defineEncoder({
+  name: 'rate',
+  doc: 'Bernoulli spikes with probability gain·x + offset per step',
+  options: { gain: num, offset: num },
+  make: (o, T) => ({ outputSteps: T, stochastic: true, binary: true, encode: (x, rng) => rateEncode(x, T, rng, { gain: o.gain, offset: o.offset }) }),
+});
+
+defineEncoder({
+  name: 'poisson',
+  doc: 'Poisson spikes at max_rate·x Hz over steps of dt seconds',
+  options: { maxRate: num, dt: num },
+  make: (o, T) => {
+    const opts = { maxRate: o.maxRate, dt: o.dt };
+    poissonGain(opts); // range check now rather than at the first batch
+    return { outputSteps: T, stochastic: true, binary: true, encode: (x, rng) => poissonEncode(x, T, rng, opts) };
+  },
+});
+
+defineEncoder({
+  name: 'latency',
+  doc: 'one spike per input, earlier for larger values',
+  options: { tau: num, threshold: num, linear: bool, normalize: bool, clip: bool, epsilon: num },
+  make: (o, T) => {
+    const opts = resolveLatencyOptions(o);
+    return { outputSteps: T, stochastic: false, binary: true, encode: (x) => latencyEncode(x, T, opts) };
+  },
+});
+
+defineEncoder({
+  name: 'delta',
+  doc: 'spikes where a time-major input changes by more than threshold',
+  options: { threshold: num, padding: bool, off: { type: 'choice', values: ['none', 'signed', 'channels'] } },
+  make: (o, T) => {
+    const { threshold, padding, off } = resolveDeltaOptions({ threshold: o.threshold, padding: o.padding, off: o.off as DeltaOff | undefined });
+    return {
+      outputSteps: T,
+      stochastic: false,
+      binary: off !== 'signed',
+      encode: (x) => {
+        if (x.shape[0] !== T) throw new ShapeError(`encoder 'delta': input must be time-major with T=${T} steps, got ${fmtShape(x.shape)}`);
+        return deltaEncode(x, { threshold, padding, off });
+      },
+    };
+  },
+});
+
+defineEncoder({
+  name: 'direct',
+  doc: 'the analog input as a constant current (repeated over time by the model)',
+  options: {},
+  make: () => ({ outputSteps: 1, stochastic: false, binary: false, encode: (x) => directEncode(x) }),
+});
+
+defineEncoder({
+  name: 'population',
+  doc: 'Gaussian receptive fields: each input becomes `neurons` currents or spike trains',
+  options: { neurons: num, min: num, max: num, sigma: num, output: { type: 'choice', values: ['current', 'spikes'] }, gain: num },
+  make: (o, T) => {
+    const spikes = o.output === 'spikes';
+    populationCentres(o.neurons ?? POPULATION_DEFAULTS.neurons, o.min ?? POPULATION_DEFAULTS.min, o.max ?? POPULATION_DEFAULTS.max, o.sigma);
+    const opts = { neurons: o.neurons, min: o.min, max: o.max, sigma: o.sigma, output: spikes ? ('spikes' as const) : ('current' as const), gain: o.gain };
+    return { outputSteps: spikes ? T : 1, stochastic: spikes, binary: spikes, encode: (x, rng) => populationEncode(x, T, rng, opts) };
+  },
+});
+
+defineEncoder({
+  name: 'frames',
+  doc: 'samples that already are T frames (event data): only the time axis moves to the front',
+  options: { binarize: bool },
+  make: (o, T) => {
+    const binarize = o.binarize ?? false;
+    return { outputSteps: T, stochastic: false, binary: binarize, encode: (x) => framesEncode(x, T, { binarize }) };
+  },
+});
 
 /**
  * Build an encoder from a config object (the `encoder:` block of a YAML run
@@ -93,53 +155,16 @@ function isType(t: string): t is EncoderType {
  */
 export function createEncoder(config: EncoderConfig, T: number): Encoder {
   if (typeof config !== 'object' || config === null || typeof config.type !== 'string') {
-    throw new ConfigError(`encoder: config needs a string 'type' (one of ${ENCODER_TYPES.join(', ')})`);
+    throw new ConfigError(`encoder: config needs a string 'type' (one of ${encoderRegistry.names().join(', ')})`);
   }
+  const entry = encoderRegistry.get(config.type, 'encoder');
   const type = config.type;
-  if (!isType(type)) throw new ConfigError(`encoder: unknown type '${type}' (available: ${ENCODER_TYPES.join(', ')})`);
   checkSteps(`encoder '${type}'`, T);
-  if (config['steps'] !== undefined && config['steps'] !== T) {
-    throw new ConfigError(`encoder '${type}': option 'steps' (${JSON.stringify(config['steps'])}) differs from T=${T}`);
-  }
-  const o = validate(type, config);
-  const num = (k: string): number | undefined => o[k] as number | undefined;
-  const bool = (k: string): boolean | undefined => o[k] as boolean | undefined;
-  const base = { type, T, options: Object.freeze({ ...o }) };
-  switch (type) {
-    case 'rate':
-      return { ...base, outputSteps: T, stochastic: true, binary: true, encode: (x, rng) => rateEncode(x, T, rng, { gain: num('gain'), offset: num('offset') }) };
-    case 'poisson':
-      poissonGain({ maxRate: num('max_rate'), dt: num('dt') });
-      return { ...base, outputSteps: T, stochastic: true, binary: true, encode: (x, rng) => poissonEncode(x, T, rng, { maxRate: num('max_rate'), dt: num('dt') }) };
-    case 'latency': {
-      const opts = resolveLatencyOptions({ tau: num('tau'), threshold: num('threshold'), linear: bool('linear'), normalize: bool('normalize'), clip: bool('clip'), epsilon: num('epsilon') });
-      return { ...base, outputSteps: T, stochastic: false, binary: true, encode: (x) => latencyEncode(x, T, opts) };
-    }
-    case 'delta': {
-      const { threshold, padding, off } = resolveDeltaOptions({ threshold: num('threshold'), padding: bool('padding'), off: o['off'] as DeltaOff | undefined });
-      return {
-        ...base,
-        outputSteps: T,
-        stochastic: false,
-        binary: off !== 'signed',
-        encode: (x) => {
-          if (x.shape[0] !== T) throw new ShapeError(`encoder 'delta': input must be time-major with T=${T} steps, got ${fmtShape(x.shape)}`);
-          return deltaEncode(x, { threshold, padding, off });
-        },
-      };
-    }
-    case 'direct':
-      return { ...base, outputSteps: 1, stochastic: false, binary: false, encode: (x) => directEncode(x) };
-    case 'population': {
-      const spikes = o['output'] === 'spikes';
-      populationCentres(num('neurons') ?? POPULATION_DEFAULTS.neurons, num('min') ?? POPULATION_DEFAULTS.min, num('max') ?? POPULATION_DEFAULTS.max, num('sigma'));
-      const opts = { neurons: num('neurons'), min: num('min'), max: num('max'), sigma: num('sigma'), output: spikes ? ('spikes' as const) : ('current' as const), gain: num('gain') };
-      return { ...base, outputSteps: spikes ? T : 1, stochastic: spikes, binary: spikes, encode: (x, rng) => populationEncode(x, T, rng, opts) };
-    }
-    case 'frames': {
-      // Samples are already sequences of T frames (event data): only the time axis moves to the front.
-      const binarize = bool('binarize') ?? false;
-      return { ...base, outputSteps: T, stochastic: false, binary: binarize, encode: (x) => framesEncode(x, T, { binarize }) };
-    }
-  }
+  const { type: _t, steps, ...given } = config;
+  if (steps !== undefined && steps !== T) throw new ConfigError(`encoder '${type}': option 'steps' (${JSON.stringify(steps)}) differs from T=${T}`);
+  const parts = entry.make(readConfigOptions(entry.options, given, `encoder '${type}'`), T);
+  // `options` keeps what the config gave (snake_case, no defaults filled), as logs and checkpoints always saw it.
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) options[k] = v;
+  return { type, T, options: Object.freeze(options), ...parts };
 }

@@ -3,5 +3,5 @@ export { latencyEncode, latencyTime, resolveLatencyOptions, type LatencyOptions 
 export { deltaEncode, resolveDeltaOptions, type DeltaOptions, type DeltaOff } from './delta.js';
 export { directEncode } from './direct.js';
 export { populationEncode, populationCentres, POPULATION_DEFAULTS, type PopulationOptions, type PopulationCode } from './population.js';
-export { createEncoder, ENCODER_TYPES, type Encoder, type EncoderConfig, type EncoderType } from './factory.js';
+export { createEncoder, ENCODER_TYPES, encoderRegistry, defineEncoder, type Encoder, type EncoderConfig, type EncoderType, type EncoderEntry, type EncoderParts } from './factory.js';
 export type { EncodeOptions } from './common.js';

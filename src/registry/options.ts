@@ -13,6 +13,8 @@ import { ConfigError } from '../errors.js';
 interface Base {
   /** One line for docs and `spikeflow` help. */
   doc?: string;
+  /** The option has no default: a config must give it (a linear layer's `out`). */
+  required?: boolean;
 }
 
 export interface NumberOption extends Base {
@@ -59,12 +61,18 @@ export interface CustomOption<T = unknown> extends Base {
   accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'object')[];
   /** Called with the given value, or `undefined` when the option is absent. */
   parse: (value: unknown, where: string) => T;
+  /**
+   * What `parse(undefined)` stands for, when that is a config value (Adam's
+   * `betas: [0.9, 0.999]`): the config schema fills it in, so a saved config
+   * shows it. Leave unset when absence means "the owner decides".
+   */
+  default?: unknown;
 }
 
 export type OptionDef = NumberOption | NumbersOption | BooleanOption | ChoiceOption | StringOption | CustomOption;
 export type OptionSpec = Readonly<Record<string, OptionDef>>;
 
-type HasDefault<O> = O extends { default: unknown } ? true : false;
+type HasDefault<O> = O extends { default: unknown } ? true : O extends { required: true } ? true : false;
 type Raw<O> = O extends NumberOption
   ? number
   : O extends NumbersOption
@@ -101,6 +109,7 @@ function want(d: NumberOption | NumbersOption): string {
 
 /** Validate one value against its definition (`undefined` → the default). */
 export function readOption(d: OptionDef, key: string, v: unknown, where: string): unknown {
+  if (v === undefined && d.required) throw new ConfigError(`${where}: option '${key}' is required${d.doc ? ` (${d.doc})` : ''}`);
   if (d.type === 'custom') return d.parse(v, `${where}: option '${key}'`);
   if (v === undefined) return d.default;
   switch (d.type) {
@@ -112,7 +121,7 @@ export function readOption(d: OptionDef, key: string, v: unknown, where: string)
       if (Array.isArray(v) && v.length > 0 && v.every((x) => numberOk(d, x))) return [...(v as number[])];
       return fail(where, key, `${want(d)} or a non-empty array of them`, v);
     case 'boolean':
-      if (typeof v !== 'boolean') fail(where, key, 'true or false', v);
+      if (typeof v !== 'boolean') fail(where, key, 'a boolean (true or false)', v);
       return v;
     case 'choice':
       if (typeof v === 'string') {
@@ -153,3 +162,37 @@ export function withDefaults<S extends OptionSpec>(spec: S, defaults: { [K in ke
 
 export const isUnit = (v: number): boolean => v >= 0 && v <= 1;
 export const isPositive = (v: number): boolean => v > 0;
+
+/** `out_channels` → `outChannels`. */
+export function snakeToCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * `outChannels` → `out_channels` (how configs spell a spec key). A leading
+ * capital stays (RLeaky's `V` is `V` in configs too), so the two functions
+ * invert each other on every spec key.
+ */
+export function camelToSnake(key: string): string {
+  return key.replace(/(?<=[a-z0-9])[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** A spec with its keys as configs spell them (snake_case). */
+export function snakeSpec(spec: OptionSpec): OptionSpec {
+  const out: Record<string, OptionDef> = {};
+  for (const [k, d] of Object.entries(spec)) out[camelToSnake(k)] = d;
+  return out;
+}
+
+/**
+ * `readOptions` for options as a config writes them: keys are checked (and
+ * named in messages) in snake_case, so `maxRate` in a config is an unknown
+ * key rather than a silent synonym of `max_rate`; the values come back under
+ * the spec's camelCase keys, ready for a factory.
+ */
+export function readConfigOptions<S extends OptionSpec>(spec: S, given: Readonly<Record<string, unknown>> | undefined, where: string): OptionValues<S> {
+  const snake = readOptions(snakeSpec(spec), given, where) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(spec)) out[k] = snake[camelToSnake(k)];
+  return out as OptionValues<S>;
+}

@@ -1,0 +1,158 @@
+import { setBackend } from '../backend/registry.js';
+import type { Backend } from '../backend/backend.js';
+import { ConfigError } from '../errors.js';
+import type { Dataset, SplitDataset } from '../data/dataset.js';
+import { DataLoader, batchTensor } from '../data/loader.js';
+import { datasetRegistry, type DatasetRequest } from '../data/registry.js';
+import { createEncoder, type Encoder } from '../encoding/factory.js';
+import { buildModel } from '../nn/builder.js';
+import type { Sequential } from '../nn/containers.js';
+import { isNeuron } from '../neurons/base.js';
+import { zeros } from '../tensor/create.js';
+import { noGrad } from '../autograd/tape.js';
+import { Rng } from '../tensor/rng.js';
+import type { Batch as TrainBatch, LossFn } from '../train/trainer.js';
+import { lossRegistry, makeLoss } from '../train/losses.js';
+import type { RunConfig } from './schema.js';
+
+/*
+ * Building a run from a validated config object: encoder, model, loss (and,
+ * through makeOptimizer / makeScheduler, the optimizer and its schedule),
+ * all from the registries. Browser-safe: the data comes from the caller or
+ * from a registered dataset; reading files is the Node adapter's business
+ * (src/cli/session-node.ts).
+ */
+
+export { makeLoss } from '../train/losses.js';
+export { makeOptimizer } from '../train/optim/registry.js';
+export { makeScheduler } from '../train/scheduler-registry.js';
+
+/** Everything a run needs, built from a validated config before anything is written. */
+export interface Session {
+  config: RunConfig;
+  backend: Backend;
+  data: SplitDataset;
+  encoder: Encoder;
+  model: Sequential;
+  loss: LossFn;
+  lossName: string;
+  /** Generators whose state checkpoints save (data order lives in the loader state). */
+  rngs: { encoder: Rng; loader: Rng };
+  steps: number;
+}
+
+export interface BuildSessionOptions {
+  /** The data to train and test on; default: the config's `data.dataset` loaded from the dataset registry. */
+  data?: SplitDataset;
+  /** A backend name (default: config.backend), or a backend already made current with setBackend. */
+  backend?: string | Backend;
+  /**
+   * The samples are time sequences [T, ...] (the `frames` encoder's input).
+   * Default: what the dataset registry says of `data.dataset`, else false.
+   */
+  temporal?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Whether the config's dataset holds time sequences, per the dataset registry (unregistered: no). */
+export function isTemporalDataset(name: string): boolean {
+  return datasetRegistry.has(name) && datasetRegistry.get(name).temporal;
+}
+
+/**
+ * The time bins of a temporal dataset, after checking the config agrees
+ * with the data's kind: time sequences need the `frames` encoder with as
+ * many steps; `data.frames` applies to temporal datasets only.
+ */
+export function checkDataConfig(config: RunConfig, temporal = isTemporalDataset(config.data.dataset)): number {
+  const d = config.data;
+  const frames = d.frames ?? config.encoder.steps;
+  if (temporal) {
+    if (config.encoder.type !== 'frames') {
+      throw new ConfigError(`encoder.type: dataset '${d.dataset}' holds time sequences [T, ...]; use encoder type 'frames' (got '${config.encoder.type}')`);
+    }
+    if (frames !== config.encoder.steps) throw new ConfigError(`data.frames (${frames}) must equal encoder.steps (${config.encoder.steps}) for dataset '${d.dataset}'`);
+  } else if (d.frames !== null) {
+    const temporalNames = datasetRegistry.list().filter((e) => e.temporal).map((e) => e.name);
+    throw new ConfigError(`data.frames applies to time-sequence datasets only (${temporalNames.join(', ') || 'none registered'}), not '${d.dataset}'`);
+  }
+  return frames;
+}
+
+/** The loader request a config's `data` block stands for (the frames already checked by checkDataConfig). */
+export function datasetRequest(config: RunConfig, frames: number, log?: (line: string) => void): DatasetRequest {
+  const d = config.data;
+  const e = d.emulator;
+  return {
+    ...(d.dir ? { dataDir: d.dir } : {}),
+    trainLimit: d.train_limit,
+    testLimit: d.test_limit,
+    frames,
+    cacheDir: d.cache ? d.cache_dir ?? undefined : null,
+    emulation: {
+      seed: e.seed,
+      framesPerSaccade: e.frames_per_saccade,
+      emulator: { thresholdOn: e.threshold, thresholdOff: e.threshold, thresholdSigma: e.threshold_sigma, refractory: e.refractory_us, noiseRate: e.noise_rate },
+    },
+    ...(log ? { log } : {}),
+  };
+}
+
+/** The config's dataset from the dataset registry, limits applied. */
+export function loadConfigData(config: RunConfig, log?: (line: string) => void): SplitDataset {
+  const entry = datasetRegistry.get(config.data.dataset, 'data.dataset');
+  const frames = checkDataConfig(config, entry.temporal);
+  return entry.load(datasetRequest(config, frames, log));
+}
+
+/**
+ * Build a session (backend, data, encoder, model, loss) from a validated
+ * config (`configSchema.parse(object)`): no file is read, so this runs in a
+ * browser given `options.data`. The generators are forked from `config.seed`
+ * in a fixed order (encoder, loader, model), which is what makes two runs of
+ * one config identical. Throws ConfigError / ShapeError naming the config
+ * field before any training starts.
+ */
+export function buildSession(config: RunConfig, options: BuildSessionOptions = {}): Session {
+  const backend = typeof options.backend === 'object' ? options.backend : setBackend(options.backend ?? config.backend);
+  let data: SplitDataset;
+  if (options.data) {
+    checkDataConfig(config, options.temporal ?? isTemporalDataset(config.data.dataset));
+    data = options.data;
+  } else data = loadConfigData(config, options.log);
+  const steps = config.encoder.steps;
+  const { type: encType, steps: _s, ...encOpts } = config.encoder;
+  const encoder = createEncoder({ type: encType, ...encOpts }, steps);
+  const root = new Rng(config.seed);
+  const rngs = { encoder: root.fork(), loader: root.fork() };
+  const modelRng = root.fork();
+  // The encoder may change the per-sample shape (population coding): probe it with one sample.
+  const probeOut = noGrad(() => encoder.encode(zeros([1, ...data.train.shape]), new Rng(0)));
+  const inputShape = probeOut.shape.slice(2);
+  const { model, outputShape } = buildModel(config.model.layers, {
+    inputShape,
+    steps,
+    timeConstantInput: encoder.outputSteps === 1 && steps > 1,
+    rng: modelRng,
+    where: 'model.layers',
+  });
+  const lossEntry = lossRegistry.get(config.train.loss.type, 'train.loss.type');
+  const loss = makeLoss(config.train.loss);
+  const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
+  const out = neurons[neurons.length - 1]!;
+  if (lossEntry.needsMembrane) out.recordMembrane = true;
+  const classes = data.train.numClasses;
+  if (outputShape.length !== 1 || outputShape[0] !== classes) {
+    throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
+  }
+  return { config, backend, data, encoder, model, loss, lossName: config.train.loss.type, rngs, steps };
+}
+
+/** Adapts the data loader's raw batches to the Trainer's tensors. */
+export function* tensorBatches(loader: DataLoader, shape: readonly number[], backend: Backend): Generator<TrainBatch> {
+  for (const b of loader) yield { x: batchTensor(b, shape, backend), y: Int32Array.from(b.labels) };
+}
+
+export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng?: Rng): DataLoader {
+  return new DataLoader(ds, { batchSize, shuffle, rng: rng ?? new Rng(0) });
+}

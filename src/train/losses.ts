@@ -1,0 +1,73 @@
+import { ConfigError } from '../errors.js';
+import { Registry, type RegistryEntry } from '../registry/registry.js';
+import { readConfigOptions, type OptionSpec, type OptionValues } from '../registry/options.js';
+import { ceCountLoss, ceMembraneLoss, ceRateLoss, mseCountLoss } from '../ops/loss.js';
+import type { LossFn } from './trainer.js';
+
+/*
+ * The losses a config's `train.loss` can name. The loss functions themselves
+ * are ops (src/ops/loss.ts); an entry adapts one to the Trainer's
+ * (model output, targets) signature with the options the config gives.
+ */
+
+export interface LossEntry extends RegistryEntry {
+  /** The loss reads the output layer's membrane: the session turns recording on for that layer. */
+  readonly needsMembrane?: boolean;
+  /** `options`: the validated values of `this.options` (camelCase keys, defaults applied). */
+  make(options: Record<string, unknown>): LossFn;
+}
+
+export const lossRegistry = new Registry<LossEntry>('loss');
+
+/** Register a loss whose `make` sees its own option types. */
+export function defineLoss<S extends OptionSpec>(entry: Omit<LossEntry, 'options' | 'make'> & { options: S; make(options: OptionValues<S>): LossFn }): LossEntry {
+  return lossRegistry.register(entry as unknown as LossEntry);
+}
+
+defineLoss({
+  name: 'ce_rate',
+  doc: 'cross-entropy on the output spike rates',
+  options: {},
+  make: () => (out, y) => ceRateLoss(out.spikes, y),
+});
+
+defineLoss({
+  name: 'ce_count',
+  doc: 'cross-entropy on the output spike counts',
+  options: {},
+  make: () => (out, y) => ceCountLoss(out.spikes, y),
+});
+
+defineLoss({
+  name: 'mse_count',
+  doc: 'squared error between spike counts and target firing rates',
+  options: {
+    correctRate: { type: 'number', default: 0.8, doc: 'target firing rate of the correct class' },
+    incorrectRate: { type: 'number', default: 0.2, doc: 'target firing rate of the other classes' },
+  },
+  make: (o) => (out, y) => mseCountLoss(out.spikes, y, o),
+});
+
+defineLoss({
+  name: 'ce_membrane',
+  doc: "cross-entropy on the output layer's membrane potential, reduced over time",
+  needsMembrane: true,
+  options: { reduce: { type: 'choice', values: ['mean', 'last', 'max'] as const, default: 'mean' as const } },
+  make: (o) => (out, y) => {
+    if (!out.membrane) throw new ConfigError('ce_membrane loss: the output neuron layer records no membrane');
+    return ceMembraneLoss(out.membrane, y, o.reduce);
+  },
+});
+
+/** A loss block as a config writes it: `type` plus snake_case options. */
+export interface LossConfig {
+  type: string;
+  [option: string]: unknown;
+}
+
+/** The loss a config's `train.loss` names; unknown types and options throw ConfigError naming them. */
+export function makeLoss(cfg: LossConfig, where = 'train.loss'): LossFn {
+  const { type, ...opts } = cfg;
+  const entry = lossRegistry.get(type, `${where}.type`);
+  return entry.make(readConfigOptions(entry.options, opts, `${where} (${type})`));
+}
