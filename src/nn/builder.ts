@@ -4,7 +4,6 @@ import { zeros } from '../tensor/create.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/rng.js';
 import { snakeToCamel, type OptionSpec } from '../registry/options.js';
-import { createNeuron, NEURON_TYPES } from '../neurons/factory.js';
 import { neuronRegistry } from '../neurons/registry.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
 import { Module } from '../module/module.js';
@@ -40,12 +39,10 @@ export interface BuiltModel {
 
 /**
  * How a config's neuron layer is built: the one place the builder (and the
- * config schema) look neuron types up. A type in the neuron registry (every
- * model folder in src/neurons/) is made by its entry, whose option spec the
- * config schema also checks; other types go through createNeuron /
- * NEURON_TYPES, which also hold the types registered from outside with
- * registerNeuronType (interop/nir's 'nir'), and whose options only the
- * neuron itself checks.
+ * config schema) look neuron types up. Every type is an entry of the neuron
+ * registry (each model folder in src/neurons/, and interop/nir's 'nir' once
+ * the NIR module is loaded), made by its entry, whose option spec the config
+ * schema also checks.
  */
 export interface NeuronLayerType {
   /** The model's option spec when its registry entry declares one (undefined: options are checked by the neuron itself). */
@@ -71,13 +68,12 @@ export function neuronLayerType(type: string): NeuronLayerType | undefined {
       },
     };
   }
-  if (!NEURON_TYPES.includes(key)) return undefined;
-  return { make: (f, o, rng, where) => createNeuron(key, o, [...f], rng, where) };
+  return undefined;
 }
 
 /** Every layer type a config can name: stateless layers, then neuron types. */
 export function layerTypes(): string[] {
-  return [...new Set([...layerRegistry.names(), ...neuronRegistry.names(), ...NEURON_TYPES])];
+  return [...new Set([...layerRegistry.names(), ...neuronRegistry.names()])];
 }
 
 function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
