@@ -4,7 +4,7 @@
 // plain module the browser-safe core can import (no fs, no fetch, no bundler
 // plugin). The generated file is committed. `--check` recompiles and exits 1
 // when the committed file differs; `--hash` prints the source fingerprint
-// (test/backend-wasm/build.test.ts checks both).
+// (test/backend/wasm/build.test.ts checks both).
 import asc from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ async function compile() {
 
 /**
  * Fingerprint of everything the bytes depend on (kernel sources, compiler
- * version, flags). test/backend-wasm/build.test.ts recomputes it cheaply on
+ * version, flags). test/backend/wasm/build.test.ts recomputes it cheaply on
  * every test run; the full recompile check runs with SPIKEFLOW_SLOW=1.
  */
 export function sourceHash() {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers.js';
-import { addon, skipReason } from '../backend-native/setup.js';
+import { addon, skipReason } from './native/setup.js';
 import { BackendError } from '../../src/errors.js';
 import { ResetMode, type LifConfig } from '../../src/backend/kernels/neuron.js';
 import { MAX_SURROGATE_ID, SURROGATE_COUNT, SURROGATE_PARAMS, SurrogateId, sgGrad, type SurrogateName } from '../../src/backend/kernels/surrogates.generated.js';
