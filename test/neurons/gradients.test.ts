@@ -55,7 +55,7 @@ for (const e of ZOO) {
 
 // Detached reset with the real Heaviside forward: the membrane trace is exactly differentiable
 // away from spike flips, so analytic and numeric gradients must agree without any smoothing.
-const EXACT = ['LIF subtract delayed', 'LIF zero delayed', 'LIF none', 'LIF subtract same-step', 'LIF zero same-step', 'Synaptic subtract', 'Synaptic zero', 'Alpha zero', 'IF hard', 'LIFNode decayInput', 'PLIF per neuron', 'MultiLevel count soft', 'MultiLevel normalized hard'];
+const EXACT = ['LIF subtract delayed', 'LIF zero delayed', 'LIF none', 'LIF subtract same-step', 'LIF zero same-step', 'Synaptic subtract', 'Synaptic zero', 'Alpha zero', 'IF hard', 'LIFNode decayInput', 'PLIF per neuron', 'MultiLevel count soft', 'MultiLevel normalized hard', 'AdEx detached'];
 for (const label of EXACT) {
   const e = ZOO.find((z) => z.label === label)!;
   test(`gradcheck of the membrane trace under detached reset (Heaviside forward): ${label}`, () => {

@@ -43,6 +43,10 @@ export const ZOO: ZooEntry[] = [
   // Multi-level spikes: normalized c/D needs c = D (s = 1) and count mode c = 1 somewhere in the window.
   { label: 'MultiLevel normalized soft', type: 'multilevel', options: { levels: 2, threshold: 0.5, beta: [0.5, 0.7, 0.3], learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.4 },
   { label: 'MultiLevel count soft', type: 'multilevel', options: { levels: 4, output: 'count', threshold: [0.5, 0.4, 0.6], learnThreshold: true }, inputScale: 1, inputOffset: 0.5 },
+  // AdEx in mV and pA: currents of a few nA make it fire within the test window; V_peak at V_T + 5Δ_T keeps the smooth forward's upswing mild.
+  { label: 'AdEx detached', type: 'adex', options: { vPeak: -40, a: [4, 2, 8], learnA: true, learnB: true }, inputScale: 1500, inputOffset: 4000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
+  { label: 'AdEx attached', type: 'adex', options: { detachReset: false, vPeak: -40, dt: 0.5, b: [80.5, 40, 120], learnB: true }, inputScale: 1500, inputOffset: 5000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
+  { label: 'AdEx Vpeak 20', type: 'adex', options: { learnA: true }, inputScale: 1500, inputOffset: 4000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
   { label: 'MultiLevel normalized hard', type: 'multilevel', options: { levels: 3, reset: 'hard', threshold: 0.4, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.5 },
 ];
 
