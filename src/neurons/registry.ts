@@ -9,6 +9,8 @@ import { ifEntry } from './if/index.js';
 import { lifNodeEntry } from './lifnode/index.js';
 import { plifEntry } from './plif/index.js';
 import { izhikevichEntry } from './izhikevich/index.js';
+import { adexEntry } from './adex/index.js';
+import { multiLevelEntry } from './multilevel/index.js';
 
 export type { NeuronEntry, NeuronCost } from './entry.js';
 
@@ -24,3 +26,5 @@ neuronRegistry.register(synapticEntry);
 neuronRegistry.register(alphaEntry);
 neuronRegistry.register(rleakyEntry);
 neuronRegistry.register(izhikevichEntry);
+neuronRegistry.register(multiLevelEntry);
+neuronRegistry.register(adexEntry);

@@ -13,7 +13,8 @@ test('createNeuron builds every type with defaults and describes its settings', 
     assert.deepEqual(d.features, [2, 3], type);
     const s = n.forward(zeros([4, 5, 2, 3]));
     assert.deepEqual(s.shape, [4, 5, 2, 3]);
-    assert.ok(s.binary);
+    // Spikes are flagged 0/1 (event-driven layers downstream rely on it), except the graded multi-level counts (D > 1).
+    assert.equal(s.binary, n.kind !== 'MultiLevel', type);
   }
   const lif = createNeuron('lif', {}, 4, new Rng(1)).describe();
   assert.equal(lif.beta, 0.9);

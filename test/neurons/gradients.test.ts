@@ -20,9 +20,9 @@ function input(e: ZooEntry, T: number, seed: number): Tensor {
   return tensor(v, [T, B, F], { requiresGrad: true });
 }
 
-/** Smooth surrogate for the differentiable test forward (Izhikevich works in mV, so a flatter one). */
+/** Smooth surrogate for the differentiable test forward (models in mV, such as Izhikevich, give a flatter one). */
 function smoothSurrogate(e: ZooEntry): Record<string, unknown> {
-  return e.type === 'izhikevich' ? { name: 'sigmoid', slope: 0.5 } : { name: 'sigmoid', slope: 4 };
+  return e.smoothSurrogate ?? { name: 'sigmoid', slope: 4 };
 }
 
 // Smooth forward (spike = surrogate primitive, reset attached): every chain-rule path, including
@@ -43,7 +43,7 @@ for (const e of ZOO) {
         const m1 = layer.lastMembrane!;
         const s2 = layer.forward(h2);
         const m2 = layer.lastMembrane!;
-        const mScale = e.type === 'izhikevich' ? 0.01 : 0.5;
+        const mScale = e.membraneScale ?? 0.5;
         return add(add(s1, s2), scale(add(m1, m2), mScale));
       };
       const params = layer.parameters();
@@ -55,7 +55,7 @@ for (const e of ZOO) {
 
 // Detached reset with the real Heaviside forward: the membrane trace is exactly differentiable
 // away from spike flips, so analytic and numeric gradients must agree without any smoothing.
-const EXACT = ['LIF subtract delayed', 'LIF zero delayed', 'LIF none', 'LIF subtract same-step', 'LIF zero same-step', 'Synaptic subtract', 'Synaptic zero', 'Alpha zero', 'IF hard', 'LIFNode decayInput', 'PLIF per neuron'];
+const EXACT = ['LIF subtract delayed', 'LIF zero delayed', 'LIF none', 'LIF subtract same-step', 'LIF zero same-step', 'Synaptic subtract', 'Synaptic zero', 'Alpha zero', 'IF hard', 'LIFNode decayInput', 'PLIF per neuron', 'MultiLevel count soft', 'MultiLevel normalized hard', 'AdEx detached'];
 for (const label of EXACT) {
   const e = ZOO.find((z) => z.label === label)!;
   test(`gradcheck of the membrane trace under detached reset (Heaviside forward): ${label}`, () => {

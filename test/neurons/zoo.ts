@@ -10,6 +10,10 @@ export interface ZooEntry {
   /** Typical input scale (Izhikevich works in mV and pA-like currents). */
   inputScale: number;
   inputOffset: number;
+  /** Surrogate of the smooth gradcheck forward (default sigmoid, slope 4); models in mV need a flatter one. */
+  smoothSurrogate?: Record<string, unknown>;
+  /** Weight of the membrane term in the gradcheck loss (default 0.5; small for models in mV). */
+  membraneScale?: number;
 }
 
 export const F = 3;
@@ -35,7 +39,15 @@ export const ZOO: ZooEntry[] = [
   { label: 'LIFNode decayInput', type: 'sjlif', options: { tau: 2, vReset: 0.1 }, inputScale: 2, inputOffset: 0.6 },
   { label: 'LIFNode no decayInput', type: 'sjlif', options: { tau: 3, decayInput: false, reset: 'subtract' }, inputScale: 1, inputOffset: 0.3 },
   { label: 'PLIF per neuron', type: 'plif', options: { perNeuron: true, initTau: 2.5 }, inputScale: 2, inputOffset: 0.6 },
-  { label: 'Izhikevich', type: 'izhikevich', options: {}, inputScale: 4, inputOffset: 8 },
+  { label: 'Izhikevich', type: 'izhikevich', options: {}, inputScale: 4, inputOffset: 8, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
+  // Multi-level spikes: normalized c/D needs c = D (s = 1) and count mode c = 1 somewhere in the window.
+  { label: 'MultiLevel normalized soft', type: 'multilevel', options: { levels: 2, threshold: 0.5, beta: [0.5, 0.7, 0.3], learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.4 },
+  { label: 'MultiLevel count soft', type: 'multilevel', options: { levels: 4, output: 'count', threshold: [0.5, 0.4, 0.6], learnThreshold: true }, inputScale: 1, inputOffset: 0.5 },
+  // AdEx in mV and pA: currents of a few nA make it fire within the test window; V_peak at V_T + 5Δ_T keeps the smooth forward's upswing mild.
+  { label: 'AdEx detached', type: 'adex', options: { vPeak: -40, a: [4, 2, 8], learnA: true, learnB: true }, inputScale: 1500, inputOffset: 4000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
+  { label: 'AdEx attached', type: 'adex', options: { detachReset: false, vPeak: -40, dt: 0.5, b: [80.5, 40, 120], learnB: true }, inputScale: 1500, inputOffset: 5000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
+  { label: 'AdEx Vpeak 20', type: 'adex', options: { learnA: true }, inputScale: 1500, inputOffset: 4000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
+  { label: 'MultiLevel normalized hard', type: 'multilevel', options: { levels: 3, reset: 'hard', threshold: 0.4, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.5 },
 ];
 
 export function build(e: ZooEntry, extra: Record<string, unknown> = {}): ScanNeuron<StateDict> {

@@ -26,8 +26,8 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
   nir: { node: 'CubaLIF', dt: 1e-3, tauSyn: new Array(F).fill(5e-3), tauMem: new Array(F).fill(1e-2), r: new Array(F).fill(1), vLeak: new Array(F).fill(0.1), vThreshold: new Array(F).fill(0.05), vReset: new Array(F).fill(0), wIn: new Array(F).fill(20) },
 };
 
-/** Izhikevich needs a much larger drive (its units are mV-like) to spike within a few steps. */
-const INPUT_SCALE: Record<string, number> = { izhikevich: 20 };
+/** Izhikevich and AdEx need a much larger drive (their units are mV and pA-like) to spike within a few steps. */
+const INPUT_SCALE: Record<string, number> = { izhikevich: 20, adex: 3000, aeif: 3000 };
 
 function twoChunks(b: Backend, type: string, scoped: boolean): number[] {
   return withBackend(b, () =>

@@ -42,7 +42,7 @@ function run(e: ZooEntry, viaRule: boolean, extra: Record<string, unknown>): Run
   const x1 = half(0), x2 = half(1);
   const s1 = layer.forward(x1), m1 = layer.lastMembrane!;
   const s2 = layer.forward(x2), m2 = layer.lastMembrane!;
-  const mScale = e.type === 'izhikevich' ? 0.01 : 0.5;
+  const mScale = e.membraneScale ?? 0.5;
   const loss = add(add(sum(mul(add(s1, s2), w)), sum(mul(m1, w))), sum(mul(m2, tensor(Array(T / 2 * B * F).fill(mScale), [T / 2, B, F]))));
   backward(loss);
   return {
@@ -56,7 +56,7 @@ for (const backendName of ['ts64', 'ts']) {
   for (const e of ZOO) {
     for (const [mode, extra] of [
       ['heaviside', {}],
-      ['smooth, attached reset', { smoothSpikes: true, detachReset: false, surrogate: { name: 'sigmoid', slope: e.type === 'izhikevich' ? 0.5 : 4 } }],
+      ['smooth, attached reset', { smoothSpikes: true, detachReset: false, surrogate: e.smoothSurrogate ?? { name: 'sigmoid', slope: 4 } }],
     ] as const) {
       test(`step rule == fused scan (${backendName}, ${mode}): ${e.label}`, (t) => {
         withBackend(getBackendByName(backendName), () => {
