@@ -12,6 +12,8 @@ export { IF, type IFOptions } from './if/index.js';
 export { LIFNode, type LIFNodeOptions } from './lifnode/index.js';
 export { PLIF, type PLIFOptions } from './plif/index.js';
 export { Izhikevich, type IzhikevichOptions } from './izhikevich/index.js';
+export { MultiLevel, type MultiLevelOptions } from './multilevel/index.js';
+export { AdEx, type AdExOptions } from './adex/index.js';
 export { createNeuron, neuronTypes } from './factory.js';
 export { neuronRegistry, type NeuronEntry, type NeuronCost } from './registry.js';
 export * from './surrogate.js';
