@@ -1,21 +1,18 @@
 import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 import type { Storage } from '../../backend/storage.js';
 import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+import type { AlifRuleSettings } from './rule.js';
 
 /**
  * Adaptive LIF (Bellec et al. 2018), same-step reset:
  *   a[t] = ρ·a[t-1] + s[t-1];  A[t] = θ0 + βa·a[t];  h[t] = β·v[t-1] + x[t];
  *   s[t] = H(h[t] − A[t]);  v[t] = h[t] − A[t]·s[t] (subtract) or h[t]·(1 − s[t]) (zero).
  */
-export interface AlifConfig {
+/** The rule's settings (ρ, βa, reset) plus the sizes and parameter layout. */
+export interface AlifConfig extends AlifRuleSettings {
   T: number;
   B: number;
   F: number;
-  rho: number;
-  betaA: number;
-  /** subtract (1) or zero (2). */
-  resetMode: number;
-  detachReset: boolean;
   betaPerNeuron: boolean;
   thresholdPerNeuron: boolean;
   surrogate: SurrogateCode;

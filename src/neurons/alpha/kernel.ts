@@ -1,20 +1,16 @@
 import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 import type { Storage } from '../../backend/storage.js';
 import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+import type { AlphaRuleSettings } from './rule.js';
 
 /**
  * snnTorch Alpha: e = α·e + x, i = β·i − x, m = τα·(e + i), τα = ln α/(ln β − ln α) + 1;
  * zero reset (delayed, R = H(m[t-1] − θ)) multiplies e, i, m by (1 − R). α, β fixed; θ per layer/neuron.
  */
-export interface AlphaConfig {
+export interface AlphaConfig extends Omit<AlphaRuleSettings, 'tau'> {
   T: number;
   B: number;
   F: number;
-  alpha: number;
-  beta: number;
-  /** 'zero' (2) or 'none' (0). */
-  resetMode: number;
-  detachReset: boolean;
   thresholdPerNeuron: boolean;
   surrogate: SurrogateCode;
 }

@@ -1,21 +1,16 @@
 import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 import type { Storage } from '../../backend/storage.js';
 import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+import type { IzhikevichRuleSettings } from './rule.js';
 
 /**
  * Izhikevich (2003), one step = 1 ms as two half steps for v then one for u:
  *   v ← v + ½(0.04v² + 5v + 140 − u + x) (twice);  u ← u + a(b·min(v, vPeak) − u);
  *   s = H(v − vPeak);  where s: v ← c, u ← u + d.
  */
-export interface IzhikevichConfig {
+export interface IzhikevichConfig extends IzhikevichRuleSettings {
   T: number;
   N: number;
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-  vPeak: number;
-  detachReset: boolean;
   surrogate: SurrogateCode;
 }
 

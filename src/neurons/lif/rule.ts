@@ -1,18 +1,11 @@
-import { ResetMode } from '../../backend/kernels/neuron.js';
+import { ResetMode, type LifConfig } from '../../backend/kernels/neuron.js';
 import type { StepRule } from '../step/rule.js';
 
-/** Settings of the LIF-family step (fixed per layer). */
-export interface LifRuleSettings {
-  /** ResetMode: none, subtract, zero (delayed: before the leak), zeroAfter (delayed: after the charge). */
-  resetMode: number;
-  /** snnTorch's delayed reset R[t] = H(v[t-1] − θ) (true) or the same-step reset (false). */
-  delayedReset: boolean;
-  /** No gradient through the reset term. */
-  detachReset: boolean;
-  /** SpikingJelly's decay_input: the input is scaled by 1 − β (= 1/τ). */
-  inputLeak: boolean;
-  vReset: number;
-}
+/**
+ * Settings of the LIF-family step (fixed per layer): the fused kernels' own
+ * settings (see LifConfig: resetMode, delayedReset, detachReset, inputLeak, vReset).
+ */
+export type LifRuleSettings = Pick<LifConfig, 'resetMode' | 'delayedReset' | 'detachReset' | 'inputLeak' | 'vReset'>;
 
 /**
  * The LIF family's step (IF, snnTorch Leaky, SpikingJelly LIFNode, PLIF;
