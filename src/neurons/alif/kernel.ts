@@ -7,8 +7,8 @@ import type { AlifRuleSettings } from './rule.js';
  * Adaptive LIF (Bellec et al. 2018), same-step reset:
  *   a[t] = ρ·a[t-1] + s[t-1];  A[t] = θ0 + βa·a[t];  h[t] = β·v[t-1] + x[t];
  *   s[t] = H(h[t] − A[t]);  v[t] = h[t] − A[t]·s[t] (subtract) or h[t]·(1 − s[t]) (zero).
+ * The config is the rule's settings (ρ, βa, reset) plus the sizes and parameter layout.
  */
-/** The rule's settings (ρ, βa, reset) plus the sizes and parameter layout. */
 export interface AlifConfig extends AlifRuleSettings {
   T: number;
   B: number;

@@ -3,7 +3,7 @@ import type { Floats } from '../../backend/storage.js';
 import { gemm, sgGrad, sgPrimitive, transposeInto } from '../../backend/reference.js';
 
 /*
- * LIF-family scan (equations in kernels/neuron.ts). Time is the outer loop and
+ * The LIF family's fused scan (its step rule, the readable equations: ./rule.ts). Time is the outer loop and
  * neurons the inner one, so each step streams over contiguous rows; the state
  * of step t−1 is read back from the stored trace, which keeps float32 results
  * identical whether a sequence runs fused or one step at a time. Parameters
