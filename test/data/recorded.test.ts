@@ -18,7 +18,7 @@ import { makeChannelEvents, makeDvsEvents, type DvsEvents } from '../../src/data
 import { FixedFrames } from '../../src/data/events/transforms/frame.js';
 import { CIFAR10_DVS_CLASSES } from '../../src/data/events/recorded-node.js';
 import { parseConfigText } from '../../src/config/load-node.js';
-import { ConfigError, NotFoundError } from '../../src/errors.js';
+import { ConfigError, FormatError, NotFoundError } from '../../src/errors.js';
 import { repoRoot } from '../helpers.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sf-recorded-'));
@@ -241,6 +241,9 @@ test('shd: the released variable-length float16 layout (h5py fixture) loads thro
     assert.deepEqual(Array.from(ds.train.labels), [7, 0, 19]);
     assert.deepEqual(totals(ds.train), [3, 1, 4]);
     assert.deepEqual(ds.test.shape, [2, 700]);
+    // A damaged file: the reader child's FormatError comes back naming the file.
+    writeFileSync(join(dir, 'shd_test.h5'), 'not hdf5 at all');
+    assert.throws(() => loadDataset('shd', { dataDir: dir, frames: 2, cacheDir: null }), (e: unknown) => e instanceof FormatError && /shd_test\.h5/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, FormatError, NotFoundError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-node.js';
 import { makeDataset, type Dataset, type SplitDataset } from '../dataset.js';
@@ -234,8 +233,9 @@ export function readShdSync(path: string): ShdDump {
   const tmp = mkdtempSync(join(tmpdir(), 'spikeflow-shd-'));
   try {
     const out = join(tmp, 'samples.dump');
-    const child = fileURLToPath(new URL('./shd-read-child-node.js', import.meta.url));
-    const r = spawnSync(process.execPath, [child, path, out, String(SHD_CHANNELS)], { encoding: 'utf8' });
+    const child = new URL('./shd-read-child-node.js', import.meta.url).href;
+    const script = `const m = await import(${JSON.stringify(child)}); await m.runShdReadChild(process.argv.slice(1));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, path, out, String(SHD_CHANNELS)], { encoding: 'utf8' });
     if (r.status !== 0) {
       const msg = (r.stderr || r.error?.message || `exit ${r.status}`).trim();
       const m = /^(\w+): ([\s\S]*)$/.exec(msg);
