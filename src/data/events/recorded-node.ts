@@ -41,7 +41,7 @@ export interface RecordedSplits {
   readonly test: readonly SampleRef[];
 }
 
-export interface ConvertOptions {
+export interface RecordedConvertOptions {
   /** Cache folder root (entries go in `<root>/<dataset>`); null: no cache. */
   cacheDir: string | null;
   trainLimit?: number | null | undefined;
@@ -49,7 +49,7 @@ export interface ConvertOptions {
   log?: ((line: string) => void) | undefined;
 }
 
-export interface ConvertStats {
+export interface RecordedConvertStats {
   converted: number;
   fromCache: number;
 }
@@ -63,11 +63,12 @@ function isDir(p: string): boolean {
 }
 
 /** The frames of both splits, limits applied, from the cache where present. */
-export function convertRecorded(src: RecordedSplits, pipeline: Transform<EventStream, DenseEvents>, opts: ConvertOptions): { data: SplitDataset; stats: ConvertStats } {
+export function convertRecorded(src: RecordedSplits, pipeline: Transform<EventStream, DenseEvents>, opts: RecordedConvertOptions): { data: SplitDataset; stats: RecordedConvertStats } {
+  // The pipeline is deterministic (the cache refuses random ones), so it is given no generator.
   const shape = pipeline.apply(src.empty, undefined as never).shape;
   const F = shape.reduce((a, b) => a * b, 1);
   const cache = opts.cacheDir === null ? null : new EventTransformCache(join(opts.cacheDir, src.name), pipeline);
-  const stats: ConvertStats = { converted: 0, fromCache: 0 };
+  const stats: RecordedConvertStats = { converted: 0, fromCache: 0 };
   const build = (refs: readonly SampleRef[], split: string, limit: number | null | undefined): Dataset => {
     const n = limit ? Math.min(limit, refs.length) : refs.length;
     const images = new Float32Array(n * F);
@@ -110,7 +111,7 @@ function dvsFileRef(path: string, label: number, decode: (bytes: Uint8Array, fil
 
 // ---------------------------------------------------------------- N-MNIST
 
-export const NMNIST_SENSOR = { width: 34, height: 34 } as const;
+const NMNIST_SENSOR = { width: 34, height: 34 } as const;
 const NMNIST_LAYOUT = '<data.dir>/Train/<digit 0-9>/*.bin and <data.dir>/Test/<digit 0-9>/*.bin (the released Train.zip and Test.zip, unzipped)';
 
 function nmnistSplit(root: string, folder: 'Train' | 'Test'): SampleRef[] {
@@ -136,7 +137,7 @@ export function nmnistSplits(root: string): RecordedSplits {
 
 // ---------------------------------------------------------------- DVS Gesture
 
-export const DVS128_SENSOR = { width: 128, height: 128 } as const;
+const DVS128_SENSOR = { width: 128, height: 128 } as const;
 const GESTURE_LAYOUT =
   '<data.dir>/DvsGesture/ (or <data.dir> itself) holding user*_*.aedat, their user*_*_labels.csv and trials_to_train.txt / trials_to_test.txt (the released DvsGesture.tar.gz, unpacked)';
 
@@ -219,7 +220,8 @@ export function cifar10DvsSplits(root: string): RecordedSplits {
 
 // ---------------------------------------------------------------- SHD / SSC
 
-export const SHD_CHANNELS = 700;
+/** The 700 cochlea channels (hdf5-node's SHD_CHANNELS; not imported, so loading this module does not start h5wasm). */
+const SHD_CHANNELS = 700;
 export type ShdVariant = 'shd' | 'ssc';
 
 function shdLayout(v: ShdVariant): string {
