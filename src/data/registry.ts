@@ -21,7 +21,13 @@ export interface DatasetRequest {
   frames?: number;
   /** nmnist-emulated generation parameters other than the bins (defaults: EMULATED_NMNIST_DEFAULTS). */
   emulation?: Partial<Omit<EmulatedNmnistSpec, 'bins' | 'emulator'>> & { emulator?: Partial<EmulatedNmnistSpec['emulator']> };
-  /** Cache folder for generated datasets; null: no cache; undefined: the loader's default. */
+  /**
+   * The entry's own options (`data.options` of a config), as a config spells
+   * them (snake_case); the entry reads them with its option spec
+   * (`readConfigOptions`), so a direct caller gets the same checks as a config.
+   */
+  options?: Readonly<Record<string, unknown>>;
+  /** Cache folder for generated or converted datasets; null: no cache; undefined: the loader's default. */
   cacheDir?: string | null;
   log?: (line: string) => void;
 }

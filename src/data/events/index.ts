@@ -27,3 +27,5 @@ export * from './mesh.js';
 export * from './render.js';
 export { benchEventTransforms, randomDvsStream, type EventBenchResult } from './bench.js';
 export * from './nmnist-emulated.js';
+export * from './recorded-options.js';
+export * from './shd-dump.js';
