@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,22 +67,27 @@ test('package: LICENSE, keywords, docs shipped, no invented URLs', () => {
   assert.ok(![...files].some((f) => f.startsWith('docs/api/')), 'the generated API reference is not shipped');
 });
 
-test('the native build-failure notice names the retry command that works where npm ran', () => {
-  const script = join(root, 'scripts', 'native-build-failed.js');
-  const notice = (initCwd: string): string => {
-    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, INIT_CWD: initCwd } });
-    assert.equal(r.status, 0);
+test('the native build-failure notice names the retry command that works for the installer', () => {
+  const notice = (script: string): string => {
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, 'the install still succeeds');
     return r.stderr;
   };
+  // Installed as a dependency: the same script, from node_modules/spikeflow/scripts/.
   const consumer = mkdtempSync(join(tmpdir(), 'spikeflow-consumer-'));
   try {
-    const asDependency = notice(consumer);
+    const dir = join(consumer, 'node_modules', 'spikeflow', 'scripts');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(root, 'scripts', 'native-build-failed.js'), join(dir, 'native-build-failed.js'));
+    writeFileSync(join(consumer, 'node_modules', 'spikeflow', 'package.json'), JSON.stringify({ name: 'spikeflow', type: 'module' }));
+    const asDependency = notice(join(dir, 'native-build-failed.js'));
     assert.match(asDependency, /`npm rebuild spikeflow`/);
     assert.doesNotMatch(asDependency, /build:native/);
   } finally {
     rmSync(consumer, { recursive: true, force: true });
   }
-  assert.match(notice(root), /`npm run build:native`/);
+  // In this source checkout.
+  assert.match(notice(join(root, 'scripts', 'native-build-failed.js')), /`npm run build:native`/);
 });
 
 test('docs: code imports name the package entries and their exports', async () => {
