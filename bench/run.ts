@@ -3,7 +3,9 @@
  * registered backend (ts64, the float64 test backend, is skipped unless named),
  * runs the PyTorch reference (bench/reference/torch_lif.py) when torch is
  * installed, prints a markdown table (or JSON with --json) and writes
- * bench/results/latest.{json,md}. Options: see bench/lib/args.ts (--help).
+ * latest.{json,md} to bench/results/local/ (git-ignored), or to --out DIR:
+ * the committed reference run in bench/results/ changes only when asked for
+ * (`npm run bench:reference`). Options: see bench/lib/args.ts (--help).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -56,6 +58,15 @@ function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+/**
+ * Where a run goes without --out: a git-ignored folder beside the committed
+ * reference run, so that timing a change never dirties the working tree and a
+ * reference run is a deliberate act (`--out bench/results`).
+ */
+function defaultOutDir(): string {
+  return join(repoRoot(), 'bench', 'results', 'local');
 }
 
 function selectBackends(args: BenchArgs): string[] {
@@ -171,12 +182,12 @@ function main(argv: readonly string[]): number {
   }
   const md = toMarkdown(report);
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  const dir = resolve(args.outDir ?? join(repoRoot(), 'bench', 'results'));
+  const dir = resolve(args.outDir ?? defaultOutDir());
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, 'latest.json'), json);
   writeAtomic(join(dir, 'latest.md'), md);
   process.stdout.write(args.json ? json : md);
-  log(`wrote ${join(dir, 'latest.json')} and latest.md`);
+  log(`wrote ${join(dir, 'latest.json')} and latest.md${args.outDir === null ? ' (the committed reference run is bench/results/latest.*: npm run bench:reference rewrites it)' : ''}`);
   if (report.failures.length > 0) {
     log(`bench: ${report.failures.length} workload(s) failed: ${report.failures.map((f) => `${f.backend}/${f.workload}`).join(', ')}`);
     return 1;

@@ -9,7 +9,7 @@ export interface BenchArgs {
   torchThreads: number;
   /** Interpreter for the reference (default: the first of python3, /usr/bin/python3 that imports torch). */
   python: string | null;
-  /** Folder for latest.json / latest.md (default bench/results). */
+  /** Folder for latest.json / latest.md (null: bench/results/local/, git-ignored). */
   outDir: string | null;
   peakGflops: number;
   /** GEMM/event thread counts the native backend is timed with (each gets its own rows: native, native-2t). */
@@ -29,7 +29,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
   --no-torch           skip the PyTorch reference
   --torch-threads N    PyTorch threads (default 1)
   --python PATH        Python for the reference (default: python3, else /usr/bin/python3, whichever has torch)
-  --out DIR            where latest.json / latest.md go (default bench/results)
+  --out DIR            where latest.json / latest.md go (default bench/results/local,
+                         git-ignored; --out bench/results replaces the committed reference run)
   --peak GFLOPS        single-core fp32 GEMM peak used for "% peak" (default 190)
   --native-threads L   thread counts for the native backend, e.g. 1 or 1,2 (default 1,2;
                          rows for 2 threads are labelled native-2t)

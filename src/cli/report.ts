@@ -9,7 +9,10 @@ export interface EpochRecord {
   train_accuracy: number;
   test_loss: number;
   test_accuracy: number;
+  /** The learning rate the epoch trained with (its first batch's, for a per-iteration schedule). */
   lr: number;
+  /** Only for a schedule that steps per batch: the rate of the epoch's last batch. */
+  lr_last?: number;
   seconds: number;
   samples_per_s: number;
 }
@@ -24,11 +27,22 @@ export interface LayerSummary {
   sops: number;
 }
 
+/** What a run ran on: the versions and machine behind its timings and figures. */
+export interface RunEnvironment {
+  spikeflow_version: string;
+  node_version: string;
+  /** The backend that ran it (the resolved one when the config said `auto`). */
+  backend: string;
+  /** `process.platform`-`process.arch`, e.g. `linux-x64`. */
+  platform: string;
+}
+
 /** summary.json: the figures a reader compares runs by. */
-export interface RunSummary {
+export interface RunSummary extends RunEnvironment {
   name: string;
   dataset: { name: string; train: number; test: number };
-  backend: string;
+  /** The checkpoint this run continued from (`--resume`), or null; `epochs` and metrics.jsonl count the whole run. */
+  resumed_from: string | null;
   seed: number;
   timesteps: number;
   encoder: string;
@@ -52,7 +66,8 @@ export interface RunSummary {
 
 export interface SummaryInput {
   config: RunConfig;
-  backend: string;
+  environment: RunEnvironment;
+  resumedFrom: string | null;
   history: EpochRecord[];
   final: { test_accuracy: number; test_loss: number };
   wallSeconds: number;
@@ -82,7 +97,8 @@ export function buildSummary(s: SummaryInput): RunSummary {
   return {
     name: s.config.name,
     dataset: s.dataset,
-    backend: s.backend,
+    ...s.environment,
+    resumed_from: s.resumedFrom,
     seed: s.config.seed,
     timesteps: s.config.encoder.steps,
     encoder: s.config.encoder.type,
@@ -117,10 +133,11 @@ export function renderReport(s: RunSummary, m: ProfileResult): string {
     ['Test accuracy', pct(s.accuracy)],
     ['Test loss', s.loss.toFixed(4)],
     ['Train accuracy (last epoch)', pct(s.train_accuracy)],
-    ['Epochs', String(s.epochs)],
+    ['Epochs', s.resumed_from === null ? String(s.epochs) : `${s.epochs} (resumed from ${s.resumed_from})`],
     ['Time steps', String(s.timesteps)],
     ['Encoder', s.encoder],
     ['Backend', s.backend],
+    ['spikeflow / Node / platform', `${s.spikeflow_version} / ${s.node_version} / ${s.platform}`],
     ['Seed', String(s.seed)],
     ['Parameters', formatCount(s.parameters)],
     ['Wall time', `${s.wall_time_s.toFixed(1)} s`],

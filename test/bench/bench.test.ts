@@ -79,6 +79,27 @@ test('bench without PyTorch says so and still succeeds', () => {
   }
 });
 
+test('bench writes to the git-ignored bench/results/local/ by default and leaves the committed reference run alone', () => {
+  const root = repoRoot();
+  const committed = join(root, 'bench', 'results', 'latest.json');
+  const before = readFileSync(committed);
+  const local = join(root, 'bench', 'results', 'local');
+  const r = run(['--quick', '--workload', 'f', '--backend', 'ts', '--no-torch', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  // The last stderr line says where the files went.
+  assert.ok(r.stderr.includes(`wrote ${join(local, 'latest.json')} and latest.md`), r.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(local, 'latest.json'), 'utf8')), JSON.parse(r.stdout));
+  assert.ok(existsSync(join(local, 'latest.md')));
+  assert.deepEqual(readFileSync(committed), before, 'bench/results/latest.json unchanged');
+  // git ignores the default folder, so a bench run leaves `git status` clean.
+  const ignore = readFileSync(join(root, '.gitignore'), 'utf8').split('\n');
+  assert.ok(ignore.includes('bench/results/local/'), '.gitignore lists bench/results/local/');
+  // A reference run is the deliberate `--out bench/results`, under its own script.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['bench:reference']!, /run\.js --out bench\/results$/);
+  assert.doesNotMatch(pkg.scripts['bench']!, /--out/);
+});
+
 test('bench rejects an unknown workload or backend with a message', () => {
   const w = run(['--workload', 'z', '--no-torch']);
   assert.equal(w.status, 2);

@@ -8,6 +8,9 @@ import { NotFoundError } from '../../errors.js';
  * `spikeflow bench ...`: the benchmark suite lives in bench/ (compiled to
  * dist/bench/run.js); it runs as a child process so its timing is not
  * disturbed by the CLI's own state, and its exit code is passed through.
+ * Like `npm run bench` it writes to the git-ignored bench/results/local/
+ * unless given --out (the suite prints where); `--out bench/results` is how a
+ * reference run is made on purpose.
  */
 export async function runBench(args: string[]): Promise<number> {
   const entry = join(packageRoot(), 'dist', 'bench', 'run.js');

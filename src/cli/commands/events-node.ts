@@ -38,6 +38,11 @@ export function streamInfo(s: EventStream): StreamInfo {
   return { kind: 'channel', sensor: `${s.channels} channels`, ...base, activeChannels: seen.reduce((n, v) => n + v, 0) };
 }
 
+/** `1 event`, `2 events`: a count with its noun in agreement (English plural by `s`). */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export interface EventsInfoOptions {
   format?: string;
   json?: boolean;
@@ -52,10 +57,10 @@ export async function runEventsInfo(file: string, opts: EventsInfoOptions): Prom
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
-  const lines = [`${file}: ${format}, ${streams.length} recording${streams.length === 1 ? '' : 's'}`];
+  const lines = [`${file}: ${format}, ${countOf(streams.length, 'recording')}`];
   infos.slice(0, 20).forEach((s, i) => {
-    const counts = s.kind === 'dvs' ? `ON ${s.on}, OFF ${s.off}` : `${s.activeChannels} active channels`;
-    lines.push(`${streams.length > 1 ? `  [${i}]${labels ? ` label ${labels[i]}` : ''} ` : '  '}${s.events} events, ${s.sensor}, t ${s.tStart}..${s.tEnd} ${s.timeUnit} (span ${s.span}), ${counts}`);
+    const counts = s.kind === 'dvs' ? `ON ${s.on}, OFF ${s.off}` : countOf(s.activeChannels ?? 0, 'active channel');
+    lines.push(`${streams.length > 1 ? `  [${i}]${labels ? ` label ${labels[i]}` : ''} ` : '  '}${countOf(s.events, 'event')}, ${s.sensor}, t ${s.tStart}..${s.tEnd} ${s.timeUnit} (span ${s.span}), ${counts}`);
   });
   if (infos.length > 20) lines.push(`  … ${infos.length - 20} more`);
   process.stdout.write(lines.join('\n') + '\n');
@@ -87,7 +92,7 @@ export async function runEventsConvert(input: string, output: string, opts: Even
   }
   const k = Number(opts.sample ?? 0);
   const s = streams[k];
-  if (!Number.isInteger(k) || !s) throw new ConfigError(`--sample ${opts.sample}: ${input} has ${streams.length} recording(s)`);
+  if (!Number.isInteger(k) || !s) throw new ConfigError(`--sample ${opts.sample}: ${input} has ${countOf(streams.length, 'recording')}`);
   writeEventStream(output, s, to);
 }
 
@@ -106,7 +111,7 @@ export async function runEventsFrames(file: string, opts: EventsFramesOptions): 
   const { streams } = await readEventFile(file, fmt);
   const k = Number(opts.sample ?? 0);
   const s = streams[k];
-  if (!s) throw new ConfigError(`--sample ${opts.sample}: ${file} has ${streams.length} recording(s)`);
+  if (!s) throw new ConfigError(`--sample ${opts.sample}: ${file} has ${countOf(streams.length, 'recording')}`);
   if (s.kind !== 'dvs') throw new FormatError(`${file}: frames are drawn from DVS events (x, y, polarity); this file has channel events`);
   const frames = new ToFrame({ nTimeBins: bins }).apply(s);
   const plane = 2 * s.width * s.height;
@@ -150,6 +155,6 @@ export function registerEventsCommands(program: Command): void {
     .option('--sample <n>', 'recording of a multi-sample input (default 0)')
     .action(async (file: string, opts: EventsFramesOptions) => {
       const names = await runEventsFrames(file, opts);
-      process.stdout.write(`wrote ${names.length} frames to ${opts.out}\n`);
+      process.stdout.write(`wrote ${countOf(names.length, 'frame')} to ${opts.out}\n`);
     });
 }

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { loadConfig } from '../../config/load-node.js';
+import { loadConfig, packageRoot } from '../../config/load-node.js';
 import { ConfigError, NotFoundError } from '../../errors.js';
 import { Trainer } from '../../train/trainer.js';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/checkpoint-node.js';
@@ -13,7 +13,7 @@ import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, makeOptimizer, makeScheduler, tensorBatches } from '../session-node.js';
 import { measureModel } from '../measure.js';
-import { buildSummary, renderReport, type EpochRecord } from '../report.js';
+import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
 
 export interface TrainOptions {
   config?: string;
@@ -28,6 +28,17 @@ export interface TrainOptions {
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Where and with what a run ran, for summary.json: enough to tell two runs' figures apart. */
+function runEnvironment(backend: string): RunEnvironment {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return {
+    spikeflow_version: typeof pkg.version === 'string' ? pkg.version : 'unknown',
+    node_version: process.versions.node,
+    backend,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -59,6 +70,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   let batchesDone = 0;
   let epochSamples = 0; // counted as batches are handed to the Trainer
   let epochT0 = 0;
+  // The rates the epoch's batches trained with (the Trainer reports each batch's
+  // rate before the scheduler steps): first and last differ only for a
+  // per-iteration schedule.
+  // (An object, so the callback's writes are not hidden from the reads below by narrowing.)
+  const batchLr: { first: number | null; last: number | null } = { first: null, last: null };
   const trainer = new Trainer({
     model,
     encode,
@@ -70,13 +86,17 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     callbacks: {
       onBatchEnd: (info) => {
         batchesDone++;
+        batchLr.first ??= info.lr;
+        batchLr.last = info.lr;
         const elapsed = (performance.now() - epochT0) / 1000;
         progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
       },
     },
   });
+  let resumedFrom: string | null = null;
   if (opts.resume) {
     const path = resolve(opts.resume);
+    resumedFrom = path;
     if (!existsSync(path)) throw new NotFoundError(`--resume: checkpoint not found: ${path}`);
     const info = loadTrainerCheckpoint(path, trainer, { encoder: session.rngs.encoder });
     const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[] } | null;
@@ -94,6 +114,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   try {
     writeFileAtomic(join(outDir, 'config.yaml'), enc(`# resolved from ${source}\n` + YAML.stringify(config)));
     const metricsPath = join(outDir, 'metrics.jsonl');
+    // A resumed run's folder holds the whole run: the epochs the checkpoint
+    // carries come first, whether the folder is new or the checkpoint's own
+    // (rewritten there, so a line appended after the last checkpoint by an
+    // interrupted epoch does not stay behind as a duplicate).
+    if (opts.resume !== undefined) writeFileAtomic(metricsPath, enc(history.map((r) => JSON.stringify(r) + '\n').join('')));
     const t0 = performance.now();
     let trainSeconds = 0;
     let trainSamples = 0;
@@ -106,6 +131,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       batchesDone = 0;
       epochSamples = 0;
       epochT0 = performance.now();
+      batchLr.first = null;
+      batchLr.last = null;
+      const lrAtStart = optimizer.lr;
       progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
       const batches = (function* () {
         for (const b of tensorBatches(trainLoader, data.train.shape, backend)) {
@@ -124,7 +152,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         train_accuracy: tr.accuracy,
         test_loss: te.loss,
         test_accuracy: te.accuracy,
-        lr: optimizer.lr,
+        // The rate this epoch trained with, not the one the scheduler set for the next.
+        lr: batchLr.first ?? lrAtStart,
+        ...(batchLr.last !== null && batchLr.last !== batchLr.first ? { lr_last: batchLr.last } : {}),
         seconds: tr.seconds,
         samples_per_s: tr.samples / Math.max(1e-9, tr.seconds),
       };
@@ -143,7 +173,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const measured = measureModel(session, testLoader);
     const summary = buildSummary({
       config,
-      backend: backend.name,
+      environment: runEnvironment(backend.name),
+      resumedFrom,
       history,
       final: { test_accuracy: 'test_accuracy' in final ? final.test_accuracy : final.accuracy, test_loss: 'test_loss' in final ? final.test_loss : final.loss },
       wallSeconds: (performance.now() - t0) / 1000,
