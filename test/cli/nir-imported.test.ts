@@ -127,6 +127,12 @@ test('train --weights: bad combinations exit 2 and leave no run folder', () => {
   r = cli(['eval', '--weights', imported, '--set', 'model.layers.0.out=16']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /tensor '\d\.weight' has shape \[32, 784\], the module expects \[16, 784\]|tensor '\d\.\w+' missing/);
+  // A bad override of the imported config: exit 2, no weights file.
+  const never = join(tmp, 'never.safetensors');
+  r = cli(['nir', 'import', nirPath, '--out', never, '--set', 'encoder.steps=zero']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /encoder\.steps/);
+  assert.equal(existsSync(never), false);
   assert.equal(existsSync(out), false);
   assert.deepEqual(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
 });
