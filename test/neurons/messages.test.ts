@@ -48,3 +48,12 @@ test('a module built without its size says which argument is missing', () => {
   const S = Synaptic as unknown as new (...a: unknown[]) => Synaptic;
   throwsWith(() => new S(), ConfigError, /Synaptic: the number of neurons/);
 });
+
+test('every model of the zoo: [B, F] to forward() names the time-major layout and step()', async () => {
+  const { ZOO, F } = await import('./zoo.js');
+  const { neuronRegistry } = await import('../../src/neurons/registry.js');
+  for (const z of ZOO) {
+    const n = neuronRegistry.get(z.type).make([F], z.options, new Rng(0));
+    throwsWith(() => n.forward(zeros([2, F])), ShapeError, /sequences are time-major \[T, B, \.\.\.features\].*step\(x\)/);
+  }
+});
