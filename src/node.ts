@@ -8,6 +8,7 @@ export { loadDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions }
 export { loadIdxDataset, readIdxFile, locateFashionMnist, FASHION_MNIST_SYSTEM_DIR, IDX_FILES } from './data/idx-node.js';
 export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-node.js';
 export { saveSafetensorsAtomic, loadSafetensors } from './interop/safetensors-node.js';
+export { saveWeights, loadWeights, weightsFromFile, type SaveWeightsOptions, type LoadWeightsOptions } from './interop/weights-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
 export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';
 export { loadConfig, parseConfigText, applyOverrides } from './config/load-node.js';

@@ -21,3 +21,5 @@ export {
 } from './energy.js';
 export { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable } from './report.js';
 export { profileModel, type ProfileResult } from './profile.js';
+export { Recorder, record, type RecordOptions, type RecordResult, type RecordedVariable, type LayerRecording } from './recorder.js';
+export { forwardLayerByLayer, type LayerVisitor } from './walk.js';

@@ -1,11 +1,10 @@
 import { ShapeError } from '../errors.js';
-import { Residual, Sequential } from '../nn/containers.js';
 import type { Module } from '../module/module.js';
 import { isNeuron } from '../neurons/base.js';
-import { add } from '../ops/elementwise.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { poolWindowOf } from './layer-kinds.js';
+import { forwardLayerByLayer } from './walk.js';
 
 /** Firing statistics of one spiking layer, accumulated over every batch seen. */
 export interface NeuronStats {
@@ -120,34 +119,13 @@ export class SpikeMonitor {
     if (x.ndim < 2) throw new ShapeError(`SpikeMonitor: input must be time-major [T, B, ...], got ${fmtShape(x.shape)}`);
     this.batches++;
     this.samples += x.shape[1]!;
-    return this.run(this.model, x, '');
+    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out) => this.observe(path, kind, m, inputs, out));
   }
 
   reset(): void {
     this.records.clear();
     this.batches = 0;
     this.samples = 0;
-  }
-
-  private run(m: Module, x: Tensor, path: string): Tensor {
-    if (m instanceof Sequential) {
-      let h = x;
-      m.layers.forEach((l, i) => {
-        h = this.run(l, h, path ? `${path}.${i}` : String(i));
-      });
-      return h;
-    }
-    if (m instanceof Residual) {
-      const p = path ? `${path}.` : '';
-      const y = this.run(m.body, x, `${p}body`);
-      const s = m.shortcut ? this.run(m.shortcut, x, `${p}shortcut`) : x;
-      const out = add(y, s);
-      this.observe(`${p}add`, 'Add', null, [y, s], out);
-      return out;
-    }
-    const out = m.forward(x);
-    this.observe(path === '' ? '0' : path, m.kind, m, [x], out);
-    return out;
   }
 
   private recordFor(path: string, kind: string, m: Module | null): LayerRecord {

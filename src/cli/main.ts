@@ -7,6 +7,7 @@ import { registerNirCommands } from './commands/nir-node.js';
 import { registerEventsCommands } from './commands/events-node.js';
 import { runBench } from './commands/bench-node.js';
 import { registerNativeBackend } from '../backend/native/load-node.js';
+import { packageVersion } from './commands/info-node.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .name('spikeflow')
     .description('Spiking neural networks in TypeScript: train, evaluate and inspect SNNs')
     .option('--debug', 'show stack traces on errors')
+    .version(packageVersion(), '-V, --version', 'print the spikeflow version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -38,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', 'random seed (overrides the config)')
     .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
     .option('--resume <checkpoint>', 'continue from a checkpoint.safetensors written by an earlier run')
+    .option('-w, --weights <file>', 'start a new run from these weights (model.safetensors, e.g. from `nir import`); its embedded config unless --config')
     .option('--json', 'print the final summary as JSON on stdout')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts) => {

@@ -1,10 +1,9 @@
 import YAML from 'yaml';
 import type { RunConfig } from '../config/schema.js';
-import { FormatError } from '../errors.js';
-import { entryFromTensor, tensorFromEntry, type SafetensorsEntry } from '../interop/safetensors.js';
-import { loadSafetensors, saveSafetensorsAtomic } from '../interop/safetensors-node.js';
+import { loadSafetensors } from '../interop/safetensors-node.js';
+import { saveWeights, weightsFromFile } from '../interop/weights-node.js';
 import type { Module } from '../module/module.js';
-import { fmtShape, shapeEq } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * model.safetensors: parameters and buffers under their module paths
@@ -12,39 +11,64 @@ import { fmtShape, shapeEq } from '../tensor/shape.js';
  * metadata — readable by Python's safetensors and by `spikeflow eval`.
  */
 export function saveModelWeights(path: string, model: Module, config: RunConfig): void {
-  const tensors = new Map<string, SafetensorsEntry>();
-  for (const [n, p] of model.namedParameters()) tensors.set(n, entryFromTensor(p));
-  for (const [n, b] of model.namedBuffers()) tensors.set(n, entryFromTensor(b));
-  saveSafetensorsAtomic(path, tensors, { format: 'spikeflow.model', config: YAML.stringify(config) });
+  saveWeights(path, model, { metadata: { config: YAML.stringify(config) } });
 }
 
 /**
  * Load weights into a model: accepts a model.safetensors or a training
  * checkpoint (names prefixed 'param.' / 'buffer.'). Every model tensor must be
- * present with the same shape.
+ * present with the same shape (errors name the file and the tensor).
+ *
+ * The names are module paths of a Sequential, and the model builder inserts
+ * parameterless layers of its own — a Flatten before a linear layer when the
+ * dataset's samples are not flat, a RepeatTime under direct encoding — so the
+ * same layers can sit at other positions than in the model that wrote the file
+ * (a NIR import has no Flatten: '0.weight' there is '1.weight' for MNIST's
+ * [1, 28, 28]). When the names do not match as they are, the file's layers are
+ * matched to the model's in order, and only where both have the same
+ * parameterised layers with the same tensor names and shapes.
  */
 export function loadModelWeights(path: string, model: Module): void {
   const file = loadSafetensors(path);
-  const find = (name: string, prefix: string): SafetensorsEntry | undefined => file.tensors.get(name) ?? file.tensors.get(prefix + name);
-  const apply = (named: [string, unknown][], prefix: string): void => {
-    for (const [name] of named) {
-      const e = find(name, prefix);
-      if (!e) throw new FormatError(`${path}: tensor '${name}' missing (the file does not match this model)`);
-      const [modPath, leaf] = splitName(name);
-      const mod = model.namedModules().find(([p]) => p === modPath)?.[1];
-      const cur = mod?.getParameter(leaf) ?? mod?.getBuffer(leaf);
-      if (!mod || !cur) throw new FormatError(`${path}: tensor '${name}' has no place in the model`);
-      if (!shapeEq(cur.shape, e.shape)) throw new FormatError(`${path}: tensor '${name}' has shape ${fmtShape(e.shape)}, the model expects ${fmtShape(cur.shape)}`);
-      mod.setTensor(leaf, tensorFromEntry(e, cur.backend));
-    }
-  };
-  apply(model.namedParameters(), 'param.');
-  apply(model.namedBuffers(), 'buffer.');
+  const given = weightsFromFile(file.tensors, model);
+  const own = model.stateDict();
+  const exact = [...own.keys()].every((n) => given.has(n));
+  model.loadStateDict(exact ? given : (alignByLayer(given, own) ?? given), { where: path });
 }
 
-function splitName(name: string): [string, string] {
-  const i = name.lastIndexOf('.');
-  return i < 0 ? ['', name] : [name.slice(0, i), name.slice(i + 1)];
+/** Group tensor names by their top-level layer ('3.weight' → '3' / 'weight'), in layer order. */
+function byLayer(names: Iterable<string>): [string, string[]][] | null {
+  const groups = new Map<string, string[]>();
+  for (const n of names) {
+    const i = n.indexOf('.');
+    if (i < 0) return null;
+    const head = n.slice(0, i);
+    if (!/^\d+$/.test(head)) return null;
+    const g = groups.get(head) ?? [];
+    g.push(n.slice(i + 1));
+    groups.set(head, g);
+  }
+  return [...groups].sort((a, b) => Number(a[0]) - Number(b[0])).map(([h, rest]) => [h, rest.sort()]);
+}
+
+/** The file's tensors renamed onto the model's layers, or null when the layers do not correspond one to one. */
+function alignByLayer(given: Map<string, Tensor>, own: Map<string, Tensor>): Map<string, Tensor> | null {
+  const a = byLayer(given.keys());
+  const b = byLayer(own.keys());
+  if (!a || !b || a.length !== b.length) return null;
+  const out = new Map<string, Tensor>();
+  for (let k = 0; k < a.length; k++) {
+    const [fh, fr] = a[k]!;
+    const [mh, mr] = b[k]!;
+    if (fr.length !== mr.length || fr.some((r, i) => r !== mr[i])) return null;
+    for (const r of fr) {
+      const t = given.get(`${fh}.${r}`)!;
+      const cur = own.get(`${mh}.${r}`)!;
+      if (t.shape.length !== cur.shape.length || t.shape.some((d, i) => d !== cur.shape[i])) return null;
+      out.set(`${mh}.${r}`, t);
+    }
+  }
+  return out;
 }
 
 /** The config stored in a model.safetensors, if any. */

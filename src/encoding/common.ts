@@ -18,6 +18,12 @@ export function checkSteps(where: string, T: number): void {
 
 /** The input's numbers; encoders need at least a batch axis. */
 export function inputData(where: string, x: Tensor, minRank = 1): Floats {
+  // Plain JavaScript (or a cast) can hand over the raw pixels; say how to wrap them.
+  const raw: unknown = x;
+  if (!(raw instanceof Tensor)) {
+    const what = Array.isArray(raw) ? 'an array' : ArrayBuffer.isView(raw) ? `a ${raw.constructor.name}` : raw === null ? 'null' : typeof raw;
+    throw new ShapeError(`${where}: the input must be a Tensor [B, ...features], got ${what}: wrap the values first, e.g. tensor(values, [batch, features]) (import { tensor } from 'spikeflow')`);
+  }
   if (x.ndim < minRank) throw new ShapeError(`${where}: input needs at least ${minRank} dimension(s), got ${fmtShape(x.shape)}`);
   return x.data;
 }

@@ -1,4 +1,14 @@
+import { ConfigError, ShapeError } from '../errors.js';
+import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/** Options of `Module.loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Every parameter and buffer must be given and every given name must exist (default true). */
+  strict?: boolean;
+  /** Prefix for error messages (a file name, say). */
+  where?: string;
+}
 
 /**
  * Base of every layer. Each attribute of a module is one of three kinds:
@@ -82,6 +92,46 @@ export abstract class Module {
     for (const [n, p] of this._buffers) out.push([prefix ? `${prefix}.${n}` : n, p]);
     for (const [n, c] of this._children) out.push(...c.namedBuffers(prefix ? `${prefix}.${n}` : n));
     return out;
+  }
+
+  /**
+   * Parameters and buffers under their module paths ('1.weight',
+   * '3.running_mean'): the names model.safetensors uses. The tensors are the
+   * module's own (not copies); detach or clone them before changing them.
+   */
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /**
+   * Replace parameters and buffers by name (the inverse of `stateDict()`).
+   * Everything is checked before anything is replaced, so a failed load leaves
+   * the module as it was: a missing or unknown name is a ConfigError, a
+   * shape mismatch a ShapeError, each naming the tensor.
+   */
+  loadStateDict(dict: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, opts: LoadStateDictOptions = {}): void {
+    const entries = dict instanceof Map ? new Map(dict) : new Map(Object.entries(dict as Record<string, Tensor>));
+    const strict = opts.strict ?? true;
+    const at = opts.where ? `${opts.where}: ` : '';
+    const own = this.stateDict();
+    const modules = new Map(this.namedModules());
+    const plan: [Module, string, Tensor][] = [];
+    for (const [name, cur] of own) {
+      const t = entries.get(name);
+      if (!t) {
+        if (strict) throw new ConfigError(`${at}loadStateDict: tensor '${name}' missing (expected shape ${fmtShape(cur.shape)})`);
+        continue;
+      }
+      if (!shapeEq(t.shape, cur.shape)) throw new ShapeError(`${at}loadStateDict: tensor '${name}' has shape ${fmtShape(t.shape)}, the module expects ${fmtShape(cur.shape)}`);
+      const i = name.lastIndexOf('.');
+      plan.push([modules.get(i < 0 ? '' : name.slice(0, i))!, i < 0 ? name : name.slice(i + 1), t]);
+    }
+    if (strict) {
+      const unknown = [...entries.keys()].filter((n) => !own.has(n));
+      if (unknown.length > 0) throw new ConfigError(`${at}loadStateDict: tensor '${unknown[0]}' has no place in this ${this.kind} (its tensors: ${[...own.keys()].join(', ') || 'none'})`);
+    }
+    // Copies, so the module never shares storage with the caller (an optimizer step would write into both).
+    for (const [m, leaf, t] of plan) m.setTensor(leaf, t.clone());
   }
 
   parameters(): Tensor[] {

@@ -1,5 +1,12 @@
+import { ShapeError } from '../errors.js';
 import { Module } from '../module/module.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/** What `forwardWithMembrane` returns: spikes and membrane, both `[T, B, ...features]`. */
+export interface SpikesAndMembrane {
+  spikes: Tensor;
+  membrane: Tensor;
+}
 
 /**
  * Contract of every spiking neuron layer.
@@ -25,6 +32,26 @@ export abstract class NeuronModule extends Module {
 
   abstract step(x: Tensor): Tensor;
   abstract detachState(): void;
+
+  /**
+   * `forward(x)` that also returns the membrane of every step, as snnTorch's
+   * `output=True` returns `(spk, mem)`. The membrane is the layer's own
+   * (differentiable, so a loss may use it); `.clone()` it to keep a copy.
+   * Does not change `recordMembrane` for later calls.
+   */
+  forwardWithMembrane(x: Tensor): SpikesAndMembrane {
+    const was = this.recordMembrane;
+    this.recordMembrane = true;
+    try {
+      const spikes = this.forward(x);
+      const membrane = this.lastMembrane;
+      if (!membrane) throw new ShapeError(`${this.kind}: this layer records no membrane`);
+      return { spikes, membrane };
+    } finally {
+      this.recordMembrane = was;
+      if (!was) this.lastMembrane = null;
+    }
+  }
 }
 
 export function isNeuron(m: Module): m is NeuronModule {

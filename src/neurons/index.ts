@@ -1,4 +1,4 @@
-export { NeuronModule, isNeuron } from './base.js';
+export { NeuronModule, isNeuron, type SpikesAndMembrane } from './base.js';
 export { ScanNeuron } from './scan-neuron.js';
 export { RuleNeuron } from './step/rule-neuron.js';
 export { scanRule, type RuleScanResult } from './step/scan.js';

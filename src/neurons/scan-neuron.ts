@@ -1,10 +1,10 @@
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { ShapeError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import { reshape } from '../ops/shape.js';
 import type { ScanResult } from '../ops/neuron.js';
 import { tensor } from '../tensor/create.js';
-import { fmtShape } from '../tensor/shape.js';
+import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { NeuronModule } from './base.js';
 import type { SurrogateCode } from '../backend/kernels/neuron.js';
@@ -48,6 +48,11 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
 
   constructor(features: number[] | number) {
     super();
+    // Called from plain JavaScript or with the options first (`new LIF({ beta: 0.9 })`), the size is
+    // missing; say which argument it is rather than failing on a spread of undefined.
+    if (typeof features !== 'number' && !Array.isArray(features)) {
+      throw new ConfigError(`${new.target.name}: the number of neurons (1st argument, features) is missing, got ${features === undefined ? 'nothing' : typeof features}: write new ${new.target.name}(features, options), e.g. new ${new.target.name}(128) or new ${new.target.name}([16, 8, 8]) for a feature map`);
+    }
     const f = typeof features === 'number' ? [features] : [...features];
     if (f.length === 0 || f.some((d) => !Number.isInteger(d) || d <= 0)) throw new ShapeError(`${new.target.name}: features must be positive integers, got ${fmtShape(f)}`);
     this.features = Object.freeze(f);
@@ -93,6 +98,12 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2) throw new ShapeError(`${this.kind}: input must be [T, B, ...features], got ${fmtShape(x.shape)}`);
+    // The most common mistake: one step [B, ...features] given to forward(), which wants a sequence.
+    if (x.ndim === this.features.length + 1 && sizeOf(x.shape.slice(1)) === this.numFeatures) {
+      throw new ShapeError(
+        `${this.kind}: forward() got ${fmtShape(x.shape)}, one step of ${this.numFeatures} neurons without a time axis: sequences are time-major [T, B, ...features] (e.g. x.view([1, ${x.shape.join(', ')}]) for T = 1), and step(x) takes a single step [B, ...features]`,
+      );
+    }
     const stepShape = x.shape.slice(1);
     const F = stepShape.slice(1).reduce((a, b) => a * b, 1);
     if (F !== this.numFeatures) throw new ShapeError(`${this.kind}: input ${fmtShape(x.shape)} has ${F} features per step, layer has ${this.numFeatures} ${fmtShape(this.features)}`);

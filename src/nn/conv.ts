@@ -1,7 +1,8 @@
 import { ShapeError } from '../errors.js';
 import { conv1d, conv2d, perDim, resolveWindow, type Padding } from '../ops/conv.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
-import type { Rng } from '../tensor/rng.js';
+import { defaultRng, Rng } from '../tensor/rng.js';
+import { checkSize } from './linear.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultUniform } from './init.js';
 import { Module } from '../module/module.js';
@@ -40,10 +41,17 @@ abstract class ConvNd extends Module {
     readonly inChannels: number,
     readonly outChannels: number,
     kernelSize: number | readonly number[],
-    rng: Rng,
-    opts: ConvLayerOptions,
+    rngOrOpts: Rng | ConvLayerOptions | undefined,
+    options: ConvLayerOptions,
   ) {
     super();
+    const usage = `new Conv${dims}d(inChannels, outChannels, kernelSize), e.g. new Conv${dims}d(1, 16, 3)`;
+    checkSize(`Conv${dims}d`, 'inChannels', 1, inChannels, usage);
+    checkSize(`Conv${dims}d`, 'outChannels', 2, outChannels, usage);
+    if (kernelSize === undefined) checkSize(`Conv${dims}d`, 'kernelSize', 3, kernelSize, usage);
+    // The default generator when no Rng is given (see Linear); options may then come fourth.
+    const rng = rngOrOpts instanceof Rng ? rngOrOpts : defaultRng();
+    const opts = rngOrOpts !== undefined && !(rngOrOpts instanceof Rng) ? rngOrOpts : options;
     const where = `Conv${dims}d(${inChannels} → ${outChannels})`;
     perDim(where, 'channels', [inChannels, outChannels], 2, 1);
     this.kernelSize = perDim(where, 'kernel size', kernelSize, dims, 1);
@@ -102,7 +110,8 @@ abstract class ConvNd extends Module {
 
 /** 1-D convolution over [T, B, C_in, L] → [T, B, C_out, L_out]; T·B folded into one batch. */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], rng: Rng, opts: ConvLayerOptions = {}) {
+  /** `rng` is optional (the default generator, as for Linear); options may take its place. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], rng?: Rng | ConvLayerOptions, opts: ConvLayerOptions = {}) {
     super(1, inChannels, outChannels, kernelSize, rng, opts);
   }
 
@@ -113,7 +122,8 @@ export class Conv1d extends ConvNd {
 
 /** 2-D convolution over [T, B, C_in, H, W] → [T, B, C_out, H_out, W_out]; T·B folded into one batch. */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], rng: Rng, opts: ConvLayerOptions = {}) {
+  /** `rng` is optional (the default generator, as for Linear); options may take its place. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], rng?: Rng | ConvLayerOptions, opts: ConvLayerOptions = {}) {
     super(2, inChannels, outChannels, kernelSize, rng, opts);
   }
 

@@ -101,3 +101,27 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * Seed of the default generator: what layers draw their initial weights from
+ * when no Rng is passed (`new Linear(4, 3)`). Like PyTorch's global generator,
+ * one stream is shared, so two layers built in a row get different weights,
+ * and a script that builds its layers in the same order gets the same weights
+ * every run. Pass an explicit Rng for weights that do not depend on what was
+ * built before.
+ */
+export const DEFAULT_SEED = 0;
+
+let defaultGenerator = new Rng(DEFAULT_SEED);
+
+/** The shared default generator (seeded with DEFAULT_SEED unless `manualSeed` changed it). */
+export function defaultRng(): Rng {
+  return defaultGenerator;
+}
+
+/** Restart the default generator from `seed` (as `torch.manual_seed`); returns it. */
+export function manualSeed(seed: number): Rng {
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`manualSeed: expected a non-negative integer, got ${seed}`);
+  defaultGenerator = new Rng(seed);
+  return defaultGenerator;
+}

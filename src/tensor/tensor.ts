@@ -108,7 +108,55 @@ export class Tensor {
     return new Tensor(this.storage, this.shape, { backend: this.backend, binary: this.binary });
   }
 
-  toString(): string {
-    return `Tensor${fmtShape(this.shape)}(${this.backend.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  /**
+   * The numbers nested by shape (`[[1, 2], [3, 4]]` for a [2, 2] tensor; a
+   * plain number for a scalar). `toArray()` stays flat, which is what most
+   * numeric code wants.
+   */
+  toNested(): NestedArray {
+    const data = this.storage.data;
+    const shape = this.shape;
+    if (shape.length === 0) return data[0]!;
+    let k = 0;
+    const build = (d: number): NestedArray[] => {
+      const n = shape[d]!;
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = d === shape.length - 1 ? data[k++]! : build(d + 1);
+      return out;
+    };
+    return build(0);
   }
+
+  /**
+   * One line a person can read: shape, dtype, backend, flags and the first
+   * values, e.g. `Tensor[2, 3] float32 ts binary [0, 1, 1, 0, 0, 1]`.
+   */
+  toString(): string {
+    const flags = [this.binary ? 'binary' : '', this.requiresGrad ? 'requiresGrad' : ''].filter(Boolean).join(' ');
+    const data = this.storage.data;
+    const n = Math.min(this.size, PREVIEW_VALUES);
+    const vals: string[] = [];
+    for (let i = 0; i < n; i++) vals.push(formatValue(data[i]!));
+    const more = this.size > n ? `, … ${this.size - n} more` : '';
+    return `Tensor${fmtShape(this.shape)} ${dtypeName(data)} ${this.backend.name}${flags ? ' ' + flags : ''} [${vals.join(', ')}${more}]`;
+  }
+
+  /** Node's console.log / util.inspect use this (a symbol, so the core stays free of node:util). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** What `Tensor.toNested()` returns: a number, or arrays nested as deep as the tensor's rank. */
+export type NestedArray = number | NestedArray[];
+
+/** Values shown by `Tensor.toString()`. */
+const PREVIEW_VALUES = 8;
+
+function dtypeName(a: Floats): string {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}
+
+function formatValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString();
 }

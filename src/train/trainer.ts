@@ -318,8 +318,13 @@ export class Trainer {
     return result;
   }
 
-  /** Loss and accuracy over the loader without updates (eval mode, no tape, full sequences). */
-  evaluate(loader: Iterable<Batch>): EpochResult {
+  /**
+   * Loss and accuracy over the loader without updates (eval mode, no tape,
+   * full sequences). `encode` replaces the trainer's encoder for this call
+   * (a test-set encoder with a generator of its own, so a stochastic encoding
+   * is reproducible and does not consume the training stream).
+   */
+  evaluate(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode): EpochResult {
     const wasTraining = this.model.training;
     this.model.eval();
     const t0 = now();
@@ -330,7 +335,7 @@ export class Trainer {
           loader,
           (b) => {
             this.model.resetState();
-            const out = this.forward(this.encode(b.x));
+            const out = this.forward(encode(b.x));
             return { loss: this.lossFn(out, b.y).item(), acc: accuracyFromCounts(out.spikes, b.y), B: b.y.length };
           },
           ({ loss, acc, B }) => {

@@ -28,3 +28,32 @@ test('README API example trains a tiny network', () => {
   }
   assert.equal(acc, 1);
 });
+
+test('README conveniences example runs (stateDict, saveWeights, record, forwardWithMembrane)', async () => {
+  const { readFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { repoRoot } = await import('../helpers.js');
+  const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+  const block = /Conveniences:\n```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+  const src = await import('../../src/index.js');
+  const node = await import('../../src/node.js');
+  const body = block
+    .split('\n')
+    .filter((l) => !l.startsWith('import '))
+    .join('\n')
+    .replace(/'net\.safetensors'/g, 'path')
+    .replace(/^const /gm, 'var ')
+    .replace(/!\./g, '.')
+    .replace(/!;/g, ';')
+    .replace(/console\.log\(/, 'out.push(');
+  const dir = mkdtempSync(join(tmpdir(), 'spikeflow-readme-'));
+  const out: unknown[][] = [];
+  const names = ['Linear', 'LIF', 'Sequential', 'record', 'manualSeed', 'rateEncode', 'tensor', 'Rng'] as const;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const run = new Function(...names, 'saveWeights', 'loadWeights', 'path', 'out', `${body.replace(/out\.push\((.*)\);/, 'out.push([$1]);')}`);
+  run(...names.map((n) => src[n]), node.saveWeights, node.loadWeights, join(dir, 'net.safetensors'), out);
+  assert.match(String(out[0]![0]), /^Tensor\[25, 8, 16\] float32 /);
+  assert.equal(out[0]![1], 25);
+  assert.deepEqual(out[0]![2], [25, 8, 16]);
+});

@@ -7,7 +7,7 @@ import { Trainer } from '../../train/trainer.js';
 import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../session-node.js';
 import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
-import { Rng } from '../../tensor/rng.js';
+import { testEncoder } from '../test-encoding.js';
 
 export interface EvalOptions {
   run?: string;
@@ -46,9 +46,10 @@ export async function runEval(opts: EvalOptions): Promise<void> {
 
   const session = createSession(config);
   loadModelWeights(weights, session.model);
-  const { model, data, encoder, backend } = session;
-  const rng = new Rng(config.seed ^ 0xe7a1);
-  const trainer = new Trainer({ model, encode: (x) => encoder.encode(x, rng), loss: session.loss, optimizer: makeOptimizer(config.train.optimizer, model.parameters()) });
+  const { model, data, backend } = session;
+  // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.
+  const encode = testEncoder(session);
+  const trainer = new Trainer({ model, encode, loss: session.loss, optimizer: makeOptimizer(config.train.optimizer, model.parameters()) });
   const loader = makeLoader(data.test, config.data.test_batch_size, false);
   const r = trainer.evaluate(tensorBatches(loader, data.test.shape, backend));
   const m = measureModel(session, loader);

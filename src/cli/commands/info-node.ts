@@ -8,8 +8,13 @@ export interface InfoOptions {
   json?: boolean;
 }
 
+/** The installed package's version (package.json), for `spikeflow --version` and `info`. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function runInfo(opts: InfoOptions): Promise<void> {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const pkg = { version: packageVersion() };
   const native = registerNativeBackend();
   const active = getBackend();
   const info = {

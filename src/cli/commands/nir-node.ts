@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { noGrad } from '../../autograd/tape.js';
 import { loadConfig, parseConfigText } from '../../config/load-node.js';
-import { configSchema, type RunConfig } from '../../config/schema.js';
+import type { RunConfig } from '../../config/schema.js';
+import YAML from 'yaml';
 import { ConfigError, FormatError, NotFoundError } from '../../errors.js';
 import { runNir, type NirSequence } from '../../interop/nir/executor.js';
 import { moduleToNir } from '../../interop/nir/export.js';
@@ -150,12 +151,18 @@ export async function nirExport(opts: NirExportCliOptions): Promise<void> {
 export interface NirImportCliOptions {
   dt?: string;
   out: string;
+  /** Overrides of the written config (the encoder, data, train sections), as for train. */
+  set?: string[];
 }
 
 export async function nirImport(file: string, opts: NirImportCliOptions): Promise<void> {
   const doc = await readNirFile(file);
   const r = nirToModule(doc.graph, { ...(opts.dt !== undefined ? { dt: parseDt(opts.dt, true)! } : {}) });
-  const config = configSchema.parse({ name: 'nir-import', model: { layers: r.layers } });
+  // The config embedded in the weights is what eval, train --weights and nir export rebuild the model
+  // from; --set gives it the encoder and data the graph was made for (NIR records neither). Its
+  // layers are the graph's: the builder adds the Flatten a dataset's [1, 28, 28] samples need
+  // in front of a flat-input graph, and the weights loader matches the layers in order.
+  const config = parseConfigText(YAML.stringify({ name: 'nir-import', model: { layers: r.layers } }), `${file} (imported config)`, opts.set ?? []);
   saveModelWeights(opts.out, r.model, config);
   process.stdout.write(`wrote ${opts.out} (input per sample [${r.inputShape.join(', ')}], dt = ${r.dt}):\n${r.mapping.map((m) => `  ${m}`).join('\n')}\n`);
 }
@@ -192,5 +199,6 @@ export function registerNirCommands(program: Command): void {
     .description('convert a chain-shaped .nir graph to a spikeflow model.safetensors (with its config)')
     .option('--dt <seconds>', 'Euler step (default: the graph metadata dt)')
     .requiredOption('--out <file>', 'model.safetensors to write')
+    .option('-s, --set <key=value>', 'set a key of the embedded config (repeatable), e.g. --set encoder.type=rate --set encoder.steps=10', (v: string, p: string[]) => [...p, v], [] as string[])
     .action(async (file: string, o: NirImportCliOptions) => nirImport(file, o));
 }

@@ -14,6 +14,8 @@ import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, makeOptimizer, makeScheduler, tensorBatches } from '../session-node.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
+import { applyInitWeights, configForInitWeights } from '../init-weights-node.js';
+import { testEncoder } from '../test-encoding.js';
 
 export interface TrainOptions {
   config?: string;
@@ -23,6 +25,8 @@ export interface TrainOptions {
   seed?: string;
   dataDir?: string;
   resume?: string;
+  /** Start from these weights (model.safetensors) instead of a fresh initialisation. */
+  weights?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -53,7 +57,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   }
   if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
   if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
-  const { config, source } = loadConfig(opts.config, sets);
+  const { config, source } = opts.weights !== undefined ? configForInitWeights(opts.weights, opts.config, sets) : loadConfig(opts.config, sets);
   const progress = new Progress(!opts.quiet);
 
   // Everything that can fail on bad input happens before the run folder exists.
@@ -62,6 +66,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);
   }
   const { model, data, encoder, backend } = session;
+  if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume);
   const optimizer = makeOptimizer(config.train.optimizer, model.parameters());
   const scheduler = makeScheduler(config.train.scheduler, config.train.epochs, optimizer);
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
@@ -145,7 +150,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       progress.stop();
       trainSeconds += tr.seconds;
       trainSamples += tr.samples;
-      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend));
+      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session));
       const rec: EpochRecord = {
         epoch: e + 1,
         train_loss: tr.loss,
@@ -169,7 +174,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       });
     }
     saveModelWeights(join(outDir, 'model.safetensors'), model, config);
-    const final = history.length > 0 ? history[history.length - 1]! : trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend));
+    const final = history.length > 0 ? history[history.length - 1]! : trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session));
     const measured = measureModel(session, testLoader);
     const summary = buildSummary({
       config,

@@ -1,0 +1,21 @@
+import type { Session } from '../config/session.js';
+import { Rng } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * The encoder a test-set evaluation uses, from a generator of its own seeded
+ * by the config's seed and started afresh for every evaluation. `spikeflow
+ * train` (each epoch's test accuracy, the summary's) and `spikeflow eval` both
+ * call it, so a stochastic encoder (rate, poisson) draws the same spikes for
+ * the same test samples in both and eval reproduces the run's reported
+ * accuracy exactly. It also keeps evaluation from advancing the training
+ * encoder's generator, so the training stream does not depend on how often
+ * the test set is scored.
+ */
+export function testEncoder(session: Pick<Session, 'config' | 'encoder'>): (x: Tensor) => Tensor {
+  const rng = new Rng(session.config.seed ^ TEST_SEED_SALT);
+  return (x) => session.encoder.encode(x, rng);
+}
+
+/** Mixed into config.seed for the test-set encoder's generator (measureModel uses another). */
+export const TEST_SEED_SALT = 0xe7a1;
