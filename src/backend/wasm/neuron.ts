@@ -28,7 +28,8 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
   }
 
   function forwardPtrs(cfg: LifConfig, io: LifForwardIO, kernel: string): Ptrs | null {
-    if (cfg.surrogate.smooth || io.recV !== null || io.recW !== null) return null;
+    // snnTorch's same-step reset (correctedReset) has no wasm loop yet: the reference kernel runs it.
+    if (cfg.surrogate.smooth || io.recV !== null || io.recW !== null || (cfg.correctedReset === true && !cfg.delayedReset)) return null;
     const TN = cfg.T * cfg.B * cfg.F;
     const p = {
       x: ptr(io.x, TN, kernel, 'x'),
