@@ -37,6 +37,9 @@ interface Params {
   reset_delay: boolean;
   alpha?: number;
   V?: number;
+  /** RLeaky all-to-all: W_rec [F, F] (snnTorch's recurrent nn.Linear with its bias zeroed). */
+  all_to_all?: boolean;
+  W?: number[][];
   surrogate?: string;
 }
 
@@ -93,6 +96,11 @@ export function build(kind: Kind, p: Params, F: number, extra: LeakyOptionsBase 
   if (p.surrogate) common.surrogate = p.surrogate === 'atan2' ? arctan({ alpha: 2 }) : fastSigmoid({ slope: 25 });
   if (kind === 'leaky') return new LIF(F, common) as unknown as ScanNeuron<StateDict>;
   if (kind === 'synaptic') return new Synaptic(F, { ...common, alpha: p.alpha! }) as unknown as ScanNeuron<StateDict>;
+  if (p.all_to_all) {
+    const layer = new RLeaky(F, { ...common, allToAll: true, learnRecurrent: false }, new Rng(0));
+    layer.getBuffer('recurrentWeight')!.data.set(flat(p.W));
+    return layer as unknown as ScanNeuron<StateDict>;
+  }
   return new RLeaky(F, { ...common, allToAll: false, V: p.V!, learnRecurrent: false }, new Rng(0)) as unknown as ScanNeuron<StateDict>;
 }
 
@@ -121,6 +129,8 @@ function run(layer: ScanNeuron<StateDict>, x: Tensor, mode: Mode): { spk: Tensor
 export const maxErr = { float32: 0, float64: 0, gradRel: 0 };
 
 export function checkForward(kind: Kind, c: ForwardCase, be: Backend, mode: Mode): void {
+  // The all-to-all product W_rec·s is not an elementwise rule (RLeaky has none there).
+  if (mode === 'rule' && c.params.all_to_all) return;
   const atol = c.dtype === 'float64' ? 1e-12 : 1e-5;
   withBackend(be, () => {
     const T = c.input.length, B = c.input[0]!.length, F = c.input[0]![0]!.length;
