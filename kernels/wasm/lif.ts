@@ -64,6 +64,13 @@ export function lifForwardLeaky(T: i32, N: i32, mode: i32, be: f64, th: f32, x: 
   }
 }
 
+/*
+ * Reset timing, the `delayedReset` argument of the plain kernels: 1 delayed,
+ * 0 same-step (textbook), 2 same-step in snnTorch's form (LifConfig.correctedReset:
+ * R of the previous membrane enters the charge, then the (s − R) correction).
+ */
+const TIMING_CORRECTED = 2;
+
 /** Any non-recurrent LIF configuration (per-neuron parameters, input leak, vReset, same-step reset). `v` is 0 under delayed reset. */
 export function lifForwardPlain(
   T: i32, B: i32, F: i32, mode: i32, delayedReset: i32, inputLeak: i32, vr: f64, bS: i32, tS: i32,
@@ -71,8 +78,9 @@ export function lifForwardPlain(
 ): void {
   const N = B * F;
   const trace = v != 0 ? v : h;
-  const delayed = delayedReset != 0 && mode != 0;
-  const sameStep = delayedReset == 0 && mode != 0;
+  const corrected = delayedReset == TIMING_CORRECTED && mode != 0;
+  const delayed = (delayedReset == 1 || corrected) && mode != 0;
+  const sameStep = delayedReset != 1 && mode != 0;
   const vrf = <f32>vr;
   for (let t = 0; t < T; t++) {
     const row = t * N;
@@ -86,7 +94,8 @@ export function lifForwardPlain(
         const xv = <f64>load<f32>(x + (idx << 2));
         const xi = inputLeak ? (1 - be) * xv : xv;
         let hh: f64;
-        if (delayed && vp > <f64>th) {
+        const R: f64 = delayed && vp > <f64>th ? 1 : 0;
+        if (R != 0) {
           if (mode == 1) hh = vr + be * (vp - vr) + xi - <f64>th;
           else if (mode == 2) hh = xi + vr;
           else hh = vr;
@@ -96,7 +105,11 @@ export function lifForwardPlain(
         const fired = hf > th;
         store<u8>(mask + idx, fired ? 1 : 0);
         store<f32>(spk + (idx << 2), fired ? 1 : 0);
-        if (sameStep) store<f32>(v + (idx << 2), !fired ? hf : mode == 1 ? <f32>(<f64>hf - <f64>th) : vrf);
+        if (corrected) {
+          // d = s − R ∈ {−1, 0, 1}, in double then rounded, as lif.ts does.
+          const d = (fired ? 1.0 : 0.0) - R, hd = <f64>hf;
+          store<f32>(v + (idx << 2), <f32>(mode == 1 ? hd - d * <f64>th : hd + d * (vr - hd)));
+        } else if (sameStep) store<f32>(v + (idx << 2), !fired ? hf : mode == 1 ? <f32>(<f64>hf - <f64>th) : vrf);
       }
     }
   }
@@ -131,7 +144,23 @@ function backwardElement(
   let dS = gs;
   let dth: f64 = 0;
   let dh: f64;
-  if (delayedReset) dh = dv;
+  const corrected = delayedReset == TIMING_CORRECTED && mode != 0;
+  const zr = vp - th;
+  let dRc: f64 = 0; // what reaches R through snnTorch's correction (s − R)
+  if (corrected) {
+    // The spike in the correction carries the surrogate gradient, as in snnTorch.
+    const d = s - (zr > 0 ? 1 : 0);
+    if (mode == 1) {
+      dh = dv;
+      dth -= dv * d;
+      dS -= th * dv;
+      dRc = th * dv;
+    } else {
+      dh = dv * (1 - d);
+      dS += dv * (vr - hv);
+      dRc = -dv * (vr - hv);
+    }
+  } else if (delayedReset == 1) dh = dv;
   else if (mode == 1) {
     dh = dv;
     dth -= dv * s;
@@ -144,8 +173,7 @@ function backwardElement(
   dth -= dS * g;
   let dcharge = dh;
   let dvp: f64, dbeta: f64;
-  if (delayedReset && mode != 0) {
-    const zr = vp - th;
+  if ((delayedReset == 1 || corrected) && mode != 0) {
     const R: f64 = zr > 0 ? 1 : 0;
     let dR: f64;
     if (mode == 1) {
@@ -168,6 +196,7 @@ function backwardElement(
     }
     if (!detachReset) {
       const gr = sgGrad(sid, p0, p1, zr);
+      dR += dRc;
       dvp += dR * gr;
       dth -= dR * gr;
     }

@@ -24,12 +24,18 @@ export const ZOO: ZooEntry[] = [
   { label: 'LIF none', type: 'lif', options: { reset: 'none', learnBeta: true, threshold: [1, 1.2, 0.8], learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
   { label: 'LIF subtract same-step', type: 'lif', options: { resetDelay: false, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
   { label: 'LIF zero same-step', type: 'lif', options: { reset: 'zero', resetDelay: false, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  // snnTorch's same-step form (the default above) driven past 2θ, where R of the previous membrane is 1.
+  { label: 'LIF subtract same-step past 2θ', type: 'lif', options: { resetDelay: false, learnBeta: true, learnThreshold: true, beta: [0.9, 0.8, 0.95] }, inputScale: 1.5, inputOffset: 1.2 },
+  { label: 'LIF subtract same-step textbook', type: 'lif', options: { resetDelay: false, sameStepReset: 'textbook', learnBeta: true, learnThreshold: true }, inputScale: 1.5, inputOffset: 1.2 },
+  { label: 'LIF zero same-step textbook', type: 'lif', options: { reset: 'zero', resetDelay: false, sameStepReset: 'textbook', learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
   { label: 'RLeaky one-to-one subtract', type: 'rleaky', options: { allToAll: false, V: [0.5, -0.3, 0.2], learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
+  { label: 'RLeaky one-to-one subtract same-step', type: 'rleaky', options: { allToAll: false, resetDelay: false, V: [0.5, -0.3, 0.2], learnBeta: true, learnThreshold: true }, inputScale: 1.5, inputOffset: 1 },
   // Delayed zero reset zeroes exactly the steps where V·s[t-1] arrives (s[t-1] = R[t]), so V gets no gradient: keep it fixed.
   { label: 'RLeaky one-to-one zero', type: 'rleaky', options: { allToAll: false, reset: 'zero', learnBeta: true, learnRecurrent: false }, inputScale: 1, inputOffset: 0.3 },
   { label: 'RLeaky all-to-all subtract', type: 'rleaky', options: { learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.3 },
   { label: 'RLeaky all-to-all zero same-step', type: 'rleaky', options: { reset: 'zero', resetDelay: false }, inputScale: 1, inputOffset: 0.3 },
   { label: 'Synaptic subtract', type: 'synaptic', options: { learnAlpha: true, learnBeta: true, learnThreshold: true, alpha: 0.7 }, inputScale: 0.6, inputOffset: 0.1 },
+  { label: 'Synaptic subtract same-step', type: 'synaptic', options: { resetDelay: false, learnAlpha: true, learnBeta: true, learnThreshold: true, alpha: 0.7 }, inputScale: 1, inputOffset: 0.5 },
   { label: 'Synaptic zero', type: 'cubalif', options: { reset: 'zero', learnAlpha: true, learnBeta: true, alpha: [0.5, 0.7, 0.8] }, inputScale: 0.6, inputOffset: 0.1 },
   { label: 'Alpha zero', type: 'alpha', options: { learnThreshold: true, threshold: 0.5 }, inputScale: 1, inputOffset: 0.3 },
   { label: 'ALIF subtract', type: 'alif', options: { learnBeta: true, learnThreshold: true, tauA: 5, betaA: 0.5 }, inputScale: 1, inputOffset: 0.4 },

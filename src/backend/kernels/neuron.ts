@@ -43,7 +43,12 @@ export const ResetMode = {
  *   h[t] = vReset + β·(v[t-1] − vReset) + γ·x[t] + rec[t]       γ = 1, or 1 − β when inputLeak
  *   rec[t] = V ⊙ s[t-1]  (one-to-one)  or  s[t-1]·W_recᵀ  (full, per batch row)
  * delayed reset: R[t] = H(v[t-1] − θ) enters h (subtract / zero / zeroAfter), v[t] = h[t];
- * same-step reset: v[t] = h[t] − θ·s[t] (subtract) or vReset where s[t] = 1 (zero);
+ * same-step reset, textbook form (correctedReset false): v[t] = h[t] − θ·s[t] (subtract)
+ *   or vReset where s[t] = 1 (zero);
+ * same-step reset, snnTorch form (correctedReset true): R[t] enters h as under the delayed
+ *   reset, then the same-step correction d = s[t] − R[t] gives v[t] = h[t] − d·θ (subtract)
+ *   or h[t] + d·(vReset − h[t]) (zero, zeroAfter); the spike in d carries the surrogate
+ *   gradient, R follows detachReset as under the delayed reset;
  * s[t] = H(h[t] − θ).
  */
 export interface LifConfig {
@@ -52,6 +57,12 @@ export interface LifConfig {
   F: number;
   resetMode: number;
   delayedReset: boolean;
+  /**
+   * Same-step reset only (delayedReset false): snnTorch's form (reset_delay=False), which
+   * also applies R = H(v[t-1] − θ) and then corrects by (s − R). Absent or false: the
+   * textbook same-step rule (SpikingJelly, NIR). Ignored under the delayed reset.
+   */
+  correctedReset?: boolean;
   detachReset: boolean;
   inputLeak: boolean;
   vReset: number;

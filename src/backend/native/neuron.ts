@@ -10,6 +10,8 @@ import { LIF_CFG_LENGTH, packLifCfg } from './addon.generated.js';
  */
 function nativeSupports(cfg: LifConfig, io: LifForwardIO): boolean {
   const id = cfg.surrogate.id;
+  // snnTorch's same-step reset (correctedReset) has no native loop yet: the reference kernel runs it.
+  if (cfg.correctedReset === true && !cfg.delayedReset) return false;
   return !cfg.surrogate.smooth && io.recV === null && io.recW === null && Number.isInteger(id) && id >= 0 && id <= MAX_SURROGATE_ID;
 }
 

@@ -53,7 +53,7 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
       k.lifForwardLeaky(T, N, cfg.resetMode, io.beta.data[0]!, io.threshold.data[0]!, p.x, p.v0, p.h, p.spikes, mask);
     } else {
       k.lifForwardPlain(
-        T, B, F, cfg.resetMode, cfg.delayedReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset, cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0,
+        T, B, F, cfg.resetMode, timing(cfg), cfg.inputLeak ? 1 : 0, cfg.vReset, cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0,
         p.x, p.v0, p.beta, p.thr, p.h, p.v, p.spikes, mask,
       );
     }
@@ -82,7 +82,7 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
       );
     } else {
       k.lifBackwardPlain(
-        T, B, F, cfg.resetMode, cfg.delayedReset ? 1 : 0, cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset,
+        T, B, F, cfg.resetMode, timing(cfg), cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset,
         cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0, sid, cfg.surrogate.p0, cfg.surrogate.p1,
         p.x, p.v0, p.beta, p.thr, p.h, p.v, gS, gM, dx, dvC, dBeta, dThr,
       );
@@ -95,4 +95,9 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
   }
 
   return { [LIF_SCAN.id]: { forward: lifForward, backward: lifBackward } };
+}
+
+/** The plain kernels' reset timing (kernels/wasm/lif.ts): 1 delayed, 0 textbook same-step, 2 snnTorch's same-step form. */
+function timing(cfg: LifConfig): number {
+  return cfg.delayedReset ? 1 : cfg.correctedReset === true ? 2 : 0;
 }

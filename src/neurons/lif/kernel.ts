@@ -60,7 +60,9 @@ function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
   const spk = io.spikes.data, mask = io.mask, h = io.h.data;
   const v = io.v ? io.v.data : h;
   const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0;
-  const delayed = delayedReset && resetMode !== 0;
+  // snnTorch's same-step form: R of the previous membrane enters the charge as under the delayed reset.
+  const corrected = !delayedReset && cfg.correctedReset === true && resetMode !== 0;
+  const delayed = (delayedReset || corrected) && resetMode !== 0;
   const sameStep = !delayedReset && resetMode !== 0;
   for (let t = 0; t < T; t++) {
     const row = t * N;
@@ -72,9 +74,10 @@ function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
         const n = nb + f, idx = row + n;
         const be = beta[f * bS]!, th = thr[f * tS]!;
         let vp = src[off + n]!;
+        const R = delayed && vp > th ? 1 : 0;
         const xi = inputLeak ? (1 - be) * x[idx]! : x[idx]!;
         let hh: number;
-        if (delayed && vp > th) {
+        if (R === 1) {
           if (resetMode === 1) hh = vr + be * (vp - vr) + xi - th;
           else if (resetMode === 2) hh = xi + vr;
           else hh = vr;
@@ -84,7 +87,11 @@ function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
         const fired = vp > th ? 1 : 0;
         mask[idx] = fired;
         spk[idx] = fired;
-        if (sameStep) v[idx] = fired === 0 ? vp : resetMode === 1 ? vp - th : vr;
+        if (corrected) {
+          // d = s − R ∈ {−1, 0, 1}: the same products snnTorch forms, so the same roundings.
+          const d = fired - R;
+          v[idx] = resetMode === 1 ? vp - d * th : vp + d * (vr - vp);
+        } else if (sameStep) v[idx] = fired === 0 ? vp : resetMode === 1 ? vp - th : vr;
       }
     }
   }
@@ -106,6 +113,8 @@ export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
   const V = io.recV ? io.recV.data : null;
   const rec = io.rec ? io.rec.data : null;
   const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0, rS = cfg.recPerNeuron ? 1 : 0;
+  const corrected = !delayedReset && cfg.correctedReset === true && resetMode !== 0;
+  const prior = (delayedReset || corrected) && resetMode !== 0;
   // W_rec is transposed once so every step's GEMM is the plain NN form (no per-step copies).
   let Wt: Floats | null = null;
   if (io.recW && rec) {
@@ -129,11 +138,13 @@ export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
         else if (V) r = V[f * rS]! * (t === 0 ? s0![n]! : spk[prev + n]!);
         const drive = (inputLeak ? 1 - be : 1) * x[idx]! + r;
         let hh: number;
-        if (delayedReset && resetMode !== 0) {
+        let R = 0;
+        if (prior) {
           const zr = vp - th;
-          const R = smooth ? sgPrimitive(sid, p0, p1, zr) : zr > 0 ? 1 : 0;
+          R = smooth ? sgPrimitive(sid, p0, p1, zr) : zr > 0 ? 1 : 0;
           if (resetMode === 1) hh = vr + be * (vp - vr) + drive - R * th;
-          else if (resetMode === 2) hh = vr + be * (vp + R * (vr - vp) - vr) + drive;
+          // A select when R is 0/1, as the plain loop does (vp + (vr − vp) need not round to vr).
+          else if (resetMode === 2) hh = vr + be * (smooth ? vp + R * (vr - vp) - vr : R > 0 ? 0 : vp - vr) + drive;
           else {
             const h0 = vr + be * (vp - vr) + drive;
             hh = h0 + R * (vr - h0);
@@ -147,7 +158,10 @@ export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
         spk[idx] = s;
         if (v) {
           const hv = h[idx]!;
-          if (resetMode === 1) v[idx] = hv - s * th;
+          if (corrected) {
+            const d = s - R;
+            v[idx] = resetMode === 1 ? hv - d * th : hv + d * (vr - hv);
+          } else if (resetMode === 1) v[idx] = hv - s * th;
           else if (resetMode !== 0) v[idx] = hv + s * (vr - hv);
           else v[idx] = hv;
         }
@@ -172,6 +186,8 @@ export function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
   const dx = io.dx ? io.dx.data : null;
   const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0, rS = cfg.recPerNeuron ? 1 : 0;
   const recurrent = V !== null || W !== null;
+  const corrected = !delayedReset && cfg.correctedReset === true && resetMode !== 0;
+  const prior = (delayedReset || corrected) && resetMode !== 0;
   // Carries: gradient w.r.t. v[t] and s[t] arriving from step t+1.
   const dvC = new Float64Array(N);
   const dsC = recurrent ? new Float64Array(N) : null;
@@ -193,7 +209,24 @@ export function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
         let dS = (gS ? gS[idx]! : 0) + (dsC ? dsC[n]! : 0);
         let dth = 0;
         let dh: number;
-        if (delayedReset) dh = dv;
+        const vp = t === 0 ? v0[n]! : trace[prev + n]!;
+        const zr = vp - th;
+        const R = prior ? (smooth ? sgPrimitive(sid, p0, p1, zr) : zr > 0 ? 1 : 0) : 0;
+        let dRc = 0; // what reaches R through snnTorch's correction (s − R)
+        if (corrected) {
+          // The spike in the correction carries the surrogate gradient, as in snnTorch.
+          const d = s - R;
+          if (resetMode === 1) {
+            dh = dv;
+            dth -= dv * d;
+            dS -= th * dv;
+            dRc = th * dv;
+          } else {
+            dh = dv * (1 - d);
+            dS += dv * (vr - hv);
+            dRc = -dv * (vr - hv);
+          }
+        } else if (delayedReset) dh = dv;
         else if (resetMode === 1) {
           dh = dv;
           dth -= dv * s;
@@ -204,15 +237,12 @@ export function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
         } else dh = dv;
         dh += dS * g;
         dth -= dS * g;
-        // Back through the charge (and the delayed reset folded into it).
-        const vp = t === 0 ? v0[n]! : trace[prev + n]!;
+        // Back through the charge (and the prior reset folded into it).
         const sp = recurrent && !W ? (t === 0 ? s0![n]! : spk[prev + n]!) : 0;
         let dcharge = dh; // gradient of vr + β(vp−vr) + γx + rec
         let dvp: number;
         let dbeta: number;
-        if (delayedReset && resetMode !== 0) {
-          const zr = vp - th;
-          const R = smooth ? sgPrimitive(sid, p0, p1, zr) : zr > 0 ? 1 : 0;
+        if (prior) {
           let dR: number;
           if (resetMode === 1) {
             dvp = be * dh;
@@ -235,6 +265,7 @@ export function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
           }
           if (!detachReset) {
             const gr = sgGrad(sid, p0, p1, zr);
+            dR += dRc;
             dvp += dR * gr;
             dth -= dR * gr;
           }

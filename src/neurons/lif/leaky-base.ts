@@ -10,6 +10,15 @@ import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.
 
 export type ResetKind = 'subtract' | 'zero' | 'none';
 
+/**
+ * Which same-step reset `resetDelay: false` means (docs/equations.md §1):
+ * 'snntorch' (default) is snnTorch's reset_delay=False — R = H(mem[t−1] − θ) still
+ * enters the update, the spike is decided on that, then the membrane is corrected
+ * by (spk − R)·θ (or the zero rule) with the spike carrying the surrogate gradient;
+ * 'textbook' is the plain charge → fire → reset rule (SpikingJelly, NIR).
+ */
+export type SameStepReset = 'snntorch' | 'textbook';
+
 /** Options shared by the snnTorch-style LIF models (Leaky, RLeaky, Synaptic). */
 export interface LeakyOptionsBase {
   /** Membrane decay β in [0, 1]: a number (per layer) or one per neuron. Default 0.9. */
@@ -22,7 +31,12 @@ export interface LeakyOptionsBase {
   reset?: ResetKind;
   /** true: snnTorch delayed reset (the subtraction shows one step later; default); false: same-step reset. */
   resetDelay?: boolean;
-  /** true (default): no gradient through the reset term. */
+  /** With `resetDelay: false`: 'snntorch' (default, snnTorch's reset_delay=False exactly) or 'textbook'. */
+  sameStepReset?: SameStepReset;
+  /**
+   * true (default): no gradient through the reset term R = H(mem[t−1] − θ), as in
+   * snnTorch. With the 'textbook' same-step reset it detaches the spike in the reset.
+   */
   detachReset?: boolean;
   /** Default fastSigmoid({ slope: 25 }). */
   surrogate?: SurrogateLike;
@@ -40,7 +54,13 @@ export const LEAKY_OPTIONS = {
   learnThreshold: { type: 'boolean', default: false },
   reset: { type: 'choice', values: ['subtract', 'zero', 'none'] as const, default: 'subtract', aliases: RESET_ALIASES, doc: "reset mechanism ('hard' = zero, 'soft' = subtract)" },
   resetDelay: { type: 'boolean', default: true, doc: "snnTorch's delayed reset (true) or the same-step reset" },
-  detachReset: { type: 'boolean', default: true, doc: 'no gradient through the reset term' },
+  sameStepReset: {
+    type: 'choice',
+    values: ['snntorch', 'textbook'] as const,
+    default: 'snntorch',
+    doc: "with resetDelay false: snnTorch's reset_delay=False (R of the previous membrane, then the (spk − R) correction) or the textbook charge-fire-reset rule",
+  },
+  detachReset: { type: 'boolean', default: true, doc: "no gradient through the reset term (R; the textbook same-step reset's spike)" },
   surrogate: surrogateOption(),
   smoothSpikes: { type: 'boolean', default: false, doc: 'test only: spikes become the surrogate primitive (finite-difference checks)' },
 } as const satisfies OptionSpec;
@@ -57,6 +77,7 @@ export function lifSettings(c: LeakyCommon, zeroAfter: boolean): LifSettings {
   return {
     resetMode: mode,
     delayedReset: c.resetDelay,
+    correctedReset: !c.resetDelay && c.sameStepReset === 'snntorch',
     detachReset: c.detachReset,
     inputLeak: false,
     vReset: 0,
@@ -103,6 +124,7 @@ export function describeLeaky(c: LeakyCommon): Record<string, unknown> {
     learnThreshold: c.learnThreshold,
     reset: c.reset,
     resetDelay: c.resetDelay,
+    ...(c.resetDelay ? {} : { sameStepReset: c.sameStepReset }),
     detachReset: c.detachReset,
     surrogate: { name: c.surrogate.name, ...c.surrogate.params },
     ...(c.smoothSpikes ? { smoothSpikes: true } : {}),

@@ -8,7 +8,8 @@ import { LIF } from './model.js';
  * docs/equations.md §3 with dt in the graph's metadata:
  *   β, θ, zero reset → LIF τ = dt/(1 − β), r = 1/(1 − β), v_leak = v_reset = 0   (β = 1: IF r = 1/dt)
  * Leaky's delayed zero reset zeroes the previous membrane before the leak,
- * which gives the same spikes as NIR's same-step reset. Reset by
+ * which gives the same spikes as NIR's same-step reset; an import uses the
+ * textbook same-step rule (sameStepReset: 'textbook'), NIR's own. Reset by
  * subtraction and "no reset" have no NIR node (refused unless approximated).
  */
 
@@ -46,7 +47,7 @@ export const lifNir: NirMapping = {
     const dt = ctx.dt;
     const tau = ctx.field('tau');
     if (!ctx.field('v_leak').every((x) => x === 0) || !ctx.field('v_reset').every((x) => x === 0) || !ctx.field('r').every((r, i) => near1((r * dt) / tau[i]!))) return null;
-    const o = { beta: compact(tau.map((t) => 1 - dt / t)), threshold: compact(ctx.field('v_threshold')), reset: 'zero' as const, resetDelay: false };
-    return { layer: new LIF(ctx.features, o), config: { type: 'lif', beta: o.beta, threshold: o.threshold, reset: 'zero', reset_delay: false }, how: 'LIF (β = 1 − dt/τ, same-step reset to 0)' };
+    const o = { beta: compact(tau.map((t) => 1 - dt / t)), threshold: compact(ctx.field('v_threshold')), reset: 'zero' as const, resetDelay: false, sameStepReset: 'textbook' as const };
+    return { layer: new LIF(ctx.features, o), config: { type: 'lif', beta: o.beta, threshold: o.threshold, reset: 'zero', reset_delay: false, same_step_reset: 'textbook' }, how: 'LIF (β = 1 − dt/τ, same-step reset to 0)' };
   },
 };

@@ -3,21 +3,33 @@ import type { StepRule } from '../step/rule.js';
 
 /**
  * Settings of the LIF-family step (fixed per layer): the fused kernels' own
- * settings (see LifConfig: resetMode, delayedReset, detachReset, inputLeak, vReset).
+ * settings (see LifConfig: resetMode, delayedReset, correctedReset, detachReset, inputLeak, vReset).
  */
-export type LifRuleSettings = Pick<LifConfig, 'resetMode' | 'delayedReset' | 'detachReset' | 'inputLeak' | 'vReset'>;
+export type LifRuleSettings = Pick<LifConfig, 'resetMode' | 'delayedReset' | 'correctedReset' | 'detachReset' | 'inputLeak' | 'vReset'>;
 
 /**
  * The LIF family's step (IF, snnTorch Leaky, SpikingJelly LIFNode, PLIF;
- * docs/equations.md §LIF), with β and θ as parameters:
+ * docs/equations.md §1), with β and θ as parameters:
  *
  *   drive = γ·x,  γ = 1 − β if inputLeak else 1
- *   delayed reset, R = H(v − θ) on the previous membrane v:
+ *   prior reset (delayed, or snnTorch same-step), R = H(v − θ) on the previous membrane v:
  *     subtract   h = vr + β(v − vr) + drive − R·θ
  *     zero       h = vr + β(v + R(vr − v) − vr) + drive
  *     zeroAfter  h = h0 + R(vr − h0),  h0 = vr + β(v − vr) + drive
  *   otherwise    h = vr + β(v − vr) + drive
- *   s = H(h − θ);  same-step reset: v' = h − s·θ (subtract) or h + s(vr − h) (zero); else v' = h.
+ *   s = H(h − θ), then
+ *     delayed                      v' = h
+ *     same-step, textbook          v' = h − s·θ (subtract) or h + s(vr − h) (zero)
+ *     same-step, snnTorch          d = s − R;  v' = h − d·θ (subtract) or h + d(vr − h) (zero)
+ *
+ * The snnTorch same-step form is snnTorch's `reset_delay=False` (Leaky,
+ * Synaptic, RLeaky): R is taken from the membrane the previous step left, so
+ * when one step drives h past 2θ, v' is still above θ, R = 1 on the next step
+ * and that step's spike is decided on h − θ: the two same-step forms then
+ * differ. Its correction uses the spike that carries the surrogate gradient
+ * (only R is detached, as snnTorch's mem_reset does), so `detachReset` there
+ * governs R alone; in the textbook form it detaches the spike in the reset
+ * (SpikingJelly's detach_reset).
  *
  * This is the oracle the fused kernels (TypeScript, wasm, native) are tested
  * against; training runs those kernels, not this function.
@@ -29,12 +41,15 @@ export const lifRule: StepRule<LifRuleSettings> = {
   binary: () => true,
   step(k, c, x, prev, p, next, out) {
     const be = p[0]!, th = p[1]!, vp = prev[0]!, vr = k.vReset, mode = k.resetMode;
+    const corrected = !k.delayedReset && k.correctedReset === true && mode !== ResetMode.none;
     const drive = (k.inputLeak ? 1 - be : 1) * x;
     let h: number;
-    if (k.delayedReset && mode !== ResetMode.none) {
-      const R = c.spike(vp - th);
+    let R = 0;
+    if ((k.delayedReset || corrected) && mode !== ResetMode.none) {
+      R = c.spike(vp - th);
       if (mode === ResetMode.subtract) h = vr + be * (vp - vr) + drive - R * th;
-      else if (mode === ResetMode.zero) h = vr + be * (vp + R * (vr - vp) - vr) + drive;
+      // A select when R is 0/1, as the kernels do (vp + (vr − vp) need not round to vr).
+      else if (mode === ResetMode.zero) h = vr + be * (c.smooth ? vp + R * (vr - vp) - vr : R > 0 ? 0 : vp - vr) + drive;
       else {
         const h0 = vr + be * (vp - vr) + drive;
         h = h0 + R * (vr - h0);
@@ -43,7 +58,10 @@ export const lifRule: StepRule<LifRuleSettings> = {
     h = c.round(h); // the spike is decided on the stored value
     const s = c.spike(h - th);
     let v = h;
-    if (!k.delayedReset && mode === ResetMode.subtract) v = h - s * th;
+    if (corrected) {
+      const d = s - R;
+      v = mode === ResetMode.subtract ? h - d * th : h + d * (vr - h);
+    } else if (!k.delayedReset && mode === ResetMode.subtract) v = h - s * th;
     else if (!k.delayedReset && mode !== ResetMode.none) v = c.smooth ? h + s * (vr - h) : s > 0 ? vr : h; // a select when s is 0/1, as the kernels do
     next[0] = v;
     out[0] = s;
@@ -51,21 +69,36 @@ export const lifRule: StepRule<LifRuleSettings> = {
   },
   adjoint(k, c, x, prev, p, gSpike, gMem, gNext, dPrev, dP) {
     const be = p[0]!, th = p[1]!, vp = prev[0]!, vr = k.vReset, mode = k.resetMode;
-    const delayed = k.delayedReset && mode !== ResetMode.none;
+    const corrected = !k.delayedReset && k.correctedReset === true && mode !== ResetMode.none;
+    // R enters the charge under the delayed reset and under snnTorch's same-step form.
+    const prior = (k.delayedReset || corrected) && mode !== ResetMode.none;
     const drive = (k.inputLeak ? 1 - be : 1) * x;
-    const R = delayed ? c.spike(vp - th) : 0;
+    const R = prior ? c.spike(vp - th) : 0;
     const h0 = vr + be * (vp - vr) + drive;
     let h: number;
-    if (!delayed) h = h0;
+    if (!prior) h = h0;
     else if (mode === ResetMode.subtract) h = h0 - R * th;
-    else if (mode === ResetMode.zero) h = vr + be * (vp + R * (vr - vp) - vr) + drive;
+    else if (mode === ResetMode.zero) h = vr + be * (c.smooth ? vp + R * (vr - vp) - vr : R > 0 ? 0 : vp - vr) + drive;
     else h = h0 + R * (vr - h0);
     h = c.round(h);
     const z = h - th, g = c.grad(z), s = c.spike(z);
     // Back through the reset that follows the spike.
     const dv = gMem + gNext[0]!;
     let dS = gSpike, dth = 0, dh: number;
-    if (k.delayedReset || mode === ResetMode.none) dh = dv;
+    let dRc = 0; // gradient reaching R through snnTorch's correction (s − R)
+    if (corrected) {
+      const d = s - R;
+      if (mode === ResetMode.subtract) {
+        dh = dv;
+        dth -= dv * d;
+        dS -= th * dv;
+        dRc = th * dv;
+      } else {
+        dh = dv * (1 - d);
+        dS += dv * (vr - h);
+        dRc = -dv * (vr - h);
+      }
+    } else if (k.delayedReset || mode === ResetMode.none) dh = dv;
     else if (mode === ResetMode.subtract) {
       dh = dv;
       dth -= dv * s;
@@ -76,9 +109,9 @@ export const lifRule: StepRule<LifRuleSettings> = {
     }
     dh += dS * g;
     dth -= dS * g;
-    // Back through the charge and the delayed reset folded into it.
+    // Back through the charge and the prior reset folded into it.
     let dcharge = dh, dvp: number, dbeta: number;
-    if (delayed) {
+    if (prior) {
       let dR: number;
       if (mode === ResetMode.subtract) {
         dvp = be * dh;
@@ -98,6 +131,7 @@ export const lifRule: StepRule<LifRuleSettings> = {
       }
       if (!k.detachReset) {
         const gr = c.grad(vp - th);
+        dR += dRc;
         dvp += dR * gr;
         dth -= dR * gr;
       }

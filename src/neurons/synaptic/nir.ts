@@ -44,10 +44,10 @@ export const synapticNir: NirMapping = {
       ctx.field('v_leak').every((x) => x === 0) && ctx.field('v_reset').every((x) => x === 0) &&
       ctx.field('w_in').every((w, i) => near1((w * dt) / ts[i]!)) && ctx.field('r').every((r, i) => near1((r * dt) / tm[i]!));
     if (!exact) return null;
-    const o = { alpha: compact(ts.map((t) => 1 - dt / t)), beta: compact(tm.map((t) => 1 - dt / t)), threshold: compact(ctx.field('v_threshold')), reset: 'zero' as const, resetDelay: false };
+    const o = { alpha: compact(ts.map((t) => 1 - dt / t)), beta: compact(tm.map((t) => 1 - dt / t)), threshold: compact(ctx.field('v_threshold')), reset: 'zero' as const, resetDelay: false, sameStepReset: 'textbook' as const };
     return {
       layer: new Synaptic(ctx.features, o),
-      config: { type: 'synaptic', alpha: o.alpha, beta: o.beta, threshold: o.threshold, reset: 'zero', reset_delay: false },
+      config: { type: 'synaptic', alpha: o.alpha, beta: o.beta, threshold: o.threshold, reset: 'zero', reset_delay: false, same_step_reset: 'textbook' },
       how: 'Synaptic (α = 1 − dt/τ_syn, β = 1 − dt/τ_mem, same-step reset to 0)',
     };
   },

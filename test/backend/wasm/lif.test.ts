@@ -10,7 +10,7 @@ import { runLifBackward, runLifForward } from '../../../src/neurons/lif/scan.js'
 
 /*
  * The wasm LIF scans against the reference over the configuration space they
- * cover (non-recurrent, Heaviside): reset modes, delayed and same-step reset,
+ * cover (non-recurrent, Heaviside): reset modes, delayed and both same-step resets,
  * per-layer and per-neuron β/θ, input leak, vReset, every surrogate, T = 1,
  * batch 1, F = 1, and B·F both even and odd (the SIMD backward does two
  * neurons per step and the odd last one in scalar code). Forward traces and
@@ -49,6 +49,21 @@ function cases(): Case[] {
           params: i % 7 === 3 ? 'none' : i % 7 === 5 ? 'beta' : 'both',
         });
       }
+    }
+  }
+  // snnTorch's same-step form (correctedReset) over the same shapes and options.
+  let j = 0;
+  for (const [T, B, F] of [[1, 1, 5], [6, 3, 7], [4, 1, 16], [5, 2, 9], [3, 4, 1], [2, 5, 1]] as const) {
+    for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
+      j++;
+      out.push({
+        cfg: {
+          T, B, F, resetMode, delayedReset: false, correctedReset: true, detachReset: j % 3 === 0, inputLeak: j % 4 === 1, vReset: j % 5 === 2 ? -0.2 : 0,
+          betaPerNeuron: j % 2 === 0, thresholdPerNeuron: j % 3 === 1, recPerNeuron: false, surrogate: sur(j % 11),
+        },
+        recurrent: false,
+        params: j % 7 === 3 ? 'none' : j % 7 === 5 ? 'beta' : 'both',
+      });
     }
   }
   // Delayed reset with per-layer β/θ (the SIMD backward) with every surrogate and reset mode, odd and even B·F.

@@ -28,6 +28,13 @@ const CASES: { label: string; k: LifRuleSettings; perNeuron: boolean; smooth?: b
   { label: 'SpikingJelly LIFNode (same-step hard, decay input, vReset)', k: { resetMode: ResetMode.zero, delayedReset: false, detachReset: false, inputLeak: true, vReset: -0.1 }, perNeuron: false },
   { label: 'no reset', k: { resetMode: ResetMode.none, delayedReset: false, detachReset: true, inputLeak: false, vReset: 0 }, perNeuron: true },
   { label: 'smooth forward, delayed subtract attached', k: { resetMode: ResetMode.subtract, delayedReset: true, detachReset: false, inputLeak: false, vReset: 0 }, perNeuron: true, smooth: true },
+  // snnTorch's same-step form (reset_delay=False): R of the previous membrane, then the (s − R) correction.
+  { label: 'snnTorch same-step subtract (detached R)', k: { resetMode: ResetMode.subtract, delayedReset: false, correctedReset: true, detachReset: true, inputLeak: false, vReset: 0 }, perNeuron: false },
+  { label: 'snnTorch same-step zero (Leaky), attached R', k: { resetMode: ResetMode.zero, delayedReset: false, correctedReset: true, detachReset: false, inputLeak: false, vReset: 0 }, perNeuron: true },
+  { label: 'snnTorch same-step zeroAfter (RLeaky/Synaptic)', k: { resetMode: ResetMode.zeroAfter, delayedReset: false, correctedReset: true, detachReset: true, inputLeak: false, vReset: 0 }, perNeuron: false },
+  { label: 'corrected same-step zero, decay input, vReset', k: { resetMode: ResetMode.zero, delayedReset: false, correctedReset: true, detachReset: false, inputLeak: true, vReset: -0.1 }, perNeuron: true },
+  { label: 'smooth forward, snnTorch same-step subtract attached', k: { resetMode: ResetMode.subtract, delayedReset: false, correctedReset: true, detachReset: false, inputLeak: false, vReset: 0 }, perNeuron: true, smooth: true },
+  { label: 'smooth forward, snnTorch same-step zeroAfter attached', k: { resetMode: ResetMode.zeroAfter, delayedReset: false, correctedReset: true, detachReset: false, inputLeak: false, vReset: 0 }, perNeuron: false, smooth: true },
 ];
 
 function rand(rng: Rng, n: number, lo: number, hi: number): number[] {
