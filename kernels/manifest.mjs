@@ -35,6 +35,7 @@ export const structs = {
       { name: 'F', kind: 'dim' },
       { name: 'resetMode', kind: 'id', below: '4', unknown: 'reset mode', doc: '0 none, 1 subtract, 2 zero, 3 zeroAfter (ResetMode)' },
       { name: 'delayedReset', kind: 'flag' },
+      { name: 'correctedReset', kind: 'flag', doc: "same-step reset in snnTorch's form (R of the previous membrane, then the (s − R) correction)" },
       { name: 'detachReset', kind: 'flag' },
       { name: 'inputLeak', kind: 'flag' },
       { name: 'vReset', kind: 'number' },

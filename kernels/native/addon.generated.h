@@ -4,23 +4,24 @@
 // runs the declared checks and calls the C++ kernel. Included once, by addon.cc,
 // inside its anonymous namespace after the helpers.
 
-// LifCfg from a Float64Array of 13: [T, B, F, resetMode, delayedReset, detachReset, inputLeak, vReset, betaPerNeuron, thresholdPerNeuron, surrogate, p0, p1].
+// LifCfg from a Float64Array of 14: [T, B, F, resetMode, delayedReset, correctedReset, detachReset, inputLeak, vReset, betaPerNeuron, thresholdPerNeuron, surrogate, p0, p1].
 bool readLifCfg(Args& args, size_t i, const char* name, sf::LifCfg& s) {
-  const double* v = args.array<double>(i, name, napi_float64_array, 13);
+  const double* v = args.array<double>(i, name, napi_float64_array, 14);
   if (!args.ok()) return false;
   s.T = fieldDim(args, v[0], name, "T");
   s.B = fieldDim(args, v[1], name, "B");
   s.F = fieldDim(args, v[2], name, "F");
   s.resetMode = fieldId(args, v[3], 4, "reset mode");
   s.delayedReset = v[4] != 0;
-  s.detachReset = v[5] != 0;
-  s.inputLeak = v[6] != 0;
-  s.vReset = v[7];
-  s.betaPerNeuron = v[8] != 0;
-  s.thresholdPerNeuron = v[9] != 0;
-  s.surrogate = fieldId(args, v[10], sf::surrogate::kCount, "surrogate id");
-  s.p0 = v[11];
-  s.p1 = v[12];
+  s.correctedReset = v[5] != 0;
+  s.detachReset = v[6] != 0;
+  s.inputLeak = v[7] != 0;
+  s.vReset = v[8];
+  s.betaPerNeuron = v[9] != 0;
+  s.thresholdPerNeuron = v[10] != 0;
+  s.surrogate = fieldId(args, v[11], sf::surrogate::kCount, "surrogate id");
+  s.p0 = v[12];
+  s.p1 = v[13];
   return args.ok();
 }
 

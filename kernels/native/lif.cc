@@ -254,7 +254,9 @@ struct PlainStep {
 // (which might alias it) would keep the compiler from hoisting the broadcast.
 struct PlainArgs {
   int mode;
-  bool delayed, sameStep, leak, bS, tS;
+  // delayed: R of the previous membrane enters the charge (delayed reset, or
+  // snnTorch's same-step form); corrected: that form's (s − R) correction.
+  bool delayed, sameStep, corrected, leak, bS, tS;
   double vr;
   const float *beta, *thr;
   float beta0, thr0;
@@ -279,7 +281,12 @@ SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) 
   const auto fired = hf > thF;  // as double(hf) > th: see snnLanes
   V::storeMask(s.mask + n, fired);
   V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
-  if (a.sameStep) {
+  if (a.corrected) {
+    // d = s − R ∈ {−1, 0, 1}; v = h − d·θ or h + d·(vr − h), in double then rounded, as lif.ts.
+    const D hd = V::widen(hf);
+    const D d = V::widen(V::selF(fired, V::bcF(1), V::bcF(0))) - V::sel(vp > th, V::bc(1), V::bc(0));
+    V::store(s.v + n, a.mode == 1 ? V::round(hd - d * th) : V::round(hd + d * (a.vr - hd)));
+  } else if (a.sameStep) {
     const auto after = a.mode == 1 ? V::round(V::widen(hf) - th) : V::bcF(static_cast<float>(a.vr));
     V::store(s.v + n, V::selF(fired, after, hf));
   }
@@ -290,8 +297,9 @@ struct ForwardPlain {
   template <class V>
   static SF_AI void run(const LifCfg& c, const LifIO& io) {
     const idx_t N = c.B * c.F;
-    const PlainArgs a{c.resetMode, c.delayedReset && c.resetMode != 0, !c.delayedReset && c.resetMode != 0,
-                      c.inputLeak, c.betaPerNeuron, c.thresholdPerNeuron, c.vReset, io.beta, io.threshold,
+    const bool corrected = !c.delayedReset && c.correctedReset && c.resetMode != 0;
+    const PlainArgs a{c.resetMode, (c.delayedReset || corrected) && c.resetMode != 0, !c.delayedReset && c.resetMode != 0,
+                      corrected, c.inputLeak, c.betaPerNeuron, c.thresholdPerNeuron, c.vReset, io.beta, io.threshold,
                       io.beta[0], io.threshold[0]};
     float* v = io.v ? io.v : io.h;
     for (idx_t t = 0; t < c.T; t++) {
@@ -310,7 +318,7 @@ struct ForwardPlain {
 
 struct BwdArgs {
   int mode;
-  bool delayed, detach, leak, bS, tS;
+  bool delayed, corrected, detach, leak, bS, tS;  // corrected: snnTorch's same-step form
   double vr, p0, p1;
   const float *beta, *thr;
   float beta0, thr0;    // as in PlainArgs
@@ -337,7 +345,22 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   D dS = (s.gS ? V::load(s.gS + n) : zero) + 0.0;
   D dth = zero;
   D dh;
-  if (a.delayed) {
+  const D vp = V::load(s.vp + n);
+  D dRc = zero;  // what reaches R through snnTorch's correction (s − R)
+  if (a.corrected) {
+    // The spike in the correction carries the surrogate gradient, as in snnTorch.
+    const D d = V::loadMask(s.mask + n) - V::sel(vp - th > zero, V::bc(1), zero);
+    if (a.mode == 1) {
+      dh = dv;
+      dth -= dv * d;
+      dS -= th * dv;
+      dRc = th * dv;
+    } else {
+      dh = dv * (1.0 - d);
+      dS += dv * (a.vr - hv);
+      dRc = -dv * (a.vr - hv);
+    }
+  } else if (a.delayed) {
     dh = dv;
   } else if (a.mode == 1) {
     const D sp = V::loadMask(s.mask + n);  // only same-step resets read the decisions
@@ -353,9 +376,8 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   }
   dh += dS * g;
   dth -= dS * g;
-  const D vp = V::load(s.vp + n);
   D dcharge = dh, dvp, dbeta;
-  if (a.delayed && a.mode != 0) {
+  if ((a.delayed || a.corrected) && a.mode != 0) {
     const D zr = vp - th;
     const D R = V::sel(zr > zero, V::bc(1), zero);
     D dR;
@@ -379,6 +401,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
     }
     if (!a.detach) {
       const D gr = sgGradL<V, SID>(a.p0, a.p1, zr);
+      dR += dRc;
       dvp += dR * gr;
       dth -= dR * gr;
     }
@@ -483,7 +506,7 @@ void backwardRows(const LifCfg& c, const LifIO& io) {
   const idx_t n0 = c.bBegin * c.F, n1 = c.bEnd * c.F;
   std::memset(dvC + n0, 0, (n1 - n0) * sizeof(double));
   std::memset(pg, 0, (nBeta + nThr) * sizeof(double));
-  const BwdArgs a{c.resetMode, c.delayedReset, c.detachReset, c.inputLeak, bS, tS, c.vReset, c.p0, c.p1,
+  const BwdArgs a{c.resetMode, c.delayedReset, !c.delayedReset && c.correctedReset && c.resetMode != 0, c.detachReset, c.inputLeak, bS, tS, c.vReset, c.p0, c.p1,
                   io.beta, io.threshold, io.beta[0], io.threshold[0], dvC,
                   io.dBeta ? pg : nullptr, io.dThreshold ? pg + nBeta : nullptr};
   // Vector lanes keep each per-neuron sum's order, not a per-layer sum's.

@@ -17,6 +17,7 @@ struct LifCfg {
   idx_t F;
   int resetMode;  // 0 none, 1 subtract, 2 zero, 3 zeroAfter (ResetMode)
   bool delayedReset;
+  bool correctedReset;  // same-step reset in snnTorch's form (R of the previous membrane, then the (s − R) correction)
   bool detachReset;
   bool inputLeak;
   double vReset;

@@ -84,10 +84,10 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
 export const POOL_MODE_IDS: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
 
 /** Entries of a packed LifCfg (the Float64Array the addon reads). */
-export const LIF_CFG_LENGTH = 13;
+export const LIF_CFG_LENGTH = 14;
 
 /** Field names of LifCfg in packed order. */
-export const LIF_CFG_FIELDS = ['T', 'B', 'F', 'resetMode', 'delayedReset', 'detachReset', 'inputLeak', 'vReset', 'betaPerNeuron', 'thresholdPerNeuron', 'surrogate', 'p0', 'p1'] as const;
+export const LIF_CFG_FIELDS = ['T', 'B', 'F', 'resetMode', 'delayedReset', 'correctedReset', 'detachReset', 'inputLeak', 'vReset', 'betaPerNeuron', 'thresholdPerNeuron', 'surrogate', 'p0', 'p1'] as const;
 
 /** Writes a LifConfig into out (length LIF_CFG_LENGTH, reused by the caller: nothing is allocated) in the addon's field order. */
 export function packLifCfg(s: LifConfig, out: Float64Array): Float64Array {
@@ -96,14 +96,15 @@ export function packLifCfg(s: LifConfig, out: Float64Array): Float64Array {
   out[2] = s.F;
   out[3] = s.resetMode;
   out[4] = s.delayedReset ? 1 : 0;
-  out[5] = s.detachReset ? 1 : 0;
-  out[6] = s.inputLeak ? 1 : 0;
-  out[7] = s.vReset;
-  out[8] = s.betaPerNeuron ? 1 : 0;
-  out[9] = s.thresholdPerNeuron ? 1 : 0;
-  out[10] = s.surrogate.id;
-  out[11] = s.surrogate.p0;
-  out[12] = s.surrogate.p1;
+  out[5] = s.correctedReset ? 1 : 0;
+  out[6] = s.detachReset ? 1 : 0;
+  out[7] = s.inputLeak ? 1 : 0;
+  out[8] = s.vReset;
+  out[9] = s.betaPerNeuron ? 1 : 0;
+  out[10] = s.thresholdPerNeuron ? 1 : 0;
+  out[11] = s.surrogate.id;
+  out[12] = s.surrogate.p0;
+  out[13] = s.surrogate.p1;
   return out;
 }
 

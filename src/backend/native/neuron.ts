@@ -5,13 +5,12 @@ import { LIF_CFG_LENGTH, packLifCfg } from './addon.generated.js';
 
 /**
  * The native scan covers what training runs (no recurrence, Heaviside spikes,
- * any reset mode, per-layer or per-neuron β/θ); recurrent and smooth
+ * any reset mode and timing, snnTorch's same-step form included, per-layer or
+ * per-neuron β/θ); recurrent and smooth
  * (gradient-check) scans run the TypeScript kernel.
  */
 function nativeSupports(cfg: LifConfig, io: LifForwardIO): boolean {
   const id = cfg.surrogate.id;
-  // snnTorch's same-step reset (correctedReset) has no native loop yet: the reference kernel runs it.
-  if (cfg.correctedReset === true && !cfg.delayedReset) return false;
   return !cfg.surrogate.smooth && io.recV === null && io.recW === null && Number.isInteger(id) && id >= 0 && id <= MAX_SURROGATE_ID;
 }
 

@@ -29,6 +29,8 @@ interface Case {
   F: number;
   resetMode: number;
   delayedReset: boolean;
+  /** snnTorch's same-step form (only with delayedReset false). */
+  correctedReset?: boolean;
   detachReset: boolean;
   inputLeak: boolean;
   vReset: number;
@@ -42,7 +44,7 @@ function makeIO(rng: Rng, c: Case, be: Backend, seedData: Float32Array[]): { cfg
   const [x, v0, beta, thr, gS, gM] = seedData.map((a) => a.slice());
   void rng;
   const cfg: LifConfig = {
-    T: c.T, B: c.B, F: c.F, resetMode: c.resetMode, delayedReset: c.delayedReset, detachReset: c.detachReset, inputLeak: c.inputLeak,
+    T: c.T, B: c.B, F: c.F, resetMode: c.resetMode, delayedReset: c.delayedReset, correctedReset: c.correctedReset === true, detachReset: c.detachReset, inputLeak: c.inputLeak,
     vReset: c.vReset, betaPerNeuron: c.betaPerNeuron, thresholdPerNeuron: c.thresholdPerNeuron, recPerNeuron: false,
     surrogate: { id: c.sg[0], p0: c.sg[1], p1: c.sg[2], smooth: false },
   };
@@ -113,12 +115,13 @@ test('LIF forward and backward match the TypeScript kernel for every reset confi
 function everyConfiguration(rng: Rng): void {
   let n = 0;
   for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
-    for (const delayedReset of [true, false]) {
+    // Reset timing: delayed, textbook same-step, snnTorch same-step.
+    for (const [delayedReset, correctedReset] of [[true, false], [false, false], [false, true]] as const) {
       for (const inputLeak of [false, true]) {
         for (const detachReset of [true, false]) {
           for (const perNeuron of [false, true]) {
             for (const vReset of [0, 0.2]) {
-              compare(rng, { T: 6, B: 3, F: 5, resetMode, delayedReset, detachReset, inputLeak, vReset, betaPerNeuron: perNeuron, thresholdPerNeuron: !perNeuron || n % 2 === 0, sg: SURROGATES[n % SURROGATES.length]! });
+              compare(rng, { T: 6, B: 3, F: 5, resetMode, delayedReset, correctedReset, detachReset, inputLeak, vReset, betaPerNeuron: perNeuron, thresholdPerNeuron: !perNeuron || n % 2 === 0, sg: SURROGATES[n % SURROGATES.length]! });
               n++;
             }
           }
@@ -126,7 +129,7 @@ function everyConfiguration(rng: Rng): void {
       }
     }
   }
-  assert.equal(n, 128);
+  assert.equal(n, 192);
 }
 
 test('LIF: every surrogate, T = 1, batch 1 and a layer-sized scan', { skip: skipReason }, () => {
@@ -165,10 +168,10 @@ test('LIF: the AVX2 and AVX-512 scans are bit-identical to the scalar one (vecto
   let n = 0;
   for (const [T, B, F] of shapes) {
     for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
-      for (const delayedReset of [true, false]) {
+      for (const [delayedReset, correctedReset] of [[true, false], [false, false], [false, true]] as const) {
         for (const perNeuron of [false, true]) {
           const c: Case = {
-            T, B, F, resetMode, delayedReset, detachReset: n % 3 === 0, inputLeak: n % 4 === 1, vReset: n % 2 === 0 ? 0 : 0.2,
+            T, B, F, resetMode, delayedReset, correctedReset, detachReset: n % 3 === 0, inputLeak: n % 4 === 1, vReset: n % 2 === 0 ? 0 : 0.2,
             betaPerNeuron: perNeuron, thresholdPerNeuron: perNeuron && n % 4 !== 2, sg: SURROGATES[n % SURROGATES.length]!,
           };
           n++;
