@@ -22,7 +22,7 @@ test('createNeuron builds every type with defaults and describes its settings', 
   assert.equal(lif.reset, 'subtract');
   assert.equal(lif.resetDelay, true);
   assert.equal(lif.detachReset, true);
-  assert.deepEqual(lif.surrogate, { name: 'fastSigmoid', slope: 25 });
+  assert.deepEqual(lif.surrogate, { name: 'arctan', alpha: 2 }); // snnTorch 0.9's default atan()
 });
 
 test('createNeuron rejects unknown types, options and bad values with ConfigError naming them', () => {

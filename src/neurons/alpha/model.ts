@@ -10,7 +10,7 @@ import { surrogateOption } from '../options.js';
 import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
 import { add, scale } from '../../ops/elementwise.js';
 import { alphaRule } from './rule.js';
-import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
+import { arctan, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export interface AlphaOptions {
   /** Excitatory decay α, 0 < β < α < 1. Default 0.9. */
@@ -35,7 +35,8 @@ export const ALPHA_OPTIONS = {
   learnThreshold: { type: 'boolean', default: false },
   reset: { type: 'choice', values: ['zero', 'none'] as const, default: 'zero', aliases: { hard: 'zero' }, doc: "'zero' (delayed) or 'none'" },
   detachReset: { type: 'boolean', default: true },
-  surrogate: surrogateOption(),
+  // snnTorch's default spike_grad, as for Leaky.
+  surrogate: surrogateOption(() => arctan()),
   smoothSpikes: { type: 'boolean', default: false },
 } as const satisfies OptionSpec;
 

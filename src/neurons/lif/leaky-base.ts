@@ -6,7 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { isUnit, type OptionSpec, type OptionValues } from '../../registry/options.js';
 import { surrogateOption } from '../options.js';
 import { ScanNeuron, type StateDict } from '../scan-neuron.js';
-import { surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
+import { arctan, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
 
 export type ResetKind = 'subtract' | 'zero' | 'none';
 
@@ -38,7 +38,7 @@ export interface LeakyOptionsBase {
    * snnTorch. With the 'textbook' same-step reset it detaches the spike in the reset.
    */
   detachReset?: boolean;
-  /** Default fastSigmoid({ slope: 25 }). */
+  /** Default arctan({ alpha: 2 }), snnTorch's default. */
   surrogate?: SurrogateLike;
   /** Test-only: spikes become the surrogate's primitive so the scan is smooth (finite-difference checks). */
   smoothSpikes?: boolean;
@@ -61,7 +61,8 @@ export const LEAKY_OPTIONS = {
     doc: "with resetDelay false: snnTorch's reset_delay=False (R of the previous membrane, then the (spk − R) correction) or the textbook charge-fire-reset rule",
   },
   detachReset: { type: 'boolean', default: true, doc: "no gradient through the reset term (R; the textbook same-step reset's spike)" },
-  surrogate: surrogateOption(),
+  // snnTorch's default spike_grad is atan() (α = 2) since 0.9 (SpikingNeuron.__init__).
+  surrogate: surrogateOption(() => arctan()),
   smoothSpikes: { type: 'boolean', default: false, doc: 'test only: spikes become the surrogate primitive (finite-difference checks)' },
 } as const satisfies OptionSpec;
 

@@ -19,7 +19,7 @@ type State = { v: Tensor };
  * mem[t] = β·mem[t-1] + I[t] − R[t]·θ with the delayed reset R[t] = H(mem[t-1] − θ)
  * by default; `reset: 'zero' | 'none'`; `resetDelay: false` for snnTorch's same-step reset
  * (reset_delay=False, with its (spk − R) correction), `sameStepReset: 'textbook'` for the plain one.
- * Defaults as snnTorch: θ = 1, fast-sigmoid surrogate (slope 25), detached reset.
+ * Defaults as snnTorch 0.9: θ = 1, arctan surrogate (α = 2), detached reset.
  */
 export class LIF extends LeakyBase<State> {
   constructor(features: number[] | number, options: LIFOptions = {}) {

@@ -21,6 +21,10 @@ import type { Tensor } from '../../../src/tensor/tensor.js';
 import { Adam } from '../../../src/train/optim/index.js';
 import { Trainer, type Batch } from '../../../src/train/trainer.js';
 import { ts } from './util.js';
+import { fastSigmoid } from '../../../src/neurons/surrogate.js';
+
+// The surrogate these trajectories were tuned with (the LIF default is snnTorch's arctan now).
+const SG = fastSigmoid({ slope: 25 });
 
 /*
  * The Trainer on the wasm backend, with step scopes: over several epochs the
@@ -103,17 +107,17 @@ function assertSameLosses(w: number[], t: number[], what: string): void {
 }
 
 const mlp = (rng: Rng): Module =>
-  new Sequential([new Linear(12, 48, rng), new LIF(48, { beta: 0.85 }), new Linear(48, 4, rng), new LIF(4, { beta: 0.85, threshold: 0.1 })]);
+  new Sequential([new Linear(12, 48, rng), new LIF(48, { surrogate: SG, beta: 0.85 }), new Linear(48, 4, rng), new LIF(4, { surrogate: SG, beta: 0.85, threshold: 0.1 })]);
 
 const convNet = (rng: Rng): Module =>
   new Sequential([
     new Conv2d(1, 4, 3, rng),
     new BatchNorm2d(4),
-    new LIF([4, 6, 6], { beta: 0.8, threshold: 0.5 }),
+    new LIF([4, 6, 6], { surrogate: SG, beta: 0.8, threshold: 0.5 }),
     new MaxPool2d(2),
     new Flatten(),
     new Linear(36, 3, rng),
-    new LIF(3, { beta: 0.8, threshold: 0.1 }),
+    new LIF(3, { surrogate: SG, beta: 0.8, threshold: 0.1 }),
   ]);
 
 test('Linear→LIF→Linear→LIF with Adam, 4 epochs on wasm: heap bounded, losses equal the ts backend', () => {
@@ -170,7 +174,7 @@ class LazyOffset extends Module {
 test('a module that keeps a tensor without listing it in persistentTensors() makes the next step throw; listing it fixes that', () => {
   const loader = new RandomLoader([12], 3, 4, 4, 14);
   const build = (listIt: boolean) => (rng: Rng): Module =>
-    new Sequential([new LazyOffset(listIt), new Linear(12, 4, rng), new LIF(4, { beta: 0.9, threshold: 0.1 })]);
+    new Sequential([new LazyOffset(listIt), new Linear(12, 4, rng), new LIF(4, { surrogate: SG, beta: 0.9, threshold: 0.1 })]);
   const wasm = createWasmBackend();
   let batches = 0;
   assert.throws(
