@@ -262,7 +262,9 @@ struct PlainArgs {
   float beta0, thr0;
 };
 
-template <class V>
+// CORR: snnTorch's corrected same-step reset, a template parameter for the
+// same reason as in bwdLanes (the other configurations keep their loop).
+template <class V, bool CORR>
 SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) {
   using D = typename V::D;
   const D be = a.bS ? V::load(a.beta + f) : V::bc(a.beta0);
@@ -281,7 +283,7 @@ SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) 
   const auto fired = hf > thF;  // as double(hf) > th: see snnLanes
   V::storeMask(s.mask + n, fired);
   V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
-  if (a.corrected) {
+  if constexpr (CORR) {
     // d = s − R ∈ {−1, 0, 1}; v = h − d·θ or h + d·(vr − h), in double then rounded, as lif.ts.
     const D hd = V::widen(hf);
     const D d = V::widen(V::selF(fired, V::bcF(1), V::bcF(0))) - V::sel(vp > th, V::bc(1), V::bc(0));
@@ -305,11 +307,19 @@ struct ForwardPlain {
     for (idx_t t = 0; t < c.T; t++) {
       const idx_t row = t * N;
       const PlainStep s{t == 0 ? io.v0 : v + row - N, io.x + row, io.h + row, io.spikes + row, v + row, io.mask + row};
-      forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
-        overSpan<V>(
-            n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V>(a, s, n, f); },
-            [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1>(a, s, n, f); });
-      });
+      if (a.corrected) {
+        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+          overSpan<V>(
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V, true>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1, true>(a, s, n, f); });
+        });
+      } else {
+        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+          overSpan<V>(
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V, false>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1, false>(a, s, n, f); });
+        });
+      }
     }
   }
 };
@@ -332,7 +342,11 @@ struct BwdStep {
   float* dx;
 };
 
-template <class V, int SID>
+// CORR (snnTorch's corrected same-step reset) is a template parameter so the
+// other configurations compile to exactly the loop they had before it existed:
+// a runtime flag here kept values live across the whole body and cost the
+// delayed-reset backward ~1.7x in spills.
+template <class V, int SID, bool CORR>
 SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   using D = typename V::D;
   const D zero = V::bc(0);
@@ -345,11 +359,11 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   D dS = (s.gS ? V::load(s.gS + n) : zero) + 0.0;
   D dth = zero;
   D dh;
-  const D vp = V::load(s.vp + n);
-  D dRc = zero;  // what reaches R through snnTorch's correction (s − R)
-  if (a.corrected) {
+  [[maybe_unused]] D dRc = zero;  // what reaches R through snnTorch's correction (s − R)
+  if constexpr (CORR) {
     // The spike in the correction carries the surrogate gradient, as in snnTorch.
-    const D d = V::loadMask(s.mask + n) - V::sel(vp - th > zero, V::bc(1), zero);
+    const D vpc = V::load(s.vp + n);
+    const D d = V::loadMask(s.mask + n) - V::sel(vpc - th > zero, V::bc(1), zero);
     if (a.mode == 1) {
       dh = dv;
       dth -= dv * d;
@@ -376,8 +390,9 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   }
   dh += dS * g;
   dth -= dS * g;
+  const D vp = V::load(s.vp + n);
   D dcharge = dh, dvp, dbeta;
-  if ((a.delayed || a.corrected) && a.mode != 0) {
+  if ((a.delayed || CORR) && a.mode != 0) {
     const D zr = vp - th;
     const D R = V::sel(zr > zero, V::bc(1), zero);
     D dR;
@@ -401,7 +416,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
     }
     if (!a.detach) {
       const D gr = sgGradL<V, SID>(a.p0, a.p1, zr);
-      dR += dRc;
+      if constexpr (CORR) dR += dRc;
       dvp += dR * gr;
       dth -= dR * gr;
     }
@@ -446,11 +461,19 @@ struct Backward {
                       io.gMem ? io.gMem + row : nullptr,
                       io.mask + row,
                       io.dx ? io.dx + row : nullptr};
-      forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
-        overSpan<V>(
-            n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID>(a, s, n, f); },
-            [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID>(a, s, n, f); });
-      });
+      if (a.corrected) {
+        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+          overSpan<V>(
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, true>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, true>(a, s, n, f); });
+        });
+      } else {
+        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+          overSpan<V>(
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, false>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, false>(a, s, n, f); });
+        });
+      }
     }
   }
 };
