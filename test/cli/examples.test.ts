@@ -54,3 +54,16 @@ test('the fashion-mnist example is the snnTorch tutorial setup', () => {
     assert.equal(n['reset'], 'subtract');
   }
 });
+
+test('the fashion-mnist-conv example: direct encoding, conv blocks with BatchNorm, Adam + cosine, at most 3 epochs', () => {
+  const cfg = parseConfigText(readFileSync(join(dir, 'fashion-mnist-conv.yaml'), 'utf8'), 'fashion-conv');
+  assert.equal(cfg.data.dataset, 'fashion-mnist');
+  assert.equal(cfg.encoder.type, 'direct');
+  assert.ok(cfg.encoder.steps <= 8);
+  assert.ok(cfg.train.epochs <= 3);
+  assert.equal(cfg.train.optimizer.type, 'adam');
+  assert.equal(cfg.train.scheduler.type, 'cosine');
+  const types = cfg.model.layers.map((l) => l.type);
+  assert.equal(types.filter((t) => t === 'conv2d').length, 2);
+  assert.equal(types.filter((t) => t === 'batchnorm').length, 2);
+});
