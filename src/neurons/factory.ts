@@ -1,10 +1,8 @@
 import { ConfigError } from '../errors.js';
 import type { Rng } from '../tensor/rng.js';
 import type { NeuronModule } from './base.js';
-import type { NeuronEntry } from './entry.js';
 import { neuronRegistry } from './registry.js';
 
-export type Maker = NeuronEntry['make'];
 
 /**
  * Every type name createNeuron accepts (aliases included, lower case). A live

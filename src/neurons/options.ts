@@ -74,8 +74,6 @@ export class OptionReader {
   }
 }
 
-export const isUnit = (v: number): boolean => v >= 0 && v <= 1;
-export const isPositive = (v: number): boolean => v > 0;
 
 /**
  * The `surrogate` option of every neuron spec: a Surrogate, a name, or

@@ -23,21 +23,8 @@ const SURROGATES: [number, number, number][] = [
   [0, 25, 0], [1, 2, 0], [2, 5, 0], [3, 1, 0], [4, 1, 0], [5, 2, 0], [6, 1.5, 0], [7, 1, 0], [8, 1, 0.8], [9, 0, 0], [10, 1, 0],
 ];
 
-interface Case {
-  T: number;
-  B: number;
-  F: number;
-  resetMode: number;
-  delayedReset: boolean;
-  /** snnTorch's same-step form (only with delayedReset false). */
-  correctedReset?: boolean;
-  detachReset: boolean;
-  inputLeak: boolean;
-  vReset: number;
-  betaPerNeuron: boolean;
-  thresholdPerNeuron: boolean;
-  sg: [number, number, number];
-}
+/** A kernel configuration (LifConfig's settings and sizes) with its surrogate as [id, p0, p1]. */
+type Case = Omit<LifConfig, 'recPerNeuron' | 'surrogate'> & { sg: [number, number, number] };
 
 function makeIO(rng: Rng, c: Case, be: Backend, seedData: Float32Array[]): { cfg: LifConfig; io: LifBackwardIO } {
   const N = c.B * c.F, TN = c.T * N;
