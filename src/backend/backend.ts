@@ -3,6 +3,7 @@ import type { CoreKernels } from './kernels/core.js';
 import type { NeuronKernelTable } from './kernels/neuron.js';
 import type { ConvKernels } from './kernels/conv.js';
 import type { TrainKernels } from './kernels/train.js';
+import type { DelayKernels } from './kernels/delay.js';
 
 /**
  * A backend owns tensor storage and implements the hot kernels. Ops and layers
@@ -10,7 +11,7 @@ import type { TrainKernels } from './kernels/train.js';
  * providing the same object. Kernels are grouped in families, one file each
  * under kernels/, so each family can be implemented (or fall back) separately.
  */
-export interface Backend extends CoreKernels, ConvKernels, TrainKernels {
+export interface Backend extends CoreKernels, ConvKernels, TrainKernels, DelayKernels {
   readonly name: string;
   readonly dtype: DType;
   /** True when `Storage.data` is a synchronous view (every CPU backend). */

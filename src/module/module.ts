@@ -162,6 +162,26 @@ export abstract class Module {
     for (const c of this._children.values()) c.resetState();
   }
 
+  /**
+   * Called by the Trainer right after every optimizer update: constraints on
+   * parameters (a delay layer clamps its positions to their range). Default:
+   * the children's.
+   */
+  afterUpdate(): void {
+    for (const c of this._children.values()) c.afterUpdate();
+  }
+
+  /**
+   * Called by the Trainer before each training epoch with the 0-based epoch
+   * index and the run's number of epochs (null when the caller does not say):
+   * schedules of settings that are not trained (the Gaussian width of a DCLS
+   * delay layer). Modules compute such settings as a closed form of the
+   * epoch, so a resumed run continues exactly. Default: the children's.
+   */
+  beginEpoch(epoch: number, epochs: number | null): void {
+    for (const c of this._children.values()) c.beginEpoch(epoch, epochs);
+  }
+
   train(on = true): this {
     this.training = on;
     for (const c of this._children.values()) c.train(on);

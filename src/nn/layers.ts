@@ -10,6 +10,7 @@ import { AvgPool2d, MaxPool2d, SumPool2d } from './pool.js';
 import { BatchNorm1d, BatchNorm2d, TdBatchNorm } from './norm.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { DelayedLinear } from './delay.js';
 
 /*
  * The catalog of stateless (non-neuron) layers a config can name. Each entry
@@ -175,4 +176,35 @@ defineLayer({
   doc: 'flattens each sample to [features]',
   options: {},
   make: () => new Flatten(),
+});
+
+defineLayer({
+  name: 'delay_linear',
+  aliases: ['dcls'],
+  doc: 'fully connected layer with a delay per synapse (DCLS: learned positions; or fixed integer delays); time-major [T, B, in]',
+  flatInput: true,
+  options: {
+    out: { ...positiveInt, required: true, doc: 'number of output features' },
+    maxDelay: { type: 'number', integer: true, required: true, check: (v: number) => v >= 0, want: 'a non-negative integer', doc: 'longest delay in steps (K = max_delay + 1 taps, rounded up to odd)' },
+    mode: { type: 'choice', values: ['learned', 'fixed'] as const, default: 'learned' as const, doc: 'learned DCLS positions, or fixed random integer delays' },
+    interp: { type: 'choice', values: ['gauss', 'linear'] as const, default: 'gauss' as const, doc: 'how a learned position spreads over the taps while training' },
+    sigmaInit: { type: 'number', check: (v: number) => v >= 0, want: 'a number >= 0', doc: 'initial Gaussian width (default ⌊K/2⌋)' },
+    sigmaFinal: { type: 'number', default: 0.23, check: (v: number) => v >= 0, want: 'a number >= 0', doc: 'width at the end of the decay' },
+    sigmaEpochs: { type: 'number', integer: true, check: (v: number) => v >= 0, want: 'a non-negative integer', doc: 'epochs of geometric σ decay (default: a quarter of train.epochs)' },
+    tail: { type: 'number', integer: true, default: 0, check: (v: number) => v >= 0, want: 'a non-negative integer', doc: 'extra output steps after the input ends' },
+    bias: { type: 'boolean', default: false },
+    roundAtEval: { type: 'boolean', default: true, doc: 'evaluate with rounded integer delays (exact integer path), as the reference' },
+  },
+  make: (o, c) =>
+    new DelayedLinear(features(c.inputShape), o.out, c.rng, {
+      maxDelay: o.maxDelay!,
+      mode: o.mode,
+      interp: o.interp,
+      ...(o.sigmaInit !== undefined ? { sigmaInit: o.sigmaInit } : {}),
+      sigmaFinal: o.sigmaFinal,
+      sigmaEpochs: o.sigmaEpochs ?? null,
+      tail: o.tail,
+      bias: o.bias,
+      roundAtEval: o.roundAtEval,
+    }),
 });

@@ -71,3 +71,28 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
   });
   return y;
 }
+
+/** y + b with b [N] broadcast over every leading dimension of y [..., N] (a bias on its own). */
+export function addBias(y: Tensor, b: Tensor): Tensor {
+  const N = b.size;
+  if (b.ndim !== 1 || y.shape[y.ndim - 1] !== N) throw new ShapeError(`addBias: bias ${fmtShape(b.shape)} does not match ${fmtShape(y.shape)}`);
+  const be = y.backend;
+  const M = y.size / N;
+  const out = emptyOverwritten(be, y.shape);
+  be.copy(y.storage, 0, out.storage, 0, y.size);
+  be.addRowVector(M, N, out.storage, b.storage);
+  record('addBias', [y, b], [out], ([g]) => {
+    let dy: Tensor | null = null;
+    if (y.requiresGrad) {
+      dy = emptyOverwritten(be, y.shape);
+      be.copy(g!.storage, 0, dy.storage, 0, y.size);
+    }
+    let db: Tensor | null = null;
+    if (b.requiresGrad) {
+      db = emptyOverwritten(be, b.shape);
+      be.sumRows(M, N, g!.storage, 0, db.storage);
+    }
+    return [dy, db];
+  });
+  return out;
+}

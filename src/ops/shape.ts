@@ -80,3 +80,19 @@ export function sliceLeading(x: Tensor, start: number, end: number): Tensor {
   });
   return out;
 }
+
+/** [a; b] along the leading dimension (copy); the other dimensions must agree. Differentiable in both. */
+export function concatLeading(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== b.ndim || !a.shape.slice(1).every((d, i) => d === b.shape[i + 1])) throw new ShapeError(`concatLeading: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} differ past the leading dimension`);
+  const be = a.backend;
+  const out = empty(be, [(a.shape[0] ?? 0) + (b.shape[0] ?? 0), ...a.shape.slice(1)], a.binary && b.binary);
+  be.copy(a.storage, 0, out.storage, 0, a.size);
+  be.copy(b.storage, 0, out.storage, a.size, b.size);
+  record('concatLeading', [a, b], [out], ([g]) => [a, b].map((x, i) => {
+    if (!x.requiresGrad) return null;
+    const gx = empty(be, x.shape);
+    be.copy(g!.storage, i === 0 ? 0 : a.size, gx.storage, 0, x.size);
+    return gx;
+  }));
+  return out;
+}

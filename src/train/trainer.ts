@@ -70,6 +70,8 @@ export interface TrainerOptions {
   clipGradNorm?: number | null;
   /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
   tbptt?: number;
+  /** The run's number of epochs, passed to `Module.beginEpoch` (schedules of untrained settings); default null. */
+  epochs?: number | null;
   callbacks?: TrainerCallbacks;
 }
 
@@ -151,6 +153,7 @@ export class Trainer {
   private readonly lossFn: LossFn;
   private readonly clipNorm: number | null;
   private readonly tbptt: number;
+  private readonly epochs: number | null;
   private readonly callbacks: TrainerCallbacks;
   private readonly neurons: NeuronModule[];
   private readonly membraneSource: NeuronModule | null;
@@ -163,6 +166,7 @@ export class Trainer {
     this.lossFn = opts.loss;
     this.clipNorm = opts.clipGradNorm ?? null;
     this.tbptt = opts.tbptt ?? 0;
+    this.epochs = opts.epochs ?? null;
     this.callbacks = opts.callbacks ?? {};
     if (!(Number.isInteger(this.tbptt) && this.tbptt >= 0)) throw new ConfigError(`Trainer: tbptt must be a non-negative integer, got ${this.tbptt}`);
     if (this.clipNorm !== null && !(this.clipNorm > 0)) throw new ConfigError(`Trainer: clipGradNorm must be > 0, got ${this.clipNorm}`);
@@ -196,6 +200,7 @@ export class Trainer {
       if (!Number.isFinite(norm)) throw new NumericError(`training diverged: gradient norm is ${norm} at epoch ${this.epoch}, batch ${batch}${where}`);
     }
     this.optimizer.step();
+    this.model.afterUpdate();
     return norm;
   }
 
@@ -284,6 +289,7 @@ export class Trainer {
   trainEpoch(loader: Iterable<Batch>): EpochResult {
     const wasTraining = this.model.training;
     this.model.train();
+    this.model.beginEpoch(this.epoch, this.epochs);
     const t0 = now();
     let lossSum = 0, accSum = 0, samples = 0, batch = 0;
     try {

@@ -3,6 +3,7 @@ import { ArrayStorage, type DType, type Storage } from '../storage.js';
 import { tsCoreKernels } from './core.js';
 import { tsConvKernels } from './conv.js';
 import { tsTrainKernels } from './train.js';
+import { tsDelayKernels } from './delay.js';
 
 /**
  * The TypeScript reference backend: every kernel in plain TypeScript over typed
@@ -16,6 +17,7 @@ export function createTsBackend(dtype: DType = 'float32'): Backend {
     neuronKernels: {},
     ...tsConvKernels,
     ...tsTrainKernels,
+    ...tsDelayKernels,
     name: dtype === 'float64' ? 'ts64' : 'ts',
     dtype,
     syncRead: true,

@@ -3,6 +3,7 @@ import type { Storage } from '../storage.js';
 import { tsCoreKernels } from '../ts/core.js';
 import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
+import { tsDelayKernels } from '../ts/delay.js';
 import { WasmContext } from './context.js';
 import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
@@ -49,6 +50,8 @@ export function createWasmBackend(): WasmBackend {
     ...wasmCoreKernels(ctx, tsCoreKernels),
     neuronKernels: wasmNeuronKernels(ctx),
     ...wasmTrainKernels(ctx, tsTrainKernels),
+    // The delay kernels run the reference over the memory views (a wasm port is tracked in docs/design.md).
+    ...tsDelayKernels,
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,
