@@ -7,6 +7,7 @@ import { encoderRegistry } from '../encoding/factory.js';
 import { lossRegistry, type LossConfig } from '../train/losses.js';
 import { optimizerRegistry, type OptimizerConfig } from '../train/optim/registry.js';
 import { schedulerRegistry, type SchedulerConfig } from '../train/scheduler-registry.js';
+import type { ParamGroupConfig } from '../train/param-groups.js';
 import { datasetRegistry } from '../data/registry.js';
 import { optionsObjectSchema } from './options-zod.js';
 
@@ -69,6 +70,8 @@ export interface TrainSection {
   loss: LossConfig;
   optimizer: OptimizerConfig;
   scheduler: SchedulerConfig;
+  /** Parameters with their own learning rate, weight decay and schedule (DCLS delay positions). */
+  param_groups: ParamGroupConfig[];
   clip_grad_norm: number | null;
   /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
   tbptt: number;
@@ -318,6 +321,18 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             fillDefaults: true,
             legacySiblings: () => schedulerRegistry.list(),
           }).default({}),
+          param_groups: z
+            .array(
+              z
+                .object({
+                  params: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+                  lr: z.number().positive(),
+                  weight_decay: z.number().min(0).nullable().default(null),
+                  scheduler: registrySection({ kind: 'scheduler', ...fromRegistry(schedulerRegistry), defaultType: 'none', fillDefaults: true }).nullable().default(null),
+                })
+                .strict(),
+            )
+            .default([]),
           clip_grad_norm: z.number().positive().nullable().default(null),
           tbptt: z.number().int().min(0).default(0),
         })

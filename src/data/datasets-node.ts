@@ -6,6 +6,7 @@ import { loadEmbeddedMnist } from './mnist-embedded-node.js';
 import { emulatedNmnistSpec } from './events/nmnist-emulated.js';
 import { defaultCacheDir, loadEmulatedNmnist } from './events/nmnist-cache-node.js';
 import { datasetRegistry, type DatasetRequest } from './registry.js';
+import { DELAY_PATTERNS_DEFAULTS, makeDelayPatterns } from './delay-patterns.js';
 import { readConfigOptions, withDefaults, type ChoiceOption, type OptionSpec } from '../registry/options.js';
 import { CHANNEL_DATASET_OPTIONS, DVS_DATASET_OPTIONS, eventPipeline } from './events/recorded-options.js';
 import { cifar10DvsSplits, convertRecorded, dvsGestureSplits, nmnistSplits, requireDataDir, shdSplits, type RecordedSplits, type ShdVariant } from './events/recorded-node.js';
@@ -138,3 +139,25 @@ const SSC_OPTIONS = {
 
 registerShd('shd');
 registerShd('ssc');
+
+const DELAY_PATTERNS_OPTIONS = {
+  classes: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.classes, check: (v: number) => v >= 2 && v <= 256, want: 'an integer in [2, 256]' },
+  channels: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.channels, check: (v: number) => v >= 2 && v <= 4096, want: 'an integer in [2, 4096]' },
+  spacing: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.spacing, check: (v: number) => v >= 1, want: 'a positive integer', doc: 'steps between consecutive channels of a pattern' },
+  jitter: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.jitter, check: (v: number) => v >= 0, want: 'a non-negative integer', doc: 'each spike moves by up to this many steps' },
+  noise: { type: 'number', default: DELAY_PATTERNS_DEFAULTS.noise, check: (v: number) => v >= 0 && v < 1, want: 'a number in [0, 1)', doc: 'noise spike probability per channel and step' },
+  trainSize: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.trainSize, check: (v: number) => v >= 1 && v <= 1_000_000, want: 'an integer in [1, 1e6]' },
+  testSize: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.testSize, check: (v: number) => v >= 1 && v <= 1_000_000, want: 'an integer in [1, 1e6]' },
+  seed: { type: 'number', integer: true, default: DELAY_PATTERNS_DEFAULTS.seed, check: (v: number) => v >= 0, want: 'a non-negative integer', doc: 'fixes the class patterns and the samples' },
+} as const satisfies OptionSpec;
+
+datasetRegistry.register({
+  name: 'delay-patterns',
+  doc: 'synthetic spike patterns whose class is only the relative timing between channels (same channels and counts in every class), [frames, channels]; generated',
+  temporal: true,
+  options: DELAY_PATTERNS_OPTIONS,
+  load: (r) => {
+    const o = readConfigOptions(DELAY_PATTERNS_OPTIONS, r.options, 'data.options (delay-patterns)');
+    return limited(makeDelayPatterns({ ...o, steps: framesOf('delay-patterns', r) }), r);
+  },
+});

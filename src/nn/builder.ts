@@ -82,15 +82,23 @@ function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Run a module on a zero input of one sample and one step to learn its output shape. */
+/**
+ * Run a module on a zero input of one sample and one step to learn its output
+ * shape, in eval mode: a training-mode BatchNorm would fold the zeros into its
+ * running statistics (and refuses one value per channel).
+ */
 function probe(m: Module, inShape: Shape, where: string): Shape {
+  const wasTraining = m.training;
   try {
+    m.eval();
     const out = noGrad(() => m.forward(zeros([1, 1, ...inShape])));
     m.resetState();
     return out.shape.slice(2);
   } catch (e) {
     if (e instanceof SpikeflowError) throw new ShapeError(`${where}: ${e.message}`);
     throw e;
+  } finally {
+    m.train(wasTraining);
   }
 }
 

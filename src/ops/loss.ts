@@ -115,15 +115,100 @@ export function mseCountLoss(spikes: Tensor, targets: Int32Array, opts: MseCount
   return out;
 }
 
-/** How `ceMembraneLoss` turns the membrane trace into logits. */
-export type MembraneReduction = 'mean' | 'last' | 'max';
+/**
+ * How `ceMembraneLoss` turns the membrane trace into logits. 'softmax_sum' is
+ * the DCLS reference's readout: logits = Σ_t softmax(v_t) (its loss 'sum').
+ */
+export type MembraneReduction = 'mean' | 'last' | 'max' | 'softmax_sum';
+
+/** Row-wise softmax of a [R, C] array into `out`, in float64. */
+function softmaxRows(R: number, C: number, x: ArrayLike<number>, out: Float64Array): void {
+  for (let r = 0; r < R; r++) {
+    let m = -Infinity;
+    for (let c = 0; c < C; c++) m = Math.max(m, x[r * C + c]!);
+    let z = 0;
+    for (let c = 0; c < C; c++) z += out[r * C + c] = Math.exp(x[r * C + c]! - m);
+    for (let c = 0; c < C; c++) out[r * C + c]! /= z;
+  }
+}
+
+/**
+ * The per-sample class scores [B·C] a membrane readout decides by (argmax):
+ * the same reduction over time as the loss of that name ('mean' and
+ * 'softmax_sum' rank classes alike only by accident, so each has its own).
+ */
+export function membraneScores(membrane: Tensor, reduce: MembraneReduction): Float64Array {
+  if (membrane.ndim !== 3) throw new ShapeError(`membraneScores: expected a time-major [T, B, C] membrane, got ${fmtShape(membrane.shape)}`);
+  const [T, B, C] = membrane.shape as [number, number, number];
+  const N = B * C;
+  const v = membrane.data;
+  const out = new Float64Array(N);
+  if (reduce === 'last') {
+    for (let n = 0; n < N; n++) out[n] = v[(T - 1) * N + n]!;
+  } else if (reduce === 'max') {
+    out.fill(-Infinity);
+    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out[n] = Math.max(out[n]!, v[t * N + n]!);
+  } else if (reduce === 'mean') {
+    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out[n] += v[t * N + n]! / T;
+  } else {
+    const p = new Float64Array(N);
+    for (let t = 0; t < T; t++) {
+      softmaxRows(B, C, v.subarray(t * N, (t + 1) * N), p);
+      for (let n = 0; n < N; n++) out[n] += p[n]!;
+    }
+  }
+  return out;
+}
+
+/** Fraction of rows of scores [B, C] whose largest entry is the target (ties → lowest class, as accuracyFromCounts). */
+export function accuracyFromScores(scores: ArrayLike<number>, B: number, C: number, targets: Int32Array): number {
+  let correct = 0;
+  for (let b = 0; b < B; b++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (scores[b * C + c]! > scores[b * C + best]!) best = c;
+    if (best === targets[b]) correct++;
+  }
+  return correct / B;
+}
+
+/**
+ * CE of logits m_b = Σ_t softmax(v_t,b) (the DCLS reference's 'sum' loss):
+ * ∂L/∂v_t = p_t ⊙ (g − ⟨g, p_t⟩) with g = ∂L/∂m, p_t = softmax(v_t).
+ */
+function ceSoftmaxSum(membrane: Tensor, targets: Int32Array, T: number, B: number, C: number): Tensor {
+  const be = membrane.backend;
+  const N = B * C;
+  const logits = be.fromArray(membraneScores(membrane, 'softmax_sum'));
+  const probs = be.alloc(N);
+  const out = empty(be, []);
+  out.data[0] = be.crossEntropyRows(B, C, logits, targets, probs) / B;
+  record('ceMembraneLoss', [membrane], [out], ([g]) => {
+    const gLogits = be.alloc(N);
+    be.crossEntropyRowsBackward(B, C, probs, targets, scalarGrad(g) / B, gLogits);
+    const gl = gLogits.data;
+    const gm = empty(be, membrane.shape);
+    const dst = gm.data, v = membrane.data;
+    const p = new Float64Array(N);
+    for (let t = 0; t < T; t++) {
+      softmaxRows(B, C, v.subarray(t * N, (t + 1) * N), p);
+      for (let b = 0; b < B; b++) {
+        let dot = 0;
+        for (let c = 0; c < C; c++) dot += gl[b * C + c]! * p[b * C + c]!;
+        for (let c = 0; c < C; c++) dst[t * N + b * C + c] = p[b * C + c]! * (gl[b * C + c]! - dot);
+      }
+    }
+    return [gm];
+  });
+  return out;
+}
 
 /**
  * Cross-entropy on the output membrane `[T, B, C]`:
  *  - 'mean' (default): CE at every step, averaged over time (the ce_rate_loss form on membranes);
  *  - 'last': CE of the last step's membrane;
  *  - 'max': CE of the per-neuron maximum over time (snnTorch `SF.ce_max_membrane_loss()`);
- *    the gradient goes to the earliest step reaching the maximum.
+ *    the gradient goes to the earliest step reaching the maximum;
+ *  - 'softmax_sum': CE of Σ_t softmax(v_t) (the DCLS reference's readout).
  * Every variant averages over the batch.
  */
 export function ceMembraneLoss(membrane: Tensor, targets: Int32Array, reduce: MembraneReduction = 'mean'): Tensor {
@@ -131,11 +216,12 @@ export function ceMembraneLoss(membrane: Tensor, targets: Int32Array, reduce: Me
   const be = membrane.backend;
   const N = B * C;
   if (reduce === 'mean') return crossEntropyNode('ceMembraneLoss', membrane, T * B, C, targets, T * B);
+  if (reduce === 'softmax_sum') return ceSoftmaxSum(membrane, targets, T, B, C);
   const logits = be.alloc(N);
   const argmax = reduce === 'max' ? new Int32Array(N) : null;
   if (argmax) be.maxLeading(T, N, membrane.storage, logits, argmax);
   else if (reduce === 'last') be.copy(membrane.storage, (T - 1) * N, logits, 0, N);
-  else throw new ShapeError(`ceMembraneLoss: unknown reduction '${String(reduce)}' (mean, last, max)`);
+  else throw new ShapeError(`ceMembraneLoss: unknown reduction '${String(reduce)}' (mean, last, max, softmax_sum)`);
   const probs = be.alloc(N);
   const out = empty(be, []);
   out.data[0] = be.crossEntropyRows(B, C, logits, targets, probs) / B;

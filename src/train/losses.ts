@@ -1,8 +1,9 @@
 import { ConfigError } from '../errors.js';
 import { Registry, type RegistryEntry } from '../registry/registry.js';
 import { readConfigOptions, type OptionSpec, type OptionValues } from '../registry/options.js';
-import { ceCountLoss, ceMembraneLoss, ceRateLoss, mseCountLoss } from '../ops/loss.js';
-import type { LossFn } from './trainer.js';
+import { accuracyFromScores, ceCountLoss, ceMembraneLoss, ceRateLoss, membraneScores, mseCountLoss, type MembraneReduction } from '../ops/loss.js';
+import type { AccuracyFn, LossFn } from './trainer.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /*
  * The losses a config's `train.loss` can name. The loss functions themselves
@@ -15,12 +16,16 @@ export interface LossEntry extends RegistryEntry {
   readonly needsMembrane?: boolean;
   /** `options`: the validated values of `this.options` (camelCase keys, defaults applied). */
   make(options: Record<string, unknown>): LossFn;
+  /** How accuracy is decided for this loss (default: spike counts). A membrane readout decides by the loss's own reduction. */
+  accuracy?(options: Record<string, unknown>): AccuracyFn;
 }
 
 export const lossRegistry = new Registry<LossEntry>('loss');
 
 /** Register a loss whose `make` sees its own option types. */
-export function defineLoss<S extends OptionSpec>(entry: Omit<LossEntry, 'options' | 'make'> & { options: S; make(options: OptionValues<S>): LossFn }): LossEntry {
+export function defineLoss<S extends OptionSpec>(
+  entry: Omit<LossEntry, 'options' | 'make' | 'accuracy'> & { options: S; make(options: OptionValues<S>): LossFn; accuracy?(options: OptionValues<S>): AccuracyFn },
+): LossEntry {
   return lossRegistry.register(entry as unknown as LossEntry);
 }
 
@@ -52,17 +57,39 @@ defineLoss({
   name: 'ce_membrane',
   doc: "cross-entropy on the output layer's membrane potential, reduced over time",
   needsMembrane: true,
-  options: { reduce: { type: 'choice', values: ['mean', 'last', 'max'] as const, default: 'mean' as const } },
-  make: (o) => (out, y) => {
-    if (!out.membrane) throw new ConfigError('ce_membrane loss: the output neuron layer records no membrane');
-    return ceMembraneLoss(out.membrane, y, o.reduce);
+  options: {
+    reduce: {
+      type: 'choice',
+      values: ['mean', 'last', 'max', 'softmax_sum'] as const,
+      default: 'mean' as const,
+      doc: "reduction over time to logits: mean, last, max, or softmax_sum (Σ_t softmax(v_t), the DCLS reference's readout)",
+    },
   },
+  make: (o) => (out, y) => ceMembraneLoss(membraneOf(out.membrane), y, o.reduce),
+  accuracy: (o) => (out, y) => membraneAccuracy(membraneOf(out.membrane), y, o.reduce),
 });
+
+function membraneOf<T>(m: T | null): T {
+  if (!m) throw new ConfigError('ce_membrane loss: the output neuron layer records no membrane');
+  return m;
+}
+
+function membraneAccuracy(m: Tensor, y: Int32Array, reduce: MembraneReduction): number {
+  const [, B, C] = m.shape as [number, number, number];
+  return accuracyFromScores(membraneScores(m, reduce), B, C, y);
+}
 
 /** A loss block as a config writes it: `type` plus snake_case options. */
 export interface LossConfig {
   type: string;
   [option: string]: unknown;
+}
+
+/** The accuracy decision that goes with the loss a config names (spike counts unless the loss reads the membrane). */
+export function makeAccuracy(cfg: LossConfig, where = 'train.loss'): AccuracyFn | undefined {
+  const { type, ...opts } = cfg;
+  const entry = lossRegistry.get(type, `${where}.type`);
+  return entry.accuracy?.(readConfigOptions(entry.options, opts, `${where} (${type})`));
 }
 
 /** The loss a config's `train.loss` names; unknown types and options throw ConfigError naming them. */

@@ -1,7 +1,7 @@
 import { Registry, type RegistryEntry } from '../registry/registry.js';
 import { isPositive, readConfigOptions, type OptionSpec, type OptionValues } from '../registry/options.js';
 import type { Optimizer } from './optim/optimizer.js';
-import { LrScheduler, constantLr, cosineAnnealing, linearWarmup, stepDecay, type Schedule } from './schedulers.js';
+import { LrScheduler, constantLr, cosineAnnealing, linearWarmup, oneCycle, stepDecay, type Schedule } from './schedulers.js';
 
 /** What a schedule factory knows about the run. */
 export interface ScheduleContext {
@@ -50,14 +50,25 @@ defineScheduler({
   make: (o, c) => cosineAnnealing(c.epochs, o.etaMin),
 });
 
+defineScheduler({
+  name: 'one_cycle',
+  doc: "PyTorch OneCycleLR per epoch with the optimizer's lr as the peak (cosine up over pct_start, then down)",
+  options: {
+    pctStart: { type: 'number', default: 0.3, check: (v: number) => v > 0 && v < 1, want: 'a number in (0, 1)' },
+    divFactor: { type: 'number', default: 25, check: isPositive, want: 'a positive number', doc: 'initial lr = peak / div_factor' },
+    finalDivFactor: { type: 'number', default: 1e4, check: isPositive, want: 'a positive number', doc: 'final lr = initial / final_div_factor' },
+  },
+  make: (o, c) => oneCycle(c.epochs, o.pctStart, o.divFactor, o.finalDivFactor),
+});
+
 /** A scheduler block as a config writes it: `type` plus snake_case options. */
 export interface SchedulerConfig {
   type: string;
   [option: string]: unknown;
 }
 
-/** The per-epoch scheduler a config's `train.scheduler` names, or null when the learning rate never changes. */
-export function makeScheduler(cfg: SchedulerConfig, epochs: number, opt: Optimizer, where = 'train.scheduler'): LrScheduler | null {
+/** The schedule a config block names over a run of `epochs` (null: constant, no warmup). */
+export function makeSchedule(cfg: SchedulerConfig, epochs: number, where = 'train.scheduler'): Schedule | null {
   const { type, ...opts } = cfg;
   const entry = schedulerRegistry.get(type, `${where}.type`);
   const o = readConfigOptions(entry.options, opts, `${where} (${type})`);
@@ -66,5 +77,19 @@ export function makeScheduler(cfg: SchedulerConfig, epochs: number, opt: Optimiz
   if (s === null && warmup === 0) return null;
   s ??= constantLr();
   if (warmup > 0) s = linearWarmup(warmup, s);
-  return new LrScheduler(opt, s, 'epoch');
+  return s;
+}
+
+/**
+ * The per-epoch scheduler a config's `train.scheduler` names, or null when no
+ * learning rate ever changes. `groupSchedulers` gives parameter groups
+ * schedules of their own (train.param_groups[i].scheduler); the other groups
+ * follow the main one.
+ */
+export function makeScheduler(cfg: SchedulerConfig, epochs: number, opt: Optimizer, where = 'train.scheduler', groupSchedulers: Readonly<Record<string, { cfg: SchedulerConfig; where: string }>> = {}): LrScheduler | null {
+  const main = makeSchedule(cfg, epochs, where);
+  const groups: Record<string, Schedule> = {};
+  for (const [name, g] of Object.entries(groupSchedulers)) groups[name] = makeSchedule(g.cfg, epochs, g.where) ?? constantLr();
+  if (main === null && Object.keys(groups).length === 0) return null;
+  return new LrScheduler(opt, main ?? constantLr(), 'epoch', groups);
 }

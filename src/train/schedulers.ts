@@ -43,6 +43,33 @@ export function cosineAnnealing(tMax: number, etaMin = 0): Schedule {
 }
 
 /**
+ * PyTorch OneCycleLR (cosine annealing, two phases), closed form, with the
+ * base rate as the peak: from base/divFactor up to base over the first
+ * pctStart of `total` steps, then down to base/(divFactor·finalDivFactor) at
+ * step total − 1 (held there after). The DCLS reference trains its weights
+ * with it, stepped per epoch.
+ */
+export function oneCycle(total: number, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4): Schedule {
+  if (!(Number.isInteger(total) && total > 0)) throw new ConfigError(`oneCycle: total must be a positive integer, got ${total}`);
+  if (!(pctStart > 0 && pctStart < 1)) throw new ConfigError(`oneCycle: pctStart must be in (0, 1), got ${pctStart}`);
+  if (!(divFactor > 0 && finalDivFactor > 0)) throw new ConfigError(`oneCycle: divFactor and finalDivFactor must be > 0`);
+  const upEnd = pctStart * total - 1;
+  const downEnd = total - 1;
+  const cos = (start: number, end: number, pct: number): number => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+  return {
+    kind: 'one_cycle',
+    lr: (t, peak) => {
+      const initial = peak / divFactor;
+      const min = initial / finalDivFactor;
+      if (t <= upEnd) return cos(initial, peak, upEnd > 0 ? t / upEnd : 1);
+      const span = downEnd - upEnd;
+      return cos(peak, min, span > 0 ? Math.min(1, (t - upEnd) / span) : 1);
+    },
+    describe: () => ({ kind: 'one_cycle', total, pctStart, divFactor, finalDivFactor }),
+  };
+}
+
+/**
  * Linear warmup composed with another schedule: for t < steps the lr ramps
  * linearly from startFactor·base to base (PyTorch LinearLR, default startFactor
  * 1/3); from t = steps on, `then` runs with its own counter starting at 0
@@ -69,22 +96,32 @@ export interface SchedulerState {
 }
 
 /**
- * Drives an optimizer's learning rate from a schedule. `interval` says whether
+ * Drives an optimizer's learning rates from a schedule. `interval` says whether
  * the count advances per epoch or per iteration (batch); the Trainer calls
  * `onIteration()` after every batch and `onEpoch()` after every epoch, and the
  * scheduler only counts the one it was made for. The lr for count t is applied
- * right away, so step 0 already uses schedule(0).
+ * right away, so step 0 already uses schedule(0). Each parameter group of the
+ * optimizer follows its own schedule when `groupSchedules` names one, else
+ * the main schedule, from its own base rate (as PyTorch schedulers treat
+ * param_groups).
  */
 export class LrScheduler {
   t = 0;
   baseLr: number;
+  /** Base rate and schedule of each of the optimizer's parameter groups, in its order. */
+  private readonly groupPlans: { baseLr: number; schedule: Schedule }[];
 
   constructor(
     readonly optimizer: Optimizer,
     readonly schedule: Schedule,
     readonly interval: StepInterval = 'epoch',
+    groupSchedules: Readonly<Record<string, Schedule>> = {},
   ) {
     this.baseLr = optimizer.lr;
+    for (const name of Object.keys(groupSchedules)) {
+      if (!optimizer.groups.some((g) => g.name === name)) throw new ConfigError(`LrScheduler: the optimizer has no parameter group '${name}'`);
+    }
+    this.groupPlans = optimizer.groups.map((g) => ({ baseLr: g.lr, schedule: groupSchedules[g.name] ?? schedule }));
     this.apply();
   }
 
@@ -122,5 +159,9 @@ export class LrScheduler {
 
   private apply(): void {
     this.optimizer.lr = this.schedule.lr(this.t, this.baseLr);
+    this.optimizer.groups.forEach((g, j) => {
+      const plan = this.groupPlans[j]!;
+      g.lr = plan.schedule.lr(this.t, plan.baseLr);
+    });
   }
 }

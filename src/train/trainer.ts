@@ -28,6 +28,12 @@ export interface ModelOutput {
 
 export type LossFn = (out: ModelOutput, targets: Int32Array) => Tensor;
 
+/** Fraction of a batch classified correctly, decided from the model output as the loss reads it. */
+export type AccuracyFn = (out: ModelOutput, targets: Int32Array) => number;
+
+/** The default decision: the class with the most output spikes (ties → lowest). */
+export const countAccuracy: AccuracyFn = (out, y) => accuracyFromCounts(out.spikes, y);
+
 export interface BatchEndInfo {
   /** 0-based epoch index. */
   epoch: number;
@@ -64,6 +70,8 @@ export interface TrainerOptions {
   /** Input batch `[B, ...]` → time-major sequence `[T, B, ...]` (the spike encoder). */
   encode: (x: Tensor) => Tensor;
   loss: LossFn;
+  /** How a batch's accuracy is decided (default: spike counts; membrane readouts pass theirs, see LossEntry.accuracy). */
+  accuracy?: AccuracyFn;
   optimizer: Optimizer;
   scheduler?: LrScheduler | null;
   /** Clip the global gradient norm to this value before each update (null/undefined: off). */
@@ -151,6 +159,7 @@ export class Trainer {
   globalStep = 0;
   private readonly encode: (x: Tensor) => Tensor;
   private readonly lossFn: LossFn;
+  private readonly accuracyFn: AccuracyFn;
   private readonly clipNorm: number | null;
   private readonly tbptt: number;
   private readonly epochs: number | null;
@@ -164,6 +173,7 @@ export class Trainer {
     this.scheduler = opts.scheduler ?? null;
     this.encode = opts.encode;
     this.lossFn = opts.loss;
+    this.accuracyFn = opts.accuracy ?? countAccuracy;
     this.clipNorm = opts.clipGradNorm ?? null;
     this.tbptt = opts.tbptt ?? 0;
     this.epochs = opts.epochs ?? null;
@@ -262,11 +272,12 @@ export class Trainer {
       const loss = this.lossFn(out, b.y);
       const v = this.checkLoss(loss, batch, '');
       const norm = this.update(loss, batch, '');
-      return [v, accuracyFromCounts(out.spikes, b.y), norm];
+      return [v, this.accuracyFn(out, b.y), norm];
     }
     let total = 0;
     let norm = NaN;
     let all: Tensor | null = null;
+    let allMem: Tensor | null = null;
     let chunk = 0;
     for (let s = 0; s < T; s += this.tbptt, chunk++) {
       const e = Math.min(T, s + this.tbptt);
@@ -281,8 +292,13 @@ export class Trainer {
       const perStep = sp.size / (e - s);
       all ??= empty(sp.backend, [T, ...sp.shape.slice(1)]);
       sp.backend.copy(sp.storage, 0, all.storage, s * perStep, sp.size);
+      if (out.membrane) {
+        const m = out.membrane;
+        allMem ??= empty(m.backend, [T, ...m.shape.slice(1)]);
+        m.backend.copy(m.storage, 0, allMem.storage, s * perStep, m.size);
+      }
     }
-    return [total, accuracyFromCounts(all!, b.y), norm];
+    return [total, this.accuracyFn({ spikes: all!, membrane: allMem }, b.y), norm];
   }
 
   /** One pass over the loader with updates. */
@@ -342,7 +358,7 @@ export class Trainer {
           (b) => {
             this.model.resetState();
             const out = this.forward(encode(b.x));
-            return { loss: this.lossFn(out, b.y).item(), acc: accuracyFromCounts(out.spikes, b.y), B: b.y.length };
+            return { loss: this.lossFn(out, b.y).item(), acc: this.accuracyFn(out, b.y), B: b.y.length };
           },
           ({ loss, acc, B }) => {
             lossSum += loss * B;

@@ -26,13 +26,13 @@ function configError(fn: () => unknown, ...fragments: string[]): void {
 const params = () => [zeros([2, 2])];
 
 test('every registry holds the built-in names', () => {
-  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten']);
+  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear']);
   assert.deepEqual(encoderRegistry.names(), ['rate', 'poisson', 'latency', 'delta', 'direct', 'population', 'frames']);
   assert.deepEqual(lossRegistry.names(), ['ce_rate', 'ce_count', 'mse_count', 'ce_membrane']);
   assert.deepEqual(optimizerRegistry.names(), ['sgd', 'adam', 'adamw']);
-  assert.deepEqual(schedulerRegistry.names(), ['none', 'step', 'cosine']);
+  assert.deepEqual(schedulerRegistry.names(), ['none', 'step', 'cosine', 'one_cycle']);
   // load-node.ts (imported above) registers the Node datasets.
-  assert.deepEqual(datasetRegistry.names(), ['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated', 'nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc']);
+  assert.deepEqual(datasetRegistry.names(), ['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated', 'nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns']);
   for (const d of ['nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc']) assert.equal(datasetRegistry.get(d).temporal, true, d);
   assert.equal(datasetRegistry.get('nmnist-emulated').temporal, true);
   assert.equal(datasetRegistry.get('mnist').temporal, false);

@@ -11,7 +11,8 @@ import { saveModelWeights } from '../weights-node.js';
 import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
-import { createSession, makeLoader, makeOptimizer, makeScheduler, tensorBatches } from '../session-node.js';
+import { createSession, makeLoader, tensorBatches } from '../session-node.js';
+import { makeTrainOptimizer } from '../../train/param-groups.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
 import { applyInitWeights, configForInitWeights } from '../init-weights-node.js';
@@ -67,8 +68,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   }
   const { model, data, encoder, backend } = session;
   if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume);
-  const optimizer = makeOptimizer(config.train.optimizer, model.parameters());
-  const scheduler = makeScheduler(config.train.scheduler, config.train.epochs, optimizer);
+  const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
   const encode = (x: import('../../tensor/tensor.js').Tensor) => encoder.encode(x, session.rngs.encoder);
   const history: EpochRecord[] = [];
@@ -84,7 +84,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     model,
     encode,
     loss: session.loss,
+    accuracy: session.accuracy,
     optimizer,
+    epochs: config.train.epochs,
     scheduler,
     clipGradNorm: config.train.clip_grad_norm,
     tbptt: config.train.tbptt,

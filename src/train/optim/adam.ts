@@ -78,7 +78,7 @@ export class Adam extends Optimizer {
     const m = this.slot(i, 'exp_avg').t;
     const v = this.slot(i, 'exp_avg_sq').t;
     const vMax = this.s.amsgrad ? this.slot(i, 'max_exp_avg_sq').t : null;
-    const h: AdamHyper = { lr: this.lr, beta1: this.s.beta1, beta2: this.s.beta2, eps: this.s.eps, weightDecay: this.s.weightDecay, decoupled: this.decoupled };
+    const h: AdamHyper = { lr: this.lrOf(i), beta1: this.s.beta1, beta2: this.s.beta2, eps: this.s.eps, weightDecay: this.weightDecayOf(i, this.s.weightDecay), decoupled: this.decoupled };
     p.backend.adamStep(p.storage, grad.storage, m.storage, v.storage, vMax ? vMax.storage : null, this.steps[i]!, h);
   }
 }

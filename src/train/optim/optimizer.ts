@@ -19,6 +19,22 @@ export interface OptimizerState {
 }
 
 /**
+ * A named group of parameters with its own learning rate and, optionally,
+ * weight decay (PyTorch's param_groups): DCLS trains delay positions at
+ * about 100× the weights' rate with no decay. Parameters not in any group
+ * form the main group, whose rate is `Optimizer.lr`.
+ */
+export interface ParamGroup {
+  readonly name: string;
+  /** Indices into `Optimizer.params`. */
+  readonly indices: readonly number[];
+  /** Current learning rate (schedulers set it). */
+  lr: number;
+  /** Weight decay for this group; null: the optimizer's own. */
+  readonly weightDecay: number | null;
+}
+
+/**
  * Base of the optimizers. Holds the parameters (tensors updated in place),
  * a learning rate that schedulers set, per-parameter step counts, and lazily
  * created state slots (as PyTorch: a parameter that never had a gradient has
@@ -29,6 +45,10 @@ export abstract class Optimizer {
   lr: number;
   protected readonly steps: number[];
   protected readonly slots: Map<string, Tensor>[];
+  /** Parameter groups besides the main one (see ParamGroup). */
+  readonly groups: ParamGroup[] = [];
+  /** groupOf[i]: index into `groups` of parameter i, or −1 for the main group. */
+  private groupOf: Int32Array;
 
   constructor(params: Iterable<Tensor>, lr: number) {
     this.params = [...params];
@@ -36,6 +56,39 @@ export abstract class Optimizer {
     this.lr = lr;
     this.steps = this.params.map(() => 0);
     this.slots = this.params.map(() => new Map());
+    this.groupOf = new Int32Array(this.params.length).fill(-1);
+  }
+
+  /**
+   * Move the parameters at `indices` into a new group with its own rate (and
+   * weight decay, when given). A parameter belongs to one group at most.
+   */
+  addParamGroup(name: string, indices: readonly number[], lr: number, weightDecay: number | null = null): ParamGroup {
+    if (this.groups.some((g) => g.name === name)) throw new ConfigError(`${this.type}: parameter group '${name}' is defined twice`);
+    if (!(lr >= 0)) throw new ConfigError(`${this.type}: parameter group '${name}': lr must be a non-negative number, got ${lr}`);
+    if (weightDecay !== null && !(weightDecay >= 0)) throw new ConfigError(`${this.type}: parameter group '${name}': weight decay must be >= 0, got ${weightDecay}`);
+    const g = this.groups.length;
+    for (const i of indices) {
+      if (!(Number.isInteger(i) && i >= 0 && i < this.params.length)) throw new ConfigError(`${this.type}: parameter group '${name}': no parameter ${i}`);
+      const have = this.groupOf[i]!;
+      if (have >= 0) throw new ConfigError(`${this.type}: parameter ${i} '${this.params[i]!.name ?? ''}' is in groups '${this.groups[have]!.name}' and '${name}'`);
+      this.groupOf[i] = g;
+    }
+    const group: ParamGroup = { name, indices: [...indices], lr, weightDecay };
+    this.groups.push(group);
+    return group;
+  }
+
+  /** The learning rate parameter i trains with. */
+  protected lrOf(i: number): number {
+    const g = this.groupOf[i]!;
+    return g < 0 ? this.lr : this.groups[g]!.lr;
+  }
+
+  /** The weight decay parameter i trains with, given the optimizer's own. */
+  protected weightDecayOf(i: number, own: number): number {
+    const g = this.groupOf[i]!;
+    return g < 0 ? own : (this.groups[g]!.weightDecay ?? own);
   }
 
   abstract get type(): string;
@@ -83,7 +136,9 @@ export abstract class Optimizer {
     this.slots.forEach((m, i) => {
       for (const [name, t] of m) tensors[`${i}.${name}`] = t.clone();
     });
-    return { type: this.type, hyper: { ...this.getHyper(), lr: this.lr }, steps: [...this.steps], tensors };
+    const hyper: Hyper = { ...this.getHyper(), lr: this.lr };
+    for (const g of this.groups) hyper[`group.${g.name}.lr`] = g.lr;
+    return { type: this.type, hyper, steps: [...this.steps], tensors };
   }
 
   /** Check that a state dict fits this optimizer (type, parameter count, slot names, shapes, hyper-parameters) without changing anything. */
@@ -96,6 +151,7 @@ export abstract class Optimizer {
     const next = this.prepare(s, `${this.type}.loadStateDict`);
     this.setHyper(s.hyper, false);
     this.lr = s.hyper.lr as number;
+    for (const g of this.groups) g.lr = s.hyper[`group.${g.name}.lr`] as number;
     s.steps.forEach((v, i) => (this.steps[i] = v));
     next.forEach((m, i) => (this.slots[i] = m));
   }
@@ -114,6 +170,12 @@ export abstract class Optimizer {
       next[i]!.set(m[2]!, new Tensor(p.backend.fromArray(src.data), p.shape, { backend: p.backend }));
     }
     if (typeof s.hyper.lr !== 'number') throw new FormatError(`${where}: hyper.lr must be a number`);
+    const saved = Object.keys(s.hyper).filter((k) => k.startsWith('group.') && k.endsWith('.lr')).map((k) => k.slice(6, -3));
+    const mine = this.groups.map((g) => g.name);
+    if (saved.length !== mine.length || !mine.every((n) => saved.includes(n))) {
+      throw new FormatError(`${where}: optimizer state has parameter groups [${saved.join(', ')}], this optimizer has [${mine.join(', ')}]`);
+    }
+    for (const n of mine) if (typeof s.hyper[`group.${n}.lr`] !== 'number') throw new FormatError(`${where}: hyper.group.${n}.lr must be a number`);
     this.setHyper(s.hyper, true);
     return next;
   }

@@ -57,6 +57,6 @@ export class SGD extends Optimizer {
 
   protected update(i: number, p: Tensor, grad: Tensor): void {
     const buf = this.h.momentum !== 0 ? this.slot(i, 'momentum_buffer') : null;
-    p.backend.sgdStep(p.storage, grad.storage, buf ? buf.t.storage : null, buf ? buf.fresh : false, { ...this.h, lr: this.lr });
+    p.backend.sgdStep(p.storage, grad.storage, buf ? buf.t.storage : null, buf ? buf.fresh : false, { ...this.h, lr: this.lrOf(i), weightDecay: this.weightDecayOf(i, this.h.weightDecay) });
   }
 }
