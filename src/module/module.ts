@@ -1,4 +1,4 @@
-import { ConfigError, ShapeError } from '../errors.js';
+import { ConfigError, FormatError, ShapeError } from '../errors.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -60,6 +60,16 @@ export abstract class Module {
 
   /** Subclasses that keep typed references to their tensors refresh them here. */
   protected onTensorReplaced(_name: string, _t: Tensor): void {}
+
+  /**
+   * Whether a tensor about to be loaded under one of this module's own names
+   * holds acceptable values: null if so, else what is wrong (the loader
+   * prefixes the file and the tensor's full name). Default: anything goes;
+   * a delay layer refuses positions outside its range.
+   */
+  checkTensorValues(_name: string, _t: Tensor): string | null {
+    return null;
+  }
 
   getParameter(name: string): Tensor | undefined {
     return this._params.get(name);
@@ -124,7 +134,11 @@ export abstract class Module {
       }
       if (!shapeEq(t.shape, cur.shape)) throw new ShapeError(`${at}loadStateDict: tensor '${name}' has shape ${fmtShape(t.shape)}, the module expects ${fmtShape(cur.shape)}`);
       const i = name.lastIndexOf('.');
-      plan.push([modules.get(i < 0 ? '' : name.slice(0, i))!, i < 0 ? name : name.slice(i + 1), t]);
+      const owner = modules.get(i < 0 ? '' : name.slice(0, i))!;
+      const leaf = i < 0 ? name : name.slice(i + 1);
+      const bad = owner.checkTensorValues(leaf, t);
+      if (bad !== null) throw new FormatError(`${at}loadStateDict: tensor '${name}' ${bad}`);
+      plan.push([owner, leaf, t]);
     }
     if (strict) {
       const unknown = [...entries.keys()].filter((n) => !own.has(n));

@@ -1,6 +1,6 @@
 import { DELAY_INTERP, type DelayInterp, type DelaySynapses } from '../backend/kernels/delay.js';
 import { noGrad } from '../autograd/tape.js';
-import { ConfigError, FormatError, ShapeError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import { Module } from '../module/module.js';
 import { delayConv, delayKernel, delaySparse } from '../ops/delay.js';
 import { concatLeading, sliceLeading } from '../ops/shape.js';
@@ -248,10 +248,12 @@ export class DelayedLinear extends Module {
 
   protected override onTensorReplaced(name: string, t: Tensor): void {
     if (name === 'weight') this.weight = t;
-    else if (name === 'positions') {
-      checkPositions(t, this.half, 'positions');
-      this.positions = t;
-    } else if (name === 'bias') this.bias = t;
+    else if (name === 'positions') this.positions = t;
+    else if (name === 'bias') this.bias = t;
+  }
+
+  override checkTensorValues(name: string, t: Tensor): string | null {
+    return name === 'positions' ? positionsProblem(t, this.half) : null;
   }
 
   override describe(): Record<string, unknown> {
@@ -264,13 +266,14 @@ function clampRound(p: number, half: number): number {
   return Math.min(half, Math.max(-half, Math.round(p)));
 }
 
-/** A positions tensor loaded from a file must lie in range: the error names the tensor and the first bad value. */
-export function checkPositions(t: Tensor, half: number, name: string): void {
+/** Positions loaded from a file must lie in range: what is wrong with the first bad value, or null. */
+function positionsProblem(t: Tensor, half: number): string | null {
   const d = t.data;
   for (let s = 0; s < d.length; s++) {
     const v = d[s]!;
-    if (!(v >= -half && v <= half)) throw new FormatError(`DelayedLinear: tensor '${name}' holds position ${v} at index ${s}, outside [−${half}, ${half}] (delays 0..${2 * half} steps)`);
+    if (!(v >= -half && v <= half)) return `holds delay position ${v} at index ${s}, outside [−${half}, ${half}] (a DelayedLinear with delays 0..${2 * half} steps)`;
   }
+  return null;
 }
 
 /** The last H leading steps of x, zero-padded in front when x is shorter (detached copy). */

@@ -218,6 +218,6 @@ test('DelayedLinear: bad input and bad options name the problem', () => {
     const bad = new Float32Array(12).fill(0);
     bad[7] = 3;
     sd.set('positions', new Tensor(getBackendByName('ts').fromArray(bad), [3, 4]));
-    assert.throws(() => layer.loadStateDict(sd), (e: unknown) => e instanceof FormatError && /'positions' holds position 3 at index 7, outside/.test((e as Error).message));
+    assert.throws(() => layer.loadStateDict(sd, { where: 'w.safetensors' }), (e: unknown) => e instanceof FormatError && /^w.safetensors: loadStateDict: tensor 'positions' holds delay position 3 at index 7, outside/.test((e as Error).message));
   });
 });

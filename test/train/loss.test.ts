@@ -6,7 +6,7 @@ import { Rng } from '../../src/tensor/rng.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { backward } from '../../src/autograd/tape.js';
 import { ShapeError } from '../../src/errors.js';
-import { accuracyFromCounts, ceCountLoss, ceMembraneLoss, ceRateLoss, mseCountLoss, mseLoss, square } from '../../src/ops/loss.js';
+import { accuracyFromCounts, accuracyFromScores, ceCountLoss, ceMembraneLoss, ceRateLoss, membraneScores, mseCountLoss, mseLoss, square, type MembraneReduction } from '../../src/ops/loss.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 const ts64 = getBackendByName('ts64');
@@ -44,13 +44,24 @@ test('losses equal independent reference formulas on random [T, B, C] inputs', (
     const v = (t: number, b: number, c: number): number => x.data[(t * B + b) * C + c]!;
     const row = (t: number, b: number): number[] => Array.from({ length: C }, (_, c) => v(t, b, c));
     const counts = (b: number): number[] => Array.from({ length: C }, (_, c) => Array.from({ length: T }, (_, t) => v(t, b, c)).reduce((s, a) => s + a, 0));
-    let rate = 0, count = 0, last = 0, max = 0;
+    let rate = 0, count = 0, last = 0, max = 0, softmaxSum = 0;
+    const softmax = (r: number[]): number[] => {
+      const m = Math.max(...r);
+      const e = r.map((a) => Math.exp(a - m));
+      const z = e.reduce((s2, a) => s2 + a, 0);
+      return e.map((a) => a / z);
+    };
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) rate += ceRow(row(t, b), y[b]!) / (T * B);
       count += ceRow(counts(b), y[b]!) / B;
       last += ceRow(row(T - 1, b), y[b]!) / B;
       max += ceRow(Array.from({ length: C }, (_, c) => Math.max(...Array.from({ length: T }, (_, t) => v(t, b, c)))), y[b]!) / B;
+      // The DCLS reference's 'sum' loss: CrossEntropyLoss(Σ_t softmax(v_t)).
+      const m = Array.from({ length: C }, () => 0);
+      for (let t = 0; t < T; t++) softmax(row(t, b)).forEach((p, c) => (m[c]! += p));
+      softmaxSum += ceRow(m, y[b]!) / B;
     }
+    assert.ok(Math.abs(ceMembraneLoss(x, y, 'softmax_sum').item() - softmaxSum) < 1e-12);
     assert.ok(Math.abs(ceRateLoss(x, y).item() - rate) < 1e-12);
     assert.ok(Math.abs(ceMembraneLoss(x, y).item() - rate) < 1e-12);
     assert.ok(Math.abs(ceCountLoss(x, y).item() - count) < 1e-12);
@@ -74,6 +85,7 @@ test('gradcheck: every loss, mseLoss and square on ts64', () => {
       ['ceMembraneLoss mean', ([a]) => ceMembraneLoss(a!, y)],
       ['ceMembraneLoss last', ([a]) => ceMembraneLoss(a!, y, 'last')],
       ['ceMembraneLoss max', ([a]) => ceMembraneLoss(a!, y, 'max')],
+      ['ceMembraneLoss softmax_sum', ([a]) => ceMembraneLoss(a!, y, 'softmax_sum')],
       ['square', ([a]) => square(a!)],
     ];
     for (const [name, fn] of cases) {
@@ -116,5 +128,21 @@ test('losses reject bad shapes and targets with messages naming the problem', ()
     assert.throws(() => ceCountLoss(x, Int32Array.from([0, 2])), (e: Error) => e instanceof ShapeError && /target 2 of sample 1/.test(e.message));
     assert.throws(() => mseCountLoss(tensor([0, 0], [2, 1]), Int32Array.from([0])), /\[T, B, C\]/);
     assert.throws(() => mseLoss(tensor([1, 2]), tensor([1, 2, 3])), ShapeError);
+  });
+});
+
+test('membrane readouts decide accuracy by the reduction their loss uses', () => {
+  withBackend(ts64, () => {
+    // T = 2, B = 2, C = 2, both targets class 1. Sample 0: class 0 = [3, −5], class 1 = [0, 0]: class 1 wins
+    // the mean, the last step and Σ softmax (0.96 vs 1.04), class 0 the max. Sample 1: class 0 = [2, 2],
+    // class 1 = [0, 3.5]: class 1 wins the last step and the max, class 0 the mean and Σ softmax (1.06 vs 0.94).
+    const m = tensor([3, 0, 2, 0, -5, 0, 2, 3.5], [2, 2, 2]);
+    const y = Int32Array.from([1, 1]);
+    const acc = (r: MembraneReduction): number => accuracyFromScores(membraneScores(m, r), 2, 2, y);
+    assert.equal(acc('mean'), 0.5);
+    assert.equal(acc('last'), 1);
+    assert.equal(acc('max'), 0.5);
+    assert.equal(acc('softmax_sum'), 0.5);
+    assert.deepEqual([...membraneScores(m, 'max')], [3, 0, 2, 3.5]);
   });
 });
