@@ -125,3 +125,122 @@ test("the executor sums a node's delay branches in the layer's order: its input 
     assert.deepEqual(naive, [0, 0, 1, 1, 1]);
   });
 });
+
+test('export: one branch per distinct delay, delay descending, seconds = steps·dt, the bias on a delay-0 Affine', () => {
+  const rng = new Rng(4);
+  // No synapse has delay 0: the bias gets an all-zero-weight delay-0 branch.
+  const layer = new DelayedLinear(3, 2, rng, { maxDelay: 4, mode: 'fixed', delays: [1, 3, 1, 3, 3, 1], bias: true });
+  const { graph } = moduleToNir(new Sequential([layer]), { dt: 2e-4, inputShape: [3] });
+  assert.deepEqual([...graph.nodes.keys()], ['input', 'delayedlinear_0_d3', 'delayedlinear_0_d3_delay', 'delayedlinear_0_d1', 'delayedlinear_0_d1_delay', 'delayedlinear_0_d0', 'delayedlinear_0_d0_delay', 'output']);
+  assert.deepEqual(nodeTypes(graph), ['Input', 'Linear', 'Delay', 'Linear', 'Delay', 'Affine', 'Delay', 'Output']);
+  const data = (n: string, f: string): number[] => {
+    const v = (graph.nodes.get(n) as NirPrimitive).fields[f]!;
+    assert.equal(v.kind, 'array');
+    return v.kind === 'array' ? Array.from(v.data) : [];
+  };
+  assert.deepEqual(data('delayedlinear_0_d3_delay', 'delay'), [Math.fround(3 * 2e-4), Math.fround(3 * 2e-4)]);
+  assert.deepEqual(data('delayedlinear_0_d0_delay', 'delay'), [0, 0]);
+  const w = Array.from(layer.weight.data, (v) => Math.fround(v));
+  assert.deepEqual(data('delayedlinear_0_d3', 'weight'), [0, w[1], 0, w[3], w[4], 0]);
+  assert.deepEqual(data('delayedlinear_0_d1', 'weight'), [w[0], 0, w[2], 0, 0, w[5]]);
+  assert.deepEqual(data('delayedlinear_0_d0', 'weight'), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(data('delayedlinear_0_d0', 'bias'), Array.from(layer.bias!.data, (v) => Math.fround(v)));
+  assert.deepEqual(graph.edges.filter(([, b]) => b === 'output').map(([a]) => a), ['delayedlinear_0_d3_delay', 'delayedlinear_0_d1_delay', 'delayedlinear_0_d0_delay']);
+  // splitByDelay: zero weights make no branch; a layer without weights or bias still feeds the next node
+  assert.deepEqual(splitByDelay([0, 0], [2, 1], 1, 2, null).map((b) => b.steps), [0]);
+  assert.deepEqual(splitByDelay([1, 0, 2], [2, 1, 2], 1, 3, null).map((b) => [b.steps, Array.from(b.weight)]), [[2, [1, 0, 2]]]);
+});
+
+test('export: an unrounded learned layer is refused (call round()); roundDelays writes the delays eval mode runs', async () => {
+  const rng = new Rng(8);
+  const layer = new DelayedLinear(5, 4, rng, { maxDelay: 6 });
+  const net = new Sequential([layer, new LIF(4, { beta: 0.8, threshold: 0.3, reset: 'zero' })]);
+  toFloat32(net);
+  assert.throws(
+    () => moduleToNir(net, { dt: DT, inputShape: [5] }),
+    (e: unknown) => e instanceof ConfigError && /layer 0 \(DelayedLinear\)/.test(e.message) && /round\(\)/.test(e.message) && /--round-delays/.test(e.message),
+  );
+  const r = moduleToNir(net, { dt: DT, inputShape: [5], roundDelays: true });
+  assert.deepEqual(r.approximations, []);
+  assert.equal(layer.rounded, false, 'the model is not changed');
+  const T = 25, B = 2;
+  const xs = spikeInput(new Rng(2), T, B, 5, 0.4);
+  const ref = noGrad(() => net.eval().forward(tensor(xs, [T, B, 5])));
+  assert.ok(ref.data.some((v) => v === 1));
+  const out = runNir((await readNir(await writeNir(r.graph))).graph, { steps: T, batch: B, shape: [5], data: xs });
+  assert.deepEqual(mismatches(out.outputs.get('output')!.data, ref.data), []);
+  // a layer that evaluates unrounded (roundAtEval false) exports rounded only as a recorded approximation
+  const soft = new DelayedLinear(5, 4, rng, { maxDelay: 6, roundAtEval: false });
+  const a = moduleToNir(new Sequential([soft]), { dt: DT, inputShape: [5], roundDelays: true });
+  assert.equal(a.approximations.length, 1);
+  assert.match(a.graph.metadata['approximations']?.kind === 'string' ? a.graph.metadata['approximations'].value : '', /roundAtEval/);
+  // tail steps: exact, but the runner must pad; metadata says how many
+  const tailed = new DelayedLinear(5, 4, rng, { maxDelay: 2, mode: 'fixed', tail: 1 });
+  const t = moduleToNir(new Sequential([tailed]), { dt: DT, inputShape: [5] });
+  assert.equal(t.notes.length, 1);
+  assert.deepEqual(t.graph.metadata['delay_tail_steps'], { kind: 'array', dtype: 'int64', shape: [], data: Float64Array.of(1) });
+});
+
+/** input [F] → (branches) → lif → output, built by hand. */
+function handGraph(F: number, I: number, branches: { w?: number[]; bias?: number[]; delay: number[] }[]): NirGraph {
+  const g = emptyGraph({ dt: { kind: 'array', dtype: 'float64', shape: [], data: Float64Array.of(DT) } });
+  g.nodes.set('input', { type: 'Input', fields: { shape: nirInts([I]) }, metadata: {} });
+  branches.forEach((b, k) => {
+    let src = 'input';
+    if (b.w) {
+      const node: NirPrimitive = b.bias ? { type: 'Affine', fields: { weight: nirArray(b.w, [F, I]), bias: nirArray(b.bias, [F]) }, metadata: {} } : { type: 'Linear', fields: { weight: nirArray(b.w, [F, I]) }, metadata: {} };
+      g.nodes.set(`w${k}`, node);
+      g.edges.push(['input', `w${k}`]);
+      src = `w${k}`;
+    }
+    g.nodes.set(`d${k}`, { type: 'Delay', fields: { delay: nirArray(b.delay, [F]) }, metadata: {} });
+    g.edges.push([src, `d${k}`], [`d${k}`, 'lif']);
+  });
+  const p = (v: number): NirPrimitive['fields'][string] => nirArray(new Array<number>(F).fill(v), [F]);
+  g.nodes.set('lif', { type: 'LIF', fields: { tau: p(5 * DT), r: p(5), v_leak: p(0), v_threshold: p(0.5), v_reset: p(0) }, metadata: {} });
+  g.nodes.set('output', { type: 'Output', fields: { shape: nirInts([F]) }, metadata: {} });
+  g.edges.push(['lif', 'output']);
+  return g;
+}
+
+test('import: a bare Delay becomes a DelayedLinear with identity weights (per-element delays); module and executor agree', async () => {
+  const g = handGraph(3, 3, [{ delay: [0, 2 * DT, 5 * DT] }]);
+  const doc = await readNir(await writeNir(g));
+  const imp = nirToModule(doc.graph);
+  assert.deepEqual(imp.layers.map((l) => l.type), ['delay_linear', 'lif']);
+  const d = imp.model.children()[0]![1] as DelayedLinear;
+  assert.deepEqual(Array.from(d.weight.data), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  assert.deepEqual(Array.from(d.delays()).filter((_, s) => s % 4 === 0), [0, 2, 5]);
+  const T = 12, B = 2;
+  const xs = spikeInput(new Rng(5), T, B, 3, 0.5);
+  const ref = runNir(doc.graph, { steps: T, batch: B, shape: [3], data: xs }).outputs.get('output')!.data;
+  assert.ok(ref.some((v) => v === 1));
+  const got = noGrad(() => imp.model.eval().forward(tensor(xs, [T, B, 3])));
+  assert.deepEqual(mismatches(got.data, ref), []);
+});
+
+test('import: per-element delays on a Linear branch, and the refusals (shared synapse, delayed bias, fractional delay)', async () => {
+  // two branches, per-output delays; synapse (o, i) takes the delay of its output in its branch
+  const ok = handGraph(2, 2, [
+    { w: [1, 0, 0, 2], bias: [0.1, 0.2], delay: [0, 0] },
+    { w: [0, 3, 4, 0], delay: [DT, 3 * DT] },
+  ]);
+  const imp = nirToModule(ok);
+  const d = imp.model.children()[0]![1] as DelayedLinear;
+  assert.deepEqual(Array.from(d.delays()), [0, 1, 3, 0]);
+  assert.deepEqual(Array.from(d.weight.data), [1, 3, 4, 2]);
+  assert.deepEqual(Array.from(d.bias!.data), [Math.fround(0.1), Math.fround(0.2)]);
+  const T = 10, B = 1;
+  const xs = spikeInput(new Rng(6), T, B, 2, 0.5);
+  assert.deepEqual(mismatches(noGrad(() => imp.model.eval().forward(tensor(xs, [T, B, 2]))).data, runNir(ok, { steps: T, batch: B, shape: [2], data: xs }).outputs.get('output')!.data), []);
+
+  const shared = handGraph(2, 2, [{ w: [1, 0, 0, 2], delay: [0, 0] }, { w: [5, 3, 4, 0], delay: [DT, DT] }]);
+  assert.throws(() => nirToModule(shared), (e: unknown) => e instanceof ConfigError && /synapse \(out 0, in 0\) has weights in 'w0' and 'w1'/.test(e.message));
+  const delayedBias = handGraph(2, 2, [{ w: [1, 0, 0, 2], bias: [0.5, 0], delay: [2 * DT, 0] }]);
+  assert.throws(() => nirToModule(delayedBias), (e: unknown) => e instanceof ConfigError && /node 'w0' \(Affine\): bias 0\.5 at output 0 passes a Delay of 2 steps/.test(e.message));
+  const fractional = handGraph(2, 2, [{ w: [1, 0, 0, 2], delay: [1.5 * DT, 0] }]);
+  assert.throws(() => nirToModule(fractional), (e: unknown) => e instanceof ConfigError && /node 'd0' \(Delay\): field 'delay'.*not a whole number of steps/.test(e.message));
+  // negative delays are malformed files
+  const neg = handGraph(2, 2, [{ w: [1, 0, 0, 2], delay: [-DT, 0] }]);
+  await assert.rejects(writeNir(neg), (e: unknown) => e instanceof FormatError && /node 'd0' \(Delay\): field 'delay' holds -0\.001/.test(e.message));
+});
