@@ -117,6 +117,7 @@ export interface NirExportCliOptions {
   out: string;
   dt?: string;
   approximateReset?: boolean;
+  roundDelays?: boolean;
 }
 
 export async function nirExport(opts: NirExportCliOptions): Promise<void> {
@@ -142,8 +143,9 @@ export async function nirExport(opts: NirExportCliOptions): Promise<void> {
   loadModelWeights(weights, session.model);
   // The per-sample input of the network is what the encoder produces (population coding changes it).
   const inputShape = noGrad(() => session.encoder.encode(zeros([1, ...session.data.train.shape]), new Rng(0))).shape.slice(2);
-  const r = moduleToNir(session.model.eval(), { dt, inputShape, approximateReset: opts.approximateReset ?? false });
+  const r = moduleToNir(session.model.eval(), { dt, inputShape, approximateReset: opts.approximateReset ?? false, roundDelays: opts.roundDelays ?? false });
   for (const n of r.approximations) process.stderr.write(`spikeflow: warning: approximated: ${n}\n`);
+  for (const n of r.notes) process.stderr.write(`spikeflow: note: ${n}\n`);
   await writeNirFile(opts.out, r.graph);
   process.stdout.write(`wrote ${opts.out}: ${r.graph.nodes.size} nodes, dt = ${dt}\n`);
 }
@@ -193,6 +195,7 @@ export function registerNirCommands(program: Command): void {
     .requiredOption('--out <file>', '.nir file to write')
     .option('--dt <seconds>', 'time step recorded in the graph (required)')
     .option('--approximate-reset', 'write subtract/no-reset neurons as zero-reset LIFs (recorded in metadata)')
+    .option('--round-delays', 'write learned (unrounded) delay positions rounded to whole steps, as eval mode runs them')
     .action(async (o: NirExportCliOptions) => nirExport(o));
   nir
     .command('import <file>')

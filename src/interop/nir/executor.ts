@@ -1,4 +1,5 @@
 import { ConfigError, ShapeError } from '../../errors.js';
+import { delaySteps, fuseDelayBranches } from './delay.js';
 import { convGeometry, pair, planGraph, type Plan, type Unit } from './graph.js';
 import { sizeOfShape, type NirGraph, type NirPrimitive } from './types.js';
 import { arrayField, ints } from './validate.js';
@@ -13,6 +14,10 @@ import { arrayField, ints } from './validate.js';
  *   I/IF:     v ← v + dt·r·x; same threshold and reset
  *   CubaLI/F: i ← i + (dt/τ_syn)(w_in·x − i) first; then the LI(F) update driven by the new i
  *   Delay:    y[t] = x[t − round(delay/dt)] (zeros before)
+ *
+ * Linear/Affine → Delay branches converging on one node (how a DelayedLinear
+ * layer is written) are summed into that node in the layer's own order, not
+ * branch by branch, so its input equals the layer's output exactly (delay.ts).
  */
 
 /** A time-major sequence [T, B, ...shape] of float64 values. */
@@ -96,8 +101,7 @@ function makeKernel(u: Unit, B: number, dt: number): Kernel {
       };
     }
     case 'Delay': {
-      const d = Array.from(f64(n, 'delay', where), (v) => Math.round(v / dt));
-      if (d.some((v) => v < 0)) throw new ShapeError(`${where}: negative delay`);
+      const d = delaySteps(n, dt, where);
       const L = Math.max(...d) + 1;
       const ring = new Float64Array(L * B * Fout);
       let t = 0;
@@ -266,6 +270,9 @@ export function runNir(graph: NirGraph, input: NirSequence | Record<string, NirS
   const prev = units.map((u) => new Float64Array(B * sizeOfShape(u.outShape)));
   const inBuf = units.map((u) => new Float64Array(B * sizeOfShape(u.inShape)));
   const incoming = units.map((_, i) => plan.links.filter((l) => l.to === i));
+  const fused = fuseDelayBranches(plan, dt, B);
+  const history = new Map<number, (t: number, x: Float64Array) => void>();
+  for (const f of fused.values()) for (const [k, h] of f.history) history.set(k, h);
   const recorded = opts.recordAll ? units.map((_, i) => i) : plan.outputs;
   const traces = new Map<number, Float64Array>();
   for (const i of recorded) traces.set(i, new Float64Array(T * B * sizeOfShape(units[i]!.outShape)));
@@ -278,12 +285,16 @@ export function runNir(graph: NirGraph, input: NirSequence | Record<string, NirS
       if (feed) x.set(feed.data.subarray(t * x.length, (t + 1) * x.length));
       else {
         x.fill(0);
+        const f = fused.get(i);
+        f?.accumulate(t, x);
         for (const l of incoming[i]!) {
+          if (f?.links.has(l)) continue;
           const src = l.delayed ? prev[l.from]! : cur[l.from]!;
           for (let j = 0; j < x.length; j++) x[j]! += src[j]!;
         }
       }
       kernels[i]!(x, cur[i]!);
+      history.get(i)?.(t, x);
       const tr = traces.get(i);
       if (tr) tr.set(cur[i]!, t * cur[i]!.length);
     }

@@ -4,12 +4,14 @@ import type { NirExportContext } from '../../neurons/entry.js';
 import { neuronRegistry } from '../../neurons/registry.js';
 import { Sequential } from '../../nn/containers.js';
 import { Conv1d, Conv2d } from '../../nn/conv.js';
+import { DelayedLinear } from '../../nn/delay.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Flatten } from '../../nn/flatten.js';
 import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../module/module.js';
 import { AvgPool2d, SumPool2d } from '../../nn/pool.js';
 import { RepeatTime } from '../../nn/repeat-time.js';
+import { branchNodes, splitByDelay } from './delay.js';
 import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimitive, NIR_PRIMITIVE_TYPES, type NirPrimitiveType } from './types.js';
 
 /*
@@ -26,6 +28,11 @@ import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimit
  * reset" have no NIR node. Such layers are refused unless `approximateReset`
  * is set, in which case they are written as zero-reset LIFs and the graph's
  * metadata lists what was approximated.
+ *
+ * DelayedLinear (integer delay per synapse) → one Linear/Affine → Delay branch
+ * per distinct delay, all into the next node (delay.ts; docs/nir.md). Delays
+ * are d·dt seconds. Learned positions must be rounded first (`round()`), or
+ * `roundDelays` exports round(positions), which is what eval mode runs.
  */
 
 export interface NirExportOptions {
@@ -35,12 +42,20 @@ export interface NirExportOptions {
   inputShape: readonly number[];
   /** Write reset-by-subtraction / no-reset / delayed-zero-after neurons as zero-reset LIFs (metadata says so). Default false. */
   approximateReset?: boolean;
+  /**
+   * Export DelayedLinear layers whose learned positions are not rounded yet
+   * with the rounded delays (what eval mode runs when roundAtEval is set;
+   * the model is not changed). Default false: such layers are refused.
+   */
+  roundDelays?: boolean;
 }
 
 export interface NirExportResult {
   graph: NirGraph;
   /** Human-readable notes on approximations (empty when the export is exact). */
   approximations: string[];
+  /** Notes that change no number but matter to whoever runs the graph (delay layers' tail steps). */
+  notes: string[];
 }
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -108,21 +123,50 @@ export function moduleToNir(model: Module, opts: NirExportOptions): NirExportRes
   const g = emptyGraph();
   let shape = [...opts.inputShape];
   g.nodes.set('input', { type: 'Input', fields: { shape: nirInts(shape) }, metadata: {} });
-  let prev = 'input';
+  // The nodes the next layer reads (several after a delay layer: NIR sums a node's inputs).
+  let prev = ['input'];
   const used = new Set(['input', 'output']);
-  const push = (base: string, node: NirPrimitive): void => {
+  const add = (base: string, node: NirPrimitive, from: readonly string[]): string => {
     let name = base;
     for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
     used.add(name);
     g.nodes.set(name, node);
-    g.edges.push([prev, name]);
-    prev = name;
+    for (const p of from) g.edges.push([p, name]);
+    return name;
   };
+  const push = (base: string, node: NirPrimitive): void => {
+    prev = [add(base, node, prev)];
+  };
+  const notes: string[] = [];
+  let tail = 0;
   flatLayers(model).forEach(([path, m], idx) => {
     const where = `layer ${path || idx} (${m.kind})`;
     const tag = `${m.kind.toLowerCase()}_${path.replace(/\./g, '_') || idx}`;
     if (m instanceof RepeatTime || m instanceof Dropout) return; // identities at inference (NIR has no time axis to repeat)
-    if (m instanceof Linear) {
+    if (m instanceof DelayedLinear) {
+      if (shape.length !== 1 || shape[0] !== m.inFeatures) throw new ShapeError(`NIR export: ${where} expects ${m.inFeatures} features, the network gives ${fmt(shape)}`);
+      if (!m.rounded) {
+        if (!opts.roundDelays) throw new ConfigError(`NIR export: ${where} has learned delay positions that are not rounded; call round() on the layer first (NIR delays are whole steps), or pass roundDelays / --round-delays to export round(positions)`);
+        // With roundAtEval the exported delays are exactly what eval mode runs; without it eval spreads each synapse over taps.
+        if (!m.roundAtEval) {
+          ctx.notes.push(`${where}: learned positions written rounded; the layer evaluates unrounded (roundAtEval false)`);
+        }
+      }
+      const O = m.outFeatures, I = m.inFeatures;
+      const from = prev;
+      const ends: string[] = [];
+      for (const b of splitByDelay(m.weight.data, m.delays(), O, I, m.bias ? m.bias.data : null)) {
+        const nodes = branchNodes(b, O, I, opts.dt);
+        const w = add(`${tag}_d${b.steps}`, nodes.weight, from);
+        ends.push(add(`${tag}_d${b.steps}_delay`, nodes.delay, [w]));
+      }
+      prev = ends;
+      shape = [O];
+      if (m.tail > 0) {
+        tail += m.tail;
+        notes.push(`${where}: tail ${m.tail}: the layer emits ${m.tail} steps after its input ends; feed that many zero steps after the input to get them from the graph`);
+      }
+    } else if (m instanceof Linear) {
       if (shape.length !== 1 || shape[0] !== m.inFeatures) throw new ShapeError(`NIR export: ${where} expects ${m.inFeatures} features, the network gives ${fmt(shape)}`);
       const w = nirArray(m.weight.data, m.weight.shape);
       const node: NirPrimitive = m.bias ? { type: 'Affine', fields: { weight: w, bias: nirArray(m.bias.data, m.bias.shape) }, metadata: {} } : { type: 'Linear', fields: { weight: w }, metadata: {} };
@@ -156,13 +200,14 @@ export function moduleToNir(model: Module, opts: NirExportOptions): NirExportRes
       shape = out;
     } else if (isNeuron(m)) {
       push(tag, neuronNode(`NIR export: ${where}`, m, shape, ctx));
-    } else throw new ConfigError(`NIR export: ${where} has no NIR node (exportable: Linear, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, Dropout/RepeatTime (skipped), LIF-family neurons)`);
+    } else throw new ConfigError(`NIR export: ${where} has no NIR node (exportable: Linear, DelayedLinear, Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, Dropout/RepeatTime (skipped), LIF-family neurons)`);
   });
   g.nodes.set('output', { type: 'Output', fields: { shape: nirInts(shape) }, metadata: {} });
-  g.edges.push([prev, 'output']);
+  for (const p of prev) g.edges.push([p, 'output']);
   g.metadata['dt'] = { kind: 'array', dtype: 'float64', shape: [], data: Float64Array.of(opts.dt) };
   g.metadata['reset'] = nirString('to_v_reset_same_step');
   g.metadata['exporter'] = nirString('spikeflow');
   if (ctx.notes.length > 0) g.metadata['approximations'] = nirString(ctx.notes.join('; '));
-  return { graph: g, approximations: ctx.notes };
+  if (tail > 0) g.metadata['delay_tail_steps'] = { kind: 'array', dtype: 'int64', shape: [], data: Float64Array.of(tail) };
+  return { graph: g, approximations: ctx.notes, notes };
 }

@@ -5,6 +5,7 @@ import { neuronRegistry } from '../../neurons/registry.js';
 import type { LayerConfig } from '../../nn/builder.js';
 import { Sequential } from '../../nn/containers.js';
 import { Conv1d, Conv2d } from '../../nn/conv.js';
+import { DelayedLinear } from '../../nn/delay.js';
 import { Flatten } from '../../nn/flatten.js';
 import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../module/module.js';
@@ -12,7 +13,8 @@ import { AvgPool2d, SumPool2d } from '../../nn/pool.js';
 import { tensor } from '../../tensor/create.js';
 import { Rng } from '../../tensor/rng.js';
 import { resolveDt } from './executor.js';
-import { convGeometry, pair, planGraph, type Unit } from './graph.js';
+import { delaySteps } from './delay.js';
+import { convGeometry, pair, planGraph, type Link, type Unit } from './graph.js';
 import { nirNeuronFromNode } from './neuron.js';
 import type { NirArray, NirGraph } from './types.js';
 import { arrayField, ints } from './validate.js';
@@ -28,6 +30,11 @@ import { arrayField, ints } from './validate.js';
  *   CubaLIF, v_leak = v_reset = 0, w_in·dt/τ_syn = 1, r·dt/τ_mem = 1
  *                                                 → Synaptic { α = 1 − dt/τ_syn, β = 1 − dt/τ_mem, θ, reset zero, same step }
  *   any other LIF / LI / IF / I / CubaLIF / CubaLI → NirNeuron
+ *
+ * Delays: the branches Linear/Affine → Delay (or a bare Delay: identity
+ * weights) that leave one node and all enter the next one are one
+ * DelayedLinear in mode 'fixed' (how the exporter writes such a layer;
+ * delay.ts). The chain is then read through that bundle.
  */
 
 export interface NirImportOptions {
@@ -49,23 +56,73 @@ export interface NirImportResult {
   mapping: string[];
 }
 
-function chain(graph: NirGraph): Unit[] {
+/** One branch of a delay bundle: its weight node (null: a bare Delay, identity weights) and its Delay node. */
+interface Branch {
+  weight: Unit | null;
+  delay: Unit;
+}
+
+/** A step of the chain: one node, or the Linear → Delay branches between two nodes (one DelayedLinear). */
+type Step = { kind: 'unit'; unit: Unit } | { kind: 'delays'; from: Unit; branches: Branch[]; to: Unit };
+
+/**
+ * The branches leaving `from` when they form a delay bundle: every edge out
+ * of `from` goes to a Delay, or to a Linear/Affine whose only edge goes to a
+ * Delay; each of these nodes has that one input; every Delay's only edge
+ * goes to one common node, whose inputs are exactly these Delays. null when
+ * the edges out of `from` are anything else.
+ */
+function delayBundle(from: number, units: Unit[], links: Link[]): { branches: Branch[]; to: number } | null {
+  const outs = (i: number): Link[] => links.filter((l) => l.from === i);
+  const ins = (i: number): Link[] => links.filter((l) => l.to === i);
+  const first = outs(from);
+  if (first.length === 0) return null;
+  const branches: { weight: number | null; delay: number }[] = [];
+  for (const l of first) {
+    let d = l.to;
+    let w: number | null = null;
+    const t = units[d]!.node.type;
+    if (t === 'Linear' || t === 'Affine') {
+      const next = outs(d);
+      if (next.length !== 1 || ins(d).length !== 1) return null;
+      w = d;
+      d = next[0]!.to;
+    }
+    if (units[d]!.node.type !== 'Delay' || ins(d).length !== 1 || outs(d).length !== 1) return null;
+    branches.push({ weight: w, delay: d });
+  }
+  const to = outs(branches[0]!.delay)[0]!.to;
+  if (branches.some((b) => outs(b.delay)[0]!.to !== to) || ins(to).length !== branches.length) return null;
+  return { branches: branches.map((b) => ({ weight: b.weight === null ? null : units[b.weight]!, delay: units[b.delay]! })), to };
+}
+
+function chain(graph: NirGraph): Step[] {
   const plan = planGraph(graph);
   const { units, links } = plan;
   if (plan.inputs.length !== 1 || plan.outputs.length !== 1) throw new ConfigError(`NIR import: the graph must have one Input and one Output (has ${plan.inputs.length} and ${plan.outputs.length}); run it with the executor instead`);
   const delayed = links.find((l) => l.delayed);
   if (delayed) throw new ConfigError(`NIR import: the graph has a recurrent edge '${units[delayed.from]!.name}' → '${units[delayed.to]!.name}'; only chains become a Sequential (the executor runs any graph)`);
-  const out: Unit[] = [];
+  const out: Step[] = [];
   let cur = plan.inputs[0]!;
   const seen = new Set<number>();
   for (;;) {
     seen.add(cur);
-    out.push(units[cur]!);
+    out.push({ kind: 'unit', unit: units[cur]! });
     if (cur === plan.outputs[0]) break;
+    const bundle = delayBundle(cur, units, links);
+    if (bundle) {
+      for (const b of bundle.branches) {
+        if (b.weight) seen.add(units.indexOf(b.weight));
+        seen.add(units.indexOf(b.delay));
+      }
+      out.push({ kind: 'delays', from: units[cur]!, branches: bundle.branches, to: units[bundle.to]! });
+      cur = bundle.to;
+      continue;
+    }
     const next = links.filter((l) => l.from === cur);
-    if (next.length !== 1) throw new ConfigError(`NIR import: node '${units[cur]!.name}' has ${next.length} outgoing edges; only chains become a Sequential`);
+    if (next.length !== 1) throw new ConfigError(`NIR import: node '${units[cur]!.name}' has ${next.length} outgoing edges; only chains become a Sequential (and Linear → Delay branches that all enter one node)`);
     const to = next[0]!.to;
-    if (links.filter((l) => l.to === to).length !== 1) throw new ConfigError(`NIR import: node '${units[to]!.name}' has several inputs; only chains become a Sequential`);
+    if (links.filter((l) => l.to === to).length !== 1) throw new ConfigError(`NIR import: node '${units[to]!.name}' has several inputs; only chains become a Sequential (and Linear → Delay branches that all leave one node)`);
     cur = to;
   }
   if (seen.size !== units.length) {
@@ -73,6 +130,68 @@ function chain(graph: NirGraph): Unit[] {
     throw new ConfigError(`NIR import: nodes off the Input → Output chain: ${rest.join(', ')}`);
   }
   return out;
+}
+
+/**
+ * A delay bundle as one DelayedLinear (mode 'fixed'): synapse (o, i) takes
+ * the weight and delay of the one branch whose weight there is non-zero
+ * (a bare Delay contributes the identity). Refused when two branches weigh
+ * the same synapse (a DelayedLinear has one delay per synapse) or a bias
+ * sits behind a non-zero delay (the layer's bias acts from step 0). Synapses
+ * of weight 0 everywhere get delay 0: their delay cannot be seen.
+ */
+function bundleToLayer(step: Extract<Step, { kind: 'delays' }>, dt: number, rng: Rng): { m: DelayedLinear; cfg: LayerConfig; how: string } {
+  const names = step.branches.map((b) => `'${(b.weight ?? b.delay).name}'`).join(', ');
+  const where = `delay branches ${names} ('${step.from.name}' → '${step.to.name}')`;
+  const inShape = step.branches[0]!.weight?.inShape ?? step.branches[0]!.delay.inShape;
+  const outShape = step.branches[0]!.delay.outShape;
+  if (inShape.length !== 1 || outShape.length !== 1) throw new ConfigError(`NIR import: ${where} map [${inShape.join(', ')}] → [${outShape.join(', ')}]; DelayedLinear takes flat features (add a Flatten)`);
+  const I = inShape[0]!, O = outShape[0]!;
+  const weight = new Float64Array(O * I), delays = new Int32Array(O * I);
+  const owner = new Array<string | null>(O * I).fill(null);
+  let bias: Float64Array | null = null;
+  for (const b of step.branches) {
+    const dWhere = `node '${b.delay.name}' (Delay)`;
+    const steps = delaySteps(b.delay.node, dt, `NIR import: ${dWhere}`, true);
+    const name = (b.weight ?? b.delay).name;
+    const set = (o: number, i: number, w: number): void => {
+      const s = o * I + i;
+      if (owner[s] !== null) throw new ConfigError(`NIR import: ${where}: synapse (out ${o}, in ${i}) has weights in '${owner[s]}' and '${name}'; a DelayedLinear has one delay per synapse`);
+      owner[s] = name;
+      weight[s] = w;
+      delays[s] = steps[o]!;
+    };
+    if (!b.weight) {
+      if (I !== O) throw new ConfigError(`NIR import: ${dWhere} has ${O} elements, its input ${I}`);
+      for (let o = 0; o < O; o++) set(o, o, 1);
+      continue;
+    }
+    const lw = `node '${b.weight.name}' (${b.weight.node.type})`;
+    const W = arrayField(b.weight.node, 'weight', lw).data;
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) if (W[o * I + i] !== 0) set(o, i, W[o * I + i]!);
+    if (b.weight.node.type === 'Affine') {
+      const bv = arrayField(b.weight.node, 'bias', lw).data;
+      for (let o = 0; o < O; o++) {
+        if (bv[o] === 0) continue;
+        if (steps[o] !== 0) throw new ConfigError(`NIR import: ${lw}: bias ${bv[o]} at output ${o} passes a Delay of ${steps[o]} steps; a DelayedLinear adds its bias from step 0 (put the bias on a delay-0 branch)`);
+        // Biases of several delay-0 branches add up, as NIR sums the branches.
+        (bias ??= new Float64Array(O))[o]! += bv[o]!;
+      }
+      bias ??= new Float64Array(O);
+    }
+  }
+  let maxDelay = 0;
+  for (let s = 0; s < O * I; s++) if (delays[s]! > maxDelay) maxDelay = delays[s]!;
+  const m = new DelayedLinear(I, O, rng, { maxDelay, mode: 'fixed', delays, bias: bias !== null });
+  m.setTensor('weight', tensor(weight, [O, I]));
+  if (bias) m.setTensor('bias', tensor(bias, [O]));
+  const distinct = new Set<number>();
+  for (let s = 0; s < O * I; s++) if (weight[s] !== 0) distinct.add(delays[s]!);
+  return {
+    m,
+    cfg: { type: 'delay_linear', out: O, max_delay: maxDelay, mode: 'fixed', bias: bias !== null },
+    how: `DelayedLinear(${I} → ${O}, fixed delays ${[...distinct].sort((a, b) => a - b).join('/')} steps, ${step.branches.length} branch${step.branches.length === 1 ? '' : 'es'})`,
+  };
 }
 
 function setWeights(m: Module, name: string, a: NirArray): void {
@@ -104,12 +223,20 @@ function neuronLayer(u: Unit, dt: number, preferNative: boolean): { m: NeuronMod
 export function nirToModule(graph: NirGraph, opts: NirImportOptions = {}): NirImportResult {
   const dt = resolveDt(graph, opts.dt, 'NIR import');
   const preferNative = opts.preferNative ?? true;
-  const units = chain(graph);
+  const steps = chain(graph);
   const rng = new Rng(0);
   const modules: Module[] = [];
   const layers: LayerConfig[] = [];
   const mapping: string[] = [];
-  for (const u of units) {
+  for (const step of steps) {
+    if (step.kind === 'delays') {
+      const r = bundleToLayer(step, dt, rng);
+      modules.push(r.m);
+      layers.push(r.cfg);
+      mapping.push(`${step.branches.map((b) => [b.weight?.name, b.delay.name].filter(Boolean).join(' → ')).join(', ')} → ${r.how}`);
+      continue;
+    }
+    const u = step.unit;
     const n = u.node;
     const where = `node '${u.name}' (${n.type})`;
     const add = (m: Module, cfg: LayerConfig, how: string): void => {
@@ -167,8 +294,10 @@ export function nirToModule(graph: NirGraph, opts: NirImportOptions = {}): NirIm
         break;
       }
       default:
-        throw new ConfigError(`NIR import: ${where} has no spikeflow layer (Scale, Delay and Threshold run only in the executor)`);
+        throw new ConfigError(`NIR import: ${where} has no spikeflow layer (Scale and Threshold run only in the executor; a Delay imports when its branch leaves one node and enters the next)`);
     }
   }
-  return { model: new Sequential(modules), layers, inputShape: [...units[0]!.outShape], outputShape: [...units[units.length - 1]!.inShape], dt, mapping };
+  const first = steps[0]!, last = steps[steps.length - 1]!;
+  if (first.kind !== 'unit' || last.kind !== 'unit') throw new ConfigError('NIR import: the chain must start at its Input and end at its Output');
+  return { model: new Sequential(modules), layers, inputShape: [...first.unit.outShape], outputShape: [...last.unit.inShape], dt, mapping };
 }

@@ -10,4 +10,5 @@ export { NirNeuron, createNirNeuron, nirNeuronFromNode, NIR_NEURON_TYPES, type N
 export { featureAffine } from './feature-affine.js';
 export { nirToModule, type NirImportOptions, type NirImportResult } from './import.js';
 export { moduleToNir, type NirExportOptions, type NirExportResult } from './export.js';
+export { splitByDelay, branchNodes, delaySteps, type DelayBranch } from './delay.js';
 export { summarizeNir, renderNirSummary, type NirSummary, type NirNodeSummary } from './summary.js';

@@ -93,6 +93,13 @@ export function validatePrimitive(node: NirPrimitive, where: string): void {
         if (v.length !== 1 && v.length !== 2) throw new FormatError(`${where}: '${k}' has ${v.length} values, expected 2`);
       }
       break;
+    case 'Delay': {
+      // Negative or non-finite delays have no causal meaning; the reader and the writer refuse them alike.
+      const d = arrayField(node, 'delay', where).data;
+      const bad = d.findIndex((v) => !(Number.isFinite(v) && v >= 0));
+      if (bad >= 0) throw new FormatError(`${where}: field 'delay' holds ${d[bad]} at index ${bad}; delays are seconds >= 0`);
+      break;
+    }
     case 'Flatten':
       for (const k of ['start_dim', 'end_dim']) if (arrayField(node, k, where).data.length !== 1) throw new FormatError(`${where}: '${k}' must be one integer`);
       break;

@@ -7,6 +7,11 @@ import { runNir } from '../../../src/interop/nir/executor.js';
 import { readNir } from '../../../src/interop/nir/read.js';
 import { writeNir } from '../../../src/interop/nir/write.js';
 import { emptyGraph, isGraph, nirArray, nirInts, nirString, type NirGraph, type NirNode, type NirValue } from '../../../src/interop/nir/types.js';
+import { moduleToNir } from '../../../src/interop/nir/export.js';
+import { LIF } from '../../../src/neurons/lif/index.js';
+import { Sequential } from '../../../src/nn/containers.js';
+import { DelayedLinear } from '../../../src/nn/delay.js';
+import { Rng } from '../../../src/tensor/rng.js';
 import { FIXTURE_GRAPHS, nirDir } from './common.js';
 
 const skip = nirDir() ? false : 'fixtures/nir not found (../shared absent)';
@@ -128,4 +133,55 @@ test('files without v_reset (older writers) read as zeros', async () => {
     assert.deepEqual(Array.from(vr.data), [0, 0]);
     assert.equal(vr.dtype, 'float64');
   }
+});
+
+test('a delay network written by the exporter has the reference layout: Delay nodes hold `type` and `delay` [shape] only', { skip }, async () => {
+  const rng = new Rng(2);
+  const net = new Sequential([
+    new DelayedLinear(3, 4, rng, { maxDelay: 4, mode: 'fixed', bias: true }),
+    new LIF(4, { beta: 0.9, reset: 'zero' }),
+    new DelayedLinear(4, 2, rng, { maxDelay: 2, mode: 'fixed' }),
+    new LIF(2, { beta: 0.9, reset: 'zero' }),
+  ]);
+  const { graph } = moduleToNir(net, { dt: 1e-4, inputShape: [3] });
+  const lines = await walk(await writeNir(graph));
+  // What the reference package writes per node type: the fixtures' trees for the types they hold;
+  // Linear and Delay from its writer (nir/write.py: {"type": "Linear", "weight"}, {"type": "Delay", "delay"}).
+  const index = JSON.parse(readFileSync(join(nirDir()!, 'index.json'), 'utf8')) as { graphs: Record<string, { h5: string[] }> };
+  const ref = new Map<string, Map<string, string>>([
+    ['Linear', new Map([['weight', 'float32']])],
+    ['Delay', new Map([['delay', 'float32']])],
+  ]);
+  for (const g of Object.values(index.graphs)) {
+    const typeOf = new Map<string, string>();
+    for (const l of g.h5) {
+      const m = /^node\/nodes\/([^/]+)\/type .* value=(\w+)$/.exec(l);
+      if (m) typeOf.set(m[1]!, m[2]!);
+    }
+    for (const l of g.h5) {
+      const m = /^node\/nodes\/([^/]+)\/(\w+)  dataset shape=\([^)]*\) dtype=(\w+)/.exec(l);
+      if (!m || m[2] === 'type') continue;
+      const t = typeOf.get(m[1]!)!;
+      if (!ref.has(t)) ref.set(t, new Map());
+      ref.get(t)!.set(m[2]!, m[3]!);
+    }
+  }
+  const expected = ['node/  group', `node/edges  dataset shape=(${graph.edges.length}, 2) dtype=object`, 'node/nodes/  group', 'node/type  dataset shape=() dtype=object', 'version  dataset shape=() dtype=object'];
+  let delays = 0;
+  for (const [name, n] of graph.nodes) {
+    assert.ok(!isGraph(n));
+    const fields = ref.get(n.type);
+    assert.ok(fields, `reference layout known for ${n.type}`);
+    expected.push(`node/nodes/${name}/  group`, `node/nodes/${name}/type  dataset shape=() dtype=object`);
+    for (const [f, dtype] of fields) {
+      const v = n.fields[f]!;
+      assert.ok(v && v.kind === 'array', `${name}.${f}`);
+      expected.push(`node/nodes/${name}/${f}  dataset shape=(${v.shape.join(', ')}${v.shape.length === 1 ? ',' : ''}) dtype=${dtype}`);
+    }
+    if (n.type === 'Delay') delays++;
+  }
+  assert.ok(delays >= 3, `${delays} Delay nodes`);
+  // spikeflow's metadata (the graph's dt, reset, exporter; the neurons' spikeflow_layer) is the only addition
+  assert.deepEqual(lines.filter((l) => !/(^|\/)metadata\//.test(l)), expected.sort());
+  assert.ok(lines.includes('node/metadata/dt  dataset shape=() dtype=float64'));
 });
