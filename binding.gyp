@@ -17,7 +17,8 @@
         "kernels/native/lif.cc",
         "kernels/native/train.cc",
         "kernels/native/elementwise.cc",
-        "kernels/native/conv.cc"
+        "kernels/native/conv.cc",
+        "kernels/native/delay.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread"],

@@ -20,6 +20,7 @@ import { toMarkdown } from './lib/report.js';
 import { mergeTorch, runTorch } from './lib/torch.js';
 import type { BenchFailure, BenchReport, CaseResult, TorchStatus, WorkloadId } from './lib/types.js';
 import { runConv } from './workloads/conv.js';
+import { runDelay } from './workloads/delay.js';
 import { runDensity } from './workloads/density.js';
 import { runEvents } from './workloads/events.js';
 import { runGemm } from './workloads/gemm.js';
@@ -35,17 +36,19 @@ const RUNNERS: Record<WorkloadId, (ctx: BenchContext) => CaseResult[]> = {
   e: runConv,
   f: runStreaming,
   g: runEvents,
+  h: runDelay,
 };
 
 /** Workloads with no backend kernel (plain typed-array code): run once, under the first backend. */
 const BACKEND_INDEPENDENT: readonly WorkloadId[] = ['g'];
 /** Workloads the PyTorch reference implements. */
-const TORCH_WORKLOADS: readonly WorkloadId[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+const TORCH_WORKLOADS: readonly WorkloadId[] = ['a', 'b', 'c', 'd', 'e', 'f', 'h'];
 
 const ACCOUNTING = [
   'GEMM: 2·M·N·K. Event-driven products: nnz·N additions (a spike of value 1 adds a weight row), dW event path + K·N for the final transpose-add; bias M·N.',
   'LIF (delayed subtract reset, fast sigmoid): 4 flops/element forward (β·v, + x, − θ·R, compare), 10 backward (surrogate 6, chain 4); bytes 13/element each way (float32 x/h/spikes or h/gS/dx + u8 mask; the previous row is in cache).',
   'ce_rate loss: 5 flops per logit forward, 2 backward. Adam: 12 flops and 28 bytes per parameter. Max pooling: 1 compare per input element, 1 add per output element backward.',
+  'Delay layer (h): 2·T·B·O·I·K per convolution pass, 3 passes (forward, dX, dK), T = 100 without the tail; the kernel construction (an exp per synapse and tap) and its backward are not counted.',
   'Not counted: W transposes and nonzero counting of the event-driven linear, im2col copies, allocation, encoding (inputs are encoded once, outside the timed loop, for spikeflow and PyTorch alike).',
 ];
 

@@ -497,7 +497,7 @@ function genSurrogatesCpp(list) {
 
 const upperSnake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 const capital = (s) => s[0].toUpperCase() + s.slice(1);
-const isArray = (a) => a.kind === 'f32' || a.kind === 'u8';
+const isArray = (a) => a.kind === 'f32' || a.kind === 'u8' || a.kind === 'i32';
 const isScalar = (a) => a.kind === 'dim' || a.kind === 'number' || a.kind === 'flag' || a.kind === 'enum';
 
 function tsArgType(a) {
@@ -512,6 +512,8 @@ function tsArgType(a) {
       return a.nullable ? 'Floats | null' : 'Floats';
     case 'u8':
       return a.nullable ? 'Uint8Array | null' : 'Uint8Array';
+    case 'i32':
+      return a.nullable ? 'Int32Array | null' : 'Int32Array';
     case 'struct':
       return 'Float64Array';
   }
@@ -718,6 +720,7 @@ function genAddonH() {
       const need = a.bind ? '0' : a.len;
       const nul = a.nullable ? ', true' : '';
       if (a.kind === 'f32') body.push(`float* ${a.name} = args.f32(${i}, ${cstr(a.name)}, ${need}${nul});`);
+      else if (a.kind === 'i32') body.push(`std::int32_t* ${a.name} = args.array<std::int32_t>(${i}, ${cstr(a.name)}, napi_int32_array, ${need}${nul});`);
       else body.push(`std::uint8_t* ${a.name} = args.array<std::uint8_t>(${i}, ${cstr(a.name)}, napi_uint8_array, ${need}${nul});`);
       if (a.bind) body.push(`const idx_t ${a.bind} = args.lastLength();`);
     }

@@ -17,6 +17,7 @@
 //            arguments and `lets`); `bind: 'n'` instead takes any length and names it n
 //            (read before the arrays that use n); `nullable` accepts null
 //   u8       Uint8Array with at least `len` elements
+//   i32      Int32Array with at least `len` elements (or `bind`), like f32
 //   struct   a Float64Array holding the fields of `structs[struct]`
 // A function's C++ body reads structs, then scalars (argument order), then
 // `lets`, then the length-binding arrays, then the other arrays (argument
@@ -287,6 +288,48 @@ export const native = [
     ],
     call: 'sf::pool2dBackward(mode, geometry, planes, countIncludePad, dy, argmax, dx);',
   },
+  {
+    name: 'delayKernelBuild',
+    doc: 'kernel[k·n + s] of n synapses and K taps from w, p (interp DELAY_INTERP: 0 Gaussian, 1 linear); src/backend/kernels/delay.ts.',
+    args: [dim('n'), dim('K'), dim('interp'), num('sigma'), f32('w', 'n'), f32('p', 'n'), f32('kernel', 'nk')],
+    lets: [['idx_t', 'nk', 'product(args, {n, K})']],
+    checks: [['interp > 1', '"interp must be 0 (gauss) or 1 (linear)"']],
+    call: 'sf::delayKernelBuild(n, K, static_cast<int>(interp), sigma, w, p, kernel);',
+  },
+  {
+    name: 'delayKernelBuildBackward',
+    args: [dim('n'), dim('K'), dim('interp'), num('sigma'), f32('w', 'n'), f32('p', 'n'), f32('dKernel', 'nk'), f32('dW', 'n', { nullable: true }), f32('dP', 'n', { nullable: true })],
+    lets: [['idx_t', 'nk', 'product(args, {n, K})']],
+    checks: [['interp > 1', '"interp must be 0 (gauss) or 1 (linear)"']],
+    call: 'sf::delayKernelBuildBackward(n, K, static_cast<int>(interp), sigma, w, p, dKernel, dW, dP);',
+  },
+  {
+    name: 'delaySparseForward',
+    doc: 'The exact integer-delay sum (DelayKernels.delaySparseForward) over tap-major synapse lists; float32 weights.',
+    args: [
+      dim('Tin'), dim('tStart'), dim('tEnd'), dim('B'), dim('K'), dim('I'), dim('O'),
+      { name: 'rowPtr', kind: 'i32', len: 'rows + 1' }, { name: 'cols', kind: 'i32', bind: 'nSyn' }, f32('vals', 'nSyn'),
+      f32('x', 'product(args, {Tin, B, I})'), f32('y', 'product(args, {tEnd >= tStart ? tEnd - tStart : 0, B, O})'),
+    ],
+    lets: [['idx_t', 'rows', 'product(args, {K, I})']],
+    checks: [
+      ['tStart > tEnd', '"tStart must not exceed tEnd"'],
+      ['!validSynapses(rowPtr, rows, cols, nSyn, O)', '"rowPtr must rise from 0 to at most cols.length, and every col must be an output index below O"'],
+    ],
+    call: 'sf::delaySparseForward(Tin, tStart, tEnd, B, K, I, O, rowPtr, cols, vals, x, y);',
+  },
+  {
+    name: 'delayEventForward',
+    doc: 'Event-driven causal delay convolution of a sparse x [T, B, I] with kernel [K, O, I] into y [Tout, B, O] (overwritten).',
+    args: [dim('T'), dim('Tout'), dim('B'), dim('I'), dim('O'), dim('K'), f32('x', 'product(args, {T, B, I})'), f32('kernel', 'product(args, {K, O, I})'), f32('y', 'product(args, {Tout, B, O})')],
+    call: 'sf::delayEventForward(T, Tout, B, I, O, K, x, kernel, y);',
+  },
+  {
+    name: 'delayEventGradKernel',
+    doc: 'Its kernel gradient dK [K, O, I] (overwritten) from the sparse x and dY [Tout, B, O].',
+    args: [dim('T'), dim('Tout'), dim('B'), dim('I'), dim('O'), dim('K'), f32('x', 'product(args, {T, B, I})'), f32('dY', 'product(args, {Tout, B, O})'), f32('dK', 'product(args, {K, O, I})')],
+    call: 'sf::delayEventGradKernel(T, Tout, B, I, O, K, x, dY, dK);',
+  },
   // Control functions: their wrappers are hand-written in addon.cc (they take no arrays).
   { name: 'info', hand: 'Info', ts: 'info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number }', doc: 'Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2).' },
   { name: 'setIsa', hand: 'SetIsa', ts: 'setIsa(isa: NativeIsa): NativeIsa', doc: 'Lower the instruction set (tests of the fallback kernels); returns the one now active.' },
@@ -326,6 +369,11 @@ export const wasm = [
     doc: 'Delayed reset, β/θ per layer; dBeta = 0 skips the dβ/dθ sums (otherwise dThr must be a block too).',
   },
   { name: 'transpose', args: 'M N A out', doc: 'out[N, M] = transpose of A[M, N].' },
+  { name: 'delayKernelBuild', args: 'n K interp sigma w p kernel g', doc: 'Delay kernels (kernels/wasm/delay.ts): `g` is scratch for K f64.' },
+  { name: 'delayKernelBuildBackward', args: 'n K interp sigma w p dK dW dP', doc: 'dW / dP: 0 when not wanted.' },
+  { name: 'delaySparseForward', args: 'Tin tStart tEnd B K I O rowPtr cols vals x y acc', doc: 'rowPtr/cols (i32) and vals (f32) copied into this memory; acc: scratch for B·O f64.' },
+  { name: 'delayEventForward', args: 'T Tout B I O K x kernel y Wt start idx val' },
+  { name: 'delayEventGradKernel', args: 'T Tout B I O K x dY dK acc start idx val' },
   { name: 'adamStep', args: 'p g m v vMax n lr beta1 beta2 eps wd decoupled stepSize bc2Sqrt' },
   { name: 'sgdStep', args: 'p g buf initBuf n lr momentum dampening nesterov wd' },
   {

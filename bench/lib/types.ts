@@ -1,6 +1,6 @@
 /** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
 
-export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const;
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
@@ -11,6 +11,7 @@ export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   e: 'conv SNN training step, 28×28, T=8, B=32',
   f: 'streaming latency per time step, LIF 784-1000-10, B=1',
   g: 'event representations (ToFrame, ToVoxelGrid) on 1M events, target < 50 ms',
+  h: 'learnable-delay layer (DCLS), SHD configuration: 140→256, K=25, T=100+12',
 };
 
 /** The work one iteration does, counted explicitly (see the notes of each case). */

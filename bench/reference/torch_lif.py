@@ -11,6 +11,8 @@ Implements the same computations as the spikeflow workloads with torch only
   d  dense vs sparse (CSR) propagation of [3200, 784] spikes through 784->1000
   e  conv SNN training step (28x28, T=8, B=32)
   f  streaming latency per time step, batch 1
+  h  learnable-delay layer (DCLS Gaussian kernel + causal conv1d), forward and
+     backward to the input, weights and positions, T=100+12, I=140, O=256, K=25
 
 LIF is snnTorch's Leaky with beta=0.95, threshold 1, delayed subtract reset
 (reset = H(mem[t-1] - 1), detached), fast-sigmoid surrogate with slope 25,
@@ -21,6 +23,7 @@ Case ids match bench/run.ts. Prints one JSON object on stdout.
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -283,13 +286,46 @@ def bench_stream(results, quick):
     record(results, "f", "stream-step-b1", measure(sequence, w, n, inner=1 if quick else 4), scale=1.0 / T)
 
 
-BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream}
+# (h) Learnable delays (DCLS, Hammouamri et al. 2024) at the SHD configuration.
+DT, DTAIL, DIN, DOUT, DK = 100, 12, 140, 256, 25
+
+
+def dcls_gauss_kernel(w, p, sig, k):
+    """The Gaussian kernel [O, I, K] as DCLS's ConstructKernel1d.forward_vgauss builds it (kernel_count 1):
+    tap centres p + K // 2, sigma |sig| + 0.27, each synapse's taps normalised by their sum + 1e-7, times w."""
+    idx = torch.arange(k, dtype=w.dtype).view(k, 1, 1)
+    x = (idx - (p + k // 2)) / (sig.abs() + 0.27)
+    g = torch.exp(-0.5 * x * x)
+    g = g / (g.sum(0) + 1e-7)
+    return (g * w).permute(1, 2, 0)
+
+
+def bench_delay(results, quick):
+    for batch in (32, 128):
+        w = ((torch.rand(DOUT, DIN) * 2 - 1) * math.sqrt(6 / DIN)).requires_grad_()
+        p = ((torch.rand(DOUT, DIN) * 2 - 1) * (DK // 2)).requires_grad_()
+        sig = torch.full((DOUT, DIN), float(DK // 2))
+        # Hidden-layer input: spikes, [B, I, T] with K - 1 zero steps in front (causal) and the tail behind.
+        x = (torch.rand(batch, DIN, DT) < 0.1).float().requires_grad_()
+        gy = torch.randn(batch, DOUT, DT + DTAIL)
+
+        def step():
+            w.grad = p.grad = x.grad = None
+            kern = dcls_gauss_kernel(w, p, sig, DK)
+            y = F.conv1d(F.pad(x, (DK - 1, DTAIL)), kern)
+            y.backward(gy)
+
+        samples = measure(step, *reps(quick, "medium"))
+        record(results, "h", f"delay-fwd-bwd-b{batch}", samples)
+
+
+BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 or 2 on this machine)")
-    ap.add_argument("--workloads", default="a,b,c,d,e,f", help="comma-separated subset of a,b,c,d,e,f")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,h", help="comma-separated subset of a,b,c,d,e,f,h")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

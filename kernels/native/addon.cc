@@ -17,6 +17,7 @@
 #include <string>
 
 #include "conv.h"
+#include "delay.h"
 #include "elementwise.h"
 #include "event.h"
 #include "gemm.h"
@@ -193,6 +194,18 @@ idx_t product(Args& a, std::initializer_list<idx_t> xs) {
 
 // Elements needed from offset off to hold `count` elements (nothing when count is 0).
 idx_t span(idx_t off, idx_t count) { return count > 0 ? off + count : 0; }
+
+// Synapse lists of the integer-delay path: rowPtr rises from 0 within cols, every col is below O
+// (so the kernel's scatter stays inside its accumulator).
+bool validSynapses(const std::int32_t* rowPtr, idx_t rows, const std::int32_t* cols, idx_t nSyn, idx_t O) {
+  if (rowPtr[0] != 0) return false;
+  for (idx_t r = 0; r < rows; r++)
+    if (rowPtr[r + 1] < rowPtr[r]) return false;
+  if (rowPtr[rows] > nSyn) return false;
+  for (idx_t j = 0; j < rowPtr[rows]; j++)
+    if (cols[j] < 0 || cols[j] >= O) return false;
+  return true;
+}
 
 // What the fields of a Window must satisfy together (called by the generated readWindow).
 bool validWindow(Args& a, const sf::Window& g) {

@@ -509,6 +509,100 @@ napi_value Pool2dBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// delayKernelBuild(n, K, interp, sigma, w, p, kernel)
+napi_value DelayKernelBuild(napi_env env, napi_callback_info info) {
+  Args args(env, info, "delayKernelBuild");
+  const idx_t n = args.dim(0, "n");
+  const idx_t K = args.dim(1, "K");
+  const idx_t interp = args.dim(2, "interp");
+  const double sigma = args.num(3, "sigma");
+  const idx_t nk = product(args, {n, K});
+  float* w = args.f32(4, "w", n);
+  float* p = args.f32(5, "p", n);
+  float* kernel = args.f32(6, "kernel", nk);
+  if (args.ok() && (interp > 1)) args.fail("interp must be 0 (gauss) or 1 (linear)");
+  if (!args.ok()) return nullptr;
+  sf::delayKernelBuild(n, K, static_cast<int>(interp), sigma, w, p, kernel);
+  return nullptr;
+}
+
+// delayKernelBuildBackward(n, K, interp, sigma, w, p, dKernel, dW | null, dP | null)
+napi_value DelayKernelBuildBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "delayKernelBuildBackward");
+  const idx_t n = args.dim(0, "n");
+  const idx_t K = args.dim(1, "K");
+  const idx_t interp = args.dim(2, "interp");
+  const double sigma = args.num(3, "sigma");
+  const idx_t nk = product(args, {n, K});
+  float* w = args.f32(4, "w", n);
+  float* p = args.f32(5, "p", n);
+  float* dKernel = args.f32(6, "dKernel", nk);
+  float* dW = args.f32(7, "dW", n, true);
+  float* dP = args.f32(8, "dP", n, true);
+  if (args.ok() && (interp > 1)) args.fail("interp must be 0 (gauss) or 1 (linear)");
+  if (!args.ok()) return nullptr;
+  sf::delayKernelBuildBackward(n, K, static_cast<int>(interp), sigma, w, p, dKernel, dW, dP);
+  return nullptr;
+}
+
+// delaySparseForward(Tin, tStart, tEnd, B, K, I, O, rowPtr, cols, vals, x, y)
+napi_value DelaySparseForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "delaySparseForward");
+  const idx_t Tin = args.dim(0, "Tin");
+  const idx_t tStart = args.dim(1, "tStart");
+  const idx_t tEnd = args.dim(2, "tEnd");
+  const idx_t B = args.dim(3, "B");
+  const idx_t K = args.dim(4, "K");
+  const idx_t I = args.dim(5, "I");
+  const idx_t O = args.dim(6, "O");
+  const idx_t rows = product(args, {K, I});
+  std::int32_t* cols = args.array<std::int32_t>(8, "cols", napi_int32_array, 0);
+  const idx_t nSyn = args.lastLength();
+  std::int32_t* rowPtr = args.array<std::int32_t>(7, "rowPtr", napi_int32_array, rows + 1);
+  float* vals = args.f32(9, "vals", nSyn);
+  float* x = args.f32(10, "x", product(args, {Tin, B, I}));
+  float* y = args.f32(11, "y", product(args, {tEnd >= tStart ? tEnd - tStart : 0, B, O}));
+  if (args.ok() && (tStart > tEnd)) args.fail("tStart must not exceed tEnd");
+  if (args.ok() && (!validSynapses(rowPtr, rows, cols, nSyn, O))) args.fail("rowPtr must rise from 0 to at most cols.length, and every col must be an output index below O");
+  if (!args.ok()) return nullptr;
+  sf::delaySparseForward(Tin, tStart, tEnd, B, K, I, O, rowPtr, cols, vals, x, y);
+  return nullptr;
+}
+
+// delayEventForward(T, Tout, B, I, O, K, x, kernel, y)
+napi_value DelayEventForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "delayEventForward");
+  const idx_t T = args.dim(0, "T");
+  const idx_t Tout = args.dim(1, "Tout");
+  const idx_t B = args.dim(2, "B");
+  const idx_t I = args.dim(3, "I");
+  const idx_t O = args.dim(4, "O");
+  const idx_t K = args.dim(5, "K");
+  float* x = args.f32(6, "x", product(args, {T, B, I}));
+  float* kernel = args.f32(7, "kernel", product(args, {K, O, I}));
+  float* y = args.f32(8, "y", product(args, {Tout, B, O}));
+  if (!args.ok()) return nullptr;
+  sf::delayEventForward(T, Tout, B, I, O, K, x, kernel, y);
+  return nullptr;
+}
+
+// delayEventGradKernel(T, Tout, B, I, O, K, x, dY, dK)
+napi_value DelayEventGradKernel(napi_env env, napi_callback_info info) {
+  Args args(env, info, "delayEventGradKernel");
+  const idx_t T = args.dim(0, "T");
+  const idx_t Tout = args.dim(1, "Tout");
+  const idx_t B = args.dim(2, "B");
+  const idx_t I = args.dim(3, "I");
+  const idx_t O = args.dim(4, "O");
+  const idx_t K = args.dim(5, "K");
+  float* x = args.f32(6, "x", product(args, {T, B, I}));
+  float* dY = args.f32(7, "dY", product(args, {Tout, B, O}));
+  float* dK = args.f32(8, "dK", product(args, {K, O, I}));
+  if (!args.ok()) return nullptr;
+  sf::delayEventGradKernel(T, Tout, B, I, O, K, x, dY, dK);
+  return nullptr;
+}
+
 // Every function of the addon, in manifest order (NATIVE_FUNCTIONS).
 const napi_property_descriptor kFunctions[] = {
     {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -539,6 +633,11 @@ const napi_property_descriptor kFunctions[] = {
     {"mulBroadcast", nullptr, MulBroadcast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"pool2dBackward", nullptr, Pool2dBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"delayKernelBuild", nullptr, DelayKernelBuild, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"delayKernelBuildBackward", nullptr, DelayKernelBuildBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"delaySparseForward", nullptr, DelaySparseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"delayEventForward", nullptr, DelayEventForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"delayEventGradKernel", nullptr, DelayEventGradKernel, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -343,4 +343,8 @@ void eventGemmGradW(idx_t M, idx_t N, idx_t K, const float* dY, const float* X, 
             [&](idx_t n0, idx_t n1) { gradWColumns(n0, n1, M, N, K, dY, X, dW); });
 }
 
+void addRows(float* y, const float* W, idx_t ldw, const std::int32_t* ks, idx_t n, idx_t N) {
+  if (n > 0 && N > 0) rowSumKernel()(y, W, ldw, ks, n, 0, N);
+}
+
 }  // namespace sf

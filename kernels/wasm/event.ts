@@ -8,7 +8,7 @@
  */
 
 /** Compacts the nonzeros of x[0..K) into idx (i32) and val (f32); returns their count. */
-function gather(x: usize, K: i32, idx: usize, val: usize): i32 {
+export function gather(x: usize, K: i32, idx: usize, val: usize): i32 {
   const zero = f32x4.splat(0);
   let c = 0;
   let k = 0;
@@ -36,7 +36,7 @@ function gather(x: usize, K: i32, idx: usize, val: usize): i32 {
 }
 
 /** y[0..N) += Σ_e val[e]·rows[idx[e]] for the `cnt` events; rows has row stride N. */
-function accumulateRows(y: usize, rows: usize, N: i32, idx: usize, val: usize, cnt: i32): void {
+export function accumulateRows(y: usize, rows: usize, N: i32, idx: usize, val: usize, cnt: i32): void {
   const stride = <usize>N << 2;
   let e = 0;
   for (; e + 4 <= cnt; e += 4) {

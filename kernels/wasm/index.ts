@@ -5,6 +5,7 @@ export { fill, copy, binary, affine, axpy, addRowVector, sumRows, sum, countNonz
 export { eventGemm, eventGemmGradW } from './event';
 export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain, lifBackwardLeaky } from './lif';
 export { transpose } from './transpose';
+export { delayKernelBuild, delayKernelBuildBackward, delaySparseForward, delayEventForward, delayEventGradKernel } from './delay';
 export { adamStep, sgdStep } from './train';
 export {
   im2col, col2im, swapAxes01, addChannelBias, channelSums, channelMoments, channelCenteredDot,

@@ -62,4 +62,23 @@ export interface DelayKernels {
    * kernel in that order agree bit for bit, whatever the batch or chunking.
    */
   delaySparseForward(Tin: number, tStart: number, tEnd: number, B: number, syn: DelaySynapses, x: Storage, y: Storage): void;
+  /**
+   * Below this fraction of nonzero inputs `delayConv` takes the event-driven
+   * kernels below instead of K GEMMs (per backend: measured crossovers).
+   */
+  readonly delayEventDensityThreshold: number;
+  /**
+   * The causal delay convolution driven by the nonzero inputs of a sparse
+   * (spike) x [T, B, I]: y[t + d, b, o] = Σ_k Σ_{i: x[t,b,i] ≠ 0} kernel[k, o, i]·x[t, b, i]
+   * (d = K − 1 − k, t + d < Tout) into y [Tout, B, O], overwritten. Each
+   * output is one sum over taps k ascending, then inputs i ascending (in the
+   * storage precision on the fast backends, so equal to the GEMM path within
+   * rounding, not bit for bit).
+   */
+  delayEventForward(T: number, Tout: number, B: number, I: number, O: number, K: number, x: Storage, kernel: Storage, y: Storage): void;
+  /**
+   * Its kernel gradient from the same sparse x: dK[k, o, i] = Σ_{t, b: x[t,b,i] ≠ 0} x[t, b, i]·dY[t + d, b, o]
+   * over t + d < Tout, dK [K, O, I] overwritten (per element: steps ascending, then the batch).
+   */
+  delayEventGradKernel(T: number, Tout: number, B: number, I: number, O: number, K: number, x: Storage, dY: Storage, dK: Storage): void;
 }

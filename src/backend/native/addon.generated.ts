@@ -62,6 +62,20 @@ export interface NativeAddon {
   pool2d(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, x: Floats, y: Floats, argmax: Floats | null): void;
   /** geometry: written by packWindow. */
   pool2dBackward(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, dy: Floats, argmax: Floats | null, dx: Floats): void;
+  /** kernel[k·n + s] of n synapses and K taps from w, p (interp DELAY_INTERP: 0 Gaussian, 1 linear); src/backend/kernels/delay.ts. */
+  delayKernelBuild(n: number, K: number, interp: number, sigma: number, w: Floats, p: Floats, kernel: Floats): void;
+  delayKernelBuildBackward(
+    n: number, K: number, interp: number, sigma: number, w: Floats, p: Floats, dKernel: Floats, dW: Floats | null, dP: Floats | null,
+  ): void;
+  /** The exact integer-delay sum (DelayKernels.delaySparseForward) over tap-major synapse lists; float32 weights. */
+  delaySparseForward(
+    Tin: number, tStart: number, tEnd: number, B: number, K: number, I: number, O: number, rowPtr: Int32Array, cols: Int32Array, vals: Floats,
+    x: Floats, y: Floats,
+  ): void;
+  /** Event-driven causal delay convolution of a sparse x [T, B, I] with kernel [K, O, I] into y [Tout, B, O] (overwritten). */
+  delayEventForward(T: number, Tout: number, B: number, I: number, O: number, K: number, x: Floats, kernel: Floats, y: Floats): void;
+  /** Its kernel gradient dK [K, O, I] (overwritten) from the sparse x and dY [Tout, B, O]. */
+  delayEventGradKernel(T: number, Tout: number, B: number, I: number, O: number, K: number, x: Floats, dY: Floats, dK: Floats): void;
   /** Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2). */
   info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number };
   /** Lower the instruction set (tests of the fallback kernels); returns the one now active. */
@@ -77,7 +91,8 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm', 'eventGemm', 'eventGemmGradW', 'lifForward', 'lifBackward', 'sgdStep', 'adamStep', 'add',
   'sub', 'mul', 'affine', 'axpy', 'addRowVector', 'sumRows', 'countNonzero', 'transpose',
   'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine',
-  'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'info', 'setIsa', 'setThreads', 'setErrorClass',
+  'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward',
+  'delayEventGradKernel', 'info', 'setIsa', 'setThreads', 'setErrorClass',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

@@ -3,6 +3,7 @@ import { createTsBackend } from '../ts/backend.js';
 import type { NativeAddon } from './addon.js';
 import { nativeConvKernels } from './conv.js';
 import { nativeCoreKernels } from './core.js';
+import { nativeDelayKernels } from './delay.js';
 import { nativeNeuronKernels } from './neuron.js';
 import { nativeTrainKernels } from './train.js';
 import { ArrayPool } from './pool.js';
@@ -35,6 +36,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     neuronKernels: nativeNeuronKernels(addon),
     ...nativeTrainKernels(addon),
     ...nativeConvKernels(addon),
+    ...nativeDelayKernels(addon),
     name: 'native',
     eventDensityThreshold: NATIVE_EVENT_DENSITY_THRESHOLD,
     // Step scopes recycle a step's temporaries (see pool.ts); outside a scope storage is plain GC'd memory.

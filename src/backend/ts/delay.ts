@@ -116,7 +116,91 @@ function delaySparseForward(Tin: number, tStart: number, tEnd: number, B: number
   }
 }
 
+/** The nonzeros of each row of x [R, I]: row r's are idx/val[start[r] .. start[r + 1]). */
+function nonzeroLists(R: number, I: number, x: Float32Array | Float64Array): { start: Int32Array; idx: Int32Array; val: Float64Array } {
+  const start = new Int32Array(R + 1);
+  let nnz = 0;
+  for (let j = 0; j < R * I; j++) if (x[j] !== 0) nnz++;
+  const idx = new Int32Array(nnz), val = new Float64Array(nnz);
+  let q = 0;
+  for (let r = 0; r < R; r++) {
+    start[r] = q;
+    for (let i = 0; i < I; i++) {
+      const v = x[r * I + i]!;
+      if (v !== 0) {
+        idx[q] = i;
+        val[q++] = v;
+      }
+    }
+  }
+  start[R] = q;
+  return { start, idx, val };
+}
+
+/** Transposed taps, Wt[k, i, o] = kernel[k, o, i]: a nonzero input adds one contiguous row. */
+function transposeTaps(K: number, O: number, I: number, kernel: Float32Array | Float64Array): Float64Array {
+  const Wt = new Float64Array(K * O * I);
+  for (let k = 0; k < K; k++) {
+    const base = k * O * I;
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) Wt[base + i * O + o] = kernel[base + o * I + i]!;
+  }
+  return Wt;
+}
+
+function delayEventForward(T: number, Tout: number, B: number, I: number, O: number, K: number, xs: Storage, ks: Storage, ys: Storage): void {
+  const y = ys.data;
+  const Wt = transposeTaps(K, O, I, ks.data);
+  const { start, idx, val } = nonzeroLists(T * B, I, xs.data);
+  const acc = new Float64Array(O);
+  for (let r = 0; r < Tout * B; r++) {
+    const tOut = Math.floor(r / B), b = r - tOut * B;
+    acc.fill(0);
+    for (let k = 0; k < K; k++) {
+      const t = tOut - (K - 1 - k);
+      if (t < 0 || t >= T) continue;
+      const row = t * B + b, wk = k * O * I;
+      for (let q = start[row]!, e = start[row + 1]!; q < e; q++) {
+        const v = val[q]!, w0 = wk + idx[q]! * O;
+        for (let o = 0; o < O; o++) acc[o] += v * Wt[w0 + o]!;
+      }
+    }
+    y.set(acc, r * O);
+  }
+}
+
+function delayEventGradKernel(T: number, Tout: number, B: number, I: number, O: number, K: number, xs: Storage, dYs: Storage, dKs: Storage): void {
+  const dY = dYs.data, dK = dKs.data;
+  const { start, idx, val } = nonzeroLists(T * B, I, xs.data);
+  const acc = new Float64Array(I * O);
+  for (let k = 0; k < K; k++) {
+    const d = K - 1 - k;
+    acc.fill(0);
+    const tEnd = Math.min(T, Tout - d);
+    for (let t = 0; t < tEnd; t++) {
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b, g0 = ((t + d) * B + b) * O;
+        for (let q = start[row]!, e = start[row + 1]!; q < e; q++) {
+          const v = val[q]!, a0 = idx[q]! * O;
+          for (let o = 0; o < O; o++) acc[a0 + o] += v * dY[g0 + o]!;
+        }
+      }
+    }
+    const base = k * O * I;
+    for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) dK[base + o * I + i] = acc[i * O + o]!;
+  }
+}
+
+/**
+ * Density below which the reference takes the event-driven convolution: its
+ * dense path is K plain GEMMs, so the crossover is where the linear layers'
+ * is (event work nnz·K·O against 2·T·B·I·O·K).
+ */
+export const TS_DELAY_EVENT_DENSITY_THRESHOLD = 0.2;
+
 export const tsDelayKernels: DelayKernels = {
+  delayEventDensityThreshold: TS_DELAY_EVENT_DENSITY_THRESHOLD,
+  delayEventForward,
+  delayEventGradKernel,
   delayKernelBuild(n, K, interp: DelayInterp, sigma, w, p, kernel) {
     if (interp === DELAY_INTERP.gauss) gaussBuild(n, K, sigma, w.data, p.data, kernel.data);
     else linearBuild(n, K, w.data, p.data, kernel.data);

@@ -7,6 +7,7 @@ import { tsDelayKernels } from '../ts/delay.js';
 import { WasmContext } from './context.js';
 import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
+import { wasmDelayKernels } from './delay.js';
 import { wasmNeuronKernels } from './neuron.js';
 import { wasmTrainKernels } from './train.js';
 import type { WasmMemoryStats } from './context.js';
@@ -14,8 +15,8 @@ import type { WasmMemoryStats } from './context.js';
 /*
  * The WebAssembly SIMD128 backend (float32). Tensor storage lives in the
  * module's linear memory; the hot kernels (GEMM, event-driven GEMM, elementwise
- * and reductions, LIF scans, optimizer updates, im2col/col2im, pooling and the
- * per-channel conv/batch-norm maps) run in wasm on byte pointers,
+ * and reductions, LIF scans, optimizer updates, im2col/col2im, pooling, the
+ * per-channel conv/batch-norm maps and the delay-layer kernels) run in wasm on byte pointers,
  * and every other kernel is the TypeScript reference working on `.data` views
  * of the same memory — so the backend is complete from day one and kernels
  * move to wasm one at a time.
@@ -50,8 +51,7 @@ export function createWasmBackend(): WasmBackend {
     ...wasmCoreKernels(ctx, tsCoreKernels),
     neuronKernels: wasmNeuronKernels(ctx),
     ...wasmTrainKernels(ctx, tsTrainKernels),
-    // The delay kernels run the reference over the memory views (a wasm port is tracked in docs/design.md).
-    ...tsDelayKernels,
+    ...wasmDelayKernels(ctx, tsDelayKernels),
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,

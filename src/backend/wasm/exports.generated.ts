@@ -44,6 +44,23 @@ export interface KernelFunctions {
   ): void;
   /** out[N, M] = transpose of A[M, N]. */
   transpose(M: number, N: number, A: number, out: number): void;
+  /** Delay kernels (kernels/wasm/delay.ts): `g` is scratch for K f64. */
+  delayKernelBuild(n: number, K: number, interp: number, sigma: number, w: number, p: number, kernel: number, g: number): void;
+  /** dW / dP: 0 when not wanted. */
+  delayKernelBuildBackward(n: number, K: number, interp: number, sigma: number, w: number, p: number, dK: number, dW: number, dP: number): void;
+  /** rowPtr/cols (i32) and vals (f32) copied into this memory; acc: scratch for B·O f64. */
+  delaySparseForward(
+    Tin: number, tStart: number, tEnd: number, B: number, K: number, I: number, O: number, rowPtr: number, cols: number,
+    vals: number, x: number, y: number, acc: number,
+  ): void;
+  delayEventForward(
+    T: number, Tout: number, B: number, I: number, O: number, K: number, x: number, kernel: number, y: number, Wt: number,
+    start: number, idx: number, val: number,
+  ): void;
+  delayEventGradKernel(
+    T: number, Tout: number, B: number, I: number, O: number, K: number, x: number, dY: number, dK: number, acc: number,
+    start: number, idx: number, val: number,
+  ): void;
   adamStep(
     p: number, g: number, m: number, v: number, vMax: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
     wd: number, decoupled: number, stepSize: number, bc2Sqrt: number,
@@ -73,9 +90,10 @@ export interface KernelFunctions {
 export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'heapBase', 'gemm', 'gemmScratchA', 'gemmScratchB', 'scaleInPlace', 'fill', 'copy', 'binary',
   'affine', 'axpy', 'addRowVector', 'sumRows', 'sum', 'countNonzero', 'clamp', 'eventGemm',
-  'eventGemmGradW', 'lifForwardLeaky', 'lifForwardPlain', 'lifBackwardPlain', 'lifBackwardLeaky', 'transpose', 'adamStep', 'sgdStep',
-  'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine',
-  'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward',
+  'eventGemmGradW', 'lifForwardLeaky', 'lifForwardPlain', 'lifBackwardPlain', 'lifBackwardLeaky', 'transpose', 'delayKernelBuild', 'delayKernelBuildBackward',
+  'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col', 'col2im', 'swapAxes01',
+  'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d',
+  'pool2dBackward',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */
