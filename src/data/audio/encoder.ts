@@ -64,24 +64,31 @@ export function lifEncode(fb: FilterbankOutput, compression: Compression, rectif
   if (!(refractoryMs >= 0)) throw new ConfigError(`LIF encoder: refractory_ms must be ≥ 0, got ${refractoryMs}`);
   const { channels: C, frames: n, rate, data } = fb;
   const beta = Math.exp(-1 / ((rate * tauMs) / 1000));
-  const dead = Math.round((refractoryMs * rate) / 1000);
-  const v = new Float64Array(C);
-  const ready = new Float64Array(C); // first step at which each channel may fire again
-  const t: number[] = [], ch: number[] = [];
-  // Time outer, channels inner: the events come out sorted by time with no sort.
-  for (let k = 0; k < n; k++) {
-    for (let c = 0; c < C; c++) {
-      let d = data[c * n + k]!;
-      if (rectify) d = d > 0 ? Math.PI * d : 0;
-      else if (d < 0) d = 0;
-      const m = beta * v[c]! + (1 - beta) * compress(d, compression);
-      if (m >= threshold && k >= ready[c]!) {
-        v[c] = m - threshold;
-        ready[c] = k + Math.max(1, dead);
-        t.push(k / rate);
-        ch.push(c);
-      } else v[c] = m;
+  const dead = Math.max(1, Math.round((refractoryMs * rate) / 1000));
+  const gain = rectify ? Math.PI : 1;
+  // Spikes as keys step·C + channel (exact in float64): one numeric sort then orders them by
+  // time, channels ascending within a step, while the loops below stay channel-major (contiguous).
+  const keys: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const row = data.subarray(c * n, (c + 1) * n);
+    let v = 0, ready = 0;
+    for (let k = 0; k < n; k++) {
+      const x = row[k]!;
+      const d = x > 0 ? gain * x : 0;
+      const m = beta * v + (1 - beta) * (compression === 'cube-root' ? Math.cbrt(d) : compress(d, compression));
+      if (m >= threshold && k >= ready) {
+        v = m - threshold;
+        ready = k + dead;
+        keys.push(k * C + c);
+      } else v = m;
     }
   }
-  return makeChannelEvents({ t: Float64Array.from(t), channel: Uint16Array.from(ch), channels: C, timeUnit: 's' });
+  const sorted = Float64Array.from(keys).sort();
+  const t = new Float64Array(sorted.length), ch = new Uint16Array(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const step = Math.floor(sorted[i]! / C);
+    t[i] = step / rate;
+    ch[i] = sorted[i]! - step * C;
+  }
+  return makeChannelEvents({ t, channel: ch, channels: C, timeUnit: 's' });
 }
