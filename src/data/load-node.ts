@@ -3,7 +3,7 @@ import { datasetRegistry, type DatasetRequest } from './registry.js';
 import './datasets-node.js';
 
 /** The built-in dataset names (the registry may hold more: `datasetRegistry.names()`). */
-export type DatasetName = 'mnist' | 'fashion-mnist' | 'idx' | 'nmnist-emulated' | 'nmnist' | 'dvs-gesture' | 'cifar10-dvs' | 'shd' | 'ssc';
+export type DatasetName = 'mnist' | 'fashion-mnist' | 'idx' | 'nmnist-emulated' | 'nmnist' | 'dvs-gesture' | 'cifar10-dvs' | 'shd' | 'ssc' | 'spoken-digits';
 /** The names registered when this module loaded (datasets-node.ts registers the built-ins). */
 export const DATASET_NAMES: readonly string[] = datasetRegistry.names();
 

@@ -20,11 +20,13 @@ test('every example config validates, builds and runs one batch to its class out
     const T = cfg.encoder.steps;
     const { type, steps: _s, ...opts } = cfg.encoder;
     const enc = createEncoder({ type, ...opts }, T);
-    // Event-camera data arrives as frame sequences [B, T, 2, 34, 34], SHD/SSC as [B, T, 700]; image datasets as [B, 1, 28, 28].
+    // Event-camera data arrives as frame sequences [B, T, 2, 34, 34], SHD/SSC as [B, T, 700], spoken-digits
+    // as [B, T, channels]; image datasets as [B, 1, 28, 28].
     const d = cfg.data.dataset;
     const o = (cfg.data.options ?? {}) as Record<string, number>;
-    const sample = d === 'nmnist-emulated' || d === 'nmnist' ? [T, 2, 34, 34] : d === 'shd' || d === 'ssc' ? [T, 700] : d === 'delay-patterns' ? [T, o['channels'] ?? 8] : [1, 28, 28];
-    const classes = d === 'shd' ? 20 : d === 'ssc' ? 35 : d === 'delay-patterns' ? (o['classes'] ?? 4) : 10;
+    const sample =
+      d === 'nmnist-emulated' || d === 'nmnist' ? [T, 2, 34, 34] : d === 'shd' || d === 'ssc' ? [T, 700] : d === 'delay-patterns' ? [T, o['channels'] ?? 8] : d === 'spoken-digits' ? [T, o['channels'] ?? 64] : [1, 28, 28];
+    const classes = d === 'shd' || d === 'spoken-digits' ? 20 : d === 'ssc' ? 35 : d === 'delay-patterns' ? (o['classes'] ?? 4) : 10;
     const x = enc.encode(zeros([2, ...sample]), new Rng(1));
     const { model, outputShape } = buildModel(cfg.model.layers as LayerConfig[], {
       inputShape: x.shape.slice(2),

@@ -13,7 +13,7 @@ import type { DatasetRequest } from '../../src/data/registry.js';
 import { encodeNmnist } from '../../src/data/events/formats/nmnist.js';
 import { encodeAedat2 } from '../../src/data/events/formats/aedat2.js';
 import { encodeAedat3 } from '../../src/data/events/formats/aedat3.js';
-import { writeShdFile } from '../../src/data/events/hdf5-node.js';
+import { readShdFile, writeShdFile } from '../../src/data/events/hdf5-node.js';
 import { makeChannelEvents, makeDvsEvents, type DvsEvents } from '../../src/data/events/stream.js';
 import { FixedFrames } from '../../src/data/events/transforms/frame.js';
 import { CIFAR10_DVS_CLASSES } from '../../src/data/events/recorded-node.js';
@@ -271,4 +271,40 @@ test('data.options: checked against the dataset entry, defaults filled in; datas
   assert.throws(() => parseConfigText(`data: { dataset: shd, options: { denoise_ms: 5 } }\n${model}`, 'e.yaml'), (e: unknown) => e instanceof ConfigError && /denoise_ms/.test(e.message) && /accepted: binning, downsample, duration_ms/.test(e.message));
   assert.throws(() => parseConfigText(`data: { dataset: mnist, options: { downsample: 1 } }\n${model}`, 'f.yaml'), (e: unknown) => e instanceof ConfigError && /takes no options/.test(e.message));
   assert.equal('options' in parseConfigText(`data: { dataset: mnist }\n${model}`, 'g.yaml').data, false);
+});
+
+test('shd: an HDF5 file without an SHD dataset gives a one-line error naming the file and the missing dataset', async () => {
+  const dir = tmp();
+  try {
+    const h5wasm = (await import('h5wasm/node')).default;
+    await h5wasm.ready;
+    // Valid HDF5, wrong content: each file lacks one of the datasets the SHD layout needs.
+    const write = (name: string, build: (f: InstanceType<typeof h5wasm.File>) => void): string => {
+      const path = join(dir, name);
+      const f = new h5wasm.File(path, 'w');
+      build(f);
+      f.close();
+      return path;
+    };
+    const noLabels = write('shd_train.h5', (f) => {
+      const g = f.create_group('spikes');
+      g.create_dataset({ name: 'times', data: Float32Array.from([0.1]) });
+      g.create_dataset({ name: 'units', data: Uint16Array.from([3]) });
+      g.create_dataset({ name: 'offsets', data: Uint32Array.from([0, 1]) });
+    });
+    const noUnits = write('shd_test.h5', (f) => {
+      const g = f.create_group('spikes');
+      g.create_dataset({ name: 'times', data: Float32Array.from([0.1]) });
+      g.create_dataset({ name: 'offsets', data: Uint32Array.from([0, 1]) });
+      f.create_dataset({ name: 'labels', data: Uint16Array.from([1]) });
+    });
+    const oneLine = (file: string, what: string) => (e: unknown) =>
+      e instanceof FormatError && e.message.includes(file) && e.message.includes(`'${what}' is missing`) && !e.message.includes('\n');
+    await assert.rejects(readShdFile(noLabels), oneLine(noLabels, 'labels'));
+    await assert.rejects(readShdFile(noUnits), oneLine(noUnits, 'spikes/units'));
+    // Through the dataset (the reader runs in a child process): the same message comes back.
+    assert.throws(() => loadDataset('shd', { dataDir: dir, frames: 2, cacheDir: null }), oneLine(noLabels, 'labels'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -32,8 +32,8 @@ test('every registry holds the built-in names', () => {
   assert.deepEqual(optimizerRegistry.names(), ['sgd', 'adam', 'adamw']);
   assert.deepEqual(schedulerRegistry.names(), ['none', 'step', 'cosine', 'one_cycle']);
   // load-node.ts (imported above) registers the Node datasets.
-  assert.deepEqual(datasetRegistry.names(), ['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated', 'nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns']);
-  for (const d of ['nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc']) assert.equal(datasetRegistry.get(d).temporal, true, d);
+  assert.deepEqual(datasetRegistry.names(), ['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated', 'nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns', 'spoken-digits']);
+  for (const d of ['nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns', 'spoken-digits']) assert.equal(datasetRegistry.get(d).temporal, true, d);
   assert.equal(datasetRegistry.get('nmnist-emulated').temporal, true);
   assert.equal(datasetRegistry.get('mnist').temporal, false);
 });
