@@ -323,8 +323,10 @@ export class Trainer {
    * full sequences). `encode` replaces the trainer's encoder for this call
    * (a test-set encoder with a generator of its own, so a stochastic encoding
    * is reproducible and does not consume the training stream).
+   * `onOutput` sees each batch's output and targets while they are alive
+   * (inside the batch's step scope), e.g. to count a confusion matrix.
    */
-  evaluate(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode): EpochResult {
+  evaluate(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode, onOutput?: (out: ModelOutput, targets: Int32Array) => void): EpochResult {
     const wasTraining = this.model.training;
     this.model.eval();
     const t0 = now();
@@ -336,6 +338,7 @@ export class Trainer {
           (b) => {
             this.model.resetState();
             const out = this.forward(encode(b.x));
+            onOutput?.(out, b.y);
             return { loss: this.lossFn(out, b.y).item(), acc: accuracyFromCounts(out.spikes, b.y), B: b.y.length };
           },
           ({ loss, acc, B }) => {
