@@ -103,10 +103,13 @@ export function panel(box: Box, xa: AxisSpec, ya: AxisSpec, opts: { flipY?: bool
   });
   // y labels thinned so they never overlap vertically.
   const yEvery = Math.max(1, Math.ceil((FONT_SIZE.tick + 2) / Math.max(1e-9, box.h / Math.max(1, yr.tickValues.length))));
+  let lastLabelY = Infinity;
   yr.tickValues.forEach((v, i) => {
     const py = y(v);
     if (ya.grid) back.push(el('line', { x1: box.x, y1: py, x2: box.x + box.w, y2: py, stroke: GRID, 'stroke-width': 1 }));
-    if (i % yEvery !== 0) return;
+    // Explicit ticks can sit close together (0 and a threshold): skip a label that would overlap the last one.
+    if (i % yEvery !== 0 || Math.abs(py - lastLabelY) < FONT_SIZE.tick + 1) return;
+    lastLabelY = py;
     front.push(el('line', { x1: box.x - 4, y1: py, x2: box.x, y2: py, stroke: AXIS, 'stroke-width': 1 }));
     front.push(text(box.x - 7, py + 3.5, fmt(ya, v, yr.step), { 'text-anchor': 'end', fill: INK, class: 'ytick' }));
   });

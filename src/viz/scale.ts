@@ -43,7 +43,7 @@ export function ticks(lo: number, hi: number, step: number): number[] {
   const out: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
   const last = Math.floor(hi / step + 1e-9);
-  for (let i = first; i <= last; i++) out.push(Math.round(i * step * 1e9) / 1e9);
+  for (let i = first; i <= last; i++) out.push(Math.round(i * step * 1e9) / 1e9 + 0); // + 0 turns -0 into 0
   return out;
 }
 
