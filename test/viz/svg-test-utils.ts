@@ -1,4 +1,5 @@
-/** Reading drawn SVG back in tests: the elements of a class and their numeric attributes. */
+/** Reading drawn SVG (and PNG headers) back in tests: the elements of a class and their numeric attributes. */
+import assert from 'node:assert/strict';
 
 export interface Mark {
   tag: string;
@@ -27,3 +28,13 @@ export function centre(m: Mark): [number, number] {
 
 /** Texts of the marks of a class. */
 export const texts = (svg: string, cls: string): string[] => marks(svg, cls).map((m) => m.text ?? '');
+
+/** Width and height from a PNG's IHDR chunk, after checking the signature. */
+export function pngSize(png: Uint8Array): { width: number; height: number } {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  assert.deepEqual(Array.from(png.subarray(0, 8)), sig, 'PNG signature');
+  assert.equal(new TextDecoder().decode(png.subarray(12, 16)), 'IHDR');
+  const v = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
