@@ -87,7 +87,8 @@ export function perClassAccuracy(matrix: readonly (readonly number[])[], opts: {
   acc.forEach((a, i) => {
     if (!Number.isFinite(a)) return;
     bars.push(el('rect', { x: p.x(i) - bw / 2, y: p.y(100 * a), width: bw, height: p.y(0) - p.y(100 * a), fill: OKABE_ITO.blue, class: 'bar' }));
-    if (n <= 20) bars.push(text(p.x(i), p.y(100 * a) - 4, (100 * a).toFixed(1), { 'text-anchor': 'middle', 'font-size': 9, fill: '#222222', class: 'value' }));
+    // Inside the top of the bar (white on blue), clear of the overall line just above most bars.
+    if (n <= 20) bars.push(text(p.x(i), p.y(100 * a) + (a > 0.08 ? 13 : -4), (100 * a).toFixed(1), { 'text-anchor': 'middle', 'font-size': 9, fill: a > 0.08 ? '#ffffff' : '#222222', class: 'value' }));
   });
   if (Number.isFinite(overall)) {
     bars.push(el('line', { x1: p.box.x, y1: p.y(overall), x2: p.box.x + p.box.w, y2: p.y(overall), stroke: OKABE_ITO.vermillion, 'stroke-width': 1.5, 'stroke-dasharray': '6 3', class: 'overall' }));
