@@ -56,3 +56,6 @@ export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry,
 export { schedulerRegistry, defineScheduler, makeScheduler, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
 export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
 export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, type Session, type BuildSessionOptions } from './config/session.js';
+
+// Plots as SVG strings from plain data (browser-safe; PNG in spikeflow/node).
+export * from './viz/index.js';

@@ -10,6 +10,7 @@ export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-n
 export { saveSafetensorsAtomic, loadSafetensors } from './interop/safetensors-node.js';
 export { saveWeights, loadWeights, weightsFromFile, type SaveWeightsOptions, type LoadWeightsOptions } from './interop/weights-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
+export { svgToPng, type PngOptions } from './viz/png-node.js';
 export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';
 export { loadConfig, parseConfigText, applyOverrides } from './config/load-node.js';
 export { main } from './cli/main.js';

@@ -12,6 +12,7 @@ export const MEASURE_SAMPLES = 1024;
  * Per-layer spike rates, operation counts and energy on (up to) the first
  * MEASURE_SAMPLES test samples, encoded with a fixed seed so the measurement
  * does not disturb the training generators and is the same for every run.
+ * Per-neuron rates are kept for the firing-rate plots.
  */
 export function measureModel(session: Session, testLoader: DataLoader): ProfileResult {
   const rng = new Rng(session.config.seed ^ 0x5eed);
@@ -38,5 +39,5 @@ export function measureModel(session: Session, testLoader: DataLoader): ProfileR
       }
     }
   }
-  return profileModel(model, batches());
+  return profileModel(model, batches(), { perNeuron: true });
 }

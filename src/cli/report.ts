@@ -123,11 +123,8 @@ export function buildSummary(s: SummaryInput): RunSummary {
 
 const pct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(2)}%`);
 
-/** report.md: the summary as tables a person reads. */
-export function renderReport(s: RunSummary, m: ProfileResult): string {
-  const lines: string[] = [];
-  lines.push(`# spikeflow run: ${s.name}`, '');
-  lines.push('| Field | Value |', '| --- | --- |');
+/** The run's key figures as [field, value] rows (report.md and report.html). */
+export function summaryRows(s: RunSummary): [string, string][] {
   const rows: [string, string][] = [
     ['Dataset', `${s.dataset.name} (${s.dataset.train} train / ${s.dataset.test} test)`],
     ['Test accuracy', pct(s.accuracy)],
@@ -148,9 +145,28 @@ export function renderReport(s: RunSummary, m: ProfileResult): string {
     ['MACs per sample', formatCount(s.macs_per_sample)],
   ];
   for (const [p, e] of Object.entries(s.energy)) rows.push([`Energy per sample (${p}, compute / incl. memory)`, `${formatEnergy(e.snn_compute_pj)} / ${formatEnergy(e.snn_total_pj)}`]);
-  for (const [k, v] of rows) lines.push(`| ${k} | ${v} |`);
+  return rows;
+}
+
+/** A drawn plot as the reports link it: its file in plots/ and a caption. */
+export interface PlotLink {
+  name: string;
+  title: string;
+}
+
+/** report.md: the summary as tables a person reads, and links to the plots when there are any. */
+export function renderReport(s: RunSummary, m: ProfileResult, plots: readonly PlotLink[] = []): string {
+  const lines: string[] = [];
+  lines.push(`# spikeflow run: ${s.name}`, '');
+  lines.push('| Field | Value |', '| --- | --- |');
+  for (const [k, v] of summaryRows(s)) lines.push(`| ${k} | ${v} |`);
   lines.push('', `## Layers (measured on ${s.measured_on_samples} test samples)`, '', formatLayerTable(m.summary, m.ops), '');
   lines.push('## Energy estimate (per sample)', '', formatEnergyTable(m.energy), '');
   lines.push('### Model behind the figures', '', formatAssumptions([...new Set([...m.ops.assumptions, ...m.energy.assumptions])]), '');
+  if (plots.length > 0) {
+    lines.push('## Plots', '', 'Also in one page with the config: [report.html](report.html).', '');
+    for (const p of plots) lines.push(`- [${p.title}](plots/${p.name})`);
+    lines.push('');
+  }
   return lines.join('\n');
 }

@@ -11,8 +11,8 @@ import { isNeuron } from '../neurons/base.js';
 import { zeros } from '../tensor/create.js';
 import { noGrad } from '../autograd/tape.js';
 import { Rng } from '../tensor/rng.js';
-import { countAccuracy, type AccuracyFn, type Batch as TrainBatch, type LossFn } from '../train/trainer.js';
-import { lossRegistry, makeAccuracy, makeLoss } from '../train/losses.js';
+import { predictByCounts, type Batch as TrainBatch, type LossFn, type PredictFn } from '../train/trainer.js';
+import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
 import type { RunConfig } from './schema.js';
 
 /*
@@ -35,8 +35,8 @@ export interface Session {
   encoder: Encoder;
   model: Sequential;
   loss: LossFn;
-  /** How a batch's accuracy is decided for this loss (spike counts unless it reads the membrane). */
-  accuracy: AccuracyFn;
+  /** How a sample's class is decided for this loss (spike counts unless it reads the membrane). */
+  predict: PredictFn;
   lossName: string;
   /** Generators whose state checkpoints save (data order lives in the loader state). */
   rngs: { encoder: Rng; loader: Rng };
@@ -148,8 +148,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   if (outputShape.length !== 1 || outputShape[0] !== classes) {
     throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
   }
-  const accuracy = makeAccuracy(config.train.loss) ?? countAccuracy;
-  return { config, backend, data, encoder, model, loss, accuracy, lossName: config.train.loss.type, rngs, steps };
+  const predict = makePredict(config.train.loss) ?? predictByCounts;
+  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, steps };
 }
 
 /** Adapts the data loader's raw batches to the Trainer's tensors. */

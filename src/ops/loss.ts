@@ -160,14 +160,22 @@ export function membraneScores(membrane: Tensor, reduce: MembraneReduction): Flo
   return out;
 }
 
-/** Fraction of rows of scores [B, C] whose largest entry is the target (ties → lowest class, as accuracyFromCounts). */
-export function accuracyFromScores(scores: ArrayLike<number>, B: number, C: number, targets: Int32Array): number {
-  let correct = 0;
+/** The largest entry of each row of scores [B, C] (ties → lowest class, as the spike-count decision). */
+export function predictFromScores(scores: ArrayLike<number>, B: number, C: number): Int32Array {
+  const out = new Int32Array(B);
   for (let b = 0; b < B; b++) {
     let best = 0;
     for (let c = 1; c < C; c++) if (scores[b * C + c]! > scores[b * C + best]!) best = c;
-    if (best === targets[b]) correct++;
+    out[b] = best;
   }
+  return out;
+}
+
+/** Fraction of rows of scores [B, C] whose largest entry is the target (ties → lowest class, as accuracyFromCounts). */
+export function accuracyFromScores(scores: ArrayLike<number>, B: number, C: number, targets: Int32Array): number {
+  const pred = predictFromScores(scores, B, C);
+  let correct = 0;
+  for (let b = 0; b < B; b++) if (pred[b] === targets[b]) correct++;
   return correct / B;
 }
 
@@ -246,18 +254,21 @@ export function ceMembraneLoss(membrane: Tensor, targets: Int32Array, reduce: Me
  * Reads the numbers synchronously (CPU backends).
  */
 export function accuracyFromCounts(spikes: Tensor, targets: Int32Array): number {
-  const [T, B, C] = checkSeq('accuracyFromCounts', spikes, targets);
+  const [, B] = checkSeq('accuracyFromCounts', spikes, targets);
+  const pred = predictFromCounts(spikes);
+  let correct = 0;
+  for (let b = 0; b < B; b++) if (pred[b] === targets[b]) correct++;
+  return correct / B;
+}
+
+/** The class with the most spikes Σ_t spikes[t, b, c] per sample (ties → lowest class). */
+export function predictFromCounts(spikes: Tensor): Int32Array {
+  if (spikes.ndim !== 3) throw new ShapeError(`predictFromCounts: expected time-major [T, B, C] spikes, got ${fmtShape(spikes.shape)}`);
+  const [T, B, C] = spikes.shape as [number, number, number];
   const be = spikes.backend;
   const counts = be.alloc(B * C);
   be.sumRows(T, B * C, spikes.storage, 0, counts);
-  const d = counts.data;
-  let correct = 0;
-  for (let b = 0; b < B; b++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (d[b * C + c]! > d[b * C + best]!) best = c;
-    if (best === targets[b]) correct++;
-  }
-  return correct / B;
+  return predictFromScores(counts.data, B, C);
 }
 
 /** Mean squared error mean((a − b)²) over all elements → scalar. */

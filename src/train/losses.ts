@@ -1,8 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { Registry, type RegistryEntry } from '../registry/registry.js';
 import { readConfigOptions, type OptionSpec, type OptionValues } from '../registry/options.js';
-import { accuracyFromScores, ceCountLoss, ceMembraneLoss, ceRateLoss, membraneScores, mseCountLoss, type MembraneReduction } from '../ops/loss.js';
-import type { AccuracyFn, LossFn } from './trainer.js';
+import { ceCountLoss, ceMembraneLoss, ceRateLoss, membraneScores, mseCountLoss, predictFromScores, type MembraneReduction } from '../ops/loss.js';
+import type { LossFn, PredictFn } from './trainer.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /*
@@ -16,15 +16,15 @@ export interface LossEntry extends RegistryEntry {
   readonly needsMembrane?: boolean;
   /** `options`: the validated values of `this.options` (camelCase keys, defaults applied). */
   make(options: Record<string, unknown>): LossFn;
-  /** How accuracy is decided for this loss (default: spike counts). A membrane readout decides by the loss's own reduction. */
-  accuracy?(options: Record<string, unknown>): AccuracyFn;
+  /** How a sample's class is decided for this loss (default: spike counts). A membrane readout decides by the loss's own reduction. */
+  predict?(options: Record<string, unknown>): PredictFn;
 }
 
 export const lossRegistry = new Registry<LossEntry>('loss');
 
 /** Register a loss whose `make` sees its own option types. */
 export function defineLoss<S extends OptionSpec>(
-  entry: Omit<LossEntry, 'options' | 'make' | 'accuracy'> & { options: S; make(options: OptionValues<S>): LossFn; accuracy?(options: OptionValues<S>): AccuracyFn },
+  entry: Omit<LossEntry, 'options' | 'make' | 'predict'> & { options: S; make(options: OptionValues<S>): LossFn; predict?(options: OptionValues<S>): PredictFn },
 ): LossEntry {
   return lossRegistry.register(entry as unknown as LossEntry);
 }
@@ -66,7 +66,7 @@ defineLoss({
     },
   },
   make: (o) => (out, y) => ceMembraneLoss(membraneOf(out.membrane), y, o.reduce),
-  accuracy: (o) => (out, y) => membraneAccuracy(membraneOf(out.membrane), y, o.reduce),
+  predict: (o) => (out) => membranePredict(membraneOf(out.membrane), o.reduce),
 });
 
 function membraneOf<T>(m: T | null): T {
@@ -74,9 +74,9 @@ function membraneOf<T>(m: T | null): T {
   return m;
 }
 
-function membraneAccuracy(m: Tensor, y: Int32Array, reduce: MembraneReduction): number {
+function membranePredict(m: Tensor, reduce: MembraneReduction): Int32Array {
   const [, B, C] = m.shape as [number, number, number];
-  return accuracyFromScores(membraneScores(m, reduce), B, C, y);
+  return predictFromScores(membraneScores(m, reduce), B, C);
 }
 
 /** A loss block as a config writes it: `type` plus snake_case options. */
@@ -85,11 +85,11 @@ export interface LossConfig {
   [option: string]: unknown;
 }
 
-/** The accuracy decision that goes with the loss a config names (spike counts unless the loss reads the membrane). */
-export function makeAccuracy(cfg: LossConfig, where = 'train.loss'): AccuracyFn | undefined {
+/** The class decision that goes with the loss a config names (spike counts unless the loss reads the membrane). */
+export function makePredict(cfg: LossConfig, where = 'train.loss'): PredictFn | undefined {
   const { type, ...opts } = cfg;
   const entry = lossRegistry.get(type, `${where}.type`);
-  return entry.accuracy?.(readConfigOptions(entry.options, opts, `${where} (${type})`));
+  return entry.predict?.(readConfigOptions(entry.options, opts, `${where} (${type})`));
 }
 
 /** The loss a config's `train.loss` names; unknown types and options throw ConfigError naming them. */

@@ -5,7 +5,7 @@ import { backward, noGrad } from '../autograd/tape.js';
 import { ConfigError, NumericError, ShapeError } from '../errors.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
 import type { Module } from '../module/module.js';
-import { accuracyFromCounts } from '../ops/loss.js';
+import { predictFromCounts } from '../ops/loss.js';
 import { sliceLeading } from '../ops/shape.js';
 import { empty } from '../ops/util.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -28,11 +28,21 @@ export interface ModelOutput {
 
 export type LossFn = (out: ModelOutput, targets: Int32Array) => Tensor;
 
-/** Fraction of a batch classified correctly, decided from the model output as the loss reads it. */
-export type AccuracyFn = (out: ModelOutput, targets: Int32Array) => number;
+/**
+ * The class each sample of a batch is assigned, decided from the model output
+ * as the loss reads it (accuracy, confusion matrices and plots all use it).
+ */
+export type PredictFn = (out: ModelOutput) => Int32Array;
 
-/** The default decision: the class with the most output spikes (ties → lowest). */
-export const countAccuracy: AccuracyFn = (out, y) => accuracyFromCounts(out.spikes, y);
+/** The default decision: the class with the most output spikes (ties → lowest, so silence predicts class 0). */
+export const predictByCounts: PredictFn = (out) => predictFromCounts(out.spikes);
+
+/** Fraction of `targets` that `pred` gets right. */
+export function accuracyOf(pred: Int32Array, targets: Int32Array): number {
+  let correct = 0;
+  for (let b = 0; b < targets.length; b++) if (pred[b] === targets[b]) correct++;
+  return targets.length ? correct / targets.length : NaN;
+}
 
 export interface BatchEndInfo {
   /** 0-based epoch index. */
@@ -70,8 +80,8 @@ export interface TrainerOptions {
   /** Input batch `[B, ...]` → time-major sequence `[T, B, ...]` (the spike encoder). */
   encode: (x: Tensor) => Tensor;
   loss: LossFn;
-  /** How a batch's accuracy is decided (default: spike counts; membrane readouts pass theirs, see LossEntry.accuracy). */
-  accuracy?: AccuracyFn;
+  /** How each sample's class is decided (default: spike counts; membrane readouts pass theirs, see LossEntry.predict). */
+  predict?: PredictFn;
   optimizer: Optimizer;
   scheduler?: LrScheduler | null;
   /** Clip the global gradient norm to this value before each update (null/undefined: off). */
@@ -159,7 +169,7 @@ export class Trainer {
   globalStep = 0;
   private readonly encode: (x: Tensor) => Tensor;
   private readonly lossFn: LossFn;
-  private readonly accuracyFn: AccuracyFn;
+  private readonly predictFn: PredictFn;
   private readonly clipNorm: number | null;
   private readonly tbptt: number;
   private readonly epochs: number | null;
@@ -173,7 +183,7 @@ export class Trainer {
     this.scheduler = opts.scheduler ?? null;
     this.encode = opts.encode;
     this.lossFn = opts.loss;
-    this.accuracyFn = opts.accuracy ?? countAccuracy;
+    this.predictFn = opts.predict ?? predictByCounts;
     this.clipNorm = opts.clipGradNorm ?? null;
     this.tbptt = opts.tbptt ?? 0;
     this.epochs = opts.epochs ?? null;
@@ -272,7 +282,7 @@ export class Trainer {
       const loss = this.lossFn(out, b.y);
       const v = this.checkLoss(loss, batch, '');
       const norm = this.update(loss, batch, '');
-      return [v, this.accuracyFn(out, b.y), norm];
+      return [v, accuracyOf(this.predictFn(out), b.y), norm];
     }
     let total = 0;
     let norm = NaN;
@@ -298,7 +308,7 @@ export class Trainer {
         m.backend.copy(m.storage, 0, allMem.storage, s * perStep, m.size);
       }
     }
-    return [total, this.accuracyFn({ spikes: all!, membrane: allMem }, b.y), norm];
+    return [total, accuracyOf(this.predictFn({ spikes: all!, membrane: allMem }), b.y), norm];
   }
 
   /** One pass over the loader with updates. */
@@ -345,8 +355,10 @@ export class Trainer {
    * full sequences). `encode` replaces the trainer's encoder for this call
    * (a test-set encoder with a generator of its own, so a stochastic encoding
    * is reproducible and does not consume the training stream).
+   * `onOutput` sees each batch's output and targets while they are alive
+   * (inside the batch's step scope), e.g. to count a confusion matrix.
    */
-  evaluate(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode): EpochResult {
+  evaluate(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode, onOutput?: (out: ModelOutput, targets: Int32Array) => void): EpochResult {
     const wasTraining = this.model.training;
     this.model.eval();
     const t0 = now();
@@ -358,7 +370,8 @@ export class Trainer {
           (b) => {
             this.model.resetState();
             const out = this.forward(encode(b.x));
-            return { loss: this.lossFn(out, b.y).item(), acc: this.accuracyFn(out, b.y), B: b.y.length };
+            onOutput?.(out, b.y);
+            return { loss: this.lossFn(out, b.y).item(), acc: accuracyOf(this.predictFn(out), b.y), B: b.y.length };
           },
           ({ loss, acc, B }) => {
             lossSum += loss * B;

@@ -50,7 +50,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['train/'],
   ['analysis/'],
   ['config/'],
-  ['viz/'], // planned: SVG plots
+  ['viz/'], // SVG plots from plain data (browser-safe); PNG in png-node.ts
   ['cli/'],
   ['index.ts', 'node.ts', 'nir.ts', 'config.ts'],
 ];

@@ -49,7 +49,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const { model, data, backend } = session;
   // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.
   const encode = testEncoder(session);
-  const trainer = new Trainer({ model, encode, loss: session.loss, accuracy: session.accuracy, optimizer: makeOptimizer(config.train.optimizer, model.parameters()) });
+  const trainer = new Trainer({ model, encode, loss: session.loss, predict: session.predict, optimizer: makeOptimizer(config.train.optimizer, model.parameters()) });
   const loader = makeLoader(data.test, config.data.test_batch_size, false);
   const r = trainer.evaluate(tensorBatches(loader, data.test.shape, backend));
   const m = measureModel(session, loader);

@@ -15,6 +15,9 @@ import { createSession, makeLoader, tensorBatches } from '../session-node.js';
 import { makeTrainOptimizer } from '../../train/param-groups.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
+import { renderReportHtml } from '../report-html.js';
+import { collectPlotData, ConfusionCounter } from '../plot-data.js';
+import { writeRunPlots } from '../plots-node.js';
 import { applyInitWeights, configForInitWeights } from '../init-weights-node.js';
 import { testEncoder } from '../test-encoding.js';
 
@@ -84,7 +87,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     model,
     encode,
     loss: session.loss,
-    accuracy: session.accuracy,
+    predict: session.predict,
     optimizer,
     epochs: config.train.epochs,
     scheduler,
@@ -119,7 +122,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const created = !resumingHere;
   try {
-    writeFileAtomic(join(outDir, 'config.yaml'), enc(`# resolved from ${source}\n` + YAML.stringify(config)));
+    const configYaml = `# resolved from ${source}\n` + YAML.stringify(config);
+    writeFileAtomic(join(outDir, 'config.yaml'), enc(configYaml));
     const metricsPath = join(outDir, 'metrics.jsonl');
     // A resumed run's folder holds the whole run: the epochs the checkpoint
     // carries come first, whether the folder is new or the checkpoint's own
@@ -129,6 +133,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const t0 = performance.now();
     let trainSeconds = 0;
     let trainSamples = 0;
+    let confusion: number[][] | null = null;
     const testLoader = makeLoader(data.test, config.data.test_batch_size, false);
     progress.log(
       `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters → ${outDir}`,
@@ -152,7 +157,10 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       progress.stop();
       trainSeconds += tr.seconds;
       trainSamples += tr.samples;
-      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session));
+      // The confusion matrix of the last epoch's test pass goes into the plots (the same predictions as its accuracy).
+      const counter = new ConfusionCounter(data.test.numClasses, session.predict);
+      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session), (out, y) => counter.add(out, y));
+      confusion = counter.matrix;
       const rec: EpochRecord = {
         epoch: e + 1,
         train_loss: tr.loss,
@@ -176,7 +184,15 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       });
     }
     saveModelWeights(join(outDir, 'model.safetensors'), model, config);
-    const final = history.length > 0 ? history[history.length - 1]! : trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session));
+    let final: EpochRecord | ReturnType<Trainer['evaluate']>;
+    if (history.length > 0 && confusion !== null) final = history[history.length - 1]!;
+    else {
+      // No epoch ran here (a resumed run that had finished): score the test set once, counting the confusion matrix too.
+      const counter = new ConfusionCounter(data.test.numClasses, session.predict);
+      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session), (out, y) => counter.add(out, y));
+      confusion = counter.matrix;
+      final = history.length > 0 ? history[history.length - 1]! : te;
+    }
     const measured = measureModel(session, testLoader);
     const summary = buildSummary({
       config,
@@ -192,7 +208,13 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       dataset: { name: data.train.name, train: data.train.length, test: data.test.length },
     });
     writeFileAtomic(join(outDir, 'summary.json'), enc(JSON.stringify(summary, null, 2) + '\n'));
-    writeFileAtomic(join(outDir, 'report.md'), enc(renderReport(summary, measured)));
+    // Plots: a recording of a few test samples plus what was measured above, drawn as SVG (timed: it should stay a small part of a run).
+    const tPlots = performance.now();
+    const plots = writeRunPlots(outDir, collectPlotData({ session, history, measured, confusion }));
+    writeFileAtomic(join(outDir, 'report.html'), enc(renderReportHtml({ summary, measured, configYaml, plots })));
+    const plotMs = performance.now() - tPlots;
+    writeFileAtomic(join(outDir, 'report.md'), enc(renderReport(summary, measured, plots)));
+    progress.log(`plots: ${plots.length} SVGs and report.html in ${plotMs.toFixed(0)} ms`);
     // Confirm the weights file reads back before reporting success.
     loadSafetensors(join(outDir, 'model.safetensors'));
     progress.log(`done: test accuracy ${(100 * summary.accuracy).toFixed(2)}% in ${summary.wall_time_s.toFixed(1)} s; wrote ${outDir}`);
