@@ -8,6 +8,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { predictByCounts, runInStepScope, stepBackends, type ModelOutput, type PredictFn } from '../train/trainer.js';
 import type { MeasuredLayer, RecordedLayer, RecordedTrace, Recording, RunPlotData } from '../viz/run.js';
 import type { LayerEnergyRow } from '../viz/energy.js';
+import type { LayerDelays } from '../viz/delays.js';
+import { DelayedLinear } from '../nn/delay.js';
 import type { EpochPoint } from '../viz/curves.js';
 import { testEncoder } from './test-encoding.js';
 
@@ -198,5 +200,15 @@ export function collectPlotData(i: PlotDataInput): RunPlotData {
     layers: measuredLayers(i.measured),
     energy: energyRows(i.measured),
     recording: recordSamples(i.session),
+    delays: layerDelays(i.session.model),
   };
+}
+
+/** The integer delays (rounded positions, as evaluation runs them) of every delay layer of the model. */
+function layerDelays(model: Module): LayerDelays[] {
+  const out: LayerDelays[] = [];
+  for (const [path, m] of model.namedModules()) {
+    if (m instanceof DelayedLinear) out.push({ layer: `layer ${path} (${m.mode === 'learned' ? 'learned' : 'fixed'}, ${m.inFeatures}→${m.outFeatures})`, delays: Array.from(m.delays()), maxDelay: m.K - 1 });
+  }
+  return out;
 }

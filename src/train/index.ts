@@ -4,12 +4,15 @@
  * live in checkpoint-node.ts; the losses are ops in src/ops/loss.ts.
  */
 export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type Hyper, type SgdOptions, type AdamOptions } from './optim/index.js';
+export type { ParamGroup } from './optim/optimizer.js';
+export { makeTrainOptimizer, selectParams, type ParamGroupConfig, type TrainOptimizerConfig } from './param-groups.js';
 export {
   LrScheduler,
   constantLr,
   stepDecay,
   cosineAnnealing,
   linearWarmup,
+  oneCycle,
   type Schedule,
   type SchedulerState,
   type StepInterval,
@@ -20,6 +23,9 @@ export {
   type Batch,
   type ModelOutput,
   type LossFn,
+  type PredictFn,
+  predictByCounts,
+  accuracyOf,
   type TrainerOptions,
   type TrainerCallbacks,
   type BatchEndInfo,

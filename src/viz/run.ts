@@ -5,6 +5,7 @@ import { energyBreakdown, type LayerEnergyRow } from './energy.js';
 import { spikeRaster } from './raster.js';
 import { firingRateHistogram, neuronHealth, spikeCountHeatmap } from './rates.js';
 import { membraneTraces } from './traces.js';
+import { delayHistogram, type LayerDelays } from './delays.js';
 
 /**
  * Everything the plots of a training run are drawn from, as plain JSON: the
@@ -27,6 +28,8 @@ export interface RunPlotData {
   energy: { precision: string; layers: LayerEnergyRow[] } | null;
   /** Spikes and membranes of a fixed batch of test samples; null when not recorded. */
   recording: Recording | null;
+  /** Integer delays of each delay layer (rounded positions), when the model has any; absent in older files. */
+  delays?: LayerDelays[];
 }
 
 export interface MeasuredLayer {
@@ -74,7 +77,7 @@ export interface RecordedTrace {
 }
 
 /** The kinds of run plot, as `spikeflow plot --what` names them. */
-export const RUN_PLOT_KINDS = ['curves', 'raster', 'traces', 'rates', 'heatmap', 'health', 'confusion', 'energy'] as const;
+export const RUN_PLOT_KINDS = ['curves', 'raster', 'traces', 'rates', 'heatmap', 'health', 'confusion', 'energy', 'delays'] as const;
 export type RunPlotKind = (typeof RUN_PLOT_KINDS)[number];
 
 export interface RunPlotOptions {
@@ -192,6 +195,10 @@ export function runPlots(data: RunPlotData, opts: RunPlotOptions = {}): PlotFile
   }
   if (need(data.energy !== null && data.energy.layers.length > 0, 'energy', 'the run holds no energy estimate') && data.energy) {
     add('energy.svg', 'Energy per layer', energyBreakdown(data.energy.layers, { precision: data.energy.precision, title: `Energy per layer: ${data.name}` }));
+  }
+  const delays = data.delays ?? [];
+  if (need(delays.length > 0, 'delays', 'the model has no delay layer') && delays.length > 0) {
+    add('delays.svg', 'Learned synaptic delays per layer', delayHistogram(delays, { title: `Synaptic delays: ${data.name}` }));
   }
   return out;
 }
