@@ -2,6 +2,7 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Storage } from '../backend/storage.js';
 import { empty } from './util.js';
 
 /**
@@ -180,34 +181,40 @@ export function accuracyFromScores(scores: ArrayLike<number>, B: number, C: numb
 }
 
 /**
- * CE of logits m_b = Σ_t softmax(v_t,b) (the DCLS reference's 'sum' loss):
- * ∂L/∂v_t = p_t ⊙ (g − ⟨g, p_t⟩) with g = ∂L/∂m, p_t = softmax(v_t).
+ * CE over per-sample logits [B, C] reduced from the membrane: the loss node
+ * is shared, `spread` turns ∂L/∂logits into ∂L/∂membrane for the reduction.
  */
-function ceSoftmaxSum(membrane: Tensor, targets: Int32Array, T: number, B: number, C: number): Tensor {
+function ceOfReducedMembrane(membrane: Tensor, targets: Int32Array, B: number, C: number, logits: Storage, spread: (gLogits: Storage, gm: Tensor) => void): Tensor {
   const be = membrane.backend;
-  const N = B * C;
-  const logits = be.fromArray(membraneScores(membrane, 'softmax_sum'));
-  const probs = be.alloc(N);
+  const probs = be.alloc(B * C);
   const out = empty(be, []);
   out.data[0] = be.crossEntropyRows(B, C, logits, targets, probs) / B;
   record('ceMembraneLoss', [membrane], [out], ([g]) => {
-    const gLogits = be.alloc(N);
+    const gLogits = be.alloc(B * C);
     be.crossEntropyRowsBackward(B, C, probs, targets, scalarGrad(g) / B, gLogits);
-    const gl = gLogits.data;
     const gm = empty(be, membrane.shape);
-    const dst = gm.data, v = membrane.data;
-    const p = new Float64Array(N);
-    for (let t = 0; t < T; t++) {
-      softmaxRows(B, C, v.subarray(t * N, (t + 1) * N), p);
-      for (let b = 0; b < B; b++) {
-        let dot = 0;
-        for (let c = 0; c < C; c++) dot += gl[b * C + c]! * p[b * C + c]!;
-        for (let c = 0; c < C; c++) dst[t * N + b * C + c] = p[b * C + c]! * (gl[b * C + c]! - dot);
-      }
-    }
+    spread(gLogits, gm);
     return [gm];
   });
   return out;
+}
+
+/**
+ * The gradient of logits m_b = Σ_t softmax(v_t,b) (the DCLS reference's 'sum' loss)
+ * spread over time: ∂L/∂v_t = p_t ⊙ (g − ⟨g, p_t⟩) with g = ∂L/∂m, p_t = softmax(v_t).
+ */
+function spreadSoftmaxSum(membrane: Tensor, T: number, B: number, C: number, gLogits: Storage, gm: Tensor): void {
+  const N = B * C;
+  const gl = gLogits.data, dst = gm.data, v = membrane.data;
+  const p = new Float64Array(N);
+  for (let t = 0; t < T; t++) {
+    softmaxRows(B, C, v.subarray(t * N, (t + 1) * N), p);
+    for (let b = 0; b < B; b++) {
+      let dot = 0;
+      for (let c = 0; c < C; c++) dot += gl[b * C + c]! * p[b * C + c]!;
+      for (let c = 0; c < C; c++) dst[t * N + b * C + c] = p[b * C + c]! * (gl[b * C + c]! - dot);
+    }
+  }
 }
 
 /**
@@ -224,27 +231,22 @@ export function ceMembraneLoss(membrane: Tensor, targets: Int32Array, reduce: Me
   const be = membrane.backend;
   const N = B * C;
   if (reduce === 'mean') return crossEntropyNode('ceMembraneLoss', membrane, T * B, C, targets, T * B);
-  if (reduce === 'softmax_sum') return ceSoftmaxSum(membrane, targets, T, B, C);
+  if (reduce === 'softmax_sum') {
+    const logits = be.fromArray(membraneScores(membrane, 'softmax_sum'));
+    return ceOfReducedMembrane(membrane, targets, B, C, logits, (gl, gm) => spreadSoftmaxSum(membrane, T, B, C, gl, gm));
+  }
   const logits = be.alloc(N);
   const argmax = reduce === 'max' ? new Int32Array(N) : null;
   if (argmax) be.maxLeading(T, N, membrane.storage, logits, argmax);
   else if (reduce === 'last') be.copy(membrane.storage, (T - 1) * N, logits, 0, N);
   else throw new ShapeError(`ceMembraneLoss: unknown reduction '${String(reduce)}' (mean, last, max, softmax_sum)`);
-  const probs = be.alloc(N);
-  const out = empty(be, []);
-  out.data[0] = be.crossEntropyRows(B, C, logits, targets, probs) / B;
-  record('ceMembraneLoss', [membrane], [out], ([g]) => {
-    const gLogits = be.alloc(N);
-    be.crossEntropyRowsBackward(B, C, probs, targets, scalarGrad(g) / B, gLogits);
-    const gm = empty(be, membrane.shape);
+  return ceOfReducedMembrane(membrane, targets, B, C, logits, (gLogits, gm) => {
     if (argmax) {
       // Scatter each logit's gradient to the step that produced the maximum.
       const src = gLogits.data, dst = gm.data;
       for (let n = 0; n < N; n++) dst[argmax[n]! * N + n] = src[n]!;
     } else be.copy(gLogits, 0, gm.storage, (T - 1) * N, N);
-    return [gm];
   });
-  return out;
 }
 
 /**
