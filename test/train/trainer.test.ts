@@ -248,3 +248,27 @@ test('checkpoint loading validates names and shapes against the model and change
     }
   });
 });
+
+test('Trainer: modules hear beginEpoch before each epoch (with the run length) and afterUpdate after every step', () => {
+  withBackend('ts', () => {
+    const calls: string[] = [];
+    class Hooked extends Linear {
+      override beginEpoch(epoch: number, epochs: number | null): void {
+        calls.push(`epoch ${epoch}/${epochs}`);
+        super.beginEpoch(epoch, epochs);
+      }
+      override afterUpdate(): void {
+        calls.push('update');
+        super.afterUpdate();
+      }
+    }
+    const rng = new Rng(2);
+    const model = new Sequential([new Sequential([new Hooked(IN, HID, rng)]), new ToyLif(0.8), new Linear(HID, OUT, rng), new ToyLif(0.8)]);
+    const trainer = new Trainer({ model, encode, loss: rateLoss, optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 2 });
+    const loader = new Loader(24, 12, null);
+    trainer.trainEpoch(loader);
+    trainer.trainEpoch(loader);
+    trainer.evaluate(loader);
+    assert.deepEqual(calls, ['epoch 0/2', 'update', 'update', 'epoch 1/2', 'update', 'update']);
+  });
+});
