@@ -1,5 +1,5 @@
-// A delay network trained by the CLI goes through NIR: train → `nir export` (learned positions need
-// --round-delays) → `nir inspect` shows the Delay nodes → `nir run` and `nir import` give the model's spikes.
+// A delay network trained by the CLI goes through NIR: train → `nir export` (learned positions written
+// as the rounded delays eval mode runs) → `nir inspect` shows the Delay nodes → `nir run` and `nir import` give the model's spikes.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -52,7 +52,7 @@ function model(yaml: string, weights: string, inputShape: number[]): Module {
   return model.eval();
 }
 
-test('CLI: a trained delay network exports (--round-delays), inspects, runs and imports with the same spikes', () => {
+test('CLI: a trained delay network exports, inspects, runs and imports with the same spikes', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'sf-nir-delay-'));
   try {
     const cfgPath = join(tmp, 'cfg.yaml');
@@ -61,11 +61,8 @@ test('CLI: a trained delay network exports (--round-delays), inspects, runs and 
     ok(['train', '-q', '--config', cfgPath, '--out', run]);
     const nirPath = join(tmp, 'net.nir');
 
-    // learned positions are not whole steps until rounded: refused, naming the flag
-    const refused = cli(['nir', 'export', '--run', run, '--out', nirPath, '--dt', '1e-3']);
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /layer 1 \(DelayedLinear\).*not rounded.*--round-delays/);
-    ok(['nir', 'export', '--run', run, '--out', nirPath, '--dt', '1e-3', '--round-delays']);
+    // learned positions export as the rounded delays eval mode runs: no flag needed
+    ok(['nir', 'export', '--run', run, '--out', nirPath, '--dt', '1e-3']);
 
     const text = ok(['nir', 'inspect', nirPath]);
     assert.match(text, /delayedlinear_1_d\d+_delay \(Delay\) \[12\] → \[12\]/);

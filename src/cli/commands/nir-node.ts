@@ -195,7 +195,7 @@ export function registerNirCommands(program: Command): void {
     .requiredOption('--out <file>', '.nir file to write')
     .option('--dt <seconds>', 'time step recorded in the graph (required)')
     .option('--approximate-reset', 'write subtract/no-reset neurons as zero-reset LIFs (recorded in metadata)')
-    .option('--round-delays', 'write learned (unrounded) delay positions rounded to whole steps, as eval mode runs them')
+    .option('--round-delays', 'accept rounding the delay positions of a layer that evaluates them unrounded (round_at_eval false); layers that round at eval are always written rounded')
     .action(async (o: NirExportCliOptions) => nirExport(o));
   nir
     .command('import <file>')

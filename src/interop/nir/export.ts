@@ -31,8 +31,9 @@ import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimit
  *
  * DelayedLinear (integer delay per synapse) → one Linear/Affine → Delay branch
  * per distinct delay, all into the next node (delay.ts; docs/nir.md). Delays
- * are d·dt seconds. Learned positions must be rounded first (`round()`), or
- * `roundDelays` exports round(positions), which is what eval mode runs.
+ * are d·dt seconds. Learned positions are written as round(positions), which
+ * is what eval mode runs (roundAtEval, the default); a layer that evaluates
+ * unrounded is refused unless `roundDelays` accepts the rounding as an approximation.
  */
 
 export interface NirExportOptions {
@@ -146,9 +147,10 @@ export function moduleToNir(model: Module, opts: NirExportOptions): NirExportRes
     if (m instanceof DelayedLinear) {
       if (shape.length !== 1 || shape[0] !== m.inFeatures) throw new ShapeError(`NIR export: ${where} expects ${m.inFeatures} features, the network gives ${fmt(shape)}`);
       if (!m.rounded) {
-        if (!opts.roundDelays) throw new ConfigError(`NIR export: ${where} has learned delay positions that are not rounded; call round() on the layer first (NIR delays are whole steps), or pass roundDelays / --round-delays to export round(positions)`);
-        // With roundAtEval the exported delays are exactly what eval mode runs; without it eval spreads each synapse over taps.
+        // With roundAtEval (the default) eval mode runs round(positions): that is the model, exactly.
+        // Without it eval spreads each synapse over taps, which NIR cannot express: only on request, recorded.
         if (!m.roundAtEval) {
+          if (!opts.roundDelays) throw new ConfigError(`NIR export: ${where} evaluates unrounded delay positions (round_at_eval false), which NIR cannot express; call round() on the layer first, or pass roundDelays / --round-delays to export round(positions) as an approximation`);
           ctx.notes.push(`${where}: learned positions written rounded; the layer evaluates unrounded (roundAtEval false)`);
         }
       }

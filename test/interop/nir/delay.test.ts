@@ -151,16 +151,12 @@ test('export: one branch per distinct delay, delay descending, seconds = steps·
   assert.deepEqual(splitByDelay([1, 0, 2], [2, 1, 2], 1, 3, null).map((b) => [b.steps, Array.from(b.weight)]), [[2, [1, 0, 2]]]);
 });
 
-test('export: an unrounded learned layer is refused (call round()); roundDelays writes the delays eval mode runs', async () => {
+test('export: learned positions are written as the rounded delays eval mode runs; a layer evaluating unrounded needs roundDelays', async () => {
   const rng = new Rng(8);
   const layer = new DelayedLinear(5, 4, rng, { maxDelay: 6 });
   const net = new Sequential([layer, new LIF(4, { beta: 0.8, threshold: 0.3, reset: 'zero' })]);
   toFloat32(net);
-  assert.throws(
-    () => moduleToNir(net, { dt: DT, inputShape: [5] }),
-    (e: unknown) => e instanceof ConfigError && /layer 0 \(DelayedLinear\)/.test(e.message) && /round\(\)/.test(e.message) && /--round-delays/.test(e.message),
-  );
-  const r = moduleToNir(net, { dt: DT, inputShape: [5], roundDelays: true });
+  const r = moduleToNir(net, { dt: DT, inputShape: [5] });
   assert.deepEqual(r.approximations, []);
   assert.equal(layer.rounded, false, 'the model is not changed');
   const T = 25, B = 2;
@@ -171,6 +167,10 @@ test('export: an unrounded learned layer is refused (call round()); roundDelays 
   assert.deepEqual(mismatches(out.outputs.get('output')!.data, ref.data), []);
   // a layer that evaluates unrounded (roundAtEval false) exports rounded only as a recorded approximation
   const soft = new DelayedLinear(5, 4, rng, { maxDelay: 6, roundAtEval: false });
+  assert.throws(
+    () => moduleToNir(new Sequential([soft]), { dt: DT, inputShape: [5] }),
+    (e: unknown) => e instanceof ConfigError && /layer 0 \(DelayedLinear\)/.test(e.message) && /round\(\)/.test(e.message) && /--round-delays/.test(e.message),
+  );
   const a = moduleToNir(new Sequential([soft]), { dt: DT, inputShape: [5], roundDelays: true });
   assert.equal(a.approximations.length, 1);
   assert.match(a.graph.metadata['approximations']?.kind === 'string' ? a.graph.metadata['approximations'].value : '', /roundAtEval/);
