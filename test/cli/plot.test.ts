@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeChannelEvents, makeDvsEvents } from '../../src/data/events/stream.js';
 import { writeEventStream } from '../../src/data/events/io-node.js';
+import { EVENT_FORMATS } from '../../src/data/events/formats/registry.js';
 import { repoRoot } from '../helpers.js';
 import { pngSize } from '../viz/svg-test-utils.js';
 
@@ -117,6 +118,31 @@ test('plot events: DVS files give polarity frames, channel files a raster', () =
     assert.equal(none.code, 2);
     assert.match(none.stderr, /file not found/);
     assert.equal(existsSync(join(tmp, 'x')), false);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('plot events: every event format the library reads (nmnist, aedat2, aedat3, evt2, npy, SHD HDF5)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'spikeflow-plot-formats-'));
+  try {
+    const ext: Record<string, string> = { nmnist: 'bin', aedat2: 'aedat', aedat3: 'aedat3', evt2: 'raw', npy: 'npy' };
+    // N-MNIST and EVT 2.0 stamp microseconds; six events over 5 ms in two polarities.
+    const dvs = makeDvsEvents({ x: [1, 2, 3, 4, 5, 6], y: [6, 5, 4, 3, 2, 1], t: [0, 1000, 2000, 3000, 4000, 5000], p: [1, 0, 1, 0, 1, 1], width: 34, height: 34 });
+    for (const format of EVENT_FORMATS) {
+      const file = join(tmp, `rec-${format}.${ext[format]}`);
+      writeEventStream(file, dvs, format);
+      const r = run(['plot', 'events', file, '--format', format, '--bins', '3', '--out', join(tmp, format)]);
+      assert.equal(r.code, 0, `${format}: ${r.stderr}`);
+      const svg = readFileSync(join(tmp, format, `rec-${format}-frames.svg`), 'utf8');
+      assert.equal((svg.match(/class="frame"/g) ?? []).length, 3, format);
+      assert.equal((svg.match(/class="pixel"/g) ?? []).length, 6, `${format}: one pixel per event`);
+    }
+    // SHD/SSC recordings (HDF5, channel events): the committed small SHD file gives a channel raster.
+    const shd = join(repoRoot(), 'test', 'fixtures', 'shd-vlen-small.h5');
+    const h = run(['plot', 'events', shd, '--out', join(tmp, 'shd')]);
+    assert.equal(h.code, 0, h.stderr);
+    assert.ok(readdirSync(join(tmp, 'shd')).some((f) => f.endsWith('-raster.svg')), readdirSync(join(tmp, 'shd')).join(', '));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
