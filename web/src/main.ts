@@ -45,6 +45,7 @@ const ui = {
   saveWeights: $<HTMLButtonElement>('download-safetensors'),
   saveNir: $<HTMLButtonElement>('download-nir'),
   openNir: $<HTMLInputElement>('open-nir'),
+  approximateReset: $<HTMLInputElement>('approximate-reset'),
   nirSummary: $<HTMLPreElement>('nir-summary'),
 };
 
@@ -281,7 +282,7 @@ ui.saveWeights.onclick = () => {
 };
 ui.saveNir.onclick = () => {
   setBusy(true);
-  send({ type: 'exportNir' });
+  send({ type: 'exportNir', approximateReset: ui.approximateReset.checked });
 };
 ui.openNir.onchange = async () => {
   const file = ui.openNir.files?.[0];

@@ -14,12 +14,13 @@ import type { Module } from '../../src/module/module.js';
 /** The Euler step written to exported graphs: 1 ms, so β = 0.9 reads as τ = 10 ms. */
 const EXPORT_DT = 1e-3;
 
-export async function exportNir(session: Session): Promise<{ bytes: Uint8Array; fileName: string }> {
+/** The current network as a .nir file (refused, with the exporter's reason, where NIR has no equivalent). */
+export async function exportNir(session: Session, approximateReset: boolean): Promise<{ bytes: Uint8Array; fileName: string }> {
   // The graph's input is what the encoder produces per sample (as `spikeflow nir export` does).
   const inputShape = noGrad(() => session.encoder.encode(zeros([1, ...session.data.train.shape]), new Rng(0))).shape.slice(2);
   const wasTraining = session.model.training;
   try {
-    const r = moduleToNir(session.model.eval(), { dt: EXPORT_DT, inputShape });
+    const r = moduleToNir(session.model.eval(), { dt: EXPORT_DT, inputShape, approximateReset });
     return { bytes: await writeNir(r.graph), fileName: `${session.config.name}.nir` };
   } finally {
     if (wasTraining) session.model.train();

@@ -17,7 +17,8 @@ export type ToWorker =
   | { type: 'train'; name: string; configYaml: string; epochs: number }
   | { type: 'predict'; pixels: Float32Array }
   | { type: 'weights' }
-  | { type: 'exportNir' }
+  /** `approximateReset`: write subtractive-reset neurons as zero-reset ones (NIR has no subtractive reset). */
+  | { type: 'exportNir'; approximateReset: boolean }
   /** `configYaml`: the network whose encoder and data settings the graph runs with (NIR records neither). */
   | { type: 'openNir'; bytes: Uint8Array; fileName: string; configYaml: string };
 

@@ -307,7 +307,7 @@ async function handleNir(msg: Extract<ToWorker, { type: 'exportNir' | 'openNir' 
   const nir = await import('./nir-worker.js');
   if (msg.type === 'exportNir') {
     if (!current) throw new Error('no network yet: train one first');
-    const { bytes, fileName } = await nir.exportNir(current.session);
+    const { bytes, fileName } = await nir.exportNir(current.session, msg.approximateReset);
     post({ type: 'file', kind: 'nir', fileName, bytes }, [bytes.buffer]);
   } else {
     if (!data) throw new Error('the digits are not loaded yet');
