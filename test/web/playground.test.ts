@@ -190,6 +190,12 @@ test('web playground: one epoch in Chromium reaches 85% with live curves and ras
     assert.deepEqual(file.tensors.get('0.weight')!.shape, [16, 1, 5, 5]);
     assert.ok((file.metadata['config'] ?? '').includes('name: mnist-lif'), 'config in the metadata');
 
+    // The picture after training and drawing (the NIR part below replaces the network).
+    const shots = join(root, 'dist', 'test-artifacts');
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+    console.log(`screenshot: ${join(shots, 'playground.png')}`);
+
     // NIR: the default network has max pooling, which NIR has no node for: the page says so.
     await page.click('#download-nir');
     await waitFor(page, "document.body.dataset.error !== undefined && document.body.dataset.error !== ''", 60_000);
@@ -222,10 +228,7 @@ test('web playground: one epoch in Chromium reaches 85% with live curves and ras
     assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort(), 'the same nodes and fields');
     for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${k} changed on the way through the page`);
 
-    const shots = join(root, 'dist', 'test-artifacts');
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
-    console.log(`screenshot: ${join(shots, 'playground.png')}`);
+    await page.screenshot({ path: join(shots, 'playground-nir.png'), fullPage: true });
     assert.deepEqual(errors, [], 'uncaught errors in the page');
   } finally {
     await context?.close();

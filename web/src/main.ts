@@ -161,6 +161,7 @@ function onMessage(msg: FromWorker): void {
       showLayers(msg.layers);
       activity = { raster: {}, traces: {} };
       showActivity();
+      ui.caption.textContent = `${msg.fileName}: draw a digit to see its spikes`;
       hasModel = true;
       mark('nirLoaded', msg.fileName);
       setBusy(false);
