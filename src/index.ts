@@ -38,8 +38,8 @@ export { buildModel, layerTypes, type LayerConfig, type BuildOptions, type Built
 export * from './neurons/index.js';
 export * from './encoding/index.js';
 export { makeDelayPatterns, delayPatternOrders, DELAY_PATTERNS_DEFAULTS, type DelayPatternsSpec } from './data/delay-patterns.js';
-export { makeDataset, subset, take, classCounts, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor } from './data/index.js';
-export type { Dataset, DatasetInit, SplitDataset, Labels, IdxArray, DataLoaderOptions, DataLoaderState } from './data/index.js';
+export { makeDataset, subset, take, classCounts, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor, packDigits, unpackDigits } from './data/index.js';
+export type { Dataset, DatasetInit, SplitDataset, Labels, IdxArray, DataLoaderOptions, DataLoaderState, PackedSplit } from './data/index.js';
 export type { Batch as DataBatch } from './data/index.js';
 export * from './train/index.js';
 export * from './analysis/index.js';

@@ -7,6 +7,7 @@ import { registerNirCommands } from './commands/nir-node.js';
 import { registerEventsCommands } from './commands/events-node.js';
 import { runBench } from './commands/bench-node.js';
 import { registerPlotCommand } from './commands/plot-node.js';
+import { registerServeCommand } from './commands/serve-node.js';
 import { registerNativeBackend } from '../backend/native/load-node.js';
 import { packageVersion } from './commands/info-node.js';
 
@@ -85,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   registerNirCommands(program);
   registerEventsCommands(program);
   registerPlotCommand(program);
+  registerServeCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,3 +3,4 @@
 export { makeDataset, subset, take, classCounts, type Dataset, type DatasetInit, type SplitDataset, type Labels } from './dataset.js';
 export { parseIdx, encodeIdx, isGzip, idxToDataset, type IdxArray, type IdxDType, type IdxData, type IdxPairFiles } from './idx.js';
 export { DataLoader, batchTensor, type Batch, type DataLoaderOptions, type DataLoaderState } from './loader.js';
+export { packDigits, unpackDigits, type PackedSplit } from './mnist-pack.js';

@@ -15,6 +15,7 @@ const NOT_SOURCE: Record<string, string> = {
   fixtures: 'test data',
   slow: 'long accuracy runs (npm run test:slow)',
   structure: 'the structure of the tree itself (imports, bundle, this file)',
+  web: 'the browser playground (web/) in a real Chromium',
 };
 
 function dirs(base: string, under = ''): string[] {
