@@ -59,7 +59,7 @@ export { lossRegistry, defineLoss, makeLoss, makePredict, type LossEntry, type L
 export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';
 export { schedulerRegistry, defineScheduler, makeScheduler, makeSchedule, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
 export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
-export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, type Session, type BuildSessionOptions } from './config/session.js';
+export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
 
 // Plots as SVG strings from plain data (browser-safe; PNG in spikeflow/node).
 export * from './viz/index.js';

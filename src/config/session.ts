@@ -11,7 +11,11 @@ import { isNeuron } from '../neurons/base.js';
 import { zeros } from '../tensor/create.js';
 import { noGrad } from '../autograd/tape.js';
 import { Rng } from '../tensor/rng.js';
-import { predictByCounts, type Batch as TrainBatch, type LossFn, type PredictFn } from '../train/trainer.js';
+import { predictByCounts, Trainer, type Batch as TrainBatch, type LossFn, type PredictFn, type TrainerCallbacks } from '../train/trainer.js';
+import { makeTrainOptimizer } from '../train/param-groups.js';
+import type { Optimizer } from '../train/optim/optimizer.js';
+import type { LrScheduler } from '../train/schedulers.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
 import type { RunConfig } from './schema.js';
 
@@ -159,4 +163,29 @@ export function* tensorBatches(loader: DataLoader, shape: readonly number[], bac
 
 export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng?: Rng): DataLoader {
   return new DataLoader(ds, { batchSize, shuffle, rng: rng ?? new Rng(0) });
+}
+
+/**
+ * The Trainer a session's config describes: the optimizer with its parameter
+ * groups and schedules (train.param_groups), the training encoder on the
+ * session's generator, the loss and its class decision, clipping, TBPTT and
+ * the run length for the modules' epoch hooks. The CLI and the browser
+ * playground both train through it; `callbacks` are the caller's.
+ */
+export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {}): { trainer: Trainer; optimizer: Optimizer; scheduler: LrScheduler | null } {
+  const { config, model, encoder } = session;
+  const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
+  const trainer = new Trainer({
+    model,
+    encode: (x: Tensor) => encoder.encode(x, session.rngs.encoder),
+    loss: session.loss,
+    predict: session.predict,
+    optimizer,
+    scheduler,
+    epochs: config.train.epochs,
+    clipGradNorm: config.train.clip_grad_norm,
+    tbptt: config.train.tbptt,
+    callbacks,
+  });
+  return { trainer, optimizer, scheduler };
 }

@@ -21,14 +21,13 @@ import {
   tensorBatches,
   trainingCurves,
   unpackDigits,
-  Trainer,
+  sessionTrainer,
   type EpochPoint,
   type Session,
   type SplitDataset,
   type Tensor,
 } from '../../src/index.js';
 import { configSchema, type RunConfig } from '../../src/config.js';
-import { makeTrainOptimizer } from '../../src/train/param-groups.js';
 import { testEncoder } from '../../src/cli/test-encoding.js';
 import { isNeuron } from '../../src/neurons/base.js';
 import type { Module } from '../../src/module/module.js';
@@ -210,41 +209,29 @@ function train(name: string, configYaml: string, epochs: number): void {
   const t0 = performance.now();
   const config = parseConfig(configYaml, epochs);
   const session = buildSession(config, { data, backend: 'wasm' });
-  const { model, encoder, backend } = session;
-  const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
-  const encode = (x: Tensor): Tensor => encoder.encode(x, session.rngs.encoder);
-  const m: Model = { session, optimizer, layers: spikingLayers(model, data.train.shape, testEncoder(session)), source: name };
-  current = m;
+  const { model, backend } = session;
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
   const testLoader = makeLoader(data.test, config.data.test_batch_size, false);
   const nb = trainLoader.numBatches;
-  post({ type: 'session', name, layers: m.layers, parameters: model.parameters().reduce((a, p) => a + p.size, 0), batchesPerEpoch: nb, backend: backend.name });
   const points: EpochPoint[] = [];
   let window = { loss: 0, acc: 0, n: 0 };
-  const trainer = new Trainer({
-    model,
-    encode,
-    loss: session.loss,
-    predict: session.predict,
-    optimizer,
-    scheduler,
-    epochs: config.train.epochs,
-    clipGradNorm: config.train.clip_grad_norm,
-    tbptt: config.train.tbptt,
-    callbacks: {
-      onBatchEnd: (info) => {
-        post({ type: 'batch', epoch: info.epoch, batch: info.batch, batchesPerEpoch: nb, loss: info.loss, accuracy: info.accuracy, samplesPerSec: info.samplesPerSec });
-        window = { loss: window.loss + info.loss, acc: window.acc + info.accuracy, n: window.n + 1 };
-        const last = info.batch === nb - 1;
-        if ((info.batch + 1) % SNAPSHOT_EVERY !== 0 && !last) return;
-        // A live point: the mean of the batches since the last one, at its fractional epoch.
-        points.push({ epoch: info.epoch + (info.batch + 1) / nb, train_loss: window.loss / window.n, train_accuracy: window.acc / window.n, test_loss: NaN, test_accuracy: NaN });
-        window = { loss: 0, acc: 0, n: 0 };
-        post({ type: 'curves', svg: trainingCurves(points, { width: 760, title: `${name}: training (points: mean of ${SNAPSHOT_EVERY} batches)` }) });
-        if (!last) snapshot(m, `epoch ${info.epoch + 1}, batch ${info.batch + 1}/${nb}`);
-      },
+  // The same Trainer as `spikeflow train` builds from a config (optimizer groups, schedules, class decision).
+  const { trainer, optimizer } = sessionTrainer(session, {
+    onBatchEnd: (info) => {
+      post({ type: 'batch', epoch: info.epoch, batch: info.batch, batchesPerEpoch: nb, loss: info.loss, accuracy: info.accuracy, samplesPerSec: info.samplesPerSec });
+      window = { loss: window.loss + info.loss, acc: window.acc + info.accuracy, n: window.n + 1 };
+      const last = info.batch === nb - 1;
+      if ((info.batch + 1) % SNAPSHOT_EVERY !== 0 && !last) return;
+      // A live point: the mean of the batches since the last one, at its fractional epoch.
+      points.push({ epoch: info.epoch + (info.batch + 1) / nb, train_loss: window.loss / window.n, train_accuracy: window.acc / window.n, test_loss: NaN, test_accuracy: NaN });
+      window = { loss: 0, acc: 0, n: 0 };
+      post({ type: 'curves', svg: trainingCurves(points, { width: 760, title: `${name}: training (points: mean of ${SNAPSHOT_EVERY} batches)` }) });
+      if (!last) snapshot(m, `epoch ${info.epoch + 1}, batch ${info.batch + 1}/${nb}`);
     },
   });
+  const m: Model = { session, optimizer, layers: spikingLayers(model, data.train.shape, testEncoder(session)), source: name };
+  current = m;
+  post({ type: 'session', name, layers: m.layers, parameters: model.parameters().reduce((a, p) => a + p.size, 0), batchesPerEpoch: nb, backend: backend.name });
   let testAccuracy = NaN;
   for (let e = 0; e < config.train.epochs; e++) {
     const tr = trainer.trainEpoch(tensorBatches(trainLoader, data.train.shape, backend));

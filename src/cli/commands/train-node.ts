@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { loadConfig, packageRoot } from '../../config/load-node.js';
 import { ConfigError, NotFoundError } from '../../errors.js';
-import { Trainer } from '../../train/trainer.js';
+import type { Trainer } from '../../train/trainer.js';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/checkpoint-node.js';
 import { loadSafetensors } from '../../interop/safetensors-node.js';
 import { writeFileAtomic } from '../../io/atomic-node.js';
@@ -12,7 +12,7 @@ import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, tensorBatches } from '../session-node.js';
-import { makeTrainOptimizer } from '../../train/param-groups.js';
+import { sessionTrainer } from '../../config/session.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
 import { renderReportHtml } from '../report-html.js';
@@ -69,11 +69,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   if (config.backend === 'auto' && session.backend.name !== 'native') {
     progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);
   }
-  const { model, data, encoder, backend } = session;
+  const { model, data, backend } = session;
   if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume);
-  const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
-  const encode = (x: import('../../tensor/tensor.js').Tensor) => encoder.encode(x, session.rngs.encoder);
   const history: EpochRecord[] = [];
   let batchesDone = 0;
   let epochSamples = 0; // counted as batches are handed to the Trainer
@@ -83,24 +81,13 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   // per-iteration schedule.
   // (An object, so the callback's writes are not hidden from the reads below by narrowing.)
   const batchLr: { first: number | null; last: number | null } = { first: null, last: null };
-  const trainer = new Trainer({
-    model,
-    encode,
-    loss: session.loss,
-    predict: session.predict,
-    optimizer,
-    epochs: config.train.epochs,
-    scheduler,
-    clipGradNorm: config.train.clip_grad_norm,
-    tbptt: config.train.tbptt,
-    callbacks: {
-      onBatchEnd: (info) => {
-        batchesDone++;
-        batchLr.first ??= info.lr;
-        batchLr.last = info.lr;
-        const elapsed = (performance.now() - epochT0) / 1000;
-        progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
-      },
+  const { trainer, optimizer } = sessionTrainer(session, {
+    onBatchEnd: (info) => {
+      batchesDone++;
+      batchLr.first ??= info.lr;
+      batchLr.last = info.lr;
+      const elapsed = (performance.now() - epochT0) / 1000;
+      progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
     },
   });
   let resumedFrom: string | null = null;
