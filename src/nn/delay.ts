@@ -67,6 +67,12 @@ export class DelayedLinear extends Module {
   rounded: boolean;
   /** The last K − 1 input steps of the sequence so far (streaming state; null at a sequence start). */
   private history: Tensor | null = null;
+  /**
+   * The integer path's synapse lists, built at a sequence's first eval call
+   * and reused by the calls that continue it (streaming one step at a time
+   * would otherwise rebuild O(out·in) lists per step); cleared with the state.
+   */
+  private sequenceSynapses: DelaySynapses | null = null;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng = defaultRng(), opts: DelayedLinearOptions) {
     super();
@@ -201,7 +207,7 @@ export class DelayedLinear extends Module {
     return delayKernel(this.weight, this.positions, { K: this.K, interp: this.interp, sigma: this.sigma });
   }
 
-  /** Whether this call runs the exact integer-delay path: eval mode with rounding, or no gradient wanted and already integer. */
+  /** Whether this call runs the exact integer-delay path: eval mode, rounding at eval or rounded for good. */
   private integerPath(): boolean {
     return !this.training && (this.roundAtEval || this.rounded);
   }
@@ -226,7 +232,8 @@ export class DelayedLinear extends Module {
     const offset = hist ? H : 0;
     let y: Tensor;
     if (this.integerPath()) {
-      y = delaySparse(xin, this.synapses(), offset, offset + T + this.tail);
+      if (!hist || !this.sequenceSynapses) this.sequenceSynapses = this.synapses();
+      y = delaySparse(xin, this.sequenceSynapses, offset, offset + T + this.tail);
     } else {
       const full = delayConv(xin, this.kernel(), this.tail);
       y = offset > 0 ? sliceLeading(full, offset, offset + T + this.tail) : full;
@@ -239,6 +246,7 @@ export class DelayedLinear extends Module {
 
   override resetState(): void {
     this.history = null;
+    this.sequenceSynapses = null;
     super.resetState();
   }
 
