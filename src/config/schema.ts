@@ -117,6 +117,13 @@ interface SectionOptions {
    * is still an unknown option.
    */
   legacySiblings?: () => readonly RegistryEntry[];
+  /**
+   * The schema of one nested layer config, for options that hold layers
+   * (`accepts: ['layer']` or `['layers']`: a container's body, an attention
+   * block's neuron). The layer section passes itself, so nesting is checked
+   * as strictly as the top-level list, with paths through the nesting.
+   */
+  nestedLayer?: () => z.ZodTypeAny;
 }
 
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -192,7 +199,23 @@ function registrySection(o: SectionOptions): z.ZodType<Record<string, unknown> &
         return z.NEVER;
       }
     }
-    return { ...own, ...(r.data as Record<string, unknown>) } as Record<string, unknown> & { type: string };
+    const data = r.data as Record<string, unknown>;
+    if (o.nestedLayer) {
+      for (const [k, d] of Object.entries(spec)) {
+        const key = camelToSnake(k);
+        if (d.type !== 'custom' || data[key] === undefined) continue;
+        const list = d.accepts.includes('layers');
+        if (!list && !d.accepts.includes('layer')) continue;
+        const inner = o.nestedLayer();
+        const n = (list ? z.array(inner).nonempty() : inner).safeParse(data[key]);
+        if (!n.success) {
+          for (const issue of n.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] });
+          return z.NEVER;
+        }
+        data[key] = n.data;
+      }
+    }
+    return { ...own, ...data } as Record<string, unknown> & { type: string };
   });
 }
 
@@ -243,6 +266,8 @@ function lookupLayer(type: string): SectionEntry | undefined {
  * separate instance.
  */
 export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown> {
+  // One layer config; containers' nested lists are checked by this same schema.
+  const layerSection: z.ZodTypeAny = z.lazy(() => registrySection({ kind: 'layer type', lookup: lookupLayer, names: layerTypes, fillDefaults: false, nestedLayer: () => layerSection }));
   const dataset = z
     .string()
     .default('mnist')
@@ -300,7 +325,7 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
       }).default({}),
       model: z
         .object({
-          layers: z.array(registrySection({ kind: 'layer type', lookup: lookupLayer, names: layerTypes, fillDefaults: false })).min(1),
+          layers: z.array(layerSection).min(1),
         })
         .strict(),
       train: z

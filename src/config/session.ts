@@ -142,12 +142,13 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     timeConstantInput: encoder.outputSteps === 1 && steps > 1,
     rng: modelRng,
     where: 'model.layers',
+    readout: lossRegistry.has(config.train.loss.type) && lossRegistry.get(config.train.loss.type).readout === true,
   });
   const lossEntry = lossRegistry.get(config.train.loss.type, 'train.loss.type');
   const loss = makeLoss(config.train.loss);
   const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
-  const out = neurons[neurons.length - 1]!;
-  if (lossEntry.needsMembrane) out.recordMembrane = true;
+  const out = neurons[neurons.length - 1];
+  if (lossEntry.needsMembrane && out) out.recordMembrane = true;
   const classes = data.train.numClasses;
   if (outputShape.length !== 1 || outputShape[0] !== classes) {
     throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);

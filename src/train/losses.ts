@@ -4,6 +4,8 @@ import { readConfigOptions, type OptionSpec, type OptionValues } from '../regist
 import { ceCountLoss, ceMembraneLoss, ceRateLoss, membraneScores, mseCountLoss, predictFromScores, type MembraneReduction } from '../ops/loss.js';
 import type { LossFn, PredictFn } from './trainer.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { meanLeading } from '../ops/elementwise.js';
+import { reshape } from '../ops/shape.js';
 
 /*
  * The losses a config's `train.loss` can name. The loss functions themselves
@@ -14,6 +16,11 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface LossEntry extends RegistryEntry {
   /** The loss reads the output layer's membrane: the session turns recording on for that layer. */
   readonly needsMembrane?: boolean;
+  /**
+   * The loss reads the model's output as real values (a readout layer, such
+   * as a transformer's linear head), so the last layer need not be a neuron.
+   */
+  readonly readout?: boolean;
   /** `options`: the validated values of `this.options` (camelCase keys, defaults applied). */
   make(options: Record<string, unknown>): LossFn;
   /** How a sample's class is decided for this loss (default: spike counts). A membrane readout decides by the loss's own reduction. */
@@ -67,6 +74,23 @@ defineLoss({
   },
   make: (o) => (out, y) => ceMembraneLoss(membraneOf(out.membrane), y, o.reduce),
   predict: (o) => (out) => membranePredict(membraneOf(out.membrane), o.reduce),
+});
+
+defineLoss({
+  name: 'ce_readout',
+  doc: "cross-entropy on the real-valued output of a readout layer (a linear head as the last layer, no neuron): 'mean' = CE of the mean over time (Spikformer's and the Spike-driven Transformer's head(...).mean(0)), 'per_step' = CE at every step averaged over time (TET)",
+  readout: true,
+  options: {
+    reduce: { type: 'choice', values: ['mean', 'per_step'] as const, default: 'mean' as const, doc: "'mean': CE(mean_t y_t); 'per_step': mean_t CE(y_t)" },
+  },
+  make: (o) => (out, y) => {
+    const v = out.spikes;
+    if (o.reduce === 'per_step') return ceMembraneLoss(v, y, 'mean');
+    const m = meanLeading(v);
+    return ceMembraneLoss(reshape(m, [1, ...m.shape]), y, 'mean');
+  },
+  // Both rank classes by the time-mean of the output (the references' evaluation).
+  predict: () => (out) => membranePredict(out.spikes, 'mean'),
 });
 
 function membraneOf<T>(m: T | null): T {

@@ -20,7 +20,11 @@ export interface Batch {
   y: Int32Array;
 }
 
-/** What a loss sees: the output spikes `[T, B, C]` and, when recorded, the output membrane `[T, B, C]`. */
+/**
+ * What a loss sees: the model's output `[T, B, C]` — the output spikes, or a
+ * readout layer's real values when the loss declares `readout` — and, when
+ * recorded, the output neuron layer's membrane `[T, B, C]`.
+ */
 export interface ModelOutput {
   spikes: Tensor;
   membrane: Tensor | null;

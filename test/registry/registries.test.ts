@@ -26,9 +26,9 @@ function configError(fn: () => unknown, ...fragments: string[]): void {
 const params = () => [zeros([2, 2])];
 
 test('every registry holds the built-in names', () => {
-  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear']);
+  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear', 'residual', 'block', 'ssa', 'sdsa', 'layernorm', 'global_avgpool']);
   assert.deepEqual(encoderRegistry.names(), ['rate', 'poisson', 'latency', 'delta', 'direct', 'population', 'frames']);
-  assert.deepEqual(lossRegistry.names(), ['ce_rate', 'ce_count', 'mse_count', 'ce_membrane']);
+  assert.deepEqual(lossRegistry.names(), ['ce_rate', 'ce_count', 'mse_count', 'ce_membrane', 'ce_readout']);
   assert.deepEqual(optimizerRegistry.names(), ['sgd', 'adam', 'adamw']);
   assert.deepEqual(schedulerRegistry.names(), ['none', 'step', 'cosine', 'one_cycle']);
   // load-node.ts (imported above) registers the Node datasets.

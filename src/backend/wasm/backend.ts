@@ -4,6 +4,7 @@ import { tsCoreKernels } from '../ts/core.js';
 import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { tsDelayKernels } from '../ts/delay.js';
+import { tsAttentionKernels } from '../ts/attention.js';
 import { WasmContext } from './context.js';
 import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
@@ -52,6 +53,8 @@ export function createWasmBackend(): WasmBackend {
     neuronKernels: wasmNeuronKernels(ctx),
     ...wasmTrainKernels(ctx, tsTrainKernels),
     ...wasmDelayKernels(ctx, tsDelayKernels),
+    // Spiking-attention kernels: the reference over the memory views.
+    ...tsAttentionKernels,
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,
