@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import type { Module } from '../module/module.js';
+import type { Module, OpCost } from '../module/module.js';
 import { isNeuron } from '../neurons/base.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -61,6 +61,8 @@ export interface LayerStats {
   /** Pooling window size (cells per output), null for other layers. */
   poolWindow: number | null;
   neuron: NeuronStats | null;
+  /** Per-sample measured costs of a composite layer's op row (attention products); absent for other rows. */
+  opCost?: OpCost;
 }
 
 export interface MonitorSummary {
@@ -87,6 +89,8 @@ class LayerRecord {
   outputNumel = 0;
   neuronCounts: Float64Array | null = null;
   poolWindow: number | null = null;
+  /** Summed measured costs of a composite layer's op row (null for other rows). */
+  opCost: OpCost | null = null;
 
   constructor(
     readonly index: number,
@@ -119,7 +123,7 @@ export class SpikeMonitor {
     if (x.ndim < 2) throw new ShapeError(`SpikeMonitor: input must be time-major [T, B, ...], got ${fmtShape(x.shape)}`);
     this.batches++;
     this.samples += x.shape[1]!;
-    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out) => this.observe(path, kind, m, inputs, out));
+    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out, cost) => this.observe(path, kind, m, inputs, out, cost));
   }
 
   reset(): void {
@@ -137,7 +141,7 @@ export class SpikeMonitor {
     return r;
   }
 
-  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor): void {
+  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor, cost?: () => OpCost): void {
     const x = inputs[0]!;
     if (x.ndim < 2 || out.ndim < 2) {
       throw new ShapeError(`SpikeMonitor: layer ${path} (${kind}) maps ${fmtShape(x.shape)} to ${fmtShape(out.shape)}; expected time-major [T, B, ...] tensors`);
@@ -160,6 +164,13 @@ export class SpikeMonitor {
     r.outputNumel += out.size;
     if (m && r.poolWindow === null) r.poolWindow = poolWindowOf(m, x.shape, out.shape);
     if (m && isNeuron(m)) this.countNeurons(r, out);
+    if (cost) {
+      const c = cost();
+      r.opCost ??= { acs: 0, macs: 0, denseMacs: 0 };
+      r.opCost.acs += c.acs;
+      r.opCost.macs += c.macs;
+      r.opCost.denseMacs += c.denseMacs;
+    }
   }
 
   /**
@@ -259,6 +270,7 @@ export class SpikeMonitor {
         hasBias: m !== null && m.getParameter('bias') !== undefined,
         poolWindow: r.poolWindow,
         neuron,
+        ...(r.opCost ? { opCost: { acs: r.opCost.acs / samples, macs: r.opCost.macs / samples, denseMacs: r.opCost.denseMacs / samples } } : {}),
       });
     }
     return {

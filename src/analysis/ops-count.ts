@@ -70,6 +70,7 @@ export const OPS_ASSUMPTIONS: readonly string[] = Object.freeze([
   'Neuron updates are counted separately per neuron per step from the registry entry of each neuron model (LIF: 1 MAC for β·v + I, 2 ACs for threshold compare and reset).',
   'Equivalent ANN: the same layers run once (no T) on dense inputs, neuron layers replaced by ReLU costing one comparison (AC) per neuron.',
   'Dropout, Flatten and RepeatTime cost nothing.',
+  'Attention products (LinearAttention, TokenDot, ChannelMask rows of the ssa/sdsa blocks) are counted on the data: on spikes, one accumulate per pair of coincident nonzeros (G = K Vᵀ) and dh per nonzero Q entry (Gᵀ Q), one per coincident K, V pair for TokenDot, one per nonzero Q entry passed by ChannelMask; on real values the same products count as MACs. The scale 0.125 folds into the next LIF threshold. The equivalent ANN runs the same linear attention densely: 2·N·dh² MACs per head per step.',
 ]);
 
 /** Elements of one sample at one step (shape without the T and B dimensions). */
@@ -167,6 +168,18 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         o.stateWords = cost.stateWords;
         o.ann = { macs: 0, acs: out };
         if (L.weightShape) uncounted.push(`${L.name}: weights inside a neuron layer (recurrent connections) are not counted`);
+        break;
+      }
+      case 'op': {
+        // Composite layers measure their products on the data (Module.forwardParts): accumulates on spikes, MACs otherwise.
+        const c = L.opCost;
+        if (!c) {
+          uncounted.push(`${L.name}: op row without a measured cost`);
+          break;
+        }
+        o.sops = c.acs;
+        o.macs = c.macs;
+        o.ann = { macs: c.denseMacs / Math.max(1, S), acs: 0 };
         break;
       }
       case 'free':

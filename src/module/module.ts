@@ -2,6 +2,32 @@ import { ConfigError, FormatError, ShapeError } from '../errors.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/**
+ * Operation counts of one parameter-free op inside a composite layer, over the
+ * whole batch it ran on (every step and sample), measured on the data: `acs`
+ * accumulates (event-driven, on spikes), `macs` multiply-accumulates on real
+ * values, `denseMacs` what the same op costs on dense real inputs (the
+ * equivalent ANN's count).
+ */
+export interface OpCost {
+  acs: number;
+  macs: number;
+  denseMacs: number;
+}
+
+/**
+ * How a composite layer runs its parts (see `Module.forwardParts`): children
+ * through `sub`, parameter-free ops reported through `op` with a cost that
+ * is only computed when asked for.
+ */
+export interface PartsVisitor {
+  sub(name: string, m: Module, x: Tensor): Tensor;
+  op(name: string, kind: string, inputs: Tensor[], out: Tensor, cost: () => OpCost): void;
+}
+
+/** The visitor `forward` uses: children run directly, ops are not reported. */
+export const RUN_PARTS: PartsVisitor = { sub: (_n, m, x) => m.forward(x), op: () => {} };
+
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Every parameter and buffer must be given and every given name must exist (default true). */
@@ -28,6 +54,16 @@ export abstract class Module {
 
   /** Sequence in, sequence out: `[T, B, ...]` → `[T, B, ...]`. */
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * A composite layer (an attention block) may describe its forward as parts:
+   * its children run through `v.sub` and its parameter-free ops are reported
+   * through `v.op`. Its `forward` is then `forwardParts(x, RUN_PARTS)`, so the
+   * layer-by-layer walk of the monitor and the recorder (src/analysis/walk.ts)
+   * sees every projection, norm, neuron and product under its own path, with
+   * the same numbers as `forward`.
+   */
+  forwardParts?(x: Tensor, v: PartsVisitor): Tensor;
 
   protected addParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;

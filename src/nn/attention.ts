@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { snakeToCamel } from '../registry/options.js';
 import { neuronRegistry } from '../neurons/registry.js';
 import type { NeuronModule } from '../neurons/base.js';
-import { Module } from '../module/module.js';
+import { Module, RUN_PARTS, type OpCost, type PartsVisitor } from '../module/module.js';
 import { Conv1d } from './conv.js';
 import { BatchNorm1d } from './norm.js';
 
@@ -85,9 +85,52 @@ class Projection extends Module {
     return 'Projection';
   }
   forward(x: Tensor): Tensor {
-    const y = this.bn.forward(this.conv.forward(x));
-    return this.lif ? this.lif.forward(y) : y;
+    return this.forwardParts(x, RUN_PARTS);
   }
+  override forwardParts(x: Tensor, v: PartsVisitor): Tensor {
+    const y = v.sub('bn', this.bn, v.sub('conv', this.conv, x));
+    return this.lif ? v.sub('lif', this.lif, y) : y;
+  }
+}
+
+/*
+ * Measured costs of the attention products (OpCost): read from the data
+ * (CPU backends), only when the monitor asks. On spikes every counted
+ * operation is an accumulate; on real or multi-level values the same count
+ * is multiplies.
+ */
+
+function costOf(count: number, binary: boolean, denseMacs: number): OpCost {
+  return binary ? { acs: count, macs: 0, denseMacs } : { acs: 0, macs: count, denseMacs };
+}
+
+function linearAttentionCost(q: Tensor, k: Tensor, v: Tensor, heads: number): OpCost {
+  const [T, B, C, N] = q.shape as [number, number, number, number];
+  const dh = C / heads;
+  const Q = q.data, K = k.data, V = v.data;
+  let count = 0;
+  for (let r = 0; r < T * B; r++) {
+    for (let h = 0; h < heads; h++) {
+      const base = r * C * N + h * dh * N;
+      for (let n = 0; n < N; n++) {
+        let ck = 0, cv = 0, cq = 0;
+        for (let i = 0; i < dh; i++) {
+          if (K[base + i * N + n] !== 0) ck++;
+          if (V[base + i * N + n] !== 0) cv++;
+          if (Q[base + i * N + n] !== 0) cq++;
+        }
+        count += ck * cv + cq * dh;
+      }
+    }
+  }
+  return costOf(count, q.binary && k.binary && v.binary, T * B * heads * 2 * N * dh * dh);
+}
+
+function pairCost(a: Tensor, b: Tensor, bStride: number): OpCost {
+  const A = a.data, Bv = b.data;
+  let count = 0;
+  for (let i = 0; i < A.length; i++) if (A[i] !== 0 && Bv[Math.floor(i / bStride)] !== 0) count++;
+  return costOf(count, a.binary && b.binary, A.length);
 }
 
 /**
@@ -131,22 +174,31 @@ export class SpikingAttention extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardParts(x, RUN_PARTS);
+  }
+
+  override forwardParts(x: Tensor, p: PartsVisitor): Tensor {
     if (x.ndim < 3 || x.shape[2] !== this.channels) throw new ShapeError(`${this.kind}: input must be [T, B, ${this.channels}, ...tokens], got ${fmtShape(x.shape)}`);
     const [T, B] = x.shape as [number, number];
     const N = sizeOf(x.shape.slice(3));
     let h = reshape(x, [T, B, this.channels, N]);
-    if (this.inputLif) h = this.inputLif.forward(h);
-    const q = this.q.forward(h);
-    const k = this.k.forward(h);
-    const v = this.v.forward(h);
+    if (this.inputLif) h = p.sub('shortcut_lif', this.inputLif, h);
+    const q = p.sub('q', this.q, h);
+    const k = p.sub('k', this.k, h);
+    const v = p.sub('v', this.v, h);
     let a: Tensor;
     if (this.o.mechanism === 'product') {
-      a = this.attnLif.forward(linearAttention(q, k, v, this.o.heads, this.o.scale));
+      const prod = linearAttention(q, k, v, this.o.heads, this.o.scale);
+      p.op('attention', 'LinearAttention', [q, k, v], prod, () => linearAttentionCost(q, k, v, this.o.heads));
+      a = p.sub('attn_lif', this.attnLif, prod);
     } else {
-      const mask = this.attnLif.forward(tokenDot(k, v));
+      const kv = tokenDot(k, v);
+      p.op('kv', 'TokenDot', [k, v], kv, () => pairCost(k, v, 1));
+      const mask = p.sub('attn_lif', this.attnLif, kv);
       a = channelMask(q, mask);
+      p.op('mask', 'ChannelMask', [q, mask], a, () => pairCost(q, mask, N));
     }
-    return reshape(this.proj.forward(a), x.shape);
+    return reshape(p.sub('proj', this.proj, a), x.shape);
   }
 }
 
