@@ -9,6 +9,7 @@ import { Rng } from '../../src/tensor/rng.js';
 import { zeros } from '../../src/tensor/create.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { repoRoot } from '../helpers.js';
+import { lossRegistry } from '../../src/train/losses.js';
 
 const dir = join(repoRoot(), 'examples');
 
@@ -33,6 +34,7 @@ test('every example config validates, builds and runs one batch to its class out
       steps: T,
       timeConstantInput: enc.outputSteps === 1 && T > 1,
       rng: new Rng(cfg.seed),
+      readout: lossRegistry.get(cfg.train.loss.type).readout === true,
     });
     assert.deepEqual(outputShape, [classes], f);
     const y = noGrad(() => model.forward(x));
