@@ -41,6 +41,10 @@ export { makeDelayPatterns, delayPatternOrders, DELAY_PATTERNS_DEFAULTS, type De
 export { makeDataset, subset, take, classCounts, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor, packDigits, unpackDigits } from './data/index.js';
 export type { Dataset, DatasetInit, SplitDataset, Labels, IdxArray, DataLoaderOptions, DataLoaderState, PackedSplit } from './data/index.js';
 export type { Batch as DataBatch } from './data/index.js';
+export { ImageAugmenter, augmentEnabled, checkAugment, cropFlipSample, normalizeDataset, normalizedFill, checkNormalize } from './data/index.js';
+export type { AugmentSpec, AugmentDraw, ImageAugmenterOptions, NormalizeSpec } from './data/index.js';
+export { CIFAR_SHAPE, CIFAR_PIXELS, CIFAR10_LAYOUT, CIFAR100_LAYOUT, cifarRecordBytes, cifarRecordCount, decodeCifarRecords, encodeCifarRecords } from './data/index.js';
+export type { CifarLayout, CifarLabelField } from './data/index.js';
 export * from './train/index.js';
 export * from './analysis/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
@@ -59,7 +63,7 @@ export { lossRegistry, defineLoss, makeLoss, makePredict, type LossEntry, type L
 export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';
 export { schedulerRegistry, defineScheduler, makeScheduler, makeSchedule, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
 export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
-export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
+export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, trainBatches, checkpointRngs, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
 
 // Plots as SVG strings from plain data (browser-safe; PNG in spikeflow/node).
 export * from './viz/index.js';

@@ -63,6 +63,17 @@ export interface DataSection {
   /** Use only the first N training samples (quick experiments); null = all. */
   train_limit: number | null;
   test_limit: number | null;
+  /** Random augmentation of the training batches (image datasets; never the test split). */
+  augment: AugmentSection;
+  /** Per-channel (x − mean) / std of both splits (image datasets); null = none. */
+  normalize: { mean: number[]; std: number[] } | null;
+}
+
+export interface AugmentSection {
+  /** Crop the sample's own size out of the image zero-padded by `padding` on each side; null = off. */
+  random_crop: { padding: number } | null;
+  /** Mirror left-right with probability 0.5. */
+  horizontal_flip: boolean;
 }
 
 export interface TrainSection {
@@ -311,6 +322,18 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
           test_batch_size: z.number().int().positive().default(256),
           train_limit: z.number().int().positive().nullable().default(null),
           test_limit: z.number().int().positive().nullable().default(null),
+          augment: z
+            .object({
+              random_crop: z.object({ padding: z.number().int().positive() }).strict().nullable().default(null),
+              horizontal_flip: z.boolean().default(false),
+            })
+            .strict()
+            .default({}),
+          normalize: z
+            .object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })
+            .strict()
+            .nullable()
+            .default(null),
           options: z.record(z.unknown()).optional(),
         })
         .strict()

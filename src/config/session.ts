@@ -3,6 +3,8 @@ import type { Backend } from '../backend/backend.js';
 import { ConfigError } from '../errors.js';
 import type { Dataset, SplitDataset } from '../data/dataset.js';
 import { DataLoader, batchTensor } from '../data/loader.js';
+import { augmentEnabled, checkAugment, ImageAugmenter } from '../data/augment.js';
+import { checkNormalize, normalizedFill, normalizeDataset } from '../data/normalize.js';
 import { datasetRegistry, type DatasetRequest } from '../data/registry.js';
 import { createEncoder, type Encoder } from '../encoding/factory.js';
 import { buildModel } from '../nn/builder.js';
@@ -42,8 +44,13 @@ export interface Session {
   /** How a sample's class is decided for this loss (spike counts unless it reads the membrane). */
   predict: PredictFn;
   lossName: string;
-  /** Generators whose state checkpoints save (data order lives in the loader state). */
-  rngs: { encoder: Rng; loader: Rng };
+  /**
+   * Generators whose state checkpoints save (data order lives in the loader
+   * state); `augment` exists only when `data.augment` turns something on.
+   */
+  rngs: { encoder: Rng; loader: Rng; augment?: Rng };
+  /** The training batches' augmentation (`data.augment`), null when off; the test split is never augmented. */
+  augment: ImageAugmenter | null;
   steps: number;
 }
 
@@ -127,11 +134,12 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     checkDataConfig(config, options.temporal ?? isTemporalDataset(config.data.dataset));
     data = options.data;
   } else data = loadConfigData(config, options.log);
+  const prep = checkPreprocessing(config, data, options.temporal ?? isTemporalDataset(config.data.dataset));
   const steps = config.encoder.steps;
   const { type: encType, steps: _s, ...encOpts } = config.encoder;
   const encoder = createEncoder({ type: encType, ...encOpts }, steps);
   const root = new Rng(config.seed);
-  const rngs = { encoder: root.fork(), loader: root.fork() };
+  const rngs: Session['rngs'] = { encoder: root.fork(), loader: root.fork() };
   const modelRng = root.fork();
   // The encoder may change the per-sample shape (population coding): probe it with one sample.
   const probeOut = noGrad(() => encoder.encode(zeros([1, ...data.train.shape]), new Rng(0)));
@@ -154,12 +162,73 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
   }
   const predict = makePredict(config.train.loss) ?? predictByCounts;
-  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, steps };
+  // Forked after the model's generator, so turning augmentation on leaves the initialisation, order and encoding as they were.
+  let augment: ImageAugmenter | null = null;
+  if (prep.augment) {
+    rngs.augment = root.fork();
+    const normalize = config.data.normalize;
+    augment = new ImageAugmenter(data.train.shape, camelAugment(config), rngs.augment, {
+      where: 'data.augment',
+      dataset: data.train.name,
+      ...(normalize ? { fill: normalizedFill(normalize) } : {}),
+    });
+  }
+  if (config.data.normalize) {
+    data = { train: normalizeDataset(data.train, config.data.normalize, 'data.normalize'), test: normalizeDataset(data.test, config.data.normalize, 'data.normalize') };
+  }
+  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps };
 }
 
-/** Adapts the data loader's raw batches to the Trainer's tensors. */
-export function* tensorBatches(loader: DataLoader, shape: readonly number[], backend: Backend): Generator<TrainBatch> {
-  for (const b of loader) yield { x: batchTensor(b, shape, backend), y: Int32Array.from(b.labels) };
+function camelAugment(config: RunConfig): { randomCrop: { padding: number } | null; horizontalFlip: boolean } {
+  const a = config.data.augment;
+  return { randomCrop: a.random_crop, horizontalFlip: a.horizontal_flip };
+}
+
+/**
+ * Check `data.augment` and `data.normalize` against the data before anything
+ * is built: both apply to image samples [C, H, W] (not to time sequences),
+ * and normalize gives one mean and std per channel. Returns whether the
+ * training batches are augmented.
+ */
+function checkPreprocessing(config: RunConfig, data: SplitDataset, temporal: boolean): { augment: boolean } {
+  const d = config.data;
+  const augment = augmentEnabled(camelAugment(config));
+  for (const [key, on] of [['augment', augment], ['normalize', d.normalize !== null]] as const) {
+    if (on && temporal) throw new ConfigError(`data.${key}: applies to image datasets, not to time sequences like '${d.dataset}' (samples [T, ...])`);
+  }
+  if (d.normalize) checkNormalize(d.normalize, data.train.shape, 'data.normalize', data.train.name);
+  if (augment) checkAugment(camelAugment(config), data.train.shape, 'data.augment', data.train.name);
+  return { augment };
+}
+
+/**
+ * The generators a checkpoint of this session saves and a resume restores:
+ * the training encoder's, and the augmentation's when it is on (so a run
+ * without augmentation still resumes from a checkpoint that predates it).
+ */
+export function checkpointRngs(session: Pick<Session, 'rngs'>): Record<string, Rng> {
+  const { encoder, augment } = session.rngs;
+  return augment ? { encoder, augment } : { encoder };
+}
+
+/**
+ * The session's training batches from `loader`: copied out of the dataset,
+ * augmented when `data.augment` says so, then made tensors.
+ */
+export function trainBatches(session: Pick<Session, 'data' | 'backend' | 'augment'>, loader: DataLoader): Generator<TrainBatch> {
+  return tensorBatches(loader, session.data.train.shape, session.backend, session.augment);
+}
+
+/**
+ * Adapts the data loader's raw batches to the Trainer's tensors; `augment`
+ * rewrites each batch in the loader's buffer first (a copy: the dataset is
+ * never changed).
+ */
+export function* tensorBatches(loader: DataLoader, shape: readonly number[], backend: Backend, augment?: ImageAugmenter | null): Generator<TrainBatch> {
+  for (const b of loader) {
+    augment?.apply(b.x, b.size);
+    yield { x: batchTensor(b, shape, backend), y: Int32Array.from(b.labels) };
+  }
 }
 
 export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng?: Rng): DataLoader {

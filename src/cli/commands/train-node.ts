@@ -12,7 +12,7 @@ import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, tensorBatches } from '../session-node.js';
-import { sessionTrainer } from '../../config/session.js';
+import { checkpointRngs, sessionTrainer, trainBatches } from '../../config/session.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
 import { renderReportHtml } from '../report-html.js';
@@ -95,7 +95,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const path = resolve(opts.resume);
     resumedFrom = path;
     if (!existsSync(path)) throw new NotFoundError(`--resume: checkpoint not found: ${path}`);
-    const info = loadTrainerCheckpoint(path, trainer, { encoder: session.rngs.encoder });
+    const info = loadTrainerCheckpoint(path, trainer, checkpointRngs(session));
     const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[] } | null;
     if (meta?.loader) trainLoader.setState(meta.loader);
     if (meta?.history) history.push(...meta.history);
@@ -135,7 +135,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       const lrAtStart = optimizer.lr;
       progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
       const batches = (function* () {
-        for (const b of tensorBatches(trainLoader, data.train.shape, backend)) {
+        for (const b of trainBatches(session, trainLoader)) {
           epochSamples += b.y.length;
           yield b;
         }
@@ -166,7 +166,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s`,
       );
       saveTrainerCheckpoint(join(outDir, 'checkpoint.safetensors'), trainer, {
-        rngs: { encoder: session.rngs.encoder },
+        rngs: checkpointRngs(session),
         config: { run: config, loader: trainLoader.getState(), history },
       });
     }
