@@ -107,6 +107,18 @@ test('attachTeacher: builds the teacher from its config, checks it against the s
   const score = evaluateTeacher(d.teacher, tensorBatches(makeLoader(data.test, 8, false), data.test.shape, student.backend), (x) => student.encoder.encode(x, new Rng(0)));
   assert.equal(score.samples, 12);
 
+  // alpha 0 and no pairs: the teacher runs but adds nothing, and neither it nor
+  // its checks draw from the run's generators, so training is bit-identical to
+  // the same run without distillation.
+  const trainOnce = (extra: string): number[][] => {
+    const sess = buildSession(parse(base(extra)), { data, backend: 'ts' });
+    if (extra) attachTeacher(sess, { config: teacherCfg, loadWeights: (m) => m.loadStateDict(weights), where: 'runs/t' });
+    const { trainer: tr } = sessionTrainer(sess);
+    tr.trainEpoch(tensorBatches(makeLoader(data.train, 4, true, sess.rngs.loader), data.train.shape, sess.backend));
+    return sess.model.parameters().map((p) => p.toArray());
+  };
+  assert.deepEqual(trainOnce('  distill: { teacher: t, alpha: 0 }'), trainOnce(''));
+
   // Another encoder: refused, naming both.
   const other = buildSession(parse(base('  distill: { teacher: t }').replace('steps: 3', 'steps: 4')), { data, backend: 'ts' });
   assert.throws(
