@@ -177,7 +177,9 @@ export function optimizerStateTensors(opt: Optimizer): Tensor[] {
  * Each batch: `model.resetState()`, encode, forward (the model returns the output
  * spikes `[T, B, C]`; the membrane comes from the last neuron layer that has
  * `recordMembrane` on), loss, backward, optional norm clipping, optimizer step,
- * per-iteration scheduler step.
+ * per-iteration scheduler step. With an `objective` (distillation) the loss
+ * of each forward is `objective.combine(task loss, ...)`, and that is the
+ * training loss reported; evaluation reports the task loss.
  *
  * Truncated BPTT (`tbptt = K`, 0 < K < T; K ≥ T is full BPTT): the encoded sequence is cut along T into
  * chunks of K steps (the last may be shorter). For each chunk the model runs on
