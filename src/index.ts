@@ -22,6 +22,8 @@ export { maxPool2d, avgPool2d, sumPool2d } from './ops/pool.js';
 export { batchNorm } from './ops/norm.js';
 export { dropout } from './ops/dropout.js';
 export * from './ops/loss.js';
+export { reduceOverTime, type TimeReduction } from './ops/readout.js';
+export { softTargetKl } from './ops/distill.js';
 export { Module, type LoadStateDictOptions } from './module/module.js';
 export { Linear } from './nn/linear.js';
 export { DelayedLinear, type DelayedLinearOptions, type DelayMode } from './nn/delay.js';
@@ -59,11 +61,12 @@ export { Registry, type RegistryEntry } from './registry/registry.js';
 export { readOptions, readConfigOptions, type OptionSpec, type OptionDef, type OptionValues } from './registry/options.js';
 export { layerRegistry, defineLayer, makeLayer, type LayerEntry, type LayerContext } from './nn/layers.js';
 export { neuronLayerType, type NeuronLayerType } from './nn/builder.js';
-export { lossRegistry, defineLoss, makeLoss, makePredict, type LossEntry, type LossConfig } from './train/losses.js';
+export { lossRegistry, defineLoss, makeLoss, makePredict, makeScores, type LossEntry, type LossConfig } from './train/losses.js';
 export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';
 export { schedulerRegistry, defineScheduler, makeScheduler, makeSchedule, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
 export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
 export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, trainBatches, checkpointRngs, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
+export { attachTeacher, evaluateTeacher, type TeacherSource, type Teacher, type Distillation } from './config/teacher.js';
 
 // Plots as SVG strings from plain data (browser-safe; PNG in spikeflow/node).
 export * from './viz/index.js';

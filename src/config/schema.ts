@@ -86,6 +86,19 @@ export interface TrainSection {
   clip_grad_norm: number | null;
   /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
   tbptt: number;
+  /** Knowledge distillation from a finished run (docs/distillation.md); absent: none. */
+  distill?: DistillSection;
+}
+
+/** `train.distill`: the teacher run folder and how its outputs enter the loss. */
+export interface DistillSection {
+  /** A finished run's folder (config.yaml + model.safetensors), relative to the working directory. */
+  teacher: string;
+  temperature: number;
+  /** Weight of the soft-target term; the task loss gets 1 − alpha. */
+  alpha: number;
+  /** Module pairs aligned by MSE, or 'blocks' (the top-level layers with sub-layers, in order, weight 1). */
+  features: 'blocks' | { student: string; teacher: string; weight: number }[];
 }
 
 /** A validated run configuration, defaults filled in. */
@@ -383,6 +396,15 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             .default([]),
           clip_grad_norm: z.number().positive().nullable().default(null),
           tbptt: z.number().int().min(0).default(0),
+          distill: z
+            .object({
+              teacher: z.string().min(1),
+              temperature: z.number().positive().default(4),
+              alpha: z.number().min(0).max(1).default(0.5),
+              features: distillFeatures.default([]),
+            })
+            .strict()
+            .optional(),
         })
         .strict()
         .default({}),
@@ -391,6 +413,29 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
   // The hand-written RunConfig is what the sections produce; zod cannot infer it through the registry-driven transforms.
   return schema as unknown as z.ZodType<RunConfig, z.ZodTypeDef, unknown>;
 }
+
+/** A module path: a string, or a top-level layer's index written as a number (`student: 3`). */
+const modulePath = z.union([z.string().min(1), z.number().int().nonnegative().transform(String)]);
+const featurePairs = z.array(z.object({ student: modulePath, teacher: modulePath, weight: z.number().positive().default(1) }).strict());
+
+/**
+ * `train.distill.features`: 'blocks' or a list of pairs. Not a zod union, whose
+ * error would say only "invalid input": a list is checked as a list, so an
+ * unknown key in a pair is named with its path.
+ */
+const distillFeatures = z.unknown().transform((v, ctx): DistillSection['features'] => {
+  if (v === 'blocks') return 'blocks';
+  if (typeof v === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected 'blocks' or a list of { student, teacher, weight } pairs, got '${v}'` });
+    return z.NEVER;
+  }
+  const r = featurePairs.safeParse(v);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue(issue as z.IssueData);
+    return z.NEVER;
+  }
+  return r.data;
+});
 
 /** The run config schema (names and option shapes from the registries, looked up at parse time). */
 export const configSchema: z.ZodType<RunConfig, z.ZodTypeDef, unknown> = buildConfigSchema();

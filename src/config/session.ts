@@ -20,6 +20,7 @@ import type { LrScheduler } from '../train/schedulers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
 import type { RunConfig } from './schema.js';
+import type { Distillation } from './teacher.js';
 
 /*
  * Building a run from a validated config object: encoder, model, loss (and,
@@ -52,6 +53,8 @@ export interface Session {
   /** The training batches' augmentation (`data.augment`), null when off; the test split is never augmented. */
   augment: ImageAugmenter | null;
   steps: number;
+  /** The teacher and objective of `train.distill`, once attachTeacher (src/config/teacher.ts) has loaded it. */
+  distillation?: Distillation | null;
 }
 
 export interface BuildSessionOptions {
@@ -244,6 +247,9 @@ export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng
  */
 export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {}): { trainer: Trainer; optimizer: Optimizer; scheduler: LrScheduler | null } {
   const { config, model, encoder } = session;
+  if (config.train.distill && !session.distillation) {
+    throw new ConfigError("train.distill: no teacher is attached to this session (the CLI loads the run folder; a library caller calls attachTeacher from 'src/config/teacher.ts')");
+  }
   const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
   const trainer = new Trainer({
     model,
@@ -255,6 +261,7 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     epochs: config.train.epochs,
     clipGradNorm: config.train.clip_grad_norm,
     tbptt: config.train.tbptt,
+    objective: session.distillation?.distiller ?? null,
     callbacks,
   });
   return { trainer, optimizer, scheduler };

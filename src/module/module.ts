@@ -36,6 +36,9 @@ export interface LoadStateDictOptions {
   where?: string;
 }
 
+/** Sees a module's input and output after each `forward` (Module.registerForwardHook). */
+export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
+
 /**
  * Base of every layer. Each attribute of a module is one of three kinds:
  *  - parameters: trained by the optimizer (`parameters()`), saved in checkpoints;
@@ -48,6 +51,8 @@ export abstract class Module {
   private readonly _params = new Map<string, Tensor>();
   private readonly _buffers = new Map<string, Tensor>();
   private readonly _children = new Map<string, Module>();
+  private readonly _hooks: ForwardHook[] = [];
+  private _unhook: (() => void) | null = null;
 
   /** Short type name used in summaries, checkpoints and error messages. */
   abstract get kind(): string;
@@ -240,6 +245,45 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Call `hook(module, input, output)` after every `forward` of this module
+   * (the output of an inner layer, for distillation's feature alignment).
+   * Returns the function that removes the hook.
+   *
+   * Subclasses implement `forward` and their parents call it directly, so
+   * there is no common call site to hook; instead the first hook shadows
+   * `forward` on this instance with a wrapper, and removing the last hook
+   * takes the wrapper away again. A module without hooks runs exactly as
+   * before, and the hook sees every call whoever the caller is (Sequential,
+   * Residual, a block's own forward, the analysis walk).
+   */
+  registerForwardHook(hook: ForwardHook): () => void {
+    if (this._hooks.length === 0) {
+      const self = this as unknown as { forward: (x: Tensor) => Tensor };
+      const own = Object.getOwnPropertyDescriptor(this, 'forward');
+      const inner = this.forward;
+      self.forward = (x: Tensor): Tensor => {
+        const y = inner.call(this, x);
+        for (const h of [...this._hooks]) h(this, x, y);
+        return y;
+      };
+      this._unhook = () => {
+        if (own) Object.defineProperty(this, 'forward', own);
+        else delete (self as { forward?: unknown }).forward;
+      };
+    }
+    this._hooks.push(hook);
+    return () => {
+      const i = this._hooks.indexOf(hook);
+      if (i < 0) return;
+      this._hooks.splice(i, 1);
+      if (this._hooks.length === 0) {
+        this._unhook?.();
+        this._unhook = null;
+      }
+    };
   }
 
   /** Settings of this module (what a config sets), for summaries and export. */
