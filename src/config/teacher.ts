@@ -103,6 +103,7 @@ export function attachTeacher(session: StudentSession, source: TeacherSource): D
     timeConstantInput: encoder.outputSteps === 1 && steps > 1,
     rng: new Rng(tcfg.seed),
     where: `${where}: model.layers`,
+    readout: lossRegistry.has(tcfg.train.loss.type) && lossRegistry.get(tcfg.train.loss.type).readout === true,
   });
   const lossWhere = `${where}: train.loss`;
   if (lossRegistry.get(tcfg.train.loss.type, `${lossWhere}.type`).needsMembrane) {
