@@ -26,6 +26,8 @@ namespace {
 
 // Splitting a loop is worth the hand-off from about this many inner iterations (as the other kernels).
 constexpr double kSplitWork = 2.0e6;
+// The memory-bound row maps (rowDot, rowScale) split from this many elements (as elementwise.cc).
+constexpr double kSplitElements = double(1 << 20);
 
 // The nonzeros of a [rows, N] spike block: row c's tokens, ascending, are
 // idx[start[c] .. start[c + 1]); binary[c]: the row holds only 0s and 1s.
@@ -582,7 +584,7 @@ void rowDot(idx_t M, idx_t N, const float* a, const float* b, float* out) {
   // Each row is one sequential double sum in token order (the reference's bits); four rows in
   // flight hide the add latency. A zero of a adds +0, which leaves every partial sum unchanged
   // (they start at +0 and never become −0), and skips b (a NaN there is not read into the sum).
-  runHalves(double(M) * double(N) >= 4 * kSplitWork, M, 4, [&](idx_t r0, idx_t r1) {
+  runHalves(double(M) * double(N) >= kSplitElements, M, 4, [&](idx_t r0, idx_t r1) {
     idx_t r = r0;
     for (; r + 4 <= r1; r += 4) {
       double s[4] = {0, 0, 0, 0};
@@ -618,7 +620,7 @@ SF_CLONES void rowScaleRows(idx_t r0, idx_t r1, idx_t N, const float* x, const f
 }  // namespace
 
 void rowScale(idx_t M, idx_t N, const float* x, const float* s, float* out) {
-  runHalves(double(M) * double(N) >= double(idx_t(1) << 20), M, 1,
+  runHalves(double(M) * double(N) >= kSplitElements, M, 1,
             [&](idx_t r0, idx_t r1) { rowScaleRows(r0, r1, N, x, s, out); });
 }
 

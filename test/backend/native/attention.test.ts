@@ -35,8 +35,9 @@ test('native rowDot, rowScale and layer norm are bit-identical to the reference 
     });
     for (const t of [1, 2]) {
       a.setThreads(t);
-      // Large enough for the layer norm and rowScale to split their rows.
+      // Large enough for each kernel to split its rows between the threads.
       checkLayerNorm(native(), `native ${t}t`, [[160, 64, 49]]);
+      checkRowKernels(native(), `native ${t}t`, [[21400, 49]]);
     }
   } finally {
     a.setThreads(before);
