@@ -18,9 +18,9 @@ function dims(...xs: number[]): boolean {
   return xs.every((x) => Number.isInteger(x) && x >= 0 && x < INDEX_LIMIT);
 }
 
-/** The per-row scratch (about 60 bytes per element of one row's [C, N] block) stays far inside the 32-bit heap. */
-function rowFits(C: number, N: number): boolean {
-  return C * N * 64 < 2 ** 31;
+/** The per-row scratch (about 60 bytes per element of one row's [C, N] block, 24 per element of a head's dh × dh) stays far inside the 32-bit heap. */
+function rowFits(C: number, N: number, dh = 0): boolean {
+  return (C * N + dh * dh) * 64 < 2 ** 31;
 }
 
 export function wasmAttentionKernels(ctx: WasmContext, ts: AttentionKernels): AttentionKernels {
@@ -30,7 +30,7 @@ export function wasmAttentionKernels(ctx: WasmContext, ts: AttentionKernels): At
   return {
     linearAttentionForward(R, heads, dh, N, scale, q, kk, v, G, out) {
       const C = heads * dh;
-      if (!owns(q, kk, v, G, out) || !dims(R, heads, dh, N, C) || !rowFits(C, N)) return ts.linearAttentionForward(R, heads, dh, N, scale, q, kk, v, G, out);
+      if (!owns(q, kk, v, G, out) || !dims(R, heads, dh, N, C) || !rowFits(C, N, dh)) return ts.linearAttentionForward(R, heads, dh, N, scale, q, kk, v, G, out);
       const what = 'linearAttentionForward', total = R * C * N;
       ctx.need(q, total, what, 'q');
       ctx.need(kk, total, what, 'k');
@@ -42,7 +42,7 @@ export function wasmAttentionKernels(ctx: WasmContext, ts: AttentionKernels): At
     },
     linearAttentionBackward(R, heads, dh, N, scale, q, kk, v, G, dOut, dQ, dK, dV) {
       const C = heads * dh;
-      if (!owns(q, kk, v, G, dOut, dQ, dK, dV) || !dims(R, heads, dh, N, C) || !rowFits(C, N)) {
+      if (!owns(q, kk, v, G, dOut, dQ, dK, dV) || !dims(R, heads, dh, N, C) || !rowFits(C, N, dh)) {
         return ts.linearAttentionBackward(R, heads, dh, N, scale, q, kk, v, G, dOut, dQ, dK, dV);
       }
       const what = 'linearAttentionBackward', total = R * C * N;
