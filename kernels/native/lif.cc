@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "scratch.h"
 #include "simd.h"
@@ -195,6 +196,15 @@ SF_AI void overSpan(idx_t n0, idx_t len, idx_t f0, VecFn&& vec, OneFn&& one) {
   for (; i < len; i++) one(n0 + i, f0 + i);
 }
 
+// The firing rule (LifConfig.fireAtThreshold, spikeCut in src/backend/kernels/neuron.ts):
+// a spike, or R, where z = h − θ > cut, with cut 0 (h > θ) or the negative number
+// nearest zero (h ≥ θ: nothing lies between it and −0, so z > cut is z ≥ 0, and false
+// for NaN). One compare against a per-call constant, the same as before in cost; the
+// forward compares float differences, the backward's R double ones. The addon keeps
+// subnormals (no flush-to-zero mode is set anywhere), which this relies on.
+SF_AI float spikeCutF(bool atThreshold) { return atThreshold ? -std::numeric_limits<float>::denorm_min() : 0.0f; }
+SF_AI double spikeCut(bool atThreshold) { return atThreshold ? -std::numeric_limits<double>::denorm_min() : 0.0; }
+
 // ---- forward, snnTorch Leaky with scalar β, θ and v_reset = 0 (lifForwardSnntorch in lif.ts)
 
 struct SnnStep {
@@ -204,19 +214,20 @@ struct SnnStep {
 };
 
 template <class V>
-SF_AI void snnLanes(const SnnStep& s, idx_t n, int mode, typename V::D be, typename V::D th, typename V::F thF) {
+SF_AI void snnLanes(const SnnStep& s, idx_t n, int mode, typename V::D be, typename V::D th, typename V::F thF, typename V::D cut,
+                    typename V::F cutF) {
   using D = typename V::D;
   const D vp = V::load(s.src + n), xi = V::load(s.x + n);
   const D charged = be * vp + xi;
   D hh = charged;
   if (mode != 0) {
     const D reset = mode == 1 ? charged - th : mode == 2 ? xi : V::bc(0);
-    hh = V::sel(vp > th, reset, charged);
+    hh = V::sel(vp - th > cut, reset, charged);
   }
   const auto hf = V::round(hh);
   V::store(s.h + n, hf);
-  // The stored (float) membrane decides: double(hf) > th is hf > the float θ came from.
-  const auto fired = hf > thF;
+  // The stored (float) membrane decides: double(hf) − th has the sign (and the zero) of hf − the float θ came from.
+  const auto fired = hf - thF > cutF;
   V::storeMask(s.mask + n, fired);
   V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
 }
@@ -227,17 +238,17 @@ struct ForwardSnntorch {
   static SF_AI void run(const LifCfg& c, const LifIO& io) {
     const idx_t N = c.B * c.F;
     const int mode = c.resetMode;
-    const float thF = io.threshold[0];
-    const double be = io.beta[0], th = thF;
-    const typename V::D beV = V::bc(be), thV = V::bc(th);
-    const typename V::F thFV = V::bcF(thF);
+    const float thF = io.threshold[0], cutF = spikeCutF(c.fireAtThreshold);
+    const double be = io.beta[0], th = thF, cut = spikeCut(c.fireAtThreshold);
+    const typename V::D beV = V::bc(be), thV = V::bc(th), cutV = V::bc(cut);
+    const typename V::F thFV = V::bcF(thF), cutFV = V::bcF(cutF);
     for (idx_t t = 0; t < c.T; t++) {
       const idx_t row = t * N;
       const SnnStep s{t == 0 ? io.v0 : io.h + row - N, io.x + row, io.h + row, io.spikes + row, io.mask + row};
       overSpan<V>(
           c.bBegin * c.F, (c.bEnd - c.bBegin) * c.F, 0,
-          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V>(s, n, mode, beV, thV, thFV); },
-          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<Lane1>(s, n, mode, be, th, thF); });
+          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V>(s, n, mode, beV, thV, thFV, cutV, cutFV); },
+          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<Lane1>(s, n, mode, be, th, thF, cut, cutF); });
     }
   }
 };
@@ -260,6 +271,8 @@ struct PlainArgs {
   double vr;
   const float *beta, *thr;
   float beta0, thr0;
+  double cut;  // the firing rule (spikeCut)
+  float cutF;
 };
 
 // CORR: snnTorch's corrected same-step reset, a template parameter for the
@@ -274,19 +287,20 @@ SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) 
   const D xi = a.leak ? (1.0 - be) * x : x;
   const D charged = a.vr + be * (vp - a.vr) + xi;
   D hh = charged;
+  const D cut = V::bc(a.cut);
   if (a.delayed) {
     const D reset = a.mode == 1 ? charged - th : a.mode == 2 ? xi + a.vr : V::bc(a.vr);
-    hh = V::sel(vp > th, reset, charged);
+    hh = V::sel(vp - th > cut, reset, charged);
   }
   const auto hf = V::round(hh);
   V::store(s.h + n, hf);
-  const auto fired = hf > thF;  // as double(hf) > th: see snnLanes
+  const auto fired = hf - thF > V::bcF(a.cutF);  // as double(hf) − th: see snnLanes
   V::storeMask(s.mask + n, fired);
   V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
   if constexpr (CORR) {
     // d = s − R ∈ {−1, 0, 1}; v = h − d·θ or h + d·(vr − h), in double then rounded, as lif.ts.
     const D hd = V::widen(hf);
-    const D d = V::widen(V::selF(fired, V::bcF(1), V::bcF(0))) - V::sel(vp > th, V::bc(1), V::bc(0));
+    const D d = V::widen(V::selF(fired, V::bcF(1), V::bcF(0))) - V::sel(vp - th > cut, V::bc(1), V::bc(0));
     V::store(s.v + n, a.mode == 1 ? V::round(hd - d * th) : V::round(hd + d * (a.vr - hd)));
   } else if (a.sameStep) {
     const auto after = a.mode == 1 ? V::round(V::widen(hf) - th) : V::bcF(static_cast<float>(a.vr));
@@ -302,7 +316,7 @@ struct ForwardPlain {
     const bool corrected = !c.delayedReset && c.correctedReset && c.resetMode != 0;
     const PlainArgs a{c.resetMode, (c.delayedReset || corrected) && c.resetMode != 0, !c.delayedReset && c.resetMode != 0,
                       corrected, c.inputLeak, c.betaPerNeuron, c.thresholdPerNeuron, c.vReset, io.beta, io.threshold,
-                      io.beta[0], io.threshold[0]};
+                      io.beta[0], io.threshold[0], spikeCut(c.fireAtThreshold), spikeCutF(c.fireAtThreshold)};
     float* v = io.v ? io.v : io.h;
     for (idx_t t = 0; t < c.T; t++) {
       const idx_t row = t * N;
@@ -329,7 +343,7 @@ struct ForwardPlain {
 struct BwdArgs {
   int mode;
   bool delayed, corrected, detach, leak, bS, tS;  // corrected: snnTorch's same-step form
-  double vr, p0, p1;
+  double vr, p0, p1, cut;                          // cut: the firing rule of R (spikeCut)
   const float *beta, *thr;
   float beta0, thr0;    // as in PlainArgs
   double* dvC;          // dL/dv of the step after the current one, per neuron
@@ -363,7 +377,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   if constexpr (CORR) {
     // The spike in the correction carries the surrogate gradient, as in snnTorch.
     const D vpc = V::load(s.vp + n);
-    const D d = V::loadMask(s.mask + n) - V::sel(vpc - th > zero, V::bc(1), zero);
+    const D d = V::loadMask(s.mask + n) - V::sel(vpc - th > V::bc(a.cut), V::bc(1), zero);
     if (a.mode == 1) {
       dh = dv;
       dth -= dv * d;
@@ -394,7 +408,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   D dcharge = dh, dvp, dbeta;
   if ((a.delayed || CORR) && a.mode != 0) {
     const D zr = vp - th;
-    const D R = V::sel(zr > zero, V::bc(1), zero);
+    const D R = V::sel(zr > V::bc(a.cut), V::bc(1), zero);
     D dR;
     if (a.mode == 1) {
       dvp = be * dh;
@@ -530,7 +544,7 @@ void backwardRows(const LifCfg& c, const LifIO& io) {
   std::memset(dvC + n0, 0, (n1 - n0) * sizeof(double));
   std::memset(pg, 0, (nBeta + nThr) * sizeof(double));
   const BwdArgs a{c.resetMode, c.delayedReset, !c.delayedReset && c.correctedReset && c.resetMode != 0, c.detachReset, c.inputLeak, bS, tS, c.vReset, c.p0, c.p1,
-                  io.beta, io.threshold, io.beta[0], io.threshold[0], dvC,
+                  spikeCut(c.fireAtThreshold), io.beta, io.threshold, io.beta[0], io.threshold[0], dvC,
                   io.dBeta ? pg : nullptr, io.dThreshold ? pg + nBeta : nullptr};
   // Vector lanes keep each per-neuron sum's order, not a per-layer sum's.
   const bool vectorOk = (!a.accB || bS) && (!a.accT || tS);

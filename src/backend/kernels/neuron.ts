@@ -27,6 +27,19 @@ export interface SurrogateCode {
   smooth: boolean;
 }
 
+/**
+ * The firing rule as one comparison: a spike when z = h − θ > cut. cut = 0 is H(0) = 0;
+ * cut = −Number.MIN_VALUE (the negative double nearest zero) is H(0) = 1, since no
+ * double lies between it and −0: z > cut exactly when z ≥ 0 (and never for NaN). h − θ
+ * of two stored values is 0 only when they are equal, so this is h ≥ θ. The kernels
+ * compare float32 differences with the float32 counterpart (−2⁻¹⁴⁹, kernels/native/lif.cc,
+ * kernels/wasm/lif.ts); both rely on subnormals being kept (no flush-to-zero), as
+ * JavaScript, wasm and the addon's default floating-point environment do.
+ */
+export function spikeCut(fireAtThreshold: boolean | undefined): number {
+  return fireAtThreshold === true ? -Number.MIN_VALUE : 0;
+}
+
 /** Reset modes of the LIF family. */
 export const ResetMode = {
   none: 0,
@@ -49,7 +62,8 @@ export const ResetMode = {
  *   reset, then the same-step correction d = s[t] − R[t] gives v[t] = h[t] − d·θ (subtract)
  *   or h[t] + d·(vReset − h[t]) (zero, zeroAfter); the spike in d carries the surrogate
  *   gradient, R follows detachReset as under the delayed reset;
- * s[t] = H(h[t] − θ).
+ * s[t] = H(h[t] − θ), with H(0) = 0 (snnTorch: spike at h > θ) or, under fireAtThreshold,
+ *   H(0) = 1 (SpikingJelly: spike at h ≥ θ); R uses the same H.
  */
 export interface LifConfig {
   T: number;
@@ -66,6 +80,13 @@ export interface LifConfig {
   detachReset: boolean;
   inputLeak: boolean;
   vReset: number;
+  /**
+   * The firing rule: true means s = H(h − θ) with H(0) = 1, a spike when the membrane
+   * reaches the threshold (SpikingJelly's heaviside, x ≥ 0); absent or false, H(0) = 0, a
+   * spike only above it (snnTorch, NIR). Also the H of R = H(v[t-1] − θ). Every kernel
+   * decides as `h − θ > spikeCut(fireAtThreshold)` (below), so the choice costs no branch.
+   */
+  fireAtThreshold?: boolean;
   /** Parameter lengths are F (per neuron) or 1 (per layer). */
   betaPerNeuron: boolean;
   thresholdPerNeuron: boolean;
