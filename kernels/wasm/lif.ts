@@ -9,14 +9,14 @@ import { sgConst, sgGrad, sgGradV } from './surrogate.generated';
  * The spike mask is written as bytes into linear memory (`mask`); the caller
  * copies it out. Parameter strides are 0 (per layer) or 1 (per neuron).
  *
- * `fire` is the firing rule (LifConfig.fireAtThreshold): every decision, the
- * spike and the prior reset's R, is z = h − θ > cut with cut 0 (fire = 0,
- * h > θ) or the negative number nearest zero (fire = 1, h ≥ θ: z > cut is
- * z ≥ 0), as spikeCut in src/backend/kernels/neuron.ts; f32 differences
- * compare with the f32 cut, one compare against a per-call constant, in the
- * backward kernels. The forward kernels are compiled once per rule instead
- * (reaches, reaches4): there the subtraction and the cut cost the SIMD Leaky
- * forward ~10% and the plain one ~3%.
+ * `fire` is the firing rule (LifConfig.fireAtThreshold; 1: spike at h ≥ θ):
+ * every decision, the spike and the prior reset's R, is the reference's
+ * H(h − θ) (spikeCut in src/backend/kernels/neuron.ts). The forward kernels
+ * are compiled once per rule (reaches, reaches4: h > θ, or h − θ ≥ 0), since
+ * a subtraction and a cut compared per element cost the SIMD Leaky forward
+ * ~10% and the plain one ~3%; the backward kernels compare z = v − θ with the
+ * cut (0, or the negative number nearest zero, so that z > cut is z ≥ 0),
+ * which measured no cost there.
  */
 
 // @ts-ignore: decorator

@@ -28,13 +28,14 @@ export interface SurrogateCode {
 }
 
 /**
- * The firing rule as one comparison: a spike when z = h − θ > cut. cut = 0 is H(0) = 0;
- * cut = −Number.MIN_VALUE (the negative double nearest zero) is H(0) = 1, since no
- * double lies between it and −0: z > cut exactly when z ≥ 0 (and never for NaN). h − θ
- * of two stored values is 0 only when they are equal, so this is h ≥ θ. The kernels
- * compare float32 differences with the float32 counterpart (−2⁻¹⁴⁹, kernels/native/lif.cc,
- * kernels/wasm/lif.ts); both rely on subnormals being kept (no flush-to-zero), as
- * JavaScript, wasm and the addon's default floating-point environment do.
+ * The firing rule as one comparison, for the reference kernels and the step rules: a spike
+ * when z = h − θ > cut. cut = 0 is H(0) = 0; cut = −Number.MIN_VALUE (the negative double
+ * nearest zero) is H(0) = 1, since no double lies between it and −0: z > cut exactly when
+ * z ≥ 0 (never for NaN). h − θ of two stored values is 0 only when they are equal, so for
+ * finite θ this is h ≥ θ. It relies on subnormals being kept, as JavaScript always does.
+ * The native kernels and the wasm forward make the same decisions with one loop per rule
+ * (h > θ, or h − θ ≥ 0) instead; the wasm backward compares with the float counterpart of
+ * the cut (docs/design.md, "Firing rule").
  */
 export function spikeCut(fireAtThreshold: boolean | undefined): number {
   return fireAtThreshold === true ? -Number.MIN_VALUE : 0;
