@@ -4,9 +4,9 @@
 // runs the declared checks and calls the C++ kernel. Included once, by addon.cc,
 // inside its anonymous namespace after the helpers.
 
-// LifCfg from a Float64Array of 14: [T, B, F, resetMode, delayedReset, correctedReset, detachReset, inputLeak, vReset, betaPerNeuron, thresholdPerNeuron, surrogate, p0, p1].
+// LifCfg from a Float64Array of 15: [T, B, F, resetMode, delayedReset, correctedReset, detachReset, inputLeak, vReset, fireAtThreshold, betaPerNeuron, thresholdPerNeuron, surrogate, p0, p1].
 bool readLifCfg(Args& args, size_t i, const char* name, sf::LifCfg& s) {
-  const double* v = args.array<double>(i, name, napi_float64_array, 14);
+  const double* v = args.array<double>(i, name, napi_float64_array, 15);
   if (!args.ok()) return false;
   s.T = fieldDim(args, v[0], name, "T");
   s.B = fieldDim(args, v[1], name, "B");
@@ -17,11 +17,12 @@ bool readLifCfg(Args& args, size_t i, const char* name, sf::LifCfg& s) {
   s.detachReset = v[6] != 0;
   s.inputLeak = v[7] != 0;
   s.vReset = v[8];
-  s.betaPerNeuron = v[9] != 0;
-  s.thresholdPerNeuron = v[10] != 0;
-  s.surrogate = fieldId(args, v[11], sf::surrogate::kCount, "surrogate id");
-  s.p0 = v[12];
-  s.p1 = v[13];
+  s.fireAtThreshold = v[9] != 0;
+  s.betaPerNeuron = v[10] != 0;
+  s.thresholdPerNeuron = v[11] != 0;
+  s.surrogate = fieldId(args, v[12], sf::surrogate::kCount, "surrogate id");
+  s.p0 = v[13];
+  s.p1 = v[14];
   return args.ok();
 }
 

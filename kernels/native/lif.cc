@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "scratch.h"
 #include "simd.h"
@@ -195,6 +196,40 @@ SF_AI void overSpan(idx_t n0, idx_t len, idx_t f0, VecFn&& vec, OneFn&& one) {
   for (; i < len; i++) one(n0 + i, f0 + i);
 }
 
+// The firing rule (LifConfig.fireAtThreshold): a spike, or R, where z = h − θ ≥ 0
+// (GE, SpikingJelly) or z > 0, the decisions the reference makes as z > spikeCut
+// (src/backend/kernels/neuron.ts). GE is a template parameter, chosen once per call
+// like CORR: a runtime flag in the lane code cost the delayed-reset backward 2.4x,
+// and a cut value in a register (z > cut) 10–15% in spills. The h > θ form is the
+// comparison the kernels made before the flag existed (the same decision as z > 0
+// for every input, infinities and NaN included); the h ≥ θ form subtracts first,
+// as the reference does (∞ − ∞ is NaN: no spike).
+template <bool GE, class A>
+SF_AI auto reaches(A h, A th, A zero) {
+  if constexpr (GE)
+    return h - th >= zero;
+  else
+    return h > th;
+}
+
+// The same on a difference z the caller has already formed.
+template <bool GE, class A>
+SF_AI auto fires(A z, A zero) {
+  if constexpr (GE)
+    return z >= zero;
+  else
+    return z > zero;
+}
+
+// Calls fn(std::bool_constant<ge>{}) for a flag known only at run time.
+template <class Fn>
+SF_AI void withRule(bool ge, Fn&& fn) {
+  if (ge)
+    fn(std::true_type{});
+  else
+    fn(std::false_type{});
+}
+
 // ---- forward, snnTorch Leaky with scalar β, θ and v_reset = 0 (lifForwardSnntorch in lif.ts)
 
 struct SnnStep {
@@ -203,7 +238,7 @@ struct SnnStep {
   std::uint8_t* mask;
 };
 
-template <class V>
+template <class V, bool GE>
 SF_AI void snnLanes(const SnnStep& s, idx_t n, int mode, typename V::D be, typename V::D th, typename V::F thF) {
   using D = typename V::D;
   const D vp = V::load(s.src + n), xi = V::load(s.x + n);
@@ -211,12 +246,12 @@ SF_AI void snnLanes(const SnnStep& s, idx_t n, int mode, typename V::D be, typen
   D hh = charged;
   if (mode != 0) {
     const D reset = mode == 1 ? charged - th : mode == 2 ? xi : V::bc(0);
-    hh = V::sel(vp > th, reset, charged);
+    hh = V::sel(reaches<GE>(vp, th, V::bc(0)), reset, charged);
   }
   const auto hf = V::round(hh);
   V::store(s.h + n, hf);
-  // The stored (float) membrane decides: double(hf) > th is hf > the float θ came from.
-  const auto fired = hf > thF;
+  // The stored (float) membrane decides: double(hf) − th has the sign (and the zero) of hf − the float θ came from.
+  const auto fired = reaches<GE>(hf, thF, V::bcF(0));
   V::storeMask(s.mask + n, fired);
   V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
 }
@@ -231,14 +266,17 @@ struct ForwardSnntorch {
     const double be = io.beta[0], th = thF;
     const typename V::D beV = V::bc(be), thV = V::bc(th);
     const typename V::F thFV = V::bcF(thF);
-    for (idx_t t = 0; t < c.T; t++) {
-      const idx_t row = t * N;
-      const SnnStep s{t == 0 ? io.v0 : io.h + row - N, io.x + row, io.h + row, io.spikes + row, io.mask + row};
-      overSpan<V>(
-          c.bBegin * c.F, (c.bEnd - c.bBegin) * c.F, 0,
-          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V>(s, n, mode, beV, thV, thFV); },
-          [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<Lane1>(s, n, mode, be, th, thF); });
-    }
+    withRule(c.fireAtThreshold, [&](auto ge) SF_AI_LAMBDA {
+      constexpr bool GE = decltype(ge)::value;
+      for (idx_t t = 0; t < c.T; t++) {
+        const idx_t row = t * N;
+        const SnnStep s{t == 0 ? io.v0 : io.h + row - N, io.x + row, io.h + row, io.spikes + row, io.mask + row};
+        overSpan<V>(
+            c.bBegin * c.F, (c.bEnd - c.bBegin) * c.F, 0,
+            [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<V, GE>(s, n, mode, beV, thV, thFV); },
+            [&](idx_t n, idx_t) SF_AI_LAMBDA { snnLanes<Lane1, GE>(s, n, mode, be, th, thF); });
+      }
+    });
   }
 };
 
@@ -263,8 +301,8 @@ struct PlainArgs {
 };
 
 // CORR: snnTorch's corrected same-step reset, a template parameter for the
-// same reason as in bwdLanes (the other configurations keep their loop).
-template <class V, bool CORR>
+// same reason as in bwdLanes (the other configurations keep their loop); GE the firing rule.
+template <class V, bool CORR, bool GE>
 SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) {
   using D = typename V::D;
   const D be = a.bS ? V::load(a.beta + f) : V::bc(a.beta0);
@@ -276,17 +314,17 @@ SF_AI void plainLanes(const PlainArgs& a, const PlainStep& s, idx_t n, idx_t f) 
   D hh = charged;
   if (a.delayed) {
     const D reset = a.mode == 1 ? charged - th : a.mode == 2 ? xi + a.vr : V::bc(a.vr);
-    hh = V::sel(vp > th, reset, charged);
+    hh = V::sel(reaches<GE>(vp, th, V::bc(0)), reset, charged);
   }
   const auto hf = V::round(hh);
   V::store(s.h + n, hf);
-  const auto fired = hf > thF;  // as double(hf) > th: see snnLanes
+  const auto fired = reaches<GE>(hf, thF, V::bcF(0));  // as double(hf) − th: see snnLanes
   V::storeMask(s.mask + n, fired);
   V::store(s.spk + n, V::selF(fired, V::bcF(1), V::bcF(0)));
   if constexpr (CORR) {
     // d = s − R ∈ {−1, 0, 1}; v = h − d·θ or h + d·(vr − h), in double then rounded, as lif.ts.
     const D hd = V::widen(hf);
-    const D d = V::widen(V::selF(fired, V::bcF(1), V::bcF(0))) - V::sel(vp > th, V::bc(1), V::bc(0));
+    const D d = V::widen(V::selF(fired, V::bcF(1), V::bcF(0))) - V::sel(reaches<GE>(vp, th, V::bc(0)), V::bc(1), V::bc(0));
     V::store(s.v + n, a.mode == 1 ? V::round(hd - d * th) : V::round(hd + d * (a.vr - hd)));
   } else if (a.sameStep) {
     const auto after = a.mode == 1 ? V::round(V::widen(hf) - th) : V::bcF(static_cast<float>(a.vr));
@@ -304,23 +342,26 @@ struct ForwardPlain {
                       corrected, c.inputLeak, c.betaPerNeuron, c.thresholdPerNeuron, c.vReset, io.beta, io.threshold,
                       io.beta[0], io.threshold[0]};
     float* v = io.v ? io.v : io.h;
-    for (idx_t t = 0; t < c.T; t++) {
-      const idx_t row = t * N;
-      const PlainStep s{t == 0 ? io.v0 : v + row - N, io.x + row, io.h + row, io.spikes + row, v + row, io.mask + row};
-      if (a.corrected) {
-        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
-          overSpan<V>(
-              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V, true>(a, s, n, f); },
-              [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1, true>(a, s, n, f); });
-        });
-      } else {
-        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
-          overSpan<V>(
-              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V, false>(a, s, n, f); },
-              [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1, false>(a, s, n, f); });
-        });
+    withRule(c.fireAtThreshold, [&](auto ge) SF_AI_LAMBDA {
+      constexpr bool GE = decltype(ge)::value;
+      for (idx_t t = 0; t < c.T; t++) {
+        const idx_t row = t * N;
+        const PlainStep s{t == 0 ? io.v0 : v + row - N, io.x + row, io.h + row, io.spikes + row, v + row, io.mask + row};
+        if (a.corrected) {
+          forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+            overSpan<V>(
+                n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V, true, GE>(a, s, n, f); },
+                [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1, true, GE>(a, s, n, f); });
+          });
+        } else {
+          forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+            overSpan<V>(
+                n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<V, false, GE>(a, s, n, f); },
+                [&](idx_t n, idx_t f) SF_AI_LAMBDA { plainLanes<Lane1, false, GE>(a, s, n, f); });
+          });
+        }
       }
-    }
+    });
   }
 };
 
@@ -345,8 +386,8 @@ struct BwdStep {
 // CORR (snnTorch's corrected same-step reset) is a template parameter so the
 // other configurations compile to exactly the loop they had before it existed:
 // a runtime flag here kept values live across the whole body and cost the
-// delayed-reset backward ~1.7x in spills.
-template <class V, int SID, bool CORR>
+// delayed-reset backward ~1.7x in spills. GE: the firing rule of R (see reaches).
+template <class V, int SID, bool CORR, bool GE>
 SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   using D = typename V::D;
   const D zero = V::bc(0);
@@ -363,7 +404,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   if constexpr (CORR) {
     // The spike in the correction carries the surrogate gradient, as in snnTorch.
     const D vpc = V::load(s.vp + n);
-    const D d = V::loadMask(s.mask + n) - V::sel(vpc - th > zero, V::bc(1), zero);
+    const D d = V::loadMask(s.mask + n) - V::sel(fires<GE>(vpc - th, zero), V::bc(1), zero);
     if (a.mode == 1) {
       dh = dv;
       dth -= dv * d;
@@ -394,7 +435,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   D dcharge = dh, dvp, dbeta;
   if ((a.delayed || CORR) && a.mode != 0) {
     const D zr = vp - th;
-    const D R = V::sel(zr > zero, V::bc(1), zero);
+    const D R = V::sel(fires<GE>(zr, zero), V::bc(1), zero);
     D dR;
     if (a.mode == 1) {
       dvp = be * dh;
@@ -443,7 +484,7 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   V::storeD(a.dvC + n, dvp);
 }
 
-template <int SID>
+template <int SID, bool GE>
 struct Backward {
   static constexpr bool kVector = vectorSurrogate(SID);
   template <class V>
@@ -464,19 +505,20 @@ struct Backward {
       if (a.corrected) {
         forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
           overSpan<V>(
-              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, true>(a, s, n, f); },
-              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, true>(a, s, n, f); });
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, true, GE>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, true, GE>(a, s, n, f); });
         });
       } else {
         forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
           overSpan<V>(
-              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, false>(a, s, n, f); },
-              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, false>(a, s, n, f); });
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, false, GE>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, false, GE>(a, s, n, f); });
         });
       }
     }
   }
 };
+
 
 // Entry points per instruction set: the target attribute is what lets the
 // inlined lane code use ymm/zmm registers in a binary built without -march.
@@ -534,7 +576,10 @@ void backwardRows(const LifCfg& c, const LifIO& io) {
                   io.dBeta ? pg : nullptr, io.dThreshold ? pg + nBeta : nullptr};
   // Vector lanes keep each per-neuron sum's order, not a per-layer sum's.
   const bool vectorOk = (!a.accB || bS) && (!a.accT || tS);
-  dispatch<Backward<SID>>(vectorOk, c, io, a);
+  // Only a prior reset (delayed, or snnTorch's same-step form) compares in the backward
+  // (R = H(v − θ)); every other configuration runs the GE = false kernel.
+  withRule(c.fireAtThreshold && (a.delayed || a.corrected) && a.mode != 0,
+           [&](auto ge) { dispatch<Backward<SID, decltype(ge)::value>>(vectorOk, c, io, a); });
   if (io.dv0)
     for (idx_t n = n0; n < n1; n++) io.dv0[n] = static_cast<float>(dvC[n]);
   if (io.dBeta)

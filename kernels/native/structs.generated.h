@@ -21,6 +21,7 @@ struct LifCfg {
   bool detachReset;
   bool inputLeak;
   double vReset;
+  bool fireAtThreshold;  // spike at h ≥ θ (H(0) = 1, SpikingJelly) rather than h > θ (snnTorch)
   bool betaPerNeuron;
   bool thresholdPerNeuron;
   int surrogate;  // SurrogateId (kernels/surrogates.mjs)

@@ -8,13 +8,70 @@ import { sgConst, sgGrad, sgGradV } from './surrogate.generated';
  * value, so spike trains match the TypeScript backend bit for bit.
  * The spike mask is written as bytes into linear memory (`mask`); the caller
  * copies it out. Parameter strides are 0 (per layer) or 1 (per neuron).
+ *
+ * `fire` is the firing rule (LifConfig.fireAtThreshold; 1: spike at h ≥ θ):
+ * every decision, the spike and the prior reset's R, is the reference's
+ * H(h − θ) (spikeCut in src/backend/kernels/neuron.ts). The forward kernels
+ * are compiled once per rule (reaches, reaches4: h > θ, or h − θ ≥ 0), since
+ * a subtraction and a cut compared per element cost the SIMD Leaky forward
+ * ~10% and the plain one ~3%; the backward kernels compare z = v − θ with the
+ * cut (0, or the negative number nearest zero, so that z > cut is z ≥ 0),
+ * which measured no cost there.
  */
+
+// @ts-ignore: decorator
+@inline
+function spikeCut(fire: i32): f64 {
+  return fire != 0 ? -f64.MIN_VALUE : 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function spikeCutF(fire: i32): f32 {
+  return fire != 0 ? -f32.MIN_VALUE : 0;
+}
+
+/**
+ * H(a − b) for a literal `fire`: a − b ≥ 0 (fire = 1), or a > b, the compare
+ * the kernels made before the rule existed (the same decision as a − b > 0
+ * for every input). Inlined with a constant, the other arm folds away.
+ */
+// @ts-ignore: decorator
+@inline
+function reaches<T>(a: T, b: T, fire: i32): bool {
+  return fire != 0 ? a - b >= <T>0 : a > b;
+}
+
+/** reaches on four f32 lanes (all ones where true). */
+// @ts-ignore: decorator
+@inline
+function reaches4(a: v128, b: v128, fire: i32): v128 {
+  return fire != 0 ? f32x4.ge(f32x4.sub(a, b), f32x4.splat(0)) : f32x4.gt(a, b);
+}
 
 /**
  * snnTorch Leaky (delayed reset, vReset = 0, no input leak, β and θ per layer),
  * four neurons per iteration: f32x4 loads, f64x2 arithmetic, f32x4 stores.
+ * One copy of the loop per firing rule.
  */
-export function lifForwardLeaky(T: i32, N: i32, mode: i32, be: f64, th: f32, x: usize, v0: usize, h: usize, spk: usize, mask: usize): void {
+export function lifForwardLeaky(T: i32, N: i32, mode: i32, fire: i32, be: f64, th: f32, x: usize, v0: usize, h: usize, spk: usize, mask: usize): void {
+  if (fire != 0) leakyForwardAtThreshold(T, N, mode, be, th, x, v0, h, spk, mask);
+  else leakyForwardAboveThreshold(T, N, mode, be, th, x, v0, h, spk, mask);
+}
+
+// Two functions rather than two inlined calls in one: binaryen merged those
+// back into one loop that computed both compares and selected per lane.
+function leakyForwardAtThreshold(T: i32, N: i32, mode: i32, be: f64, th: f32, x: usize, v0: usize, h: usize, spk: usize, mask: usize): void {
+  leakyForward(T, N, mode, 1, be, th, x, v0, h, spk, mask);
+}
+
+function leakyForwardAboveThreshold(T: i32, N: i32, mode: i32, be: f64, th: f32, x: usize, v0: usize, h: usize, spk: usize, mask: usize): void {
+  leakyForward(T, N, mode, 0, be, th, x, v0, h, spk, mask);
+}
+
+// @ts-ignore: decorator
+@inline
+function leakyForward(T: i32, N: i32, mode: i32, fire: i32, be: f64, th: f32, x: usize, v0: usize, h: usize, spk: usize, mask: usize): void {
   const bev = f64x2.splat(be), thd = f64x2.splat(<f64>th), th4 = f32x4.splat(th);
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   const bytes1 = i8x16.splat(1);
@@ -40,10 +97,10 @@ export function lifForwardLeaky(T: i32, N: i32, mode: i32, be: f64, th: f32, x: 
           );
         } else if (mode == 2) reset = xi;
         else reset = zero;
-        hv = v128.bitselect(reset, hv, f32x4.gt(vp, th4));
+        hv = v128.bitselect(reset, hv, reaches4(vp, th4, fire));
       }
       v128.store(h + (row << 2) + o, hv);
-      const fired = f32x4.gt(hv, th4);
+      const fired = reaches4(hv, th4, fire);
       v128.store(spk + (row << 2) + o, v128.and(fired, one));
       const b16 = i16x8.narrow_i32x4_s(fired, fired);
       const b8 = v128.and(i8x16.narrow_i16x8_s(b16, b16), bytes1);
@@ -53,11 +110,11 @@ export function lifForwardLeaky(T: i32, N: i32, mode: i32, be: f64, th: f32, x: 
       const o = <usize>n << 2;
       const vp = load<f32>(src + o), xi = <f64>load<f32>(x + (row << 2) + o);
       let hh: f64;
-      if (mode != 0 && vp > th) hh = mode == 1 ? be * <f64>vp + xi - <f64>th : mode == 2 ? xi : 0;
+      if (mode != 0 && reaches<f32>(vp, th, fire)) hh = mode == 1 ? be * <f64>vp + xi - <f64>th : mode == 2 ? xi : 0;
       else hh = be * <f64>vp + xi;
       const hf = <f32>hh;
       store<f32>(h + (row << 2) + o, hf);
-      const fired: i32 = hf > th ? 1 : 0;
+      const fired: i32 = reaches<f32>(hf, th, fire) ? 1 : 0;
       store<f32>(spk + (row << 2) + o, <f32>fired);
       store<u8>(mask + row + <usize>n, <u8>fired);
     }
@@ -73,7 +130,31 @@ const TIMING_CORRECTED = 2;
 
 /** Any non-recurrent LIF configuration (per-neuron parameters, input leak, vReset, same-step reset). `v` is 0 under delayed reset. */
 export function lifForwardPlain(
+  T: i32, B: i32, F: i32, mode: i32, delayedReset: i32, inputLeak: i32, vr: f64, bS: i32, tS: i32, fire: i32,
+  x: usize, v0: usize, beta: usize, thr: usize, h: usize, v: usize, spk: usize, mask: usize,
+): void {
+  if (fire != 0) plainForwardAtThreshold(T, B, F, mode, delayedReset, inputLeak, vr, bS, tS, x, v0, beta, thr, h, v, spk, mask);
+  else plainForwardAboveThreshold(T, B, F, mode, delayedReset, inputLeak, vr, bS, tS, x, v0, beta, thr, h, v, spk, mask);
+}
+
+function plainForwardAtThreshold(
   T: i32, B: i32, F: i32, mode: i32, delayedReset: i32, inputLeak: i32, vr: f64, bS: i32, tS: i32,
+  x: usize, v0: usize, beta: usize, thr: usize, h: usize, v: usize, spk: usize, mask: usize,
+): void {
+  plainForward(T, B, F, mode, delayedReset, inputLeak, vr, bS, tS, 1, x, v0, beta, thr, h, v, spk, mask);
+}
+
+function plainForwardAboveThreshold(
+  T: i32, B: i32, F: i32, mode: i32, delayedReset: i32, inputLeak: i32, vr: f64, bS: i32, tS: i32,
+  x: usize, v0: usize, beta: usize, thr: usize, h: usize, v: usize, spk: usize, mask: usize,
+): void {
+  plainForward(T, B, F, mode, delayedReset, inputLeak, vr, bS, tS, 0, x, v0, beta, thr, h, v, spk, mask);
+}
+
+// @ts-ignore: decorator
+@inline
+function plainForward(
+  T: i32, B: i32, F: i32, mode: i32, delayedReset: i32, inputLeak: i32, vr: f64, bS: i32, tS: i32, fire: i32,
   x: usize, v0: usize, beta: usize, thr: usize, h: usize, v: usize, spk: usize, mask: usize,
 ): void {
   const N = B * F;
@@ -94,7 +175,7 @@ export function lifForwardPlain(
         const xv = <f64>load<f32>(x + (idx << 2));
         const xi = inputLeak ? (1 - be) * xv : xv;
         let hh: f64;
-        const R: f64 = delayed && vp > <f64>th ? 1 : 0;
+        const R: f64 = delayed && reaches<f64>(vp, <f64>th, fire) ? 1 : 0;
         if (R != 0) {
           if (mode == 1) hh = vr + be * (vp - vr) + xi - <f64>th;
           else if (mode == 2) hh = xi + vr;
@@ -102,7 +183,7 @@ export function lifForwardPlain(
         } else hh = vr + be * (vp - vr) + xi;
         const hf = <f32>hh;
         store<f32>(h + (idx << 2), hf);
-        const fired = hf > th;
+        const fired = reaches<f32>(hf, th, fire);
         store<u8>(mask + idx, fired ? 1 : 0);
         store<f32>(spk + (idx << 2), fired ? 1 : 0);
         if (corrected) {
@@ -134,12 +215,12 @@ export function lifForwardPlain(
 // @ts-ignore: decorator
 @inline
 function backwardElement(
-  mode: i32, delayedReset: i32, detachReset: i32, inputLeak: i32, vr: f64, sid: i32, p0: f64, p1: f64,
+  mode: i32, delayedReset: i32, detachReset: i32, inputLeak: i32, vr: f64, fire: i32, sid: i32, p0: f64, p1: f64,
   be: f64, thf: f32, hf: f32, vp: f64, xv: f64, gm: f64, gs: f64, cp: usize, dxp: usize, bp: usize, tp: usize,
 ): void {
-  const th = <f64>thf, hv = <f64>hf;
+  const th = <f64>thf, hv = <f64>hf, cut = spikeCut(fire);
   const g = sgGrad(sid, p0, p1, hv - th);
-  const s: f64 = hf > thf ? 1 : 0;
+  const s: f64 = hf - thf > spikeCutF(fire) ? 1 : 0;
   const dv = gm + load<f64>(cp);
   let dS = gs;
   let dth: f64 = 0;
@@ -149,7 +230,7 @@ function backwardElement(
   let dRc: f64 = 0; // what reaches R through snnTorch's correction (s − R)
   if (corrected) {
     // The spike in the correction carries the surrogate gradient, as in snnTorch.
-    const d = s - (zr > 0 ? 1 : 0);
+    const d = s - (zr > cut ? 1 : 0);
     if (mode == 1) {
       dh = dv;
       dth -= dv * d;
@@ -174,7 +255,7 @@ function backwardElement(
   let dcharge = dh;
   let dvp: f64, dbeta: f64;
   if ((delayedReset == 1 || corrected) && mode != 0) {
-    const R: f64 = zr > 0 ? 1 : 0;
+    const R: f64 = zr > cut ? 1 : 0;
     let dR: f64;
     if (mode == 1) {
       dvp = be * dh;
@@ -216,7 +297,7 @@ function backwardElement(
 /** Any non-recurrent configuration, one element at a time (per-neuron β/θ, same-step reset). */
 export function lifBackwardPlain(
   T: i32, B: i32, F: i32, mode: i32, delayedReset: i32, detachReset: i32, inputLeak: i32, vr: f64, bS: i32, tS: i32,
-  sid: i32, p0: f64, p1: f64,
+  fire: i32, sid: i32, p0: f64, p1: f64,
   x: usize, v0: usize, beta: usize, thr: usize, h: usize, v: usize, gS: usize, gM: usize, dx: usize,
   dvC: usize, dBeta: usize, dThr: usize,
 ): void {
@@ -233,7 +314,7 @@ export function lifBackwardPlain(
         const n = nb + f, idx = <usize>(row + n), e = idx << 2;
         const vp = <f64>(t == 0 ? load<f32>(v0 + (<usize>n << 2)) : load<f32>(trace + ((idx - <usize>N) << 2)));
         backwardElement(
-          mode, delayedReset, detachReset, inputLeak, vr, sid, p0, p1,
+          mode, delayedReset, detachReset, inputLeak, vr, fire, sid, p0, p1,
           <f64>load<f32>(beta + (<usize>(f * bS) << 2)), load<f32>(thr + (<usize>(f * tS) << 2)), load<f32>(h + e), vp,
           <f64>load<f32>(x + e), gM ? <f64>load<f32>(gM + e) : 0, gS ? <f64>load<f32>(gS + e) : 0,
           dvC + (<usize>n << 3), dx ? dx + e : 0, dBeta ? dBeta + (<usize>(f * bS) << 3) : 0, dThr ? dThr + (<usize>(f * tS) << 3) : 0,
@@ -255,7 +336,7 @@ export function lifBackwardPlain(
  * where v[t−1] is read (h under delayed reset, or v when the caller keeps it).
  */
 export function lifBackwardLeaky(
-  T: i32, N: i32, mode: i32, detachReset: i32, inputLeak: i32, vr: f64, be: f64, th: f32, sid: i32, p0: f64, p1: f64,
+  T: i32, N: i32, mode: i32, detachReset: i32, inputLeak: i32, vr: f64, be: f64, th: f32, fire: i32, sid: i32, p0: f64, p1: f64,
   x: usize, v0: usize, trace: usize, h: usize, gS: usize, gM: usize, dx: usize, dvC: usize, dBeta: usize, dThr: usize,
 ): void {
   memory.fill(dvC, 0, <usize>N << 3);
@@ -264,19 +345,19 @@ export function lifBackwardLeaky(
   // own copy with the options as literals, so the optimizer drops every
   // option test and the unused dβ/dθ arithmetic from its loop.
   if (mode == 1 && detachReset != 0 && inputLeak == 0 && sid == 0 && sums == 0) {
-    leakyScan(T, N, 1, 1, 0, 0, vr, be, th, 0, p0, p1, x, v0, trace, h, gS, gM, dx, dvC, dBeta, dThr);
+    leakyScan(T, N, 1, 1, 0, 0, vr, be, th, fire, 0, p0, p1, x, v0, trace, h, gS, gM, dx, dvC, dBeta, dThr);
   } else {
-    leakyScan(T, N, mode, detachReset, inputLeak, sums, vr, be, th, sid, p0, p1, x, v0, trace, h, gS, gM, dx, dvC, dBeta, dThr);
+    leakyScan(T, N, mode, detachReset, inputLeak, sums, vr, be, th, fire, sid, p0, p1, x, v0, trace, h, gS, gM, dx, dvC, dBeta, dThr);
   }
 }
 
 // @ts-ignore: decorator
 @inline
 function leakyScan(
-  T: i32, N: i32, mode: i32, detachReset: i32, inputLeak: i32, sums: i32, vr: f64, be: f64, th: f32, sid: i32, p0: f64, p1: f64,
+  T: i32, N: i32, mode: i32, detachReset: i32, inputLeak: i32, sums: i32, vr: f64, be: f64, th: f32, fire: i32, sid: i32, p0: f64, p1: f64,
   x: usize, v0: usize, trace: usize, h: usize, gS: usize, gM: usize, dx: usize, dvC: usize, dBeta: usize, dThr: usize,
 ): void {
-  const zero = f64x2.splat(0), one = f64x2.splat(1);
+  const zero = f64x2.splat(0), one = f64x2.splat(1), cut = f64x2.splat(spikeCut(fire));
   const bev = f64x2.splat(be), thv = f64x2.splat(<f64>th), vrv = f64x2.splat(vr);
   const leak = f64x2.splat(1 - be); // dx = (1 − β)·dcharge under input leak
   const drive = f64x2.splat(inputLeak ? 1 - be : 1); // the input's coefficient in h0 (zeroAfter)
@@ -302,7 +383,7 @@ function leakyScan(
       let dvp: v128, dbeta: v128;
       if (mode != 0) {
         const zr = f64x2.sub(vp, thv);
-        const R = v128.and(one, f64x2.gt(zr, zero));
+        const R = v128.and(one, f64x2.gt(zr, cut));
         let dR: v128;
         if (mode == 1) {
           dvp = f64x2.mul(bev, dh);
@@ -354,7 +435,7 @@ function leakyScan(
         store<f64>(dThr, accT);
       }
       backwardElement(
-        mode, 1, detachReset, inputLeak, vr, sid, p0, p1, be, th, load<f32>(h + e), <f64>load<f32>(prev + (<usize>n << 2)),
+        mode, 1, detachReset, inputLeak, vr, fire, sid, p0, p1, be, th, load<f32>(h + e), <f64>load<f32>(prev + (<usize>n << 2)),
         <f64>load<f32>(x + e), gM ? <f64>load<f32>(gM + e) : 0, gS ? <f64>load<f32>(gS + e) : 0,
         dvC + (<usize>n << 3), dx ? dx + e : 0, sums ? dBeta : 0, sums ? dThr : 0,
       );

@@ -58,6 +58,13 @@ export interface NirExportContext {
    * in which case it records a note and returns the metadata to attach.
    */
   reset(exact: boolean, what: string): Record<string, string>;
+  /**
+   * A difference from the graph's Euler convention that is written rather than refused
+   * because it shows only on exact ties (a layer that fires at v ≥ v_threshold, where NIR
+   * simulators fire at v > v_threshold): listed among the export's approximations, and
+   * returned as node metadata `{ [key]: what }`.
+   */
+  approximate(key: string, what: string): Record<string, string>;
 }
 
 export interface NirImportContext {

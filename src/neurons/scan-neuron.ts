@@ -24,12 +24,16 @@ export interface RuleBinding<S extends StateDict> {
   settings: unknown;
   surrogate: SurrogateCode;
   params: Tensor[];
+  /** The spike function's H(0) = 1 (fires at h ≥ θ; LifConfig.fireAtThreshold); absent: H(0) = 0. */
+  fireAtThreshold?: boolean;
   toRule?: (state: S) => Tensor[];
   fromRule?: (state: Tensor[]) => S;
 }
 
 /** Bind a rule with its settings type checked, erased for storage in RuleBinding. */
-export function bindRule<K, S extends StateDict>(rule: StepRule<K>, settings: K, surrogate: SurrogateCode, params: Tensor[], map?: Pick<RuleBinding<S>, 'toRule' | 'fromRule'>): RuleBinding<S> {
+export function bindRule<K, S extends StateDict>(
+  rule: StepRule<K>, settings: K, surrogate: SurrogateCode, params: Tensor[], map?: Pick<RuleBinding<S>, 'toRule' | 'fromRule' | 'fireAtThreshold'>,
+): RuleBinding<S> {
   return { rule: rule as StepRule<unknown>, settings, surrogate, params, ...map };
 }
 
@@ -85,7 +89,7 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
     if (!b) throw new ShapeError(`${this.kind}: this configuration has no elementwise step rule`);
     const names = b.rule.state;
     const init = b.toRule ? b.toRule(st) : names.map((n) => st[n] as Tensor);
-    const r = scanRule(b.rule, b.settings, b.surrogate, x, init, b.params);
+    const r = scanRule(b.rule, b.settings, b.surrogate, x, init, b.params, b.fireAtThreshold === true);
     let state: S;
     if (b.fromRule) state = b.fromRule(r.state);
     else {

@@ -111,7 +111,11 @@ interface FixtureCase {
   grad_params: Record<string, number[]>;
 }
 
-const fixture = JSON.parse(readFileSync(join(repoRoot(), 'test/fixtures/transformer/blocks-strict.json'), 'utf8')) as { heads: number; cases: FixtureCase[] };
+// SpikingJelly fires at h ≥ θ (lifnode's default); the strict fixture was made with h > θ (fire_at_threshold: false).
+const fixtures = [
+  { file: 'blocks.json', neuron: TRANSFORMER_NEURON, label: "SpikingJelly's h ≥ θ" },
+  { file: 'blocks-strict.json', neuron: { ...TRANSFORMER_NEURON, fire_at_threshold: false }, label: 'h > θ' },
+].map((f) => ({ ...f, data: JSON.parse(readFileSync(join(repoRoot(), 'test/fixtures/transformer', f.file), 'utf8')) as { heads: number; cases: FixtureCase[] } }));
 
 const blockOptions: Record<string, Partial<SpikingAttentionOptions>> = {
   ssa: { mechanism: 'product', qkvBias: true, membraneShortcut: false },
@@ -119,11 +123,11 @@ const blockOptions: Record<string, Partial<SpikingAttentionOptions>> = {
   sdsa: { mechanism: 'mask', qkvBias: false, membraneShortcut: true },
 };
 
-for (const c of fixture.cases) {
-  test(`${c.name} block equals the PyTorch reference math (forward and every gradient, float64)`, () => {
+for (const fixture of fixtures) for (const c of fixture.data.cases) {
+  test(`${c.name} block equals the PyTorch reference math (${fixture.label}; forward and every gradient, float64)`, () => {
     withBackend(ts64, () => {
       const [, , C, N] = c.input_shape as [number, number, number, number];
-      const o: SpikingAttentionOptions = { heads: fixture.heads, scale: 0.125, attnThreshold: 0.5, neuron: TRANSFORMER_NEURON, mechanism: 'product', qkvBias: false, membraneShortcut: false, ...blockOptions[c.name] };
+      const o: SpikingAttentionOptions = { heads: fixture.data.heads, scale: 0.125, attnThreshold: 0.5, neuron: fixture.neuron, mechanism: 'product', qkvBias: false, membraneShortcut: false, ...blockOptions[c.name] };
       const m = new SpikingAttention([C, N], o, new Rng(0));
       const dict = new Map<string, Tensor>();
       for (const [k, p] of Object.entries(c.params)) dict.set(k, tensor(p.values, p.shape));

@@ -27,6 +27,20 @@ export interface SurrogateCode {
   smooth: boolean;
 }
 
+/**
+ * The firing rule as one comparison, for the reference kernels and the step rules: a spike
+ * when z = h − θ > cut. cut = 0 is H(0) = 0; cut = −Number.MIN_VALUE (the negative double
+ * nearest zero) is H(0) = 1, since no double lies between it and −0: z > cut exactly when
+ * z ≥ 0 (never for NaN). h − θ of two stored values is 0 only when they are equal, so for
+ * finite θ this is h ≥ θ. It relies on subnormals being kept, as JavaScript always does.
+ * The native kernels and the wasm forward make the same decisions with one loop per rule
+ * (h > θ, or h − θ ≥ 0) instead; the wasm backward compares with the float counterpart of
+ * the cut (docs/design.md, "Firing rule").
+ */
+export function spikeCut(fireAtThreshold: boolean | undefined): number {
+  return fireAtThreshold === true ? -Number.MIN_VALUE : 0;
+}
+
 /** Reset modes of the LIF family. */
 export const ResetMode = {
   none: 0,
@@ -49,7 +63,8 @@ export const ResetMode = {
  *   reset, then the same-step correction d = s[t] − R[t] gives v[t] = h[t] − d·θ (subtract)
  *   or h[t] + d·(vReset − h[t]) (zero, zeroAfter); the spike in d carries the surrogate
  *   gradient, R follows detachReset as under the delayed reset;
- * s[t] = H(h[t] − θ).
+ * s[t] = H(h[t] − θ), with H(0) = 0 (snnTorch: spike at h > θ) or, under fireAtThreshold,
+ *   H(0) = 1 (SpikingJelly: spike at h ≥ θ); R uses the same H.
  */
 export interface LifConfig {
   T: number;
@@ -66,6 +81,13 @@ export interface LifConfig {
   detachReset: boolean;
   inputLeak: boolean;
   vReset: number;
+  /**
+   * The firing rule: true means s = H(h − θ) with H(0) = 1, a spike when the membrane
+   * reaches the threshold (SpikingJelly's heaviside, x ≥ 0); absent or false, H(0) = 0, a
+   * spike only above it (snnTorch, NIR). Also the H of R = H(v[t-1] − θ). Every kernel
+   * decides as `h − θ > spikeCut(fireAtThreshold)` (below), so the choice costs no branch.
+   */
+  fireAtThreshold?: boolean;
   /** Parameter lengths are F (per neuron) or 1 (per layer). */
   betaPerNeuron: boolean;
   thresholdPerNeuron: boolean;

@@ -122,10 +122,10 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
 export const POOL_MODE_IDS: Readonly<Record<PoolMode, number>> = { max: 0, avg: 1, sum: 2 };
 
 /** Entries of a packed LifCfg (the Float64Array the addon reads). */
-export const LIF_CFG_LENGTH = 14;
+export const LIF_CFG_LENGTH = 15;
 
 /** Field names of LifCfg in packed order. */
-export const LIF_CFG_FIELDS = ['T', 'B', 'F', 'resetMode', 'delayedReset', 'correctedReset', 'detachReset', 'inputLeak', 'vReset', 'betaPerNeuron', 'thresholdPerNeuron', 'surrogate', 'p0', 'p1'] as const;
+export const LIF_CFG_FIELDS = ['T', 'B', 'F', 'resetMode', 'delayedReset', 'correctedReset', 'detachReset', 'inputLeak', 'vReset', 'fireAtThreshold', 'betaPerNeuron', 'thresholdPerNeuron', 'surrogate', 'p0', 'p1'] as const;
 
 /** Writes a LifConfig into out (length LIF_CFG_LENGTH, reused by the caller: nothing is allocated) in the addon's field order. */
 export function packLifCfg(s: LifConfig, out: Float64Array): Float64Array {
@@ -138,11 +138,12 @@ export function packLifCfg(s: LifConfig, out: Float64Array): Float64Array {
   out[6] = s.detachReset ? 1 : 0;
   out[7] = s.inputLeak ? 1 : 0;
   out[8] = s.vReset;
-  out[9] = s.betaPerNeuron ? 1 : 0;
-  out[10] = s.thresholdPerNeuron ? 1 : 0;
-  out[11] = s.surrogate.id;
-  out[12] = s.surrogate.p0;
-  out[13] = s.surrogate.p1;
+  out[9] = s.fireAtThreshold ? 1 : 0;
+  out[10] = s.betaPerNeuron ? 1 : 0;
+  out[11] = s.thresholdPerNeuron ? 1 : 0;
+  out[12] = s.surrogate.id;
+  out[13] = s.surrogate.p0;
+  out[14] = s.surrogate.p1;
   return out;
 }
 

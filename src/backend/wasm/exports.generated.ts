@@ -24,23 +24,25 @@ export interface KernelFunctions {
   clamp(x: number, n: number, lo: number, hi: number): void;
   eventGemm(M: number, N: number, K: number, X: number, Wt: number, beta: number, Y: number, idx: number, val: number): void;
   eventGemmGradW(M: number, N: number, K: number, dY: number, X: number, dW: number, acc: number, idx: number, val: number): void;
+  /** LIF scans (kernels/wasm/lif.ts): `fire` 1 spikes at h ≥ θ (LifConfig.fireAtThreshold), 0 at h > θ. */
   lifForwardLeaky(
-    T: number, N: number, mode: number, beta: number, threshold: number, x: number, v0: number, h: number, spk: number, mask: number,
+    T: number, N: number, mode: number, fire: number, beta: number, threshold: number, x: number, v0: number, h: number, spk: number,
+    mask: number,
   ): void;
   lifForwardPlain(
     T: number, B: number, F: number, mode: number, delayedReset: number, inputLeak: number, vr: number, bS: number, tS: number,
-    x: number, v0: number, beta: number, thr: number, h: number, v: number, spk: number, mask: number,
+    fire: number, x: number, v0: number, beta: number, thr: number, h: number, v: number, spk: number, mask: number,
   ): void;
   lifBackwardPlain(
     T: number, B: number, F: number, mode: number, delayedReset: number, detachReset: number, inputLeak: number, vr: number,
-    bS: number, tS: number, sid: number, p0: number, p1: number, x: number, v0: number, beta: number, thr: number, h: number,
-    v: number, gS: number, gM: number, dx: number, dvC: number, dBeta: number, dThr: number,
+    bS: number, tS: number, fire: number, sid: number, p0: number, p1: number, x: number, v0: number, beta: number, thr: number,
+    h: number, v: number, gS: number, gM: number, dx: number, dvC: number, dBeta: number, dThr: number,
   ): void;
   /** Delayed reset, β/θ per layer; dBeta = 0 skips the dβ/dθ sums (otherwise dThr must be a block too). */
   lifBackwardLeaky(
     T: number, N: number, mode: number, detachReset: number, inputLeak: number, vr: number, beta: number, threshold: number,
-    sid: number, p0: number, p1: number, x: number, v0: number, trace: number, h: number, gS: number, gM: number, dx: number,
-    dvC: number, dBeta: number, dThr: number,
+    fire: number, sid: number, p0: number, p1: number, x: number, v0: number, trace: number, h: number, gS: number, gM: number,
+    dx: number, dvC: number, dBeta: number, dThr: number,
   ): void;
   /** out[N, M] = transpose of A[M, N]. */
   transpose(M: number, N: number, A: number, out: number): void;

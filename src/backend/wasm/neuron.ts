@@ -50,10 +50,10 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
     const N = B * F, TN = T * N;
     const mask = ctx.scratch('lifMask', TN);
     if (cfg.delayedReset && !cfg.inputLeak && cfg.vReset === 0 && !cfg.betaPerNeuron && !cfg.thresholdPerNeuron) {
-      k.lifForwardLeaky(T, N, cfg.resetMode, io.beta.data[0]!, io.threshold.data[0]!, p.x, p.v0, p.h, p.spikes, mask);
+      k.lifForwardLeaky(T, N, cfg.resetMode, fire(cfg), io.beta.data[0]!, io.threshold.data[0]!, p.x, p.v0, p.h, p.spikes, mask);
     } else {
       k.lifForwardPlain(
-        T, B, F, cfg.resetMode, timing(cfg), cfg.inputLeak ? 1 : 0, cfg.vReset, cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0,
+        T, B, F, cfg.resetMode, timing(cfg), cfg.inputLeak ? 1 : 0, cfg.vReset, cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0, fire(cfg),
         p.x, p.v0, p.beta, p.thr, p.h, p.v, p.spikes, mask,
       );
     }
@@ -77,13 +77,13 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
     const dThr = io.dBeta || io.dThreshold ? ctx.scratch('lifDThr', nT * 8) : 0;
     if (cfg.delayedReset && !cfg.betaPerNeuron && !cfg.thresholdPerNeuron) {
       k.lifBackwardLeaky(
-        T, N, cfg.resetMode, cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset, io.beta.data[0]!, io.threshold.data[0]!,
+        T, N, cfg.resetMode, cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset, io.beta.data[0]!, io.threshold.data[0]!, fire(cfg),
         sid, cfg.surrogate.p0, cfg.surrogate.p1, p.x, p.v0, p.v !== 0 ? p.v : p.h, p.h, gS, gM, dx, dvC, dBeta, dThr,
       );
     } else {
       k.lifBackwardPlain(
         T, B, F, cfg.resetMode, timing(cfg), cfg.detachReset ? 1 : 0, cfg.inputLeak ? 1 : 0, cfg.vReset,
-        cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0, sid, cfg.surrogate.p0, cfg.surrogate.p1,
+        cfg.betaPerNeuron ? 1 : 0, cfg.thresholdPerNeuron ? 1 : 0, fire(cfg), sid, cfg.surrogate.p0, cfg.surrogate.p1,
         p.x, p.v0, p.beta, p.thr, p.h, p.v, gS, gM, dx, dvC, dBeta, dThr,
       );
     }
@@ -95,6 +95,11 @@ export function wasmNeuronKernels(ctx: WasmContext): NeuronKernelTable {
   }
 
   return { [LIF_SCAN.id]: { forward: lifForward, backward: lifBackward } };
+}
+
+/** The kernels' firing rule argument: 1 spikes at h ≥ θ (LifConfig.fireAtThreshold), 0 at h > θ. */
+function fire(cfg: LifConfig): number {
+  return cfg.fireAtThreshold === true ? 1 : 0;
 }
 
 /** The plain kernels' reset timing (kernels/wasm/lif.ts): 1 delayed, 0 textbook same-step, 2 snnTorch's same-step form. */

@@ -27,7 +27,10 @@ import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimit
  * NIR resets to v_reset; reset by subtraction (snnTorch's default) and "no
  * reset" have no NIR node. Such layers are refused unless `approximateReset`
  * is set, in which case they are written as zero-reset LIFs and the graph's
- * metadata lists what was approximated.
+ * metadata lists what was approximated. NIR simulators (and runNir) spike at
+ * v > v_threshold; a layer that fires at v ≥ v_threshold (SpikingJelly's rule,
+ * the IF/LIFNode/PLIF default) is written, since the two differ only where v
+ * lands exactly on the threshold, and listed among the approximations.
  *
  * DelayedLinear (integer delay per synapse) → one Linear/Affine → Delay branch
  * per distinct delay, all into the next node (delay.ts; docs/nir.md). Delays
@@ -107,6 +110,10 @@ function neuronNode(where: string, n: NeuronModule, shape: number[], ctx: Ctx): 
     features: F,
     perNeuron: (v, what) => perNeuron(v, F, `${where}: ${what}`),
     reset: (exact, what) => resetCheck(where, exact, what, ctx),
+    approximate: (key, what) => {
+      ctx.notes.push(`${where}: ${what}`);
+      return { [key]: what };
+    },
   };
   const node = toNir(n, ectx);
   const fields: NirPrimitive['fields'] = {};

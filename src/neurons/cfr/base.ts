@@ -21,6 +21,8 @@ export interface ChargeFireResetOptions {
   reset?: ResetKind | 'hard' | 'soft';
   /** Default false, as in SpikingJelly (the reset carries gradient). */
   detachReset?: boolean;
+  /** Default true, as in SpikingJelly: a spike when h ≥ θ (heaviside(0) = 1); false: only when h > θ (snnTorch, NIR). */
+  fireAtThreshold?: boolean;
   /** Default sigmoid({ slope: 4 }), SpikingJelly's default surrogate. */
   surrogate?: SurrogateLike;
   /** Test-only smooth forward (see LeakyOptionsBase). */
@@ -33,6 +35,7 @@ export const CFR_OPTIONS = {
   vReset: { type: 'number', default: 0, doc: 'membrane after a hard reset, and the resting point of the leak' },
   reset: { type: 'choice', values: ['zero', 'subtract', 'none'] as const, default: 'zero', aliases: RESET_ALIASES, doc: "'zero' = hard reset to vReset (alias 'hard'), 'subtract' = soft ('soft'), 'none'" },
   detachReset: { type: 'boolean', default: false, doc: 'no gradient through the reset (SpikingJelly default: attached)' },
+  fireAtThreshold: { type: 'boolean', default: true, doc: "spike when h ≥ θ, SpikingJelly's heaviside with H(0) = 1 (false: only when h > θ, as snnTorch and NIR)" },
   surrogate: surrogateOption(() => sigmoid({ slope: 4 })),
   smoothSpikes: { type: 'boolean', default: false, doc: 'test only: smooth forward for finite-difference checks' },
 } as const satisfies OptionSpec;
@@ -44,6 +47,8 @@ type State = { v: Tensor };
 /**
  * Charge–fire–reset neurons with same-step reset (semantics.md §1, SpikingJelly form):
  * h[t] = vReset + β·(v[t-1] − vReset) + γ·x[t], s[t] = H(h[t] − θ), then hard or soft reset.
+ * H(0) = 1 by default (fireAtThreshold): SpikingJelly's heaviside is x ≥ 0, so a membrane
+ * that lands exactly on θ fires, which integer inputs (spike counts) make common.
  * Subclasses give β (and whether the input is scaled by 1 − β = 1/τ).
  */
 export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
@@ -74,13 +79,14 @@ export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
       detachReset: c.detachReset,
       inputLeak: this.inputLeak,
       vReset: c.vReset,
+      fireAtThreshold: c.fireAtThreshold,
       surrogate: surrogateCode(c.surrogate, c.smoothSpikes),
     };
   }
 
   override stepRule(be: Backend): RuleBinding<State> {
-    const { surrogate, ...k } = this.settings();
-    return bindRule(lifRule, k, surrogate, [this.decay(be), this.settingTensor('threshold', this.cfr.threshold, be)]);
+    const { surrogate, fireAtThreshold, ...k } = this.settings();
+    return bindRule(lifRule, k, surrogate, [this.decay(be), this.settingTensor('threshold', this.cfr.threshold, be)], { fireAtThreshold });
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {
@@ -97,6 +103,7 @@ export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
       vReset: c.vReset,
       reset: c.reset,
       detachReset: c.detachReset,
+      fireAtThreshold: c.fireAtThreshold,
       surrogate: { name: c.surrogate.name, ...c.surrogate.params },
       ...(c.smoothSpikes ? { smoothSpikes: true } : {}),
     };

@@ -1,4 +1,5 @@
 import type { NirExportContext, NirNeuronNode } from '../entry.js';
+import { firingMetadata } from '../lif/nir.js';
 import type { ChargeFireResetNeuron } from './base.js';
 
 /*
@@ -7,6 +8,8 @@ import type { ChargeFireResetNeuron } from './base.js';
  *   IF (hard reset)               → IF r = 1/dt, v_reset = vReset
  *   LIFNode / PLIF (τ in steps)   → LIF τ = τ_steps·dt, v_leak = v_reset = vReset, r = 1 (decayInput) or τ_steps
  * A non-zero vReset is approximate: spikeflow starts the membrane at vReset, NIR simulators at 0.
+ * These models fire at v ≥ θ by default (SpikingJelly), NIR simulators at v > v_threshold:
+ * written, and listed among the approximations (firingMetadata); fire_at_threshold: false is exact.
  */
 
 /** The metadata of a charge–fire–reset layer's node (refuses or records inexact resets). */
@@ -14,6 +17,7 @@ export function cfrMetadata(n: ChargeFireResetNeuron, ctx: NirExportContext): Re
   const c = n.cfr;
   const md = ctx.reset(c.reset === 'zero', c.reset === 'subtract' ? 'soft reset (subtraction)' : 'no reset');
   if (c.vReset !== 0) Object.assign(md, ctx.reset(false, `vReset = ${c.vReset} (spikeflow starts the membrane at vReset, NIR simulators at 0)`));
+  Object.assign(md, firingMetadata(c.fireAtThreshold, ctx));
   md['spikeflow_layer'] = n.kind;
   return md;
 }

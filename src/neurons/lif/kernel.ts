@@ -1,4 +1,4 @@
-import type { LifBackwardIO, LifConfig, LifForwardIO } from '../../backend/kernels/neuron.js';
+import { spikeCut, type LifBackwardIO, type LifConfig, type LifForwardIO } from '../../backend/kernels/neuron.js';
 import type { Floats } from '../../backend/storage.js';
 import { gemm, sgGrad, sgPrimitive, transposeInto } from '../../backend/reference.js';
 
@@ -8,7 +8,9 @@ import { gemm, sgGrad, sgPrimitive, transposeInto } from '../../backend/referenc
  * of step t−1 is read back from the stored trace, which keeps float32 results
  * identical whether a sequence runs fused or one step at a time. Parameters
  * are indexed with a stride of 0 (per layer) or 1 (per neuron), so both cases
- * share one branch-free loop.
+ * share one branch-free loop. Every spike decision, s = H(h − θ) and the prior
+ * reset's R = H(v − θ), is `z > cut` with cut = spikeCut(cfg.fireAtThreshold):
+ * the firing rule (h > θ or h ≥ θ) is chosen once per call, not per element.
  */
 
 function makeLike(x: Floats, n: number): Floats {
@@ -24,7 +26,7 @@ function makeLike(x: Floats, n: number): Floats {
 function lifForwardSnntorch(cfg: LifConfig, io: LifForwardIO): void {
   const N = cfg.B * cfg.F, T = cfg.T, mode = cfg.resetMode;
   const x = io.x.data, v0 = io.v0.data, spk = io.spikes.data, mask = io.mask, h = io.h.data;
-  const be = io.beta.data[0]!, th = io.threshold.data[0]!;
+  const be = io.beta.data[0]!, th = io.threshold.data[0]!, cut = spikeCut(cfg.fireAtThreshold);
   for (let t = 0; t < T; t++) {
     const row = t * N;
     const src = t === 0 ? v0 : h;
@@ -33,11 +35,11 @@ function lifForwardSnntorch(cfg: LifConfig, io: LifForwardIO): void {
       const vp = src[off + n]!;
       const xi = x[row + n]!;
       let hh: number;
-      if (vp > th && mode !== 0) hh = mode === 1 ? be * vp + xi - th : mode === 2 ? xi : 0;
+      if (vp - th > cut && mode !== 0) hh = mode === 1 ? be * vp + xi - th : mode === 2 ? xi : 0;
       else hh = be * vp + xi;
       hh = Math.fround(hh);
       h[row + n] = hh;
-      const fired = hh > th ? 1 : 0;
+      const fired = hh - th > cut ? 1 : 0;
       mask[row + n] = fired;
       spk[row + n] = fired;
     }
@@ -60,6 +62,7 @@ function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
   const spk = io.spikes.data, mask = io.mask, h = io.h.data;
   const v = io.v ? io.v.data : h;
   const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0;
+  const cut = spikeCut(cfg.fireAtThreshold);
   // snnTorch's same-step form: R of the previous membrane enters the charge as under the delayed reset.
   const corrected = !delayedReset && cfg.correctedReset === true && resetMode !== 0;
   const delayed = (delayedReset || corrected) && resetMode !== 0;
@@ -74,7 +77,7 @@ function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
         const n = nb + f, idx = row + n;
         const be = beta[f * bS]!, th = thr[f * tS]!;
         let vp = src[off + n]!;
-        const R = delayed && vp > th ? 1 : 0;
+        const R = delayed && vp - th > cut ? 1 : 0;
         const xi = inputLeak ? (1 - be) * x[idx]! : x[idx]!;
         let hh: number;
         if (R === 1) {
@@ -84,7 +87,7 @@ function lifForwardPlain(cfg: LifConfig, io: LifForwardIO): void {
         } else hh = vr + be * (vp - vr) + xi;
         h[idx] = hh;
         vp = h[idx]!; // the stored (dtype-rounded) value decides the spike
-        const fired = vp > th ? 1 : 0;
+        const fired = vp - th > cut ? 1 : 0;
         mask[idx] = fired;
         spk[idx] = fired;
         if (corrected) {
@@ -113,6 +116,7 @@ export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
   const V = io.recV ? io.recV.data : null;
   const rec = io.rec ? io.rec.data : null;
   const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0, rS = cfg.recPerNeuron ? 1 : 0;
+  const cut = spikeCut(cfg.fireAtThreshold);
   const corrected = !delayedReset && cfg.correctedReset === true && resetMode !== 0;
   const prior = (delayedReset || corrected) && resetMode !== 0;
   // W_rec is transposed once so every step's GEMM is the plain NN form (no per-step copies).
@@ -141,7 +145,7 @@ export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
         let R = 0;
         if (prior) {
           const zr = vp - th;
-          R = smooth ? sgPrimitive(sid, p0, p1, zr) : zr > 0 ? 1 : 0;
+          R = smooth ? sgPrimitive(sid, p0, p1, zr) : zr > cut ? 1 : 0;
           if (resetMode === 1) hh = vr + be * (vp - vr) + drive - R * th;
           // A select when R is 0/1, as the plain loop does (vp + (vr − vp) need not round to vr).
           else if (resetMode === 2) hh = vr + be * (smooth ? vp + R * (vr - vp) - vr : R > 0 ? 0 : vp - vr) + drive;
@@ -152,7 +156,7 @@ export function lifForward(cfg: LifConfig, io: LifForwardIO): void {
         } else hh = vr + be * (vp - vr) + drive;
         h[idx] = hh;
         const z = h[idx]! - th; // decide on the stored (dtype-rounded) value
-        const fired = z > 0 ? 1 : 0;
+        const fired = z > cut ? 1 : 0;
         mask[idx] = fired;
         const s = smooth ? sgPrimitive(sid, p0, p1, z) : fired;
         spk[idx] = s;
@@ -185,6 +189,7 @@ export function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
   const gS = io.gSpikes ? io.gSpikes.data : null, gM = io.gMem ? io.gMem.data : null;
   const dx = io.dx ? io.dx.data : null;
   const bS = cfg.betaPerNeuron ? 1 : 0, tS = cfg.thresholdPerNeuron ? 1 : 0, rS = cfg.recPerNeuron ? 1 : 0;
+  const cut = spikeCut(cfg.fireAtThreshold);
   const recurrent = V !== null || W !== null;
   const corrected = !delayedReset && cfg.correctedReset === true && resetMode !== 0;
   const prior = (delayedReset || corrected) && resetMode !== 0;
@@ -211,7 +216,7 @@ export function lifBackward(cfg: LifConfig, io: LifBackwardIO): void {
         let dh: number;
         const vp = t === 0 ? v0[n]! : trace[prev + n]!;
         const zr = vp - th;
-        const R = prior ? (smooth ? sgPrimitive(sid, p0, p1, zr) : zr > 0 ? 1 : 0) : 0;
+        const R = prior ? (smooth ? sgPrimitive(sid, p0, p1, zr) : zr > cut ? 1 : 0) : 0;
         let dRc = 0; // what reaches R through snnTorch's correction (s − R)
         if (corrected) {
           // The spike in the correction carries the surrogate gradient, as in snnTorch.

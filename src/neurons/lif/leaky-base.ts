@@ -38,6 +38,8 @@ export interface LeakyOptionsBase {
    * snnTorch. With the 'textbook' same-step reset it detaches the spike in the reset.
    */
   detachReset?: boolean;
+  /** Default false, as in snnTorch: a spike only when h > θ; true: also at h = θ (SpikingJelly's H(0) = 1). */
+  fireAtThreshold?: boolean;
   /** Default arctan({ alpha: 2 }), snnTorch's default. */
   surrogate?: SurrogateLike;
   /** Test-only: spikes become the surrogate's primitive so the scan is smooth (finite-difference checks). */
@@ -61,6 +63,7 @@ export const LEAKY_OPTIONS = {
     doc: "with resetDelay false: snnTorch's reset_delay=False (R of the previous membrane, then the (spk − R) correction) or the textbook charge-fire-reset rule",
   },
   detachReset: { type: 'boolean', default: true, doc: "no gradient through the reset term (R; the textbook same-step reset's spike)" },
+  fireAtThreshold: { type: 'boolean', default: false, doc: "spike also when h = θ (SpikingJelly's H(0) = 1; default: only when h > θ, snnTorch's Heaviside)" },
   // snnTorch's default spike_grad is atan() (α = 2) since 0.9 (SpikingNeuron.__init__).
   surrogate: surrogateOption(() => arctan()),
   smoothSpikes: { type: 'boolean', default: false, doc: 'test only: spikes become the surrogate primitive (finite-difference checks)' },
@@ -82,6 +85,7 @@ export function lifSettings(c: LeakyCommon, zeroAfter: boolean): LifSettings {
     detachReset: c.detachReset,
     inputLeak: false,
     vReset: 0,
+    fireAtThreshold: c.fireAtThreshold,
     surrogate: surrogateCode(c.surrogate, c.smoothSpikes),
   };
 }
@@ -127,6 +131,7 @@ export function describeLeaky(c: LeakyCommon): Record<string, unknown> {
     resetDelay: c.resetDelay,
     ...(c.resetDelay ? {} : { sameStepReset: c.sameStepReset }),
     detachReset: c.detachReset,
+    fireAtThreshold: c.fireAtThreshold,
     surrogate: { name: c.surrogate.name, ...c.surrogate.params },
     ...(c.smoothSpikes ? { smoothSpikes: true } : {}),
   };

@@ -35,8 +35,8 @@ export class LIF extends LeakyBase<State> {
   }
 
   override stepRule(be: Backend): RuleBinding<State> {
-    const { surrogate, ...k } = lifSettings(this.opts, false);
-    return bindRule(lifRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be)]);
+    const { surrogate, fireAtThreshold, ...k } = lifSettings(this.opts, false);
+    return bindRule(lifRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be)], { fireAtThreshold });
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

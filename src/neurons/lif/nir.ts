@@ -24,11 +24,23 @@ export function resetWhat(reset: string): string {
   return reset === 'subtract' ? 'reset by subtraction' : 'no reset';
 }
 
+/**
+ * A layer that fires at v ≥ θ (fireAtThreshold) against NIR's v > v_threshold: written,
+ * as the two differ only on exact ties, and recorded as an approximation.
+ */
+export function firingMetadata(fireAtThreshold: boolean, ctx: NirExportContext): Record<string, string> {
+  if (!fireAtThreshold) return {};
+  return ctx.approximate(
+    'approximated_firing',
+    'fires at v >= v_threshold (fire_at_threshold); NIR simulators fire at v > v_threshold, so spikes differ where v lands exactly on the threshold (fire_at_threshold: false exports exactly)',
+  );
+}
+
 export const lifNir: NirMapping = {
   toNir(layer: NeuronModule, ctx: NirExportContext): NirNeuronNode {
     const n = layer as LIF;
     const o = n.opts;
-    const md = ctx.reset(o.reset === 'zero', resetWhat(o.reset));
+    const md = { ...ctx.reset(o.reset === 'zero', resetWhat(o.reset)), ...firingMetadata(o.fireAtThreshold, ctx) };
     const beta = ctx.perNeuron(n.getParameter('beta')?.toArray().map(clamp01) ?? o.beta, 'beta');
     const theta = ctx.perNeuron(n.getParameter('threshold')?.toArray() ?? o.threshold, 'threshold');
     const fill = (x: number): Float64Array => new Float64Array(ctx.features).fill(x);

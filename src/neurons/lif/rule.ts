@@ -17,7 +17,7 @@ export type LifRuleSettings = Pick<LifConfig, 'resetMode' | 'delayedReset' | 'co
  *     zero       h = vr + β(v + R(vr − v) − vr) + drive
  *     zeroAfter  h = h0 + R(vr − h0),  h0 = vr + β(v − vr) + drive
  *   otherwise    h = vr + β(v − vr) + drive
- *   s = H(h − θ), then
+ *   s = H(h − θ) (H(0) = 0, or 1 for a model that fires at the threshold: ctx.spike), then
  *     delayed                      v' = h
  *     same-step, textbook          v' = h − s·θ (subtract) or h + s(vr − h) (zero)
  *     same-step, snnTorch          d = s − R;  v' = h − d·θ (subtract) or h + d(vr − h) (zero)

@@ -68,8 +68,8 @@ export class RLeaky extends LeakyBase<State> {
   override stepRule(be: Backend): RuleBinding<State> | null {
     if (this.allToAll) return null;
     const V = this.learnRecurrent ? this.getParameter('V')! : this.settingTensor('V', this.V, be);
-    const { surrogate, ...k } = lifSettings(this.opts, true);
-    return bindRule(rleakyRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be), V]);
+    const { surrogate, fireAtThreshold, ...k } = lifSettings(this.opts, true);
+    return bindRule(rleakyRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be), V], { fireAtThreshold });
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

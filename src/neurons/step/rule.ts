@@ -1,4 +1,4 @@
-import type { SurrogateCode } from '../../backend/kernels/neuron.js';
+import { spikeCut, type SurrogateCode } from '../../backend/kernels/neuron.js';
 import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 
 /*
@@ -18,7 +18,10 @@ import { sgGrad, sgPrimitive } from '../../backend/reference.js';
  * first, as the fused kernels decide on the stored trace).
  */
 export interface StepContext {
-  /** H(u) = 1 when u > 0, else 0 (smooth mode: P(u)). */
+  /**
+   * H(u) = 1 when u > 0, else 0 (smooth mode: P(u)); for a model that fires at the
+   * threshold (SpikingJelly's neurons, LifConfig.fireAtThreshold) H(0) = 1 as well.
+   */
   spike(u: number): number;
   /** dS/du for the backward: the surrogate g(u). */
   grad(u: number): number;
@@ -28,12 +31,14 @@ export interface StepContext {
   round(v: number): number;
 }
 
-export function stepContext(s: SurrogateCode, float32 = true): StepContext {
+export function stepContext(s: SurrogateCode, float32 = true, fireAtThreshold = false): StepContext {
   const { id, p0, p1, smooth } = s;
+  // The same comparison as the fused kernels (spikeCut), so rule and kernels decide alike.
+  const cut = spikeCut(fireAtThreshold);
   return {
     smooth,
     round: float32 ? Math.fround : (v) => v,
-    spike: smooth ? (u) => sgPrimitive(id, p0, p1, u) : (u) => (u > 0 ? 1 : 0),
+    spike: smooth ? (u) => sgPrimitive(id, p0, p1, u) : (u) => (u > cut ? 1 : 0),
     grad: (u) => sgGrad(id, p0, p1, u),
   };
 }

@@ -23,9 +23,12 @@ export interface RuleScanResult {
  * dtype and read back, so a fused call and T one-step calls give the same
  * numbers. The backward walks time in reverse calling the rule's adjoint,
  * accumulating parameter gradients in float64. CPU backends only (reads
- * `.data`), like every TypeScript reference kernel.
+ * `.data`), like every TypeScript reference kernel. `fireAtThreshold` picks
+ * H(0) = 1 for the context's spike function (StepContext.spike).
  */
-export function scanRule<K>(rule: StepRule<K>, k: K, surrogate: SurrogateCode, x: Tensor, state: readonly Tensor[], params: readonly Tensor[]): RuleScanResult {
+export function scanRule<K>(
+  rule: StepRule<K>, k: K, surrogate: SurrogateCode, x: Tensor, state: readonly Tensor[], params: readonly Tensor[], fireAtThreshold = false,
+): RuleScanResult {
   const op = `${rule.name} scan`;
   if (x.ndim < 2) throw new ShapeError(`${op}: input must be [T, B, ...features], got ${fmtShape(x.shape)}`);
   const S = rule.state.length, P = rule.params.length;
@@ -46,7 +49,7 @@ export function scanRule<K>(rule: StepRule<K>, k: K, surrogate: SurrogateCode, x
     throw new ShapeError(`${op}: parameter '${rule.params[i]}' has ${p.size} values, expected 1 (per layer) or ${F} (per neuron)`);
   });
   const be = x.backend;
-  const ctx = stepContext(surrogate, be.dtype === 'float32');
+  const ctx = stepContext(surrogate, be.dtype === 'float32', fireAtThreshold);
   const spikes = empty(be, x.shape, !ctx.smooth && rule.binary(k));
   const membrane = empty(be, x.shape);
   // traces[j]: state variable j after each step, [T, N] in the backend's dtype.

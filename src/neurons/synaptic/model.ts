@@ -53,8 +53,8 @@ export class Synaptic extends LeakyBase<State> {
   }
 
   override stepRule(be: Backend): RuleBinding<State> {
-    const { surrogate, ...k } = lifSettings(this.opts, true);
-    return bindRule(synapticRule, k, surrogate, [this.alphaTensor(be), this.betaTensor(be), this.thresholdTensor(be)]);
+    const { surrogate, fireAtThreshold, ...k } = lifSettings(this.opts, true);
+    return bindRule(synapticRule, k, surrogate, [this.alphaTensor(be), this.betaTensor(be), this.thresholdTensor(be)], { fireAtThreshold });
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

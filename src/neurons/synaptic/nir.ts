@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors.js';
 import type { NeuronModule } from '../base.js';
 import type { NirExportContext, NirImportContext, NirMapping, NirNeuronNode } from '../entry.js';
-import { clamp01, compact, near1 } from '../lif/nir.js';
+import { clamp01, compact, firingMetadata, near1 } from '../lif/nir.js';
 import { Synaptic } from './model.js';
 
 /*
@@ -15,7 +15,10 @@ export const synapticNir: NirMapping = {
     const n = layer as Synaptic;
     const o = n.opts;
     const exact = o.reset === 'zero' && !o.resetDelay;
-    const md = ctx.reset(exact, o.reset === 'subtract' ? 'reset by subtraction' : o.reset === 'none' ? 'no reset' : "Synaptic's delayed zero reset (reset_delay: true)");
+    const md = {
+      ...ctx.reset(exact, o.reset === 'subtract' ? 'reset by subtraction' : o.reset === 'none' ? 'no reset' : "Synaptic's delayed zero reset (reset_delay: true)"),
+      ...firingMetadata(o.fireAtThreshold, ctx),
+    };
     const beta = ctx.perNeuron(n.getParameter('beta')?.toArray().map(clamp01) ?? o.beta, 'beta');
     const theta = ctx.perNeuron(n.getParameter('threshold')?.toArray() ?? o.threshold, 'threshold');
     const alpha = ctx.perNeuron(n.getParameter('alpha')?.toArray().map(clamp01) ?? (n.describe()['alpha'] as number | number[]), 'alpha');

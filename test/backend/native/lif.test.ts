@@ -32,7 +32,7 @@ function makeIO(rng: Rng, c: Case, be: Backend, seedData: Float32Array[]): { cfg
   void rng;
   const cfg: LifConfig = {
     T: c.T, B: c.B, F: c.F, resetMode: c.resetMode, delayedReset: c.delayedReset, correctedReset: c.correctedReset === true, detachReset: c.detachReset, inputLeak: c.inputLeak,
-    vReset: c.vReset, betaPerNeuron: c.betaPerNeuron, thresholdPerNeuron: c.thresholdPerNeuron, recPerNeuron: false,
+    vReset: c.vReset, fireAtThreshold: c.fireAtThreshold === true, betaPerNeuron: c.betaPerNeuron, thresholdPerNeuron: c.thresholdPerNeuron, recPerNeuron: false,
     surrogate: { id: c.sg[0], p0: c.sg[1], p1: c.sg[2], smooth: false },
   };
   const fwd: LifForwardIO = {
@@ -77,8 +77,28 @@ function caseData(rng: Rng, c: Case): Float32Array[] {
   return data;
 }
 
-function compare(rng: Rng, c: Case): void {
-  const data = caseData(rng, c);
+/*
+ * Ties: x, v0 and v_reset in eighths, β ∈ {½, ¾} and θ ∈ {½, 1}, so every
+ * product and sum is exact in float32 and the charged membrane (and the
+ * previous one, for R) lands exactly on θ at many elements: the one place the
+ * two firing rules differ.
+ */
+function tieData(rng: Rng, c: Case): Float32Array[] {
+  const N = c.B * c.F, TN = c.T * N;
+  const eighths = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => Math.round(rng.uniform(lo, hi) * 8) / 8);
+  const pick = (n: number, values: number[]): Float32Array => Float32Array.from({ length: n }, () => values[Math.floor(rng.uniform(0, values.length))]!);
+  return [
+    eighths(TN, -0.5, 1.5),
+    eighths(N, -0.5, 1.5),
+    pick(c.betaPerNeuron ? c.F : 1, [0.5, 0.75]),
+    pick(c.thresholdPerNeuron ? c.F : 1, [0.5, 1]),
+    randArray(rng, TN),
+    randArray(rng, TN),
+  ];
+}
+
+function compare(rng: Rng, c: Case, ties = false): void {
+  const data = ties ? tieData(rng, c) : caseData(rng, c);
   const what = JSON.stringify(c);
   const a = makeIO(rng, c, native(), data), b = makeIO(rng, c, ts, data);
   runLifForward(native(), a.cfg, a.io);
@@ -119,6 +139,45 @@ function everyConfiguration(rng: Rng): void {
   assert.equal(n, 192);
 }
 
+test('LIF ties (h = θ exactly): both firing rules, every reset configuration, native equals the TypeScript kernel on every ISA', { skip: skipReason }, () => {
+  forEachIsa(() => {
+    const rng = new Rng(36);
+    let n = 0;
+    for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
+      for (const [delayedReset, correctedReset] of [[true, false], [false, false], [false, true]] as const) {
+        for (const fireAtThreshold of [false, true]) {
+          for (const perNeuron of [false, true]) {
+            // v_reset 0 with per-layer β/θ under the delayed reset is the snnTorch fast path.
+            for (const vReset of [0, 0.25]) {
+              compare(rng, {
+                T: 6, B: 3, F: 9, resetMode, delayedReset, correctedReset, fireAtThreshold, detachReset: n % 2 === 0, inputLeak: n % 3 === 1, vReset,
+                betaPerNeuron: perNeuron, thresholdPerNeuron: perNeuron, sg: SURROGATES[n % SURROGATES.length]!,
+              }, true);
+              n++;
+            }
+          }
+        }
+      }
+    }
+    assert.equal(n, 96);
+  });
+});
+
+test('LIF ties: the tie data makes the two firing rules disagree (the comparison above is not vacuous)', { skip: skipReason }, () => {
+  const c: Case = {
+    T: 6, B: 3, F: 9, resetMode: ResetMode.zero, delayedReset: false, detachReset: false, inputLeak: false, vReset: 0,
+    betaPerNeuron: false, thresholdPerNeuron: false, sg: SURROGATES[1]!,
+  };
+  const data = tieData(new Rng(37), c);
+  const masks = [false, true].map((fireAtThreshold) => {
+    const { cfg, io } = makeIO(new Rng(0), { ...c, fireAtThreshold }, native(), data);
+    runLifForward(native(), cfg, io);
+    return Array.from(io.mask);
+  });
+  const differ = masks[0]!.filter((m, i) => m !== masks[1]![i]).length;
+  assert.ok(differ > 0, 'h = θ somewhere');
+});
+
 test('LIF: every surrogate, T = 1, batch 1 and a layer-sized scan', { skip: skipReason }, () => {
   forEachIsa(() => surrogatesAndShapes(new Rng(32)));
 });
@@ -148,6 +207,7 @@ test('LIF: the AVX2 and AVX-512 scans are bit-identical to the scalar one (vecto
    * scalar order, and per-neuron β/θ gradients keep their summation order
    * (per-layer ones run the scalar path). Without the backward outputs'
    * β/θ gradients requested the vector path skips the sums entirely.
+   * Half the cases fire at the threshold on data with ties.
    */
   const rng = new Rng(34);
   const shapes: [number, number, number][] = [[5, 3, 13], [3, 2, 16], [1, 4, 9], [4, 1, 7], [2, 5, 8], [3, 1, 1]];
@@ -157,12 +217,14 @@ test('LIF: the AVX2 and AVX-512 scans are bit-identical to the scalar one (vecto
     for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
       for (const [delayedReset, correctedReset] of [[true, false], [false, false], [false, true]] as const) {
         for (const perNeuron of [false, true]) {
+          // Every other case fires at h ≥ θ on tie data (eighths: h = θ exactly at many elements).
+          const ties = n % 2 === 1;
           const c: Case = {
-            T, B, F, resetMode, delayedReset, correctedReset, detachReset: n % 3 === 0, inputLeak: n % 4 === 1, vReset: n % 2 === 0 ? 0 : 0.2,
+            T, B, F, resetMode, delayedReset, correctedReset, fireAtThreshold: ties, detachReset: n % 3 === 0, inputLeak: n % 4 === 1, vReset: n % 2 === 0 ? 0 : 0.25,
             betaPerNeuron: perNeuron, thresholdPerNeuron: perNeuron && n % 4 !== 2, sg: SURROGATES[n % SURROGATES.length]!,
           };
           n++;
-          const data = caseData(rng, c);
+          const data = ties ? tieData(rng, c) : caseData(rng, c);
           const runs: Float32Array[][] = [];
           forEachIsa(() => runs.push(nativeRun(c, data)));
           for (let r = 1; r < runs.length; r++)

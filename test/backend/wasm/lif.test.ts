@@ -19,7 +19,8 @@ import { runLifBackward, runLifForward } from '../../../src/neurons/lif/scan.js'
  * its gradients are bit-identical for the algebraic surrogates; the exp-based
  * ones (2, 4, 6) may differ from JavaScript's Math.exp by an ulp and are
  * compared to float32 rounding. Recurrent and smooth configurations exercise
- * the TypeScript fallback.
+ * the TypeScript fallback. Both firing rules run on tie data too (eighths, where
+ * the membrane lands exactly on θ).
  */
 
 interface Case {
@@ -27,6 +28,8 @@ interface Case {
   recurrent: boolean;
   /** Which parameter gradients the call asks for (the op passes null for a parameter that is not learnable). */
   params: 'both' | 'beta' | 'none';
+  /** Inputs and state in eighths, β ∈ {½, ¾}, θ ∈ {½, 1}: h = θ (and v = θ for R) at many elements. */
+  ties?: boolean;
 }
 
 const EXP_SURROGATES: ReadonlySet<number> = new Set([SurrogateId.sigmoid, SurrogateId.piecewiseExponential, SurrogateId.erf]);
@@ -88,6 +91,26 @@ function cases(): Case[] {
       params: 'none',
     });
   }
+  // Ties under both firing rules: every reset timing and mode, per-layer (SIMD) and per-neuron parameters, odd and even B·F.
+  let k = 0;
+  for (const fireAtThreshold of [false, true]) {
+    for (const [T, B, F] of [[6, 3, 7], [5, 2, 8]] as const) {
+      for (const resetMode of [ResetMode.none, ResetMode.subtract, ResetMode.zero, ResetMode.zeroAfter]) {
+        for (const [delayedReset, correctedReset] of [[true, false], [false, false], [false, true]] as const) {
+          k++;
+          out.push({
+            cfg: {
+              T, B, F, resetMode, delayedReset, correctedReset, fireAtThreshold, detachReset: k % 2 === 0, inputLeak: k % 3 === 1, vReset: k % 4 === 2 ? 0.25 : 0,
+              betaPerNeuron: k % 5 === 1, thresholdPerNeuron: k % 5 === 1, recPerNeuron: false, surrogate: sur(k % 11),
+            },
+            recurrent: false,
+            params: k % 7 === 3 ? 'none' : 'both',
+            ties: true,
+          });
+        }
+      }
+    }
+  }
   // Fallbacks: one-to-one recurrence and the smooth test forward.
   out.push({ cfg: { T: 4, B: 2, F: 5, resetMode: 1, delayedReset: true, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: true, surrogate: sur(0) }, recurrent: true, params: 'both' });
   out.push({ cfg: { T: 4, B: 2, F: 5, resetMode: 1, delayedReset: false, detachReset: false, inputLeak: false, vReset: 0, betaPerNeuron: false, thresholdPerNeuron: false, recPerNeuron: false, surrogate: sur(1, true) }, recurrent: false, params: 'both' });
@@ -99,12 +122,14 @@ function makeIO(b: Backend, c: Case, seed: number): LifBackwardIO {
   const N = B * F, TN = T * N;
   const rng = new Rng(seed);
   const st = (n: number, lo: number, hi: number): Storage => b.fromArray(Array.from({ length: n }, () => rng.uniform(lo, hi)));
+  const eighths = (n: number, lo: number, hi: number): Storage => b.fromArray(Array.from({ length: n }, () => Math.round(rng.uniform(lo, hi) * 8) / 8));
+  const pick = (n: number, values: number[]): Storage => b.fromArray(Array.from({ length: n }, () => values[Math.floor(rng.uniform(0, values.length))]!));
   return {
-    x: st(TN, -0.5, 1.5),
-    v0: st(N, -0.5, 1.5),
+    x: c.ties ? eighths(TN, -0.5, 1.5) : st(TN, -0.5, 1.5),
+    v0: c.ties ? eighths(N, -0.5, 1.5) : st(N, -0.5, 1.5),
     s0: c.recurrent ? b.fromArray(randomValues(rng, N, 0.5)) : null,
-    beta: st(c.cfg.betaPerNeuron ? F : 1, 0.5, 0.95),
-    threshold: st(c.cfg.thresholdPerNeuron ? F : 1, 0.6, 1.2),
+    beta: c.ties ? pick(c.cfg.betaPerNeuron ? F : 1, [0.5, 0.75]) : st(c.cfg.betaPerNeuron ? F : 1, 0.5, 0.95),
+    threshold: c.ties ? pick(c.cfg.thresholdPerNeuron ? F : 1, [0.5, 1]) : st(c.cfg.thresholdPerNeuron ? F : 1, 0.6, 1.2),
     recV: c.recurrent ? st(F, -0.5, 0.5) : null,
     recW: null,
     spikes: b.alloc(TN),
@@ -191,6 +216,16 @@ test('wasm LIF backward skips parameter gradients nobody asked for and still fil
   runLifBackward(ts, c.cfg, t);
   assert.equal(w.dThreshold, null);
   assertGrad(!EXP_SURROGATES.has(c.cfg.surrogate.id), w.dBeta!.data, t.dBeta!.data, 1e-5, 'dBeta');
+});
+
+test('wasm LIF tie data: the two firing rules disagree somewhere (the tie cases are not vacuous)', () => {
+  const c = cases().find((k) => k.ties && k.cfg.fireAtThreshold && k.cfg.resetMode === ResetMode.zero && !k.cfg.delayedReset)!;
+  const masks = [false, true].map((fireAtThreshold) => {
+    const w = makeIO(wasm, c, 5);
+    runLifForward(wasm, { ...c.cfg, fireAtThreshold }, w);
+    return Array.from(w.mask);
+  });
+  assert.ok(masks[0]!.some((m, i) => m !== masks[1]![i]), 'h = θ somewhere');
 });
 
 test('wasm LIF spikes really fire in the test data (the comparison is not vacuous)', () => {

@@ -29,18 +29,22 @@ import { Flatten } from '../../../src/nn/flatten.js';
 import { Linear } from '../../../src/nn/linear.js';
 import { SumPool2d } from '../../../src/nn/pool.js';
 import { IF } from '../../../src/neurons/if/index.js';
-import { uniform } from '../../../src/tensor/create.js';
+import { LIFNode } from '../../../src/neurons/lifnode/index.js';
+import { tensor, uniform } from '../../../src/tensor/create.js';
 import { Rng } from '../../../src/tensor/rng.js';
 import { mismatches, nirDir } from './common.js';
 
 const DT = 1e-3;
 
-/** conv → IF → sumpool → flatten → linear → LIF (zero reset) → linear → Synaptic (same-step zero reset). */
+/**
+ * conv → IF → sumpool → flatten → linear → LIF (zero reset) → linear → Synaptic (same-step zero reset).
+ * The IF fires at v > θ, NIR's rule, so the export is exact (its default, v ≥ θ, is recorded as an approximation).
+ */
 function network(): Sequential {
   const rng = new Rng(7);
   return new Sequential([
     new Conv2d(1, 3, 3, rng, { padding: 1 }),
-    new IF([3, 6, 6], { threshold: 0.5 }),
+    new IF([3, 6, 6], { threshold: 0.5, fireAtThreshold: false }),
     new SumPool2d(2),
     new Flatten(),
     new Linear(27, 8, rng),
@@ -84,6 +88,33 @@ test('reset by subtraction is refused unless approximateReset, which records it 
   assert.ok(md && md.kind === 'string' && /subtraction/.test(md.value));
   const delayedSyn = new Sequential([new Linear(4, 3, rng), new Synaptic(3, { reset: 'zero' })]);
   assert.throws(() => moduleToNir(delayedSyn, { dt: DT, inputShape: [4] }), /reset_delay/);
+});
+
+test("SpikingJelly's firing rule (v ≥ θ, the IF/LIFNode/PLIF default) is written with an approximation note; imports fire at v > θ", async () => {
+  const rng = new Rng(2);
+  const net = new Sequential([new Linear(2, 2, rng), new IF(2, { threshold: 0.5 }), new Linear(2, 2, rng), new LIFNode(2, { tau: 2, threshold: 0.5 })]);
+  const r = moduleToNir(net, { dt: DT, inputShape: [2] });
+  assert.equal(r.approximations.length, 2);
+  assert.ok(r.approximations.every((a) => /v >= v_threshold/.test(a)), r.approximations.join('; '));
+  const back = await readNir(await writeNir(r.graph));
+  const md = back.graph.metadata['approximations'];
+  assert.ok(md && md.kind === 'string' && /fire_at_threshold/.test(md.value));
+  const ifNode = [...back.graph.nodes.values()].find((n) => n.type === 'IF')!;
+  assert.equal(ifNode.metadata['approximated_firing']?.kind, 'string');
+  // The importer builds NIR's rule, so module and executor agree.
+  const imp = nirToModule(back.graph);
+  const ifLayer = imp.layers.find((l) => l.type === 'if')!;
+  assert.equal(ifLayer['fire_at_threshold'], false);
+  // An input that lands exactly on θ: the exported IF (v ≥ θ) spikes, the graph's rule (v > θ) does not.
+  const exact = new Sequential([new IF(1, { threshold: 0.5 })]);
+  const x = tensor([0.25, 0.25, 0.25, 0.25], [4, 1, 1]);
+  assert.deepEqual(Array.from(noGrad(() => exact.forward(x)).data), [0, 1, 0, 1]);
+  const g = moduleToNir(exact, { dt: DT, inputShape: [1] }).graph;
+  const ex = runNir(g, { steps: 4, batch: 1, shape: [1], data: Float64Array.from(x.data) });
+  assert.deepEqual(Array.from(ex.outputs.get('output')!.data), [0, 0, 1, 0]);
+  assert.deepEqual(Array.from(noGrad(() => nirToModule(g).model.forward(x)).data), [0, 0, 1, 0]);
+  // With fire_at_threshold false the export is exact.
+  assert.deepEqual(moduleToNir(new Sequential([new IF(1, { threshold: 0.5, fireAtThreshold: false })]), { dt: DT, inputShape: [1] }).approximations, []);
 });
 
 test('featureAffine gradient (finite differences, ts64)', () => {

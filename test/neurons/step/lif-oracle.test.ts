@@ -17,6 +17,9 @@ import { assertClose } from '../../helpers.js';
  * The LIF-family step rule is the oracle of the fused LIF kernels: running it
  * through the generic scan must give the fused scan's spikes and membranes
  * bit for bit, and its gradients (float64 carries in both) to rounding.
+ * Each Heaviside case runs a second time on tie data (x, v0 in eighths,
+ * β ∈ {½, ¾}, θ ∈ {½, 1}: h = θ and v = θ exactly at many elements) under
+ * both firing rules (LifConfig.fireAtThreshold, the step context's H(0)).
  */
 
 const T = 7, B = 3, F = 4;
@@ -41,44 +44,66 @@ function rand(rng: Rng, n: number, lo: number, hi: number): number[] {
   return Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 
+function eighths(rng: Rng, n: number, lo: number, hi: number): number[] {
+  return Array.from({ length: n }, () => Math.round(rng.uniform(lo, hi) * 8) / 8);
+}
+
+function pick(rng: Rng, n: number, values: number[]): number[] {
+  return Array.from({ length: n }, () => values[Math.floor(rng.uniform(0, values.length))]!);
+}
+
+const VARIANTS = [
+  { name: '', ties: false, fire: false },
+  { name: ', ties, h > θ', ties: true, fire: false },
+  { name: ', ties, h ≥ θ', ties: true, fire: true },
+];
+
 for (const backendName of ['ts', 'ts64']) {
   for (const c of CASES) {
-    test(`LIF step rule == fused LIF scan (${backendName}): ${c.label}`, () => {
-      withBackend(getBackendByName(backendName), () => {
-        const rng = new Rng(3);
-        const nP = c.perNeuron ? F : 1;
-        const mk = (): Tensor[] => [
-          tensor(rand(new Rng(5), T * B * F, -0.4, 1.6), [T, B, F], { requiresGrad: true }),
-          tensor(rand(new Rng(6), B * F, -0.5, 1.5), [B, F], { requiresGrad: true }),
-          tensor(rand(new Rng(7), nP, 0.6, 0.95), [nP], { requiresGrad: true }),
-          tensor(rand(new Rng(8), nP, 0.8, 1.2), [nP], { requiresGrad: true }),
-        ];
-        const sg = surrogateCode(c.smooth ? sigmoid({ slope: 4 }) : fastSigmoid(), c.smooth);
-        const weights = tensor(rand(rng, T * B * F, -1, 1), [T, B, F]);
-        const wState = tensor(rand(rng, B * F, -1, 1), [B, F]);
-        const run = (fused: boolean): { spikes: number[]; mem: number[]; grads: number[][] } => {
-          const [x, v0, beta, thr] = mk() as [Tensor, Tensor, Tensor, Tensor];
-          let spikes: Tensor, mem: Tensor, vT: Tensor;
-          if (fused) {
-            const r = lifScan(x, { v: v0, s: null }, { beta, threshold: thr }, { ...c.k, surrogate: sg });
-            spikes = r.spikes; mem = r.membrane; vT = r.state.v;
-          } else {
-            const r = scanRule(lifRule, c.k, sg, x, [v0], [beta, thr]);
-            spikes = r.spikes; mem = r.membrane; vT = r.state[0]!;
-          }
-          const l = sum(mul(mem, weights));
-          const l2 = sum(mul(spikes, weights));
-          const l3 = sum(mul(vT, wState));
-          backward(sum(tensorSum([l, l2, l3])));
-          return { spikes: spikes.toArray(), mem: mem.toArray(), grads: [x, v0, beta, thr].map((t) => t.grad!.toArray()) };
-        };
-        const a = run(true), b = run(false);
-        assert.deepEqual(b.spikes, a.spikes, 'spikes');
-        assert.deepEqual(b.mem, a.mem, 'membranes');
-        const tol = backendName === 'ts' ? 2e-5 : 1e-10;
-        ['dx', 'dv0', 'dbeta', 'dthreshold'].forEach((name, i) => assertClose(b.grads[i]!, a.grads[i]!, tol, tol, name));
+    for (const variant of VARIANTS.filter((v) => !v.ties || !c.smooth)) {
+      test(`LIF step rule == fused LIF scan (${backendName}): ${c.label}${variant.name}`, () => {
+        withBackend(getBackendByName(backendName), () => {
+          const rng = new Rng(3);
+          const nP = c.perNeuron ? F : 1;
+          const mk = (): Tensor[] => variant.ties ? [
+            tensor(eighths(new Rng(5), T * B * F, -0.4, 1.6), [T, B, F], { requiresGrad: true }),
+            tensor(eighths(new Rng(6), B * F, -0.5, 1.5), [B, F], { requiresGrad: true }),
+            tensor(pick(new Rng(7), nP, [0.5, 0.75]), [nP], { requiresGrad: true }),
+            tensor(pick(new Rng(8), nP, [0.5, 1]), [nP], { requiresGrad: true }),
+          ] : [
+            tensor(rand(new Rng(5), T * B * F, -0.4, 1.6), [T, B, F], { requiresGrad: true }),
+            tensor(rand(new Rng(6), B * F, -0.5, 1.5), [B, F], { requiresGrad: true }),
+            tensor(rand(new Rng(7), nP, 0.6, 0.95), [nP], { requiresGrad: true }),
+            tensor(rand(new Rng(8), nP, 0.8, 1.2), [nP], { requiresGrad: true }),
+          ];
+          const k = { ...c.k, fireAtThreshold: variant.fire };
+          const sg = surrogateCode(c.smooth ? sigmoid({ slope: 4 }) : fastSigmoid(), c.smooth);
+          const weights = tensor(rand(rng, T * B * F, -1, 1), [T, B, F]);
+          const wState = tensor(rand(rng, B * F, -1, 1), [B, F]);
+          const run = (fused: boolean): { spikes: number[]; mem: number[]; grads: number[][] } => {
+            const [x, v0, beta, thr] = mk() as [Tensor, Tensor, Tensor, Tensor];
+            let spikes: Tensor, mem: Tensor, vT: Tensor;
+            if (fused) {
+              const r = lifScan(x, { v: v0, s: null }, { beta, threshold: thr }, { ...k, surrogate: sg });
+              spikes = r.spikes; mem = r.membrane; vT = r.state.v;
+            } else {
+              const r = scanRule(lifRule, c.k, sg, x, [v0], [beta, thr], variant.fire);
+              spikes = r.spikes; mem = r.membrane; vT = r.state[0]!;
+            }
+            const l = sum(mul(mem, weights));
+            const l2 = sum(mul(spikes, weights));
+            const l3 = sum(mul(vT, wState));
+            backward(sum(tensorSum([l, l2, l3])));
+            return { spikes: spikes.toArray(), mem: mem.toArray(), grads: [x, v0, beta, thr].map((t) => t.grad!.toArray()) };
+          };
+          const a = run(true), b = run(false);
+          assert.deepEqual(b.spikes, a.spikes, 'spikes');
+          assert.deepEqual(b.mem, a.mem, 'membranes');
+          const tol = backendName === 'ts' ? 2e-5 : 1e-10;
+          ['dx', 'dv0', 'dbeta', 'dthreshold'].forEach((name, i) => assertClose(b.grads[i]!, a.grads[i]!, tol, tol, name));
+        });
       });
-    });
+    }
   }
 }
 
