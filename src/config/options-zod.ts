@@ -19,6 +19,7 @@ const SHAPES = {
   string: () => z.string(),
   boolean: () => z.boolean(),
   numbers: () => z.array(z.number()),
+  strings: () => z.array(z.string()),
   object: () => z.record(z.union([z.number(), z.string()])),
 } as const;
 

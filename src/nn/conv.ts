@@ -80,11 +80,11 @@ abstract class ConvNd extends WeightedLayer {
     return [this.outChannels, ...out];
   }
 
-  forwardWith(x: Tensor, weight: Tensor): Tensor {
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias): Tensor {
     const feat = checkSequenceInput(this.kind, x, this.dims + 1, `${this.inChannels}, ${this.spatialName}`);
     this.outputShape(feat);
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    return this.dims === 1 ? conv1d(x, weight, this.bias, opts) : conv2d(x, weight, this.bias, opts);
+    return this.dims === 1 ? conv1d(x, weight, bias, opts) : conv2d(x, weight, bias, opts);
   }
 
   override describe(): Record<string, unknown> {

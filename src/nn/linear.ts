@@ -43,8 +43,8 @@ export class Linear extends WeightedLayer {
     return 'Linear';
   }
 
-  forwardWith(x: Tensor, weight: Tensor): Tensor {
-    return linear(x, weight, this.bias, this.lastStats);
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias): Tensor {
+    return linear(x, weight, bias, this.lastStats);
   }
 
   override describe(): Record<string, unknown> {

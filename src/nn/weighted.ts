@@ -63,8 +63,12 @@ export abstract class WeightedLayer extends Module {
    */
   inputObserver: ((x: Tensor) => void) | null = null;
 
-  /** The layer's operation with a given weight (the quantized one, or a candidate during calibration). */
-  abstract forwardWith(x: Tensor, weight: Tensor): Tensor;
+  /**
+   * The layer's operation with a given weight (the quantized one, or a
+   * candidate during calibration) and bias (default its own; null leaves it
+   * out, as a sum over virtual time steps adds it once afterwards).
+   */
+  abstract forwardWith(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
 
   forward(x: Tensor): Tensor {
     this.inputObserver?.(x);

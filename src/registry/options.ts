@@ -57,8 +57,8 @@ export interface StringOption extends Base {
 /** Anything else (a surrogate spec, a union such as `padding: 2 | 'same'`): parsed by the owner. */
 export interface CustomOption<T = unknown> extends Base {
   type: 'custom';
-  /** JSON shapes a config may give, for the config schema: 'number', 'string', 'boolean', 'numbers' (array), 'object' (string-keyed numbers/strings). */
-  accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'object')[];
+  /** JSON shapes a config may give, for the config schema: 'number', 'string', 'boolean', 'numbers' (array), 'strings' (array), 'object' (string-keyed numbers/strings). */
+  accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'strings' | 'object')[];
   /** Called with the given value, or `undefined` when the option is absent. */
   parse: (value: unknown, where: string) => T;
   /**
