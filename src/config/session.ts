@@ -18,6 +18,8 @@ import type { LrScheduler } from '../train/schedulers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
 import type { RunConfig } from './schema.js';
+import { quantizeModel, type QuantizedLayer } from '../quant/apply.js';
+import { isPostTraining, quantizeOptionsFromSection } from '../quant/options.js';
 
 /*
  * Building a run from a validated config object: encoder, model, loss (and,
@@ -45,6 +47,8 @@ export interface Session {
   /** Generators whose state checkpoints save (data order lives in the loader state). */
   rngs: { encoder: Rng; loader: Rng };
   steps: number;
+  /** The layers `model.quantize` attached weight quantizers to (empty without the section). */
+  quantized: QuantizedLayer[];
 }
 
 export interface BuildSessionOptions {
@@ -143,6 +147,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     rng: modelRng,
     where: 'model.layers',
   });
+  // Quantizers attach after the model is built (composite layers' children included) and before any optimizer sees the parameters.
+  const quantized = config.model.quantize ? quantizeModel(model, quantizeOptionsFromSection(config.model.quantize), 'model.quantize') : [];
   const lossEntry = lossRegistry.get(config.train.loss.type, 'train.loss.type');
   const loss = makeLoss(config.train.loss);
   const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
@@ -153,7 +159,7 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
   }
   const predict = makePredict(config.train.loss) ?? predictByCounts;
-  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, steps };
+  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, steps, quantized };
 }
 
 /** Adapts the data loader's raw batches to the Trainer's tensors. */
@@ -174,6 +180,12 @@ export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng
  */
 export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {}): { trainer: Trainer; optimizer: Optimizer; scheduler: LrScheduler | null } {
   const { config, model, encoder } = session;
+  const q = config.model.quantize;
+  if (q && isPostTraining(q.method)) {
+    throw new ConfigError(
+      `model.quantize.method: '${q.method}' is post-training quantization, which fixes the steps of a trained float model and does not train; train with method 'lsq' (quantization-aware training) or without model.quantize and then run \`spikeflow quantize RUN_DIR --method ${q.method}\``,
+    );
+  }
   const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
   const trainer = new Trainer({
     model,

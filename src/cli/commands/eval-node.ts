@@ -13,6 +13,8 @@ export interface EvalOptions {
   run?: string;
   config?: string;
   weights?: string;
+  /** With --run: evaluate the run's integer weights (model.int.safetensors) instead of model.safetensors. */
+  int?: boolean;
   set: string[];
   backend?: string;
   dataDir?: string;
@@ -30,8 +32,11 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   if (opts.run) {
     const dir = resolve(opts.run);
     if (!existsSync(dir)) throw new NotFoundError(`--run: run folder not found: ${dir}`);
-    weights = join(dir, 'model.safetensors');
-    if (!existsSync(weights)) throw new NotFoundError(`--run: ${dir} has no model.safetensors (did the run finish?)`);
+    const file = opts.int ? 'model.int.safetensors' : 'model.safetensors';
+    weights = join(dir, file);
+    if (!existsSync(weights)) {
+      throw new NotFoundError(opts.int ? `--int: ${dir} has no model.int.safetensors (only runs with model.quantize write one)` : `--run: ${dir} has no model.safetensors (did the run finish?)`);
+    }
     config = loadConfig(join(dir, 'config.yaml'), sets).config;
   } else if (opts.weights) {
     weights = resolve(opts.weights);
@@ -43,6 +48,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       config = parseConfigText(text, `${weights} (embedded config)`, sets);
     }
   } else throw new ConfigError('eval: give --run DIR, or --weights FILE (with --config unless the file embeds one)');
+  if (opts.int && !opts.run) throw new ConfigError('eval: --int goes with --run DIR (give an integer weights file to --weights directly)');
 
   const session = createSession(config);
   loadModelWeights(weights, session.model);
