@@ -1,5 +1,5 @@
 import type { ProfileResult } from '../analysis/profile.js';
-import { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable } from '../analysis/report.js';
+import { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
 import type { RunConfig } from '../config/schema.js';
 import { formatBytes, type ModelSize } from '../quant/size.js';
 
@@ -201,6 +201,8 @@ export function renderReport(s: RunSummary, m: ProfileResult, plots: readonly Pl
   for (const [k, v] of summaryRows(s)) lines.push(`| ${k} | ${v} |`);
   lines.push('', `## Layers (measured on ${s.measured_on_samples} test samples)`, '', formatLayerTable(m.summary, m.ops), '');
   lines.push('## Energy estimate (per sample)', '', formatEnergyTable(m.energy), '');
+  const quantized = formatQuantizedComparison(m.energy);
+  if (quantized) lines.push('### Quantized model', '', 'The quantized SNN beside the same SNN in fp32 and the equivalent ANN quantized the same way (a quantized ANN is the fair rival: it shares the small weights and only lacks the sparsity).', '', quantized, '');
   lines.push('### Model behind the figures', '', formatAssumptions([...new Set([...m.ops.assumptions, ...m.energy.assumptions])]), '');
   if (plots.length > 0) {
     lines.push('## Plots', '', 'Also in one page with the config: [report.html](report.html).', '');
