@@ -9,6 +9,7 @@ export { loadIdxDataset, readIdxFile, locateFashionMnist, FASHION_MNIST_SYSTEM_D
 export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-node.js';
 export { saveSafetensorsAtomic, loadSafetensors } from './interop/safetensors-node.js';
 export { saveWeights, loadWeights, weightsFromFile, type SaveWeightsOptions, type LoadWeightsOptions } from './interop/weights-node.js';
+export { saveIntWeights, readIntWeights } from './quant/int-weights-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
 export { svgToPng, type PngOptions } from './viz/png-node.js';
 export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';

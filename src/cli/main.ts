@@ -77,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--per-tensor', 'one step per layer instead of one per output channel')
     .option('--no-skip-first', 'quantize the first weighted layer too')
     .option('--no-skip-last', 'quantize the last weighted layer (the classifier) too')
+    .option('--first-last-bits <b>', 'quantize the layers skip-first / skip-last leave out at this width instead of keeping them float32')
     .option('--exclude <paths>', 'comma-separated layer paths to keep in float32')
     .option('-o, --out <dir>', 'folder to write (default: RUN_DIR/quantized-<method>-int<bits>)')
     .option('-s, --set <key=value>', 'override a key of the run config (repeatable), e.g. --set data.test_limit=500', collect, [])

@@ -18,8 +18,8 @@ export interface QuantizationSummary {
   bits: number;
   method: string;
   per_channel: boolean;
-  /** Paths of the quantized layers. */
-  layers: string[];
+  /** The quantized layers: path and bit width (first_last_bits may differ from bits). */
+  layers: { path: string; bits: number }[];
   /** The integer weights file in the run folder. */
   int_weights: string;
 }
@@ -174,7 +174,7 @@ export function summaryRows(s: RunSummary): [string, string][] {
       'Model size',
       s.quantization === null
         ? `${formatBytes(s.model_size.bytes)} (float32)`
-        : `${formatBytes(s.model_size.bytes)} (int${s.quantization.bits} weights in ${s.quantization.layers.length} layer${s.quantization.layers.length > 1 ? 's' : ''}, ${s.quantization.method}; float32: ${formatBytes(s.model_size.fp32_bytes)}, ${s.model_size.compression.toFixed(2)}× smaller)`,
+        : `${formatBytes(s.model_size.bytes)} (${[...new Set(s.quantization.layers.map((l) => l.bits))].sort((a, b) => a - b).map((b) => `int${b}`).join('/')} weights in ${s.quantization.layers.length} layer${s.quantization.layers.length > 1 ? 's' : ''}, ${s.quantization.method}; float32: ${formatBytes(s.model_size.fp32_bytes)}, ${s.model_size.compression.toFixed(2)}× smaller)`,
     ],
     ['Wall time', `${s.wall_time_s.toFixed(1)} s`],
     ['Training throughput', `${s.samples_per_s.toFixed(0)} samples/s`],

@@ -18,6 +18,7 @@ export interface QuantizedLayer {
   path: string;
   kind: string;
   layer: WeightedLayer;
+  /** This layer's width (`bits`, or `first_last_bits` for the first and last layers). */
   bits: number;
   perChannel: boolean;
   method: QuantMethod;
@@ -33,18 +34,29 @@ function under(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(prefix + '.');
 }
 
-/** The layers the options select, in module order; ConfigErrors name the option and list the weighted layers. */
-export function selectLayers(model: Module, o: Pick<QuantizeOptions, 'skipFirst' | 'skipLast' | 'exclude'>, where = 'model.quantize'): [string, WeightedLayer][] {
+/**
+ * The layers the options select with their bit widths, in module order: the
+ * weighted layers less the excluded ones; the first and last at
+ * `firstLastBits` when skip_first / skip_last leave them out and that is
+ * set, else not at all. ConfigErrors name the option and list the weighted layers.
+ */
+export function selectLayers(model: Module, o: Pick<QuantizeOptions, 'bits' | 'skipFirst' | 'skipLast' | 'exclude' | 'firstLastBits'>, where = 'model.quantize'): [string, WeightedLayer, number][] {
   const all = weightedLayers(model);
   const paths = all.map(([p, m]) => `${p} (${m.kind})`).join(', ') || 'none';
   if (all.length === 0) throw new ConfigError(`${where}: the model has no weighted layer (Linear, Conv1d, Conv2d) to quantize`);
   for (const ex of o.exclude) {
     if (!all.some(([p]) => under(p, ex))) throw new ConfigError(`${where}.exclude: '${ex}' is no weighted layer of this model, nor holds one (weighted layers: ${paths})`);
   }
-  const chosen = all.filter(([p], i) => !(o.skipFirst && i === 0) && !(o.skipLast && i === all.length - 1) && !o.exclude.some((ex) => under(p, ex)));
+  const chosen: [string, WeightedLayer, number][] = [];
+  all.forEach(([p, m], i) => {
+    if (o.exclude.some((ex) => under(p, ex))) return;
+    const skipped = (o.skipFirst && i === 0) || (o.skipLast && i === all.length - 1);
+    if (!skipped) chosen.push([p, m, o.bits]);
+    else if (o.firstLastBits !== null) chosen.push([p, m, o.firstLastBits]);
+  });
   if (chosen.length === 0) {
     throw new ConfigError(
-      `${where}: skip_first: ${o.skipFirst}, skip_last: ${o.skipLast} and exclude leave no layer to quantize (weighted layers: ${paths}); set skip_first or skip_last to false`,
+      `${where}: skip_first: ${o.skipFirst}, skip_last: ${o.skipLast} and exclude leave no layer to quantize (weighted layers: ${paths}); set skip_first or skip_last to false, or give first_last_bits`,
     );
   }
   return chosen;
@@ -58,13 +70,12 @@ export function selectLayers(model: Module, o: Pick<QuantizeOptions, 'skipFirst'
  * before the optimizer is made. Returns the quantized layers.
  */
 export function quantizeModel(model: Module, o: QuantizeOptions, where = 'model.quantize'): QuantizedLayer[] {
-  const levels = quantLevels(o.bits);
   const out: QuantizedLayer[] = [];
-  for (const [path, layer] of selectLayers(model, o, where)) {
+  for (const [path, layer, bits] of selectLayers(model, o, where)) {
     const learnStep = o.method === 'lsq';
-    const step = learnStep ? undefined : ptqStep(layer.weight, levels, o.perChannel, o.method === 'percentile' ? { percentile: o.percentile } : {});
-    layer.setWeightQuantizer({ bits: o.bits, perChannel: o.perChannel, learnStep }, step);
-    out.push({ path, kind: layer.kind, layer, bits: o.bits, perChannel: o.perChannel, method: o.method });
+    const step = learnStep ? undefined : ptqStep(layer.weight, quantLevels(bits), o.perChannel, o.method === 'percentile' ? { percentile: o.percentile } : {});
+    layer.setWeightQuantizer({ bits, perChannel: o.perChannel, learnStep }, step);
+    out.push({ path, kind: layer.kind, layer, bits, perChannel: o.perChannel, method: o.method });
   }
   return out;
 }

@@ -21,6 +21,14 @@ function stringList(value: unknown, where: string): string[] {
   return [...value];
 }
 
+function optionalBits(value: unknown, where: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_QUANT_BITS || value > MAX_QUANT_BITS) {
+    throw new ConfigError(`${where} must be an integer from ${MIN_QUANT_BITS} to ${MAX_QUANT_BITS}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 export const QUANTIZE_OPTIONS = {
   bits: {
     type: 'number',
@@ -39,6 +47,12 @@ export const QUANTIZE_OPTIONS = {
   perChannel: { type: 'boolean', default: true, doc: 'one step per output channel (else one per layer)' },
   skipFirst: { type: 'boolean', default: true, doc: 'keep the first weighted layer (it sees the analog input) in float32' },
   skipLast: { type: 'boolean', default: true, doc: 'keep the last weighted layer (the classifier) in float32' },
+  firstLastBits: {
+    type: 'custom',
+    accepts: ['number'],
+    parse: optionalBits,
+    doc: 'bit width for the layers skip_first / skip_last leave out (LSQ keeps them at 8 bits); absent: they stay float32',
+  },
   exclude: { type: 'custom', accepts: ['strings'], parse: stringList, default: [], doc: 'layer paths (and everything under them) kept in float32' },
   percentile: {
     type: 'number',
@@ -67,6 +81,8 @@ export interface QuantizeSection {
   per_channel: boolean;
   skip_first: boolean;
   skip_last: boolean;
+  /** Absent: the skipped first/last layers stay float32. */
+  first_last_bits?: number;
   exclude: string[];
   percentile: number;
   calibration: number;
@@ -79,6 +95,7 @@ export function quantizeOptionsFromSection(s: QuantizeSection): QuantizeOptions 
     perChannel: s.per_channel,
     skipFirst: s.skip_first,
     skipLast: s.skip_last,
+    firstLastBits: s.first_last_bits ?? null,
     exclude: [...s.exclude],
     percentile: s.percentile,
     calibration: s.calibration,
@@ -92,6 +109,7 @@ export function quantizeSectionFromOptions(o: QuantizeOptions): QuantizeSection 
     per_channel: o.perChannel,
     skip_first: o.skipFirst,
     skip_last: o.skipLast,
+    ...(o.firstLastBits !== null ? { first_last_bits: o.firstLastBits } : {}),
     exclude: [...o.exclude],
     percentile: o.percentile,
     calibration: o.calibration,

@@ -40,6 +40,11 @@ test('quantizeModel: skip_first / skip_last (defaults on) and exclude pick the l
   assert.deepEqual(quantizedLayers(m).map(([p]) => p), ['3', '5.body.0']);
   assert.deepEqual(quantizeModel(net(), opts({ bits: 4, skip_first: false, skip_last: false, exclude: ['5'] })).map((l) => l.path), ['0', '3', '6']);
   assert.deepEqual(quantizeModel(net(), opts({ bits: 8, skip_last: false, exclude: ['5.body.0'] })).map((l) => l.path), ['3', '6']);
+  // first_last_bits: the skipped first and last layers at their own width (LSQ's 8-bit first and last layers).
+  const mixed = net();
+  assert.deepEqual(quantizeModel(mixed, opts({ bits: 3, first_last_bits: 8 })).map((l) => [l.path, l.bits]), [['0', 8], ['3', 3], ['5.body.0', 3], ['6', 8]]);
+  assert.deepEqual(modelSize(mixed).layers.map((l) => l.bits), [8, 3, 3, 8]);
+  assert.throws(() => opts({ bits: 4, first_last_bits: 12 }), (e: Error) => e instanceof ConfigError && /first_last_bits' must be an integer from 2 to 8, got 12/.test(e.message));
 });
 
 test('quantizeModel: the step is `<layer>.weight_step` — a parameter under lsq, a buffer after PTQ — initialised per channel', () => {

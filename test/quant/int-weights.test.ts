@@ -73,6 +73,16 @@ for (const bits of [8, 4, 3, 2]) {
   });
 }
 
+test('a model with mixed widths (first_last_bits) stores int8 and packed int4 side by side and reads back exactly', () => {
+  const r = new Rng(4);
+  const m = new Sequential([new Linear(6, 5, r), new LIF(5), new Linear(5, 4, r), new LIF(4), new Linear(4, 3, r)]);
+  quantizeModel(m, readConfigOptions(QUANTIZE_OPTIONS, { bits: 4, first_last_bits: 8 }, 'q'));
+  const f = intWeightsEntries(m);
+  assert.deepEqual(['0.weight', '2.weight', '4.weight'].map((n) => f.tensors.get(n)!.dtype), ['I8', 'U8', 'I8']);
+  const deq = dequantizeIntWeights(decodeSafetensors(encodeSafetensors(f.tensors, f.metadata), 'mixed'), 'mixed');
+  for (const i of [0, 2, 4]) assert.deepEqual([...deq.get(`${i}.weight`)!.data], [...noGrad(() => (m.layers[i] as WeightedLayer).effectiveWeight()).data], `layer ${i}`);
+});
+
 test('corrupt or inconsistent integer files: errors name the file and the tensor', () => {
   const fails = (bits: number, mutate: (f: SafetensorsFile) => void, re: RegExp): void => {
     assert.throws(() => roundTrip(net(1, bits), mutate), (e: Error) => e instanceof FormatError && re.test(e.message), re.source);

@@ -39,6 +39,7 @@ export interface QuantizeCliOptions {
   perTensor?: boolean;
   skipFirst: boolean;
   skipLast: boolean;
+  firstLastBits?: string;
   exclude?: string;
   out?: string;
   set: string[];
@@ -51,7 +52,7 @@ export interface QuantizeCliOptions {
 export interface QuantizeSummary {
   source_run: string;
   quantization: QuantizeSection;
-  layers: string[];
+  layers: { path: string; bits: number }[];
   test_samples: number;
   float: { accuracy: number; loss: number; model_size: ModelSizeSummary };
   quantized: { accuracy: number; loss: number; model_size: ModelSizeSummary };
@@ -128,6 +129,7 @@ export async function runQuantize(runDir: string, opts: QuantizeCliOptions): Pro
     per_channel: opts.perTensor !== true,
     skip_first: opts.skipFirst,
     skip_last: opts.skipLast,
+    ...(opts.firstLastBits !== undefined ? { first_last_bits: intArg('first-last-bits', opts.firstLastBits) } : {}),
     exclude: opts.exclude === undefined ? [] : opts.exclude.split(',').map((s) => s.trim()),
     ...(opts.percentile !== undefined ? { percentile: numberArg('percentile', opts.percentile) } : {}),
     ...(opts.calibration !== undefined ? { calibration: intArg('calibration', opts.calibration) } : {}),
@@ -164,7 +166,7 @@ export async function runQuantize(runDir: string, opts: QuantizeCliOptions): Pro
   const summary: QuantizeSummary = {
     source_run: dir,
     quantization: q,
-    layers: quantized.map((l) => l.path),
+    layers: quantized.map((l) => ({ path: l.path, bits: l.bits })),
     test_samples: after.samples,
     float: { accuracy: before.accuracy, loss: before.loss, model_size: modelSizeSummary(floatSize) },
     quantized: { accuracy: after.accuracy, loss: after.loss, model_size: modelSizeSummary(qSize) },
@@ -189,7 +191,7 @@ export async function runQuantize(runDir: string, opts: QuantizeCliOptions): Pro
   else {
     process.stdout.write(
       `float32 ${(100 * before.accuracy).toFixed(2)}% → int${q.bits} ${q.method} ${(100 * after.accuracy).toFixed(2)}% on ${after.samples} test samples; ` +
-        `${quantized.length} layer${quantized.length > 1 ? 's' : ''} quantized (${summary.layers.join(', ')}); ${describeModelSize(qSize)}; wrote ${outDir}\n`,
+        `${quantized.length} layer${quantized.length > 1 ? 's' : ''} quantized (${summary.layers.map((l) => `${l.path}: int${l.bits}`).join(', ')}); ${describeModelSize(qSize)}; wrote ${outDir}\n`,
     );
   }
 }

@@ -56,7 +56,7 @@ export const INT_WEIGHTS_FILE = 'model.int.safetensors';
 /** summary.json's `quantization` of a session with quantized layers. */
 export function quantizationSummary(session: Session): QuantizationSummary {
   const q = session.config.model.quantize!;
-  return { bits: q.bits, method: q.method, per_channel: q.per_channel, layers: session.quantized.map((l) => l.path), int_weights: INT_WEIGHTS_FILE };
+  return { bits: q.bits, method: q.method, per_channel: q.per_channel, layers: session.quantized.map((l) => ({ path: l.path, bits: l.bits })), int_weights: INT_WEIGHTS_FILE };
 }
 
 function timestamp(): string {
