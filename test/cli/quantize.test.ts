@@ -107,6 +107,13 @@ test('spikeflow quantize (PTQ) of a float run: accuracy before and after, a run 
   assert.equal(pct.quantization.percentile, 99);
   assert.equal(acc(['--run', join('run', 'quantized-percentile-int3')]), pct.quantized.accuracy);
 
+  // Quantization-aware training may start from the float weights: the steps are initialised from them (LSQ's rule).
+  writeFileSync(join(tmp, 'qat.yaml'), config('  quantize: { bits: 4, skip_last: false }'));
+  sf(['train', '-q', '--config', 'qat.yaml', '--weights', 'run/model.safetensors', '--set', 'train.epochs=0', '--out', 'qat']);
+  const qat = JSON.parse(readFileSync(join(tmp, 'qat', 'summary.json'), 'utf8'));
+  assert.deepEqual(qat.quantization.layers, [{ path: '5', bits: 4 }, { path: '7', bits: 4 }]);
+  assert.ok(qat.accuracy > floatAcc - 0.15, `LSQ's initial steps on the trained weights: ${qat.accuracy} vs float ${floatAcc}`);
+
   // Refusals: exit 2, one line naming what, nothing written.
   const before = readdirSync(join(tmp, 'run')).sort();
   assert.match(sf(['quantize', 'run', '--bits', '4', '--method', 'mse', '--no-skip-last'], 2).stderr, /output folder already exists/);
