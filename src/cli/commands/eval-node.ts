@@ -8,6 +8,8 @@ import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../sess
 import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
 import { testEncoder } from '../test-encoding.js';
+import { describeModelSize, modelSize } from '../../quant/size.js';
+import { modelSizeSummary } from '../report.js';
 
 export interface EvalOptions {
   run?: string;
@@ -59,6 +61,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const loader = makeLoader(data.test, config.data.test_batch_size, false);
   const r = trainer.evaluate(tensorBatches(loader, data.test.shape, backend));
   const m = measureModel(session, loader);
+  const size = modelSize(model);
   const result = {
     weights,
     dataset: data.test.name,
@@ -67,6 +70,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     loss: r.loss,
     seconds: r.seconds,
     backend: backend.name,
+    model_size: modelSizeSummary(size),
     mean_spike_rate: m.summary.meanRate,
     sops_per_sample: m.ops.totals.sops,
     layers: m.summary.layers.filter((l) => l.neuron).map((l) => ({ name: l.name, spike_rate: l.neuron!.rate })),
@@ -74,6 +78,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     process.stdout.write(`test accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) on ${r.samples} samples of ${data.test.name} in ${r.seconds.toFixed(1)} s [${backend.name}]\n`);
+    process.stdout.write(`  model size ${describeModelSize(size)}\n`);
     for (const l of result.layers) process.stdout.write(`  ${l.name}: spike rate ${(100 * l.spike_rate).toFixed(2)}%\n`);
   }
 }
