@@ -8,6 +8,7 @@ import { Rng } from '../../src/tensor/rng.js';
 import { lsqQuantize, quantizeLevel, quantLevels, roundHalfEven } from '../../src/ops/quantize.js';
 import { linear } from '../../src/ops/linear.js';
 import { ConfigError, NumericError, ShapeError } from '../../src/errors.js';
+import { float32Backends } from '../neurons/backends.js';
 
 const ts64 = getBackendByName('ts64');
 const ts = getBackendByName('ts');
@@ -149,4 +150,22 @@ test('lsqQuantize refuses a step of the wrong shape or a non-positive step, nami
     assert.throws(() => lsqQuantize(w, tensor([1, 1], [2]), { qn: 8, qp: 7, gradScale: 1 }), (e: unknown) => e instanceof ShapeError && /step \[2\] must be \[1\] \(per tensor\) or \[3\]/.test((e as Error).message));
     assert.throws(() => lsqQuantize(w, tensor([1, 0, 1], [3]), { qn: 8, qp: 7, gradScale: 1 }), (e: unknown) => e instanceof NumericError && /step of channel 1 is 0/.test((e as Error).message));
   });
+});
+
+test('lsqQuantize gives the same numbers on every float32 backend (it runs over the storage views)', (t) => {
+  const { backends, skipped } = float32Backends();
+  if (skipped) t.diagnostic(skipped);
+  const rng = new Rng(11);
+  const wv = Array.from({ length: 6 * 40 }, () => rng.uniform(-1, 1));
+  const gv = Array.from({ length: 6 * 40 }, () => rng.uniform(-1, 1));
+  const run = (be: ReturnType<typeof getBackendByName>): number[][] =>
+    withBackend(be, () => {
+      const w = tensor(wv, [6, 40], { requiresGrad: true });
+      const s = tensor([0.05, 0.1, 0.15, 0.2, 0.25, 0.3], [6], { requiresGrad: true });
+      const q = lsqQuantize(w, s, { qn: 4, qp: 3, gradScale: 0.1 });
+      backward(q, tensor(gv, [6, 40]));
+      return [[...q.data], [...w.grad!.data], [...s.grad!.data]];
+    });
+  const ref = run(ts);
+  for (const [name, be] of backends) assert.deepEqual(run(be), ref, name);
 });
