@@ -18,7 +18,8 @@
         "kernels/native/train.cc",
         "kernels/native/elementwise.cc",
         "kernels/native/conv.cc",
-        "kernels/native/delay.cc"
+        "kernels/native/delay.cc",
+        "kernels/native/attention.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread"],

@@ -129,6 +129,11 @@ const binary = (name, op) => ({
   call: `sf::${name}(n, a, b, out);`,
 });
 
+const attnHead = [dim('R'), dim('heads'), dim('dh'), dim('N'), num('scale')];
+const attnLets = [['idx_t', 'total', 'product(args, {R, heads, dh, N})'], ['idx_t', 'gSize', 'product(args, {R, heads, dh, dh})']];
+const lnHead = [dim('R'), dim('C'), dim('N')];
+const lnLets = [['idx_t', 'total', 'product(args, {R, C, N})'], ['idx_t', 'statSize', 'product(args, {2, R, N})']];
+
 /** Native kernels, in registration order. */
 export const native = [
   {
@@ -330,6 +335,57 @@ export const native = [
     args: [dim('T'), dim('Tout'), dim('B'), dim('I'), dim('O'), dim('K'), f32('x', 'product(args, {T, B, I})'), f32('dY', 'product(args, {Tout, B, O})'), f32('dK', 'product(args, {K, O, I})')],
     call: 'sf::delayEventGradKernel(T, Tout, B, I, O, K, x, dY, dK);',
   },
+  {
+    name: 'linearAttentionForward',
+    doc: 'Linear spiking self-attention per row and head (AttentionKernels, src/backend/kernels/attention.ts): G [R, heads, dh, dh], out = scale·Gᵀ Q; bit-identical to the reference.',
+    args: [...attnHead, f32('q', 'total'), f32('k', 'total'), f32('v', 'total'), f32('G', 'gSize'), f32('out', 'total')],
+    lets: attnLets,
+    call: 'sf::linearAttentionForward(R, heads, dh, N, scale, q, k, v, G, out);',
+  },
+  {
+    name: 'linearAttentionBackward',
+    doc: 'Its vector–Jacobian product; a null dQ / dK / dV is not computed.',
+    args: [
+      ...attnHead, f32('q', 'total'), f32('k', 'total'), f32('v', 'total'), f32('G', 'gSize'), f32('dOut', 'total'),
+      f32('dQ', 'total', { nullable: true }), f32('dK', 'total', { nullable: true }), f32('dV', 'total', { nullable: true }),
+    ],
+    lets: attnLets,
+    call: 'sf::linearAttentionBackward(R, heads, dh, N, scale, q, k, v, G, dOut, dQ, dK, dV);',
+  },
+  {
+    name: 'rowDot',
+    doc: 'out[r] = Σ_n a[r, n]·b[r, n] over M rows of N.',
+    args: [dim('M'), dim('N'), f32('a', 'MN'), f32('b', 'MN'), f32('out', 'M')],
+    lets: [['idx_t', 'MN', 'product(args, {M, N})']],
+    call: 'sf::rowDot(M, N, a, b, out);',
+  },
+  {
+    name: 'rowScale',
+    doc: 'out[r, n] = x[r, n]·s[r] over M rows of N.',
+    args: [dim('M'), dim('N'), f32('x', 'MN'), f32('s', 'M'), f32('out', 'MN')],
+    lets: [['idx_t', 'MN', 'product(args, {M, N})']],
+    call: 'sf::rowScale(M, N, x, s, out);',
+  },
+  {
+    name: 'layerNormForward',
+    doc: 'Layer norm over the C channels of each token of [R, C, N]; stats: (mean, 1/√(var + eps)) per (r, n).',
+    args: [
+      ...lnHead, num('eps'), f32('x', 'total'), f32('gamma', 'C', { nullable: true }), f32('beta', 'C', { nullable: true }),
+      f32('stats', 'statSize'), f32('out', 'total'),
+    ],
+    lets: lnLets,
+    call: 'sf::layerNormForward(R, C, N, eps, x, gamma, beta, stats, out);',
+  },
+  {
+    name: 'layerNormBackward',
+    doc: 'Its backward: dX overwritten, dGamma / dBeta accumulated into when given.',
+    args: [
+      ...lnHead, f32('x', 'total'), f32('gamma', 'C', { nullable: true }), f32('stats', 'statSize'), f32('dY', 'total'), f32('dX', 'total'),
+      f32('dGamma', 'C', { nullable: true }), f32('dBeta', 'C', { nullable: true }),
+    ],
+    lets: lnLets,
+    call: 'sf::layerNormBackward(R, C, N, x, gamma, stats, dY, dX, dGamma, dBeta);',
+  },
   // Control functions: their wrappers are hand-written in addon.cc (they take no arrays).
   { name: 'info', hand: 'Info', ts: 'info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number }', doc: 'Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2).' },
   { name: 'setIsa', hand: 'SetIsa', ts: 'setIsa(isa: NativeIsa): NativeIsa', doc: 'Lower the instruction set (tests of the fallback kernels); returns the one now active.' },
@@ -392,6 +448,18 @@ export const wasm = [
   { name: 'mulBroadcast', args: 'R N x v y' },
   { name: 'pool2d', args: 'mode g planes countIncludePad x y argmax', doc: 'mode: 0 max (argmax required), 1 avg, 2 sum.' },
   { name: 'pool2dBackward', args: 'mode g planes countIncludePad dy argmax dx' },
+  { name: 'attentionScratchBytes', args: 'C N dh', returns: 'number', doc: 'Bytes of scratch the linear-attention kernels need for C channels, N tokens, head size dh.' },
+  { name: 'layerNormScratchBytes', args: 'C N', returns: 'number' },
+  {
+    name: 'linearAttentionForward',
+    args: 'R heads dh N scale q k v G out scratch',
+    doc: 'Attention kernels (kernels/wasm/attention.ts); `scratch`: attentionScratchBytes(heads·dh, N, dh) bytes.',
+  },
+  { name: 'linearAttentionBackward', args: 'R heads dh N scale q k v G dOut dQ dK dV scratch', doc: 'dQ / dK / dV: 0 when not wanted.' },
+  { name: 'rowDot', args: 'M N a b out' },
+  { name: 'rowScale', args: 'M N x s out' },
+  { name: 'layerNormForward', args: 'R C N eps x gamma beta stats out scratch', doc: 'gamma / beta: 0 for none; `scratch`: layerNormScratchBytes(C, N) bytes.' },
+  { name: 'layerNormBackward', args: 'R C N x gamma stats dY dX dGamma dBeta scratch', doc: 'gamma / dGamma / dBeta: 0 for none.' },
 ];
 
 /** Types the NativeAddon interface uses besides arrays and numbers. */

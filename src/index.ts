@@ -22,6 +22,8 @@ export { maxPool2d, avgPool2d, sumPool2d } from './ops/pool.js';
 export { batchNorm } from './ops/norm.js';
 export { dropout } from './ops/dropout.js';
 export * from './ops/loss.js';
+export { reduceOverTime, type TimeReduction } from './ops/readout.js';
+export { softTargetKl } from './ops/distill.js';
 export { Module, type LoadStateDictOptions } from './module/module.js';
 export { Linear } from './nn/linear.js';
 export { WeightedLayer, isWeightedLayer, lsqInitialStep, WEIGHT_STEP, type WeightQuantSpec } from './nn/weighted.js';
@@ -44,6 +46,10 @@ export { makeDelayPatterns, delayPatternOrders, DELAY_PATTERNS_DEFAULTS, type De
 export { makeDataset, subset, take, classCounts, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor, packDigits, unpackDigits } from './data/index.js';
 export type { Dataset, DatasetInit, SplitDataset, Labels, IdxArray, DataLoaderOptions, DataLoaderState, PackedSplit } from './data/index.js';
 export type { Batch as DataBatch } from './data/index.js';
+export { ImageAugmenter, augmentEnabled, checkAugment, cropFlipSample, normalizeDataset, normalizedFill, checkNormalize } from './data/index.js';
+export type { AugmentSpec, AugmentDraw, ImageAugmenterOptions, NormalizeSpec } from './data/index.js';
+export { CIFAR_SHAPE, CIFAR_PIXELS, CIFAR10_LAYOUT, CIFAR100_LAYOUT, cifarRecordBytes, cifarRecordCount, decodeCifarRecords, encodeCifarRecords } from './data/index.js';
+export type { CifarLayout, CifarLabelField } from './data/index.js';
 export * from './train/index.js';
 export * from './analysis/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
@@ -58,11 +64,12 @@ export { Registry, type RegistryEntry } from './registry/registry.js';
 export { readOptions, readConfigOptions, type OptionSpec, type OptionDef, type OptionValues } from './registry/options.js';
 export { layerRegistry, defineLayer, makeLayer, type LayerEntry, type LayerContext } from './nn/layers.js';
 export { neuronLayerType, type NeuronLayerType } from './nn/builder.js';
-export { lossRegistry, defineLoss, makeLoss, makePredict, type LossEntry, type LossConfig } from './train/losses.js';
+export { lossRegistry, defineLoss, makeLoss, makePredict, makeScores, type LossEntry, type LossConfig } from './train/losses.js';
 export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';
 export { schedulerRegistry, defineScheduler, makeScheduler, makeSchedule, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
 export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
-export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
+export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, trainBatches, checkpointRngs, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
+export { attachTeacher, evaluateTeacher, type TeacherSource, type Teacher, type Distillation } from './config/teacher.js';
 
 // Plots as SVG strings from plain data (browser-safe; PNG in spikeflow/node).
 export * from './viz/index.js';

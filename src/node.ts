@@ -7,6 +7,7 @@ export { registerNativeBackend, loadNativeAddon } from './backend/native/load-no
 export { loadDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './data/load-node.js';
 export { loadIdxDataset, readIdxFile, locateFashionMnist, FASHION_MNIST_SYSTEM_DIR, IDX_FILES } from './data/idx-node.js';
 export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-node.js';
+export { loadCifar10, loadCifar100, locateCifar, CIFAR10_FILES, CIFAR100_FILES, type CifarVariant, type CifarLoadOptions } from './data/cifar-node.js';
 export { saveSafetensorsAtomic, loadSafetensors } from './interop/safetensors-node.js';
 export { saveWeights, loadWeights, weightsFromFile, type SaveWeightsOptions, type LoadWeightsOptions } from './interop/weights-node.js';
 export { saveIntWeights, readIntWeights } from './quant/int-weights-node.js';

@@ -1,6 +1,6 @@
 /** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
 
-export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] as const;
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
@@ -12,6 +12,7 @@ export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   f: 'streaming latency per time step, LIF 784-1000-10, B=1',
   g: 'event representations (ToFrame, ToVoxelGrid) on 1M events, target < 50 ms',
   h: 'learnable-delay layer (DCLS), SHD configuration: 140→256, K=25, T=100+12',
+  i: 'spiking-transformer training steps (Spikformer SSA, SDT SDSA), FMNIST examples, T=4, B=64',
 };
 
 /** The work one iteration does, counted explicitly (see the notes of each case). */

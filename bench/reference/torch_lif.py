@@ -13,6 +13,7 @@ Implements the same computations as the spikeflow workloads with torch only
   f  streaming latency per time step, batch 1
   h  learnable-delay layer (DCLS Gaussian kernel + causal conv1d), forward and
      backward to the input, weights and positions, T=100+12, I=140, O=256, K=25
+  i  spiking-transformer training steps (the FMNIST Spikformer and SDT examples, T=4, B=64)
 
 LIF is snnTorch's Leaky with beta=0.95, threshold 1, delayed subtract reset
 (reset = H(mem[t-1] - 1), detached), fast-sigmoid surrogate with slope 25,
@@ -319,13 +320,190 @@ def bench_delay(results, quick):
         record(results, "h", f"delay-fwd-bwd-b{batch}", samples)
 
 
-BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay}
+# (i) Spiking-transformer training steps: the layer lists of examples/fashion-mnist-spikformer.yaml and
+# examples/fashion-mnist-sdt.yaml, read from those files and built here in PyTorch, so both sides run the
+# same model. Neurons: SpikingJelly's MultiStepLIFNode (H = V + (X - V)/tau, spike at H >= v_th, hard reset
+# to 0, detach_reset, Sigmoid(alpha=4) surrogate) as a Python loop over T, which is what SpikingJelly's
+# 'torch' backend does on a CPU. Token maps stay channel-major [T*B, C, N] (1x1 conv = the references'
+# Linear over tokens); SSA computes q @ (k^T @ v) * scale as Meta-SpikeFormer does (same values).
+
+class SigmoidSpikeGE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x >= 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        s = torch.sigmoid(4.0 * x)
+        return g * 4.0 * s * (1 - s)
+
+
+class LIFNode(nn.Module):
+    def __init__(self, tau=2.0, v_th=1.0):
+        super().__init__()
+        self.tau, self.v_th = tau, v_th
+
+    def forward(self, x):  # [T, B, ...]
+        v = torch.zeros_like(x[0])
+        out = []
+        for t in range(x.shape[0]):
+            h = v + (x[t] - v) / self.tau
+            s = SigmoidSpikeGE.apply(h - self.v_th)
+            v = h * (1 - s.detach())
+            out.append(s)
+        return torch.stack(out)
+
+
+class Folded(nn.Module):
+    """A stateless layer applied to [T, B, ...] with T*B folded into the batch."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x):
+        y = self.m(x.flatten(0, 1))
+        return y.reshape(x.shape[0], x.shape[1], *y.shape[1:])
+
+
+class Residual(nn.Module):
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class Attention(nn.Module):
+    """SSA ('product') or SDSA ('mask') on [T, B, C, H, W], as src/nn/attention.ts."""
+
+    def __init__(self, C, heads, mask, qkv_bias, shortcut, scale=0.125, th=0.5):
+        super().__init__()
+        self.heads, self.mask, self.shortcut, self.scale = heads, mask, shortcut, scale
+        conv = lambda b: nn.Conv1d(C, C, 1, bias=b)
+        self.q, self.k, self.v = (nn.ModuleList([conv(qkv_bias), nn.BatchNorm1d(C), LIFNode()]) for _ in range(3))
+        self.proj = nn.ModuleList([conv(True), nn.BatchNorm1d(C)] + ([] if shortcut else [LIFNode()]))
+        self.in_lif = LIFNode() if shortcut else None
+        self.attn_lif = LIFNode(v_th=th)
+
+    @staticmethod
+    def branch(ms, x):  # x [T, B, C, N]
+        T, B = x.shape[:2]
+        y = ms[1](ms[0](x.flatten(0, 1))).reshape(T, B, *x.shape[2:])
+        return ms[2](y) if len(ms) > 2 else y
+
+    def forward(self, x):
+        T, B, C = x.shape[:3]
+        h = x.flatten(3)
+        N = h.shape[3]
+        if self.in_lif is not None:
+            h = self.in_lif(h)
+        q, k, v = self.branch(self.q, h), self.branch(self.k, h), self.branch(self.v, h)
+        if self.mask:
+            m = self.attn_lif((k * v).sum(3))
+            a = q * m.unsqueeze(3)
+        else:
+            th = lambda z: z.reshape(T, B, self.heads, C // self.heads, N).transpose(3, 4)
+            a = th(q) @ (th(k).transpose(-2, -1) @ th(v)) * self.scale
+            a = self.attn_lif(a.transpose(3, 4).reshape(T, B, C, N))
+        return self.branch(self.proj, a).reshape(x.shape)
+
+
+def build_layers(specs, shape, T):
+    """nn.Sequential from a spikeflow layer list; `shape` is the per-sample [C, H, W]. Returns (module, shape)."""
+    mods = []
+    for sp in specs:
+        t = sp["type"]
+        if t == "conv2d":
+            k, p = sp["kernel_size"], sp.get("padding", 0)
+            mods.append(Folded(nn.Conv2d(shape[0], sp["out_channels"], k, padding=p, bias=sp.get("bias", True))))
+            shape = [sp["out_channels"], shape[1] + 2 * p - k + 1, shape[2] + 2 * p - k + 1]
+        elif t == "batchnorm":
+            mods.append(Folded(nn.BatchNorm2d(shape[0]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])))
+        elif t == "maxpool2d":
+            k = sp["kernel_size"]
+            mods.append(Folded(nn.MaxPool2d(k)))
+            shape = [shape[0], shape[1] // k, shape[2] // k]
+        elif t == "lifnode":
+            mods.append(LIFNode(sp.get("tau", 2.0), sp.get("threshold", 1.0)))
+        elif t == "residual":
+            body, _ = build_layers(sp["layers"], shape, T)
+            mods.append(Residual(body))
+        elif t == "block":
+            for _ in range(sp.get("repeat", 1)):
+                b, shape = build_layers(sp["layers"], shape, T)
+                mods.append(b)
+        elif t in ("ssa", "sdsa"):
+            ssa = t == "ssa"
+            mods.append(Attention(shape[0], sp.get("heads", 8), not ssa, sp.get("qkv_bias", ssa), sp.get("membrane_shortcut", not ssa)))
+        elif t == "global_avgpool":
+            mods.append(Folded(nn.Flatten(2)))
+            mods.append(MeanLast())
+            shape = [shape[0]]
+        elif t == "linear":
+            mods.append(Folded(nn.Linear(shape[0], sp["out"])))
+            shape = [sp["out"]]
+        else:
+            raise ValueError(f"torch reference: layer type {t} not supported")
+    return nn.Sequential(*mods), shape
+
+
+class MeanLast(nn.Module):
+    def forward(self, x):
+        return x.mean(-1)
+
+
+class DirectTransformer(nn.Module):
+    """Direct coding as spikeflow's builder does it: layers before the first neuron run once, then repeat over T."""
+
+    def __init__(self, specs, T):
+        super().__init__()
+        first = next(i for i, sp in enumerate(specs) if sp["type"] == "lifnode")
+        self.pre, shape = build_layers(specs[:first], [1, 28, 28], 1)
+        self.post, _ = build_layers(specs[first:], shape, T)
+        self.T = T
+
+    def forward(self, x):  # x [B, 1, 28, 28]
+        h = self.pre(x.unsqueeze(0))
+        h = h.repeat(self.T, *([1] * (h.dim() - 1)))
+        return self.post(h).mean(0)
+
+
+def bench_transformer(results, quick):
+    try:
+        import os
+        import yaml
+    except ImportError as e:
+        print(f"  torch i: unavailable ({e}: the models are read from the example YAML files)", file=sys.stderr)
+        return
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+    for case, fname in (("spikformer-train-step", "fashion-mnist-spikformer.yaml"), ("sdt-train-step", "fashion-mnist-sdt.yaml")):
+        with open(os.path.join(root, fname)) as f:
+            specs = yaml.safe_load(f)["model"]["layers"]
+        net = DirectTransformer(specs, 4)
+        opt = torch.optim.Adam(net.parameters(), lr=2e-3)
+        x = torch.rand(64, 1, 28, 28)
+        y = torch.randint(0, 10, (64,))
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+
+        w, n = reps(quick, "heavy")
+        record(results, "i", case, measure(step, w, n))
+
+
+BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay, "i": bench_transformer}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 or 2 on this machine)")
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,h", help="comma-separated subset of a,b,c,d,e,f,h")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,h,i", help="comma-separated subset of a,b,c,d,e,f,h,i")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

@@ -16,6 +16,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "attention.h"
 #include "conv.h"
 #include "delay.h"
 #include "elementwise.h"

@@ -603,6 +603,116 @@ napi_value DelayEventGradKernel(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// linearAttentionForward(R, heads, dh, N, scale, q, k, v, G, out)
+napi_value LinearAttentionForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "linearAttentionForward");
+  const idx_t R = args.dim(0, "R");
+  const idx_t heads = args.dim(1, "heads");
+  const idx_t dh = args.dim(2, "dh");
+  const idx_t N = args.dim(3, "N");
+  const double scale = args.num(4, "scale");
+  const idx_t total = product(args, {R, heads, dh, N});
+  const idx_t gSize = product(args, {R, heads, dh, dh});
+  float* q = args.f32(5, "q", total);
+  float* k = args.f32(6, "k", total);
+  float* v = args.f32(7, "v", total);
+  float* G = args.f32(8, "G", gSize);
+  float* out = args.f32(9, "out", total);
+  if (!args.ok()) return nullptr;
+  sf::linearAttentionForward(R, heads, dh, N, scale, q, k, v, G, out);
+  return nullptr;
+}
+
+// linearAttentionBackward(R, heads, dh, N, scale, q, k, v, G, dOut, dQ | null, dK | null, dV | null)
+napi_value LinearAttentionBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "linearAttentionBackward");
+  const idx_t R = args.dim(0, "R");
+  const idx_t heads = args.dim(1, "heads");
+  const idx_t dh = args.dim(2, "dh");
+  const idx_t N = args.dim(3, "N");
+  const double scale = args.num(4, "scale");
+  const idx_t total = product(args, {R, heads, dh, N});
+  const idx_t gSize = product(args, {R, heads, dh, dh});
+  float* q = args.f32(5, "q", total);
+  float* k = args.f32(6, "k", total);
+  float* v = args.f32(7, "v", total);
+  float* G = args.f32(8, "G", gSize);
+  float* dOut = args.f32(9, "dOut", total);
+  float* dQ = args.f32(10, "dQ", total, true);
+  float* dK = args.f32(11, "dK", total, true);
+  float* dV = args.f32(12, "dV", total, true);
+  if (!args.ok()) return nullptr;
+  sf::linearAttentionBackward(R, heads, dh, N, scale, q, k, v, G, dOut, dQ, dK, dV);
+  return nullptr;
+}
+
+// rowDot(M, N, a, b, out)
+napi_value RowDot(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rowDot");
+  const idx_t M = args.dim(0, "M");
+  const idx_t N = args.dim(1, "N");
+  const idx_t MN = product(args, {M, N});
+  float* a = args.f32(2, "a", MN);
+  float* b = args.f32(3, "b", MN);
+  float* out = args.f32(4, "out", M);
+  if (!args.ok()) return nullptr;
+  sf::rowDot(M, N, a, b, out);
+  return nullptr;
+}
+
+// rowScale(M, N, x, s, out)
+napi_value RowScale(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rowScale");
+  const idx_t M = args.dim(0, "M");
+  const idx_t N = args.dim(1, "N");
+  const idx_t MN = product(args, {M, N});
+  float* x = args.f32(2, "x", MN);
+  float* s = args.f32(3, "s", M);
+  float* out = args.f32(4, "out", MN);
+  if (!args.ok()) return nullptr;
+  sf::rowScale(M, N, x, s, out);
+  return nullptr;
+}
+
+// layerNormForward(R, C, N, eps, x, gamma | null, beta | null, stats, out)
+napi_value LayerNormForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "layerNormForward");
+  const idx_t R = args.dim(0, "R");
+  const idx_t C = args.dim(1, "C");
+  const idx_t N = args.dim(2, "N");
+  const double eps = args.num(3, "eps");
+  const idx_t total = product(args, {R, C, N});
+  const idx_t statSize = product(args, {2, R, N});
+  float* x = args.f32(4, "x", total);
+  float* gamma = args.f32(5, "gamma", C, true);
+  float* beta = args.f32(6, "beta", C, true);
+  float* stats = args.f32(7, "stats", statSize);
+  float* out = args.f32(8, "out", total);
+  if (!args.ok()) return nullptr;
+  sf::layerNormForward(R, C, N, eps, x, gamma, beta, stats, out);
+  return nullptr;
+}
+
+// layerNormBackward(R, C, N, x, gamma | null, stats, dY, dX, dGamma | null, dBeta | null)
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "layerNormBackward");
+  const idx_t R = args.dim(0, "R");
+  const idx_t C = args.dim(1, "C");
+  const idx_t N = args.dim(2, "N");
+  const idx_t total = product(args, {R, C, N});
+  const idx_t statSize = product(args, {2, R, N});
+  float* x = args.f32(3, "x", total);
+  float* gamma = args.f32(4, "gamma", C, true);
+  float* stats = args.f32(5, "stats", statSize);
+  float* dY = args.f32(6, "dY", total);
+  float* dX = args.f32(7, "dX", total);
+  float* dGamma = args.f32(8, "dGamma", C, true);
+  float* dBeta = args.f32(9, "dBeta", C, true);
+  if (!args.ok()) return nullptr;
+  sf::layerNormBackward(R, C, N, x, gamma, stats, dY, dX, dGamma, dBeta);
+  return nullptr;
+}
+
 // Every function of the addon, in manifest order (NATIVE_FUNCTIONS).
 const napi_property_descriptor kFunctions[] = {
     {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -638,6 +748,12 @@ const napi_property_descriptor kFunctions[] = {
     {"delaySparseForward", nullptr, DelaySparseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"delayEventForward", nullptr, DelayEventForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"delayEventGradKernel", nullptr, DelayEventGradKernel, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"linearAttentionForward", nullptr, LinearAttentionForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"linearAttentionBackward", nullptr, LinearAttentionBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"rowDot", nullptr, RowDot, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"rowScale", nullptr, RowScale, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -347,4 +347,8 @@ void addRows(float* y, const float* W, idx_t ldw, const std::int32_t* ks, idx_t 
   if (n > 0 && N > 0) rowSumKernel()(y, W, ldw, ks, n, 0, N);
 }
 
+idx_t nonzeroRowLists(idx_t M, idx_t K, const float* X, std::int32_t* start, std::int32_t* idx, std::uint8_t* binary) {
+  return rowListKernel()(M, K, X, start, idx, binary);
+}
+
 }  // namespace sf

@@ -8,6 +8,9 @@ export { transpose } from './transpose';
 export { delayKernelBuild, delayKernelBuildBackward, delaySparseForward, delayEventForward, delayEventGradKernel } from './delay';
 export { adamStep, sgdStep } from './train';
 export {
+  attentionScratchBytes, layerNormScratchBytes, linearAttentionForward, linearAttentionBackward, rowDot, rowScale, layerNormForward, layerNormBackward,
+} from './attention';
+export {
   im2col, col2im, swapAxes01, addChannelBias, channelSums, channelMoments, channelCenteredDot,
   channelAffine, channelAffine2, mulBroadcast, pool2d, pool2dBackward,
 } from './conv';

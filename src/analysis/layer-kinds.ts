@@ -6,15 +6,19 @@ import { sizeOf, type Shape } from '../tensor/shape.js';
  * `kind` string, not their class, so that analysis does not import every layer
  * implementation (and keeps working for layers added later under known names).
  */
-export type LayerCategory = 'synaptic' | 'norm' | 'pool' | 'neuron' | 'add' | 'free' | 'unknown';
+export type LayerCategory = 'synaptic' | 'norm' | 'pool' | 'neuron' | 'add' | 'free' | 'op' | 'unknown';
 
 /** Weighted layers whose cost is `output elements · Π weight.shape[1:]` MACs per step. */
 const SYNAPTIC = new Set(['Linear', 'Conv1d', 'Conv2d', 'Conv3d']);
 /** Layers that cost nothing at inference: reshapes, identity in eval, the time repeat (a copy or a broadcast). */
 const FREE = new Set(['Dropout', 'Dropout1d', 'Dropout2d', 'Flatten', 'Unflatten', 'Reshape', 'Identity', 'RepeatTime']);
 
+/** Parameter-free products inside composite layers, which report their own measured costs (Module.forwardParts). */
+const OPS = new Set(['LinearAttention', 'TokenDot', 'ChannelMask']);
+
 export function categorize(kind: string, isNeuron: boolean): LayerCategory {
   if (isNeuron) return 'neuron';
+  if (OPS.has(kind)) return 'op';
   if (SYNAPTIC.has(kind)) return 'synaptic';
   if (FREE.has(kind)) return 'free';
   if (kind === 'Add') return 'add';

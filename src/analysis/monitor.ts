@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import type { Module } from '../module/module.js';
+import type { Module, OpCost } from '../module/module.js';
 import { isNeuron } from '../neurons/base.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -74,6 +74,8 @@ export interface LayerStats {
   inputLevels?: number | null;
   /** With inputLevels: the mean count per input element (Σ counts / input elements). */
   inputMeanCount?: number | null;
+  /** Per-sample measured costs of a composite layer's op row (attention products); absent for other rows. */
+  opCost?: OpCost;
 }
 
 export interface MonitorSummary {
@@ -103,6 +105,8 @@ class LayerRecord {
   /** D of the multi-level counts every input carried so far (undefined: none seen yet; null: not all were counts). */
   inputLevels: number | null | undefined = undefined;
   inputCountSum = 0;
+  /** Summed measured costs of a composite layer's op row (null for other rows). */
+  opCost: OpCost | null = null;
 
   constructor(
     readonly index: number,
@@ -141,7 +145,7 @@ export class SpikeMonitor {
     if (x.ndim < 2) throw new ShapeError(`SpikeMonitor: input must be time-major [T, B, ...], got ${fmtShape(x.shape)}`);
     this.batches++;
     this.samples += x.shape[1]!;
-    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out) => this.observe(path, kind, m, inputs, out));
+    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out, cost) => this.observe(path, kind, m, inputs, out, cost));
   }
 
   reset(): void {
@@ -159,7 +163,7 @@ export class SpikeMonitor {
     return r;
   }
 
-  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor): void {
+  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor, cost?: () => OpCost): void {
     const x = inputs[0]!;
     if (x.ndim < 2 || out.ndim < 2) {
       throw new ShapeError(`SpikeMonitor: layer ${path} (${kind}) maps ${fmtShape(x.shape)} to ${fmtShape(out.shape)}; expected time-major [T, B, ...] tensors`);
@@ -195,6 +199,13 @@ export class SpikeMonitor {
     r.outputNumel += out.size;
     if (m && r.poolWindow === null) r.poolWindow = poolWindowOf(m, x.shape, out.shape);
     if (m && isNeuron(m)) this.countNeurons(r, out);
+    if (cost) {
+      const c = cost();
+      r.opCost ??= { acs: 0, macs: 0, denseMacs: 0 };
+      r.opCost.acs += c.acs;
+      r.opCost.macs += c.macs;
+      r.opCost.denseMacs += c.denseMacs;
+    }
   }
 
   /**
@@ -297,6 +308,7 @@ export class SpikeMonitor {
         weightBits: m && isWeightedLayer(m) ? (m.weightQuantizer?.bits ?? null) : null,
         inputLevels: r.inputLevels ?? null,
         inputMeanCount: r.inputLevels ? r.inputCountSum / Math.max(1, r.inputNumel) : null,
+        ...(r.opCost ? { opCost: { acs: r.opCost.acs / samples, macs: r.opCost.macs / samples, denseMacs: r.opCost.denseMacs / samples } } : {}),
       });
     }
     return {

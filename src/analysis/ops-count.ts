@@ -75,6 +75,7 @@ export const OPS_ASSUMPTIONS: readonly string[] = Object.freeze([
   'Equivalent ANN: the same layers run once (no T) on dense inputs, neuron layers replaced by ReLU costing one comparison (AC) per neuron.',
   'Dropout, Flatten and RepeatTime cost nothing.',
   'A layer fed by multi-level spike counts (a multilevel neuron, counts 0..D per step) costs SOPs = dense MACs · steps · mean count per input element: a count c is sent as c binary spikes over D virtual time steps (src/quant/virtual-steps.ts), c accumulates per synapse (semantics.md §4 with s = c). One multiply-add by the count per nonzero input would be cheaper only when the mean nonzero count exceeds E_MAC/E_AC (7.7 at int8, 5.1 at fp32).',
+  'Attention products (LinearAttention, TokenDot, ChannelMask rows of the ssa/sdsa blocks) are counted on the data: on spikes, one accumulate per pair of coincident nonzeros (G = K Vᵀ) and dh per nonzero Q entry (Gᵀ Q), one per coincident K, V pair for TokenDot, one per nonzero Q entry passed by ChannelMask; on real values the same products count as MACs. The scale 0.125 folds into the next LIF threshold. The equivalent ANN runs the same linear attention densely: 2·N·dh² MACs per head per step.',
 ]);
 
 /** Elements of one sample at one step (shape without the T and B dimensions). */
@@ -176,6 +177,18 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         o.stateWords = cost.stateWords;
         o.ann = { macs: 0, acs: out };
         if (L.weightShape) uncounted.push(`${L.name}: weights inside a neuron layer (recurrent connections) are not counted`);
+        break;
+      }
+      case 'op': {
+        // Composite layers measure their products on the data (Module.forwardParts): accumulates on spikes, MACs otherwise.
+        const c = L.opCost;
+        if (!c) {
+          uncounted.push(`${L.name}: op row without a measured cost`);
+          break;
+        }
+        o.sops = c.acs;
+        o.macs = c.macs;
+        o.ann = { macs: c.denseMacs / Math.max(1, S), acs: 0 };
         break;
       }
       case 'free':

@@ -4,6 +4,7 @@ import type { NeuronKernelTable } from './kernels/neuron.js';
 import type { ConvKernels } from './kernels/conv.js';
 import type { TrainKernels } from './kernels/train.js';
 import type { DelayKernels } from './kernels/delay.js';
+import type { AttentionKernels } from './kernels/attention.js';
 
 /**
  * A backend owns tensor storage and implements the hot kernels. Ops and layers
@@ -11,7 +12,7 @@ import type { DelayKernels } from './kernels/delay.js';
  * providing the same object. Kernels are grouped in families, one file each
  * under kernels/, so each family can be implemented (or fall back) separately.
  */
-export interface Backend extends CoreKernels, ConvKernels, TrainKernels, DelayKernels {
+export interface Backend extends CoreKernels, ConvKernels, TrainKernels, DelayKernels, AttentionKernels {
   readonly name: string;
   readonly dtype: DType;
   /** True when `Storage.data` is a synchronous view (every CPU backend). */

@@ -41,6 +41,34 @@ export interface EpochRecord {
   lr_last?: number;
   seconds: number;
   samples_per_s: number;
+  /** Distilled runs: the loss's parts over the epoch's training samples (docs/distillation.md). */
+  distill?: EpochDistill;
+}
+
+/** One epoch's distillation terms, means per training sample, each before its weight. */
+export interface EpochDistill {
+  task_loss: number;
+  /** KL(p_t ‖ p_s) at the temperature (null when alpha is 0: not computed). */
+  kd_loss: number | null;
+  feature_losses: number[];
+  /** Seconds of the epoch spent in the teacher's forward passes (inside `seconds`). */
+  teacher_s: number;
+}
+
+/** summary.json's `distill`: what the run distilled from and with. */
+export interface DistillSummary {
+  teacher: string;
+  teacher_sha256: string;
+  /** The teacher on this run's test split, encoded as this run's test set is. */
+  teacher_test_accuracy: number;
+  teacher_test_loss: number;
+  teacher_eval_s: number;
+  temperature: number;
+  alpha: number;
+  /** The pairs aligned (`features: blocks` resolved). */
+  features: { student: string; teacher: string; weight: number }[];
+  /** Seconds in the teacher's forward passes during the epochs this process trained (inside train_time_s). */
+  teacher_forward_s: number;
 }
 
 export interface LayerSummary {
@@ -91,6 +119,8 @@ export interface RunSummary extends RunEnvironment {
   macs_per_sample: number;
   energy: Record<string, { snn_compute_pj: number; snn_total_pj: number; ann_compute_pj: number; ann_total_pj: number }>;
   measured_on_samples: number;
+  /** Present when the run distilled from a teacher (train.distill). */
+  distill?: DistillSummary;
 }
 
 export interface SummaryInput {
@@ -107,6 +137,7 @@ export interface SummaryInput {
   quantization: QuantizationSummary | null;
   measured: ProfileResult;
   dataset: { name: string; train: number; test: number };
+  distill?: DistillSummary | null;
 }
 
 export function buildSummary(s: SummaryInput): RunSummary {
@@ -151,6 +182,7 @@ export function buildSummary(s: SummaryInput): RunSummary {
     macs_per_sample: ops.totals.macs,
     energy: e,
     measured_on_samples: summary.samples,
+    ...(s.distill ? { distill: s.distill } : {}),
   };
 }
 
@@ -183,6 +215,10 @@ export function summaryRows(s: RunSummary): [string, string][] {
     ['SOPs per sample', formatCount(s.sops_per_sample)],
     ['MACs per sample', formatCount(s.macs_per_sample)],
   ];
+  if (s.distill) {
+    const d = s.distill;
+    rows.push(['Distilled from', `${d.teacher} (teacher test accuracy ${pct(d.teacher_test_accuracy)}; T = ${d.temperature}, α = ${d.alpha}, ${d.features.length} feature pairs)`]);
+  }
   for (const [p, e] of Object.entries(s.energy)) rows.push([`Energy per sample (${p}, compute / incl. memory)`, `${formatEnergy(e.snn_compute_pj)} / ${formatEnergy(e.snn_total_pj)}`]);
   return rows;
 }

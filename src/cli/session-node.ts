@@ -11,7 +11,7 @@ import '../data/datasets-node.js';
  * else is buildSession.
  */
 
-export { makeLoader, makeOptimizer, makeScheduler, tensorBatches, type Session } from '../config/session.js';
+export { checkpointRngs, makeLoader, makeOptimizer, makeScheduler, tensorBatches, trainBatches, type Session } from '../config/session.js';
 
 /**
  * The config's dataset with `train_limit` / `test_limit` applied (event

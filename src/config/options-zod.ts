@@ -21,6 +21,9 @@ const SHAPES = {
   numbers: () => z.array(z.number()),
   strings: () => z.array(z.string()),
   object: () => z.record(z.union([z.number(), z.string()])),
+  // The shape only; src/config/schema.ts checks each layer config against its registry entry.
+  layer: () => z.object({ type: z.string() }).passthrough(),
+  layers: () => z.array(z.object({ type: z.string() }).passthrough()).nonempty(),
 } as const;
 
 /** The zod type of one option's value (not yet optional or defaulted). */

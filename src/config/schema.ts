@@ -64,6 +64,17 @@ export interface DataSection {
   /** Use only the first N training samples (quick experiments); null = all. */
   train_limit: number | null;
   test_limit: number | null;
+  /** Random augmentation of the training batches (image datasets; never the test split). */
+  augment: AugmentSection;
+  /** Per-channel (x − mean) / std of both splits (image datasets); null = none. */
+  normalize: { mean: number[]; std: number[] } | null;
+}
+
+export interface AugmentSection {
+  /** Crop the sample's own size out of the image zero-padded by `padding` on each side; null = off. */
+  random_crop: { padding: number } | null;
+  /** Mirror left-right with probability 0.5. */
+  horizontal_flip: boolean;
 }
 
 export interface TrainSection {
@@ -76,6 +87,19 @@ export interface TrainSection {
   clip_grad_norm: number | null;
   /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
   tbptt: number;
+  /** Knowledge distillation from a finished run (docs/distillation.md); absent: none. */
+  distill?: DistillSection;
+}
+
+/** `train.distill`: the teacher run folder and how its outputs enter the loss. */
+export interface DistillSection {
+  /** A finished run's folder (config.yaml + model.safetensors), relative to the working directory. */
+  teacher: string;
+  temperature: number;
+  /** Weight of the soft-target term; the task loss gets 1 − alpha. */
+  alpha: number;
+  /** Module pairs aligned by MSE, or 'blocks' (the top-level layers with sub-layers, in order, weight 1). */
+  features: 'blocks' | { student: string; teacher: string; weight: number }[];
 }
 
 /** A validated run configuration, defaults filled in. */
@@ -119,6 +143,13 @@ interface SectionOptions {
    * is still an unknown option.
    */
   legacySiblings?: () => readonly RegistryEntry[];
+  /**
+   * The schema of one nested layer config, for options that hold layers
+   * (`accepts: ['layer']` or `['layers']`: a container's body, an attention
+   * block's neuron). The layer section passes itself, so nesting is checked
+   * as strictly as the top-level list, with paths through the nesting.
+   */
+  nestedLayer?: () => z.ZodTypeAny;
 }
 
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -194,7 +225,23 @@ function registrySection(o: SectionOptions): z.ZodType<Record<string, unknown> &
         return z.NEVER;
       }
     }
-    return { ...own, ...(r.data as Record<string, unknown>) } as Record<string, unknown> & { type: string };
+    const data = r.data as Record<string, unknown>;
+    if (o.nestedLayer) {
+      for (const [k, d] of Object.entries(spec)) {
+        const key = camelToSnake(k);
+        if (d.type !== 'custom' || data[key] === undefined) continue;
+        const list = d.accepts.includes('layers');
+        if (!list && !d.accepts.includes('layer')) continue;
+        const inner = o.nestedLayer();
+        const n = (list ? z.array(inner).nonempty() : inner).safeParse(data[key]);
+        if (!n.success) {
+          for (const issue of n.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] });
+          return z.NEVER;
+        }
+        data[key] = n.data;
+      }
+    }
+    return { ...own, ...data } as Record<string, unknown> & { type: string };
   });
 }
 
@@ -273,6 +320,8 @@ function lookupLayer(type: string): SectionEntry | undefined {
  * separate instance.
  */
 export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown> {
+  // One layer config; containers' nested lists are checked by this same schema.
+  const layerSection: z.ZodTypeAny = z.lazy(() => registrySection({ kind: 'layer type', lookup: lookupLayer, names: layerTypes, fillDefaults: false, nestedLayer: () => layerSection }));
   const dataset = z
     .string()
     .default('mnist')
@@ -316,6 +365,18 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
           test_batch_size: z.number().int().positive().default(256),
           train_limit: z.number().int().positive().nullable().default(null),
           test_limit: z.number().int().positive().nullable().default(null),
+          augment: z
+            .object({
+              random_crop: z.object({ padding: z.number().int().positive() }).strict().nullable().default(null),
+              horizontal_flip: z.boolean().default(false),
+            })
+            .strict()
+            .default({}),
+          normalize: z
+            .object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })
+            .strict()
+            .nullable()
+            .default(null),
           options: z.record(z.unknown()).optional(),
         })
         .strict()
@@ -330,7 +391,7 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
       }).default({}),
       model: z
         .object({
-          layers: z.array(registrySection({ kind: 'layer type', lookup: lookupLayer, names: layerTypes, fillDefaults: false })).min(1),
+          layers: z.array(layerSection).min(1),
           quantize: specSection(QUANTIZE_OPTIONS, 'model.quantize').optional(),
         })
         .strict(),
@@ -366,6 +427,15 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             .default([]),
           clip_grad_norm: z.number().positive().nullable().default(null),
           tbptt: z.number().int().min(0).default(0),
+          distill: z
+            .object({
+              teacher: z.string().min(1),
+              temperature: z.number().positive().default(4),
+              alpha: z.number().min(0).max(1).default(0.5),
+              features: distillFeatures.default([]),
+            })
+            .strict()
+            .optional(),
         })
         .strict()
         .default({}),
@@ -374,6 +444,29 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
   // The hand-written RunConfig is what the sections produce; zod cannot infer it through the registry-driven transforms.
   return schema as unknown as z.ZodType<RunConfig, z.ZodTypeDef, unknown>;
 }
+
+/** A module path: a string, or a top-level layer's index written as a number (`student: 3`). */
+const modulePath = z.union([z.string().min(1), z.number().int().nonnegative().transform(String)]);
+const featurePairs = z.array(z.object({ student: modulePath, teacher: modulePath, weight: z.number().positive().default(1) }).strict());
+
+/**
+ * `train.distill.features`: 'blocks' or a list of pairs. Not a zod union, whose
+ * error would say only "invalid input": a list is checked as a list, so an
+ * unknown key in a pair is named with its path.
+ */
+const distillFeatures = z.unknown().transform((v, ctx): DistillSection['features'] => {
+  if (v === 'blocks') return 'blocks';
+  if (typeof v === 'string') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected 'blocks' or a list of { student, teacher, weight } pairs, got '${v}'` });
+    return z.NEVER;
+  }
+  const r = featurePairs.safeParse(v);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue(issue as z.IssueData);
+    return z.NEVER;
+  }
+  return r.data;
+});
 
 /** The run config schema (names and option shapes from the registries, looked up at parse time). */
 export const configSchema: z.ZodType<RunConfig, z.ZodTypeDef, unknown> = buildConfigSchema();

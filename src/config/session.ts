@@ -3,6 +3,8 @@ import type { Backend } from '../backend/backend.js';
 import { ConfigError } from '../errors.js';
 import type { Dataset, SplitDataset } from '../data/dataset.js';
 import { DataLoader, batchTensor } from '../data/loader.js';
+import { augmentEnabled, checkAugment, ImageAugmenter } from '../data/augment.js';
+import { checkNormalize, normalizedFill, normalizeDataset } from '../data/normalize.js';
 import { datasetRegistry, type DatasetRequest } from '../data/registry.js';
 import { createEncoder, type Encoder } from '../encoding/factory.js';
 import { buildModel } from '../nn/builder.js';
@@ -20,6 +22,7 @@ import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
 import type { RunConfig } from './schema.js';
 import { quantizeModel, type QuantizedLayer } from '../quant/apply.js';
 import { isPostTraining, quantizeOptionsFromSection } from '../quant/options.js';
+import type { Distillation } from './teacher.js';
 
 /*
  * Building a run from a validated config object: encoder, model, loss (and,
@@ -44,11 +47,18 @@ export interface Session {
   /** How a sample's class is decided for this loss (spike counts unless it reads the membrane). */
   predict: PredictFn;
   lossName: string;
-  /** Generators whose state checkpoints save (data order lives in the loader state). */
-  rngs: { encoder: Rng; loader: Rng };
+  /**
+   * Generators whose state checkpoints save (data order lives in the loader
+   * state); `augment` exists only when `data.augment` turns something on.
+   */
+  rngs: { encoder: Rng; loader: Rng; augment?: Rng };
+  /** The training batches' augmentation (`data.augment`), null when off; the test split is never augmented. */
+  augment: ImageAugmenter | null;
   steps: number;
   /** The layers `model.quantize` attached weight quantizers to (empty without the section). */
   quantized: QuantizedLayer[];
+  /** The teacher and objective of `train.distill`, once attachTeacher (src/config/teacher.ts) has loaded it. */
+  distillation?: Distillation | null;
 }
 
 export interface BuildSessionOptions {
@@ -131,11 +141,12 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     checkDataConfig(config, options.temporal ?? isTemporalDataset(config.data.dataset));
     data = options.data;
   } else data = loadConfigData(config, options.log);
+  const prep = checkPreprocessing(config, data, options.temporal ?? isTemporalDataset(config.data.dataset));
   const steps = config.encoder.steps;
   const { type: encType, steps: _s, ...encOpts } = config.encoder;
   const encoder = createEncoder({ type: encType, ...encOpts }, steps);
   const root = new Rng(config.seed);
-  const rngs = { encoder: root.fork(), loader: root.fork() };
+  const rngs: Session['rngs'] = { encoder: root.fork(), loader: root.fork() };
   const modelRng = root.fork();
   // The encoder may change the per-sample shape (population coding): probe it with one sample.
   const probeOut = noGrad(() => encoder.encode(zeros([1, ...data.train.shape]), new Rng(0)));
@@ -146,25 +157,87 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     timeConstantInput: encoder.outputSteps === 1 && steps > 1,
     rng: modelRng,
     where: 'model.layers',
+    readout: lossRegistry.has(config.train.loss.type) && lossRegistry.get(config.train.loss.type).readout === true,
   });
   // Quantizers attach after the model is built (composite layers' children included) and before any optimizer sees the parameters.
   const quantized = config.model.quantize ? quantizeModel(model, quantizeOptionsFromSection(config.model.quantize), 'model.quantize') : [];
   const lossEntry = lossRegistry.get(config.train.loss.type, 'train.loss.type');
   const loss = makeLoss(config.train.loss);
   const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
-  const out = neurons[neurons.length - 1]!;
-  if (lossEntry.needsMembrane) out.recordMembrane = true;
+  const out = neurons[neurons.length - 1];
+  if (lossEntry.needsMembrane && out) out.recordMembrane = true;
   const classes = data.train.numClasses;
   if (outputShape.length !== 1 || outputShape[0] !== classes) {
     throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
   }
   const predict = makePredict(config.train.loss) ?? predictByCounts;
-  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, steps, quantized };
+  // Forked after the model's generator, so turning augmentation on leaves the initialisation, order and encoding as they were.
+  let augment: ImageAugmenter | null = null;
+  if (prep.augment) {
+    rngs.augment = root.fork();
+    const normalize = config.data.normalize;
+    augment = new ImageAugmenter(data.train.shape, camelAugment(config), rngs.augment, {
+      where: 'data.augment',
+      dataset: data.train.name,
+      ...(normalize ? { fill: normalizedFill(normalize) } : {}),
+    });
+  }
+  if (config.data.normalize) {
+    data = { train: normalizeDataset(data.train, config.data.normalize, 'data.normalize'), test: normalizeDataset(data.test, config.data.normalize, 'data.normalize') };
+  }
+  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps, quantized };
 }
 
-/** Adapts the data loader's raw batches to the Trainer's tensors. */
-export function* tensorBatches(loader: DataLoader, shape: readonly number[], backend: Backend): Generator<TrainBatch> {
-  for (const b of loader) yield { x: batchTensor(b, shape, backend), y: Int32Array.from(b.labels) };
+function camelAugment(config: RunConfig): { randomCrop: { padding: number } | null; horizontalFlip: boolean } {
+  const a = config.data.augment;
+  return { randomCrop: a.random_crop, horizontalFlip: a.horizontal_flip };
+}
+
+/**
+ * Check `data.augment` and `data.normalize` against the data before anything
+ * is built: both apply to image samples [C, H, W] (not to time sequences),
+ * and normalize gives one mean and std per channel. Returns whether the
+ * training batches are augmented.
+ */
+function checkPreprocessing(config: RunConfig, data: SplitDataset, temporal: boolean): { augment: boolean } {
+  const d = config.data;
+  const augment = augmentEnabled(camelAugment(config));
+  for (const [key, on] of [['augment', augment], ['normalize', d.normalize !== null]] as const) {
+    if (on && temporal) throw new ConfigError(`data.${key}: applies to image datasets, not to time sequences like '${d.dataset}' (samples [T, ...])`);
+  }
+  if (d.normalize) checkNormalize(d.normalize, data.train.shape, 'data.normalize', data.train.name);
+  if (augment) checkAugment(camelAugment(config), data.train.shape, 'data.augment', data.train.name);
+  return { augment };
+}
+
+/**
+ * The generators a checkpoint of this session saves and a resume restores:
+ * the training encoder's, and the augmentation's when it is on (so a run
+ * without augmentation still resumes from a checkpoint that predates it).
+ */
+export function checkpointRngs(session: Pick<Session, 'rngs'>): Record<string, Rng> {
+  const { encoder, augment } = session.rngs;
+  return augment ? { encoder, augment } : { encoder };
+}
+
+/**
+ * The session's training batches from `loader`: copied out of the dataset,
+ * augmented when `data.augment` says so, then made tensors.
+ */
+export function trainBatches(session: Pick<Session, 'data' | 'backend' | 'augment'>, loader: DataLoader): Generator<TrainBatch> {
+  return tensorBatches(loader, session.data.train.shape, session.backend, session.augment);
+}
+
+/**
+ * Adapts the data loader's raw batches to the Trainer's tensors; `augment`
+ * rewrites each batch in the loader's buffer first (a copy: the dataset is
+ * never changed).
+ */
+export function* tensorBatches(loader: DataLoader, shape: readonly number[], backend: Backend, augment?: ImageAugmenter | null): Generator<TrainBatch> {
+  for (const b of loader) {
+    augment?.apply(b.x, b.size);
+    yield { x: batchTensor(b, shape, backend), y: Int32Array.from(b.labels) };
+  }
 }
 
 export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng?: Rng): DataLoader {
@@ -186,6 +259,9 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
       `model.quantize.method: '${q.method}' is post-training quantization, which fixes the steps of a trained float model and does not train; train with method 'lsq' (quantization-aware training) or without model.quantize and then run \`spikeflow quantize RUN_DIR --method ${q.method}\``,
     );
   }
+  if (config.train.distill && !session.distillation) {
+    throw new ConfigError("train.distill: no teacher is attached to this session (the CLI loads the run folder; a library caller calls attachTeacher from 'src/config/teacher.ts')");
+  }
   const { optimizer, scheduler } = makeTrainOptimizer(config.train, model.namedParameters());
   const trainer = new Trainer({
     model,
@@ -197,6 +273,7 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     epochs: config.train.epochs,
     clipGradNorm: config.train.clip_grad_norm,
     tbptt: config.train.tbptt,
+    objective: session.distillation?.distiller ?? null,
     callbacks,
   });
   return { trainer, optimizer, scheduler };

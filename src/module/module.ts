@@ -2,6 +2,32 @@ import { ConfigError, FormatError, ShapeError } from '../errors.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/**
+ * Operation counts of one parameter-free op inside a composite layer, over the
+ * whole batch it ran on (every step and sample), measured on the data: `acs`
+ * accumulates (event-driven, on spikes), `macs` multiply-accumulates on real
+ * values, `denseMacs` what the same op costs on dense real inputs (the
+ * equivalent ANN's count).
+ */
+export interface OpCost {
+  acs: number;
+  macs: number;
+  denseMacs: number;
+}
+
+/**
+ * How a composite layer runs its parts (see `Module.forwardParts`): children
+ * through `sub`, parameter-free ops reported through `op` with a cost that
+ * is only computed when asked for.
+ */
+export interface PartsVisitor {
+  sub(name: string, m: Module, x: Tensor): Tensor;
+  op(name: string, kind: string, inputs: Tensor[], out: Tensor, cost: () => OpCost): void;
+}
+
+/** The visitor `forward` uses: children run directly, ops are not reported. */
+export const RUN_PARTS: PartsVisitor = { sub: (_n, m, x) => m.forward(x), op: () => {} };
+
 /** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Every parameter and buffer must be given and every given name must exist (default true). */
@@ -9,6 +35,9 @@ export interface LoadStateDictOptions {
   /** Prefix for error messages (a file name, say). */
   where?: string;
 }
+
+/** Sees a module's input and output after each `forward` (Module.registerForwardHook). */
+export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
 
 /**
  * Base of every layer. Each attribute of a module is one of three kinds:
@@ -22,12 +51,24 @@ export abstract class Module {
   private readonly _params = new Map<string, Tensor>();
   private readonly _buffers = new Map<string, Tensor>();
   private readonly _children = new Map<string, Module>();
+  private readonly _hooks: ForwardHook[] = [];
+  private _unhook: (() => void) | null = null;
 
   /** Short type name used in summaries, checkpoints and error messages. */
   abstract get kind(): string;
 
   /** Sequence in, sequence out: `[T, B, ...]` → `[T, B, ...]`. */
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * A composite layer (an attention block) may describe its forward as parts:
+   * its children run through `v.sub` and its parameter-free ops are reported
+   * through `v.op`. Its `forward` is then `forwardParts(x, RUN_PARTS)`, so the
+   * layer-by-layer walk of the monitor and the recorder (src/analysis/walk.ts)
+   * sees every projection, norm, neuron and product under its own path, with
+   * the same numbers as `forward`.
+   */
+  forwardParts?(x: Tensor, v: PartsVisitor): Tensor;
 
   protected addParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
@@ -212,6 +253,45 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Call `hook(module, input, output)` after every `forward` of this module
+   * (the output of an inner layer, for distillation's feature alignment).
+   * Returns the function that removes the hook.
+   *
+   * Subclasses implement `forward` and their parents call it directly, so
+   * there is no common call site to hook; instead the first hook shadows
+   * `forward` on this instance with a wrapper, and removing the last hook
+   * takes the wrapper away again. A module without hooks runs exactly as
+   * before, and the hook sees every call whoever the caller is (Sequential,
+   * Residual, a block's own forward, the analysis walk).
+   */
+  registerForwardHook(hook: ForwardHook): () => void {
+    if (this._hooks.length === 0) {
+      const self = this as unknown as { forward: (x: Tensor) => Tensor };
+      const own = Object.getOwnPropertyDescriptor(this, 'forward');
+      const inner = this.forward;
+      self.forward = (x: Tensor): Tensor => {
+        const y = inner.call(this, x);
+        for (const h of [...this._hooks]) h(this, x, y);
+        return y;
+      };
+      this._unhook = () => {
+        if (own) Object.defineProperty(this, 'forward', own);
+        else delete (self as { forward?: unknown }).forward;
+      };
+    }
+    this._hooks.push(hook);
+    return () => {
+      const i = this._hooks.indexOf(hook);
+      if (i < 0) return;
+      this._hooks.splice(i, 1);
+      if (this._hooks.length === 0) {
+        this._unhook?.();
+        this._unhook = null;
+      }
+    };
   }
 
   /** Settings of this module (what a config sets), for summaries and export. */

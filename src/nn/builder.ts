@@ -10,13 +10,9 @@ import { Module } from '../module/module.js';
 import { Sequential } from './containers.js';
 import { Flatten } from './flatten.js';
 import { RepeatTime } from './repeat-time.js';
-import { layerRegistry, makeLayer } from './layers.js';
+import { layerRegistry, makeLayer, type BuiltLayers, type LayerConfig } from './layers.js';
 
-/** One layer as a config writes it: `type` plus snake_case options. */
-export interface LayerConfig {
-  type: string;
-  [option: string]: unknown;
-}
+export type { LayerConfig } from './layers.js';
 
 export interface BuildOptions {
   /** Per-sample input shape, e.g. [1, 28, 28] or [784]. */
@@ -28,6 +24,8 @@ export interface BuildOptions {
   rng: Rng;
   /** Prefix for error messages, e.g. 'config.yaml: model.layers'. */
   where?: string;
+  /** The last layer may be any layer: the loss reads its real values (LossEntry.readout). */
+  readout?: boolean;
 }
 
 export interface BuiltModel {
@@ -102,27 +100,40 @@ function probe(m: Module, inShape: Shape, where: string): Shape {
   }
 }
 
-/**
- * Build a Sequential network from layer configs, inferring each layer's input
- * size from the previous output (so configs give only output sizes). A linear
- * layer after a multi-dimensional feature map gets an automatic Flatten.
- */
-export function buildModel(layers: readonly LayerConfig[], o: BuildOptions): BuiltModel {
+/** Whether a module holds a neuron layer (itself or a descendant): such a layer runs per step, after RepeatTime. */
+function hasNeuron(m: Module): boolean {
+  return isNeuron(m) || m.namedModules().some(([, c]) => isNeuron(c));
+}
+
+interface ListOptions {
+  readonly steps: number;
+  readonly rng: Rng;
+  /** Insert RepeatTime before the first layer that holds a neuron (top level under direct coding only). */
+  readonly repeatBeforeNeuron: boolean;
+}
+
+/** Build one layer list: the top-level model or a container's nested `layers`. */
+function buildList(layers: readonly LayerConfig[], inputShape: Shape, prefix: string, o: ListOptions): BuiltLayers & { shapes: Shape[] } {
   const modules: Module[] = [];
   const shapes: Shape[] = [];
-  let shape: Shape = [...o.inputShape];
-  let repeated = !o.timeConstantInput;
-  const prefix = o.where ?? 'model.layers';
+  let shape: Shape = [...inputShape];
+  let repeated = !o.repeatBeforeNeuron;
+  const build = (inner: readonly LayerConfig[], s: Shape, where: string): BuiltLayers => {
+    const r = buildList(inner, s, where, { ...o, repeatBeforeNeuron: false });
+    return { modules: r.modules, outputShape: r.outputShape };
+  };
+  const beforeStateful = (): void => {
+    if (repeated) return;
+    modules.push(new RepeatTime(o.steps));
+    shapes.push(shape);
+    repeated = true;
+  };
   layers.forEach((spec, i) => {
     const where = `${prefix}[${i}] (${spec.type})`;
     const { type, ...opts } = spec;
     const neuron = layerRegistry.has(type) ? undefined : neuronLayerType(type);
     if (neuron) {
-      if (!repeated) {
-        modules.push(new RepeatTime(o.steps));
-        shapes.push(shape);
-        repeated = true;
-      }
+      beforeStateful();
       const n = neuron.make(shape, camelKeys(opts), o.rng, where);
       modules.push(n);
       shapes.push(shape);
@@ -136,12 +147,32 @@ export function buildModel(layers: readonly LayerConfig[], o: BuildOptions): Bui
       shape = [shape.reduce((a, b) => a * b, 1)];
       shapes.push(shape);
     }
-    const m = makeLayer(entry, opts, { inputShape: shape, rng: o.rng, where });
+    const m = makeLayer(entry, opts, { inputShape: shape, rng: o.rng, where, build });
+    // A layer holding neurons (attention, a residual block) runs per step: RepeatTime goes before it.
+    if (hasNeuron(m)) beforeStateful();
     shape = probe(m, shape, where);
     modules.push(m);
     shapes.push(shape);
   });
+  return { modules, shapes, outputShape: shape };
+}
+
+/**
+ * Build a Sequential network from layer configs, inferring each layer's input
+ * size from the previous output (so configs give only output sizes). A linear
+ * layer after a multi-dimensional feature map gets an automatic Flatten.
+ * Containers (`residual`, `block`) build their nested lists through the same
+ * rules. The last layer must be a neuron layer unless `readout` is set (the
+ * loss reads real-valued outputs, e.g. a transformer's linear head).
+ */
+export function buildModel(layers: readonly LayerConfig[], o: BuildOptions): BuiltModel {
+  const prefix = o.where ?? 'model.layers';
+  const { modules, shapes, outputShape } = buildList(layers, o.inputShape, prefix, { steps: o.steps, rng: o.rng, repeatBeforeNeuron: o.timeConstantInput });
   const last = modules[modules.length - 1]!;
-  if (!isNeuron(last)) throw new ConfigError(`${prefix}: the last layer must be a spiking neuron layer (its spikes are the network's output), got '${layers[layers.length - 1]!.type}'`);
-  return { model: new Sequential(modules), shapes, outputShape: shape };
+  if (!o.readout && !isNeuron(last)) {
+    throw new ConfigError(
+      `${prefix}: the last layer must be a spiking neuron layer (its spikes are the network's output), got '${layers[layers.length - 1]!.type}' (a real-valued readout needs a loss that reads one, such as ce_readout)`,
+    );
+  }
+  return { model: new Sequential(modules), shapes, outputShape };
 }

@@ -11,6 +11,9 @@ import { BatchNorm1d, BatchNorm2d, TdBatchNorm } from './norm.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { DelayedLinear } from './delay.js';
+import { Residual, Sequential } from './containers.js';
+import { LayerNorm, SpikingAttention, TRANSFORMER_NEURON, type NeuronSpec } from './attention.js';
+import { GlobalAvgPool } from './pool.js';
 
 /*
  * The catalog of stateless (non-neuron) layers a config can name. Each entry
@@ -20,6 +23,18 @@ import { DelayedLinear } from './delay.js';
  * Module, then one `layerRegistry.register({...})` here (or next to the class).
  */
 
+/** One layer as a config writes it: `type` plus snake_case options. */
+export interface LayerConfig {
+  type: string;
+  [option: string]: unknown;
+}
+
+/** What a container's nested layer list built into: the modules in order and the per-sample output shape. */
+export interface BuiltLayers {
+  readonly modules: Module[];
+  readonly outputShape: Shape;
+}
+
 /** What a layer factory gets besides its options. */
 export interface LayerContext {
   /** Per-sample input shape (no time or batch axis), e.g. [1, 28, 28]. */
@@ -28,6 +43,14 @@ export interface LayerContext {
   readonly rng: Rng;
   /** Prefix for messages: 'model.layers[2] (conv2d)'. */
   readonly where: string;
+  /**
+   * Build a nested layer list (a container's `layers`) with the model
+   * builder's own rules (shape inference, Flatten before a flat-input layer,
+   * messages naming `where`), starting from `inputShape`. Given by the
+   * builder, so containers are ordinary registry entries and this floor does
+   * not import the builder.
+   */
+  readonly build?: (layers: readonly LayerConfig[], inputShape: Shape, where: string) => BuiltLayers;
 }
 
 export interface LayerEntry extends RegistryEntry {
@@ -207,4 +230,111 @@ defineLayer({
       bias: o.bias,
       roundAtEval: o.roundAtEval,
     }),
+});
+
+/** The builder's recursion, which a container needs (makeLayer called outside buildModel has none). */
+function nestedBuilder(c: LayerContext): NonNullable<LayerContext['build']> {
+  if (!c.build) throw new ConfigError(`${c.where}: a container layer is built by buildModel (its nested layers need the model builder)`);
+  return c.build;
+}
+
+const layerList = (doc: string, required = true) => ({ type: 'custom', accepts: ['layers'], doc, ...(required ? { required: true } : {}), parse: (v: unknown) => v as LayerConfig[] | undefined }) as const;
+
+defineLayer({
+  name: 'residual',
+  doc: 'y = f(x) + x (or + shortcut(x)): `layers` is f, built like model.layers; the residual add of transformer blocks (spikes + spikes, or membrane + membrane under a membrane shortcut)',
+  options: {
+    layers: layerList('the body f, a list of layers'),
+    shortcut: layerList('the shortcut branch (default: the identity)', false),
+  },
+  make: (o, c) => {
+    const build = nestedBuilder(c);
+    const body = build(o.layers!, c.inputShape, `${c.where}.layers`);
+    const sc = o.shortcut ? build(o.shortcut, c.inputShape, `${c.where}.shortcut`) : null;
+    const want = sc ? sc.outputShape : c.inputShape;
+    if (fmtShape(body.outputShape) !== fmtShape(want)) {
+      throw new ShapeError(`${c.where}: the body outputs ${fmtShape(body.outputShape)} per sample but the ${sc ? 'shortcut outputs' : 'input is'} ${fmtShape(want)}; a residual add needs equal shapes`);
+    }
+    return new Residual(new Sequential(body.modules), sc ? new Sequential(sc.modules) : null);
+  },
+});
+
+defineLayer({
+  name: 'block',
+  doc: '`layers` in order, `repeat` times (each repetition with its own weights): a stage of transformer blocks',
+  options: {
+    layers: layerList('the layers of one repetition'),
+    repeat: { ...positiveInt, default: 1, doc: 'how many copies in sequence' },
+  },
+  make: (o, c) => {
+    const reps: Module[] = [];
+    let shape = c.inputShape;
+    for (let r = 0; r < o.repeat; r++) {
+      const b = nestedBuilder(c)(o.layers!, shape, `${c.where}.layers`);
+      reps.push(new Sequential(b.modules));
+      shape = b.outputShape;
+    }
+    return reps.length === 1 ? reps[0]! : new Sequential(reps);
+  },
+});
+
+const neuronSpec = {
+  type: 'custom',
+  accepts: ['layer'],
+  doc: "the spiking neuron of every branch, a neuron layer config (default { type: lifnode, tau: 2, detach_reset: true }, the references' MultiStepLIFNode)",
+  parse: (v: unknown, where: string): NeuronSpec => {
+    if (v === undefined) return TRANSFORMER_NEURON;
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof (v as { type?: unknown }).type !== 'string') throw new ConfigError(`${where} must be a neuron layer config { type, ...options }, got ${JSON.stringify(v)}`);
+    return v as NeuronSpec;
+  },
+} as const;
+
+function attentionEntry(name: 'ssa' | 'sdsa'): void {
+  const ssa = name === 'ssa';
+  defineLayer({
+    name,
+    doc: ssa
+      ? "Spikformer's spiking self-attention on [C, ...tokens]: Q, K, V = LIF(BN(conv1×1)), LIF(scale·Q Kᵀ V) with threshold attn_threshold, then LIF(BN(conv1×1)); with membrane_shortcut (Meta-SpikeFormer) a LIF first and no LIF at the end"
+      : "the Spike-driven Transformer's SDSA on [C, ...tokens]: LIF first (membrane shortcut), Q, K, V = LIF(BN(conv1×1)), mask = LIF(Σ_tokens K ⊙ V) with threshold attn_threshold, BN(conv1×1(Q ⊙ mask))",
+    options: {
+      heads: { ...positiveInt, default: 8, doc: 'attention heads (the channels split into heads of C/heads)' },
+      ...(ssa ? { scale: { type: 'number', default: 0.125, check: isPositive, want: 'a positive number', doc: 'factor on Q Kᵀ V' } } : {}),
+      attnThreshold: { type: 'number', default: 0.5, check: isPositive, want: 'a positive number', doc: 'threshold of the LIF after the attention product (ssa) or on the K ⊙ V sums (sdsa)' },
+      qkvBias: { type: 'boolean', default: ssa, doc: 'bias in the Q, K, V projections' },
+      membraneShortcut: { type: 'boolean', default: !ssa, doc: 'the input is the real-valued residual stream: fire a LIF first, return the BN output without a LIF' },
+      neuron: neuronSpec,
+    },
+    make: (o, c) => {
+      const opts = o as typeof o & { scale?: number };
+      return new SpikingAttention(
+        c.inputShape,
+        { heads: o.heads, mechanism: ssa ? 'product' : 'mask', scale: opts.scale ?? 0.125, attnThreshold: o.attnThreshold, qkvBias: o.qkvBias, membraneShortcut: o.membraneShortcut, neuron: o.neuron },
+        c.rng,
+        c.where,
+      );
+    },
+  });
+}
+attentionEntry('ssa');
+attentionEntry('sdsa');
+
+defineLayer({
+  name: 'layernorm',
+  doc: 'layer normalisation over the channels of each token ([C] or [C, ...tokens])',
+  options: {
+    eps: { type: 'number', default: 1e-5, check: isPositive, want: 'a positive number' },
+    affine: { type: 'boolean', default: true },
+  },
+  make: (o, c) => new LayerNorm(c.inputShape[0]!, o.eps, o.affine),
+});
+
+defineLayer({
+  name: 'global_avgpool',
+  aliases: ['token_mean'],
+  doc: 'mean over the spatial positions (tokens) of each channel: [C, ...] → [C] (the transformer head)',
+  options: {},
+  make: (_o, c) => {
+    if (c.inputShape.length < 2) throw new ShapeError(`${c.where}: input per sample must be [C, ...positions], got ${fmtShape(c.inputShape)}`);
+    return new GlobalAvgPool();
+  },
 });

@@ -1,5 +1,6 @@
 import { ShapeError } from '../errors.js';
 import { perDim } from '../ops/conv.js';
+import { tokenMean } from '../ops/attention.js';
 import { avgPool2d, maxPool2d, poolOutputSize, sumPool2d, type Pool2dOptions } from '../ops/pool.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -104,5 +105,16 @@ export class SumPool2d extends Pool2dLayer {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     return sumPool2d(x, this.poolOptions());
+  }
+}
+
+/** Mean over every position of each channel: [T, B, C, ...] → [T, B, C] (a transformer's head: mean over tokens). */
+export class GlobalAvgPool extends Module {
+  get kind(): string {
+    return 'GlobalAvgPool';
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 4) throw new ShapeError(`GlobalAvgPool: input must be [T, B, C, ...positions], got ${fmtShape(x.shape)}`);
+    return tokenMean(x);
   }
 }

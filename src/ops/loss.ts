@@ -4,6 +4,7 @@ import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Storage } from '../backend/storage.js';
 import { empty } from './util.js';
+import { membraneScores, spreadSoftmaxSum, type MembraneReduction } from './readout.js';
 
 /**
  * Classification losses for spiking outputs. Each loss is one coarse autograd
@@ -116,50 +117,7 @@ export function mseCountLoss(spikes: Tensor, targets: Int32Array, opts: MseCount
   return out;
 }
 
-/**
- * How `ceMembraneLoss` turns the membrane trace into logits. 'softmax_sum' is
- * the DCLS reference's readout: logits = Σ_t softmax(v_t) (its loss 'sum').
- */
-export type MembraneReduction = 'mean' | 'last' | 'max' | 'softmax_sum';
-
-/** Row-wise softmax of a [R, C] array into `out`, in float64. */
-function softmaxRows(R: number, C: number, x: ArrayLike<number>, out: Float64Array): void {
-  for (let r = 0; r < R; r++) {
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) m = Math.max(m, x[r * C + c]!);
-    let z = 0;
-    for (let c = 0; c < C; c++) z += out[r * C + c] = Math.exp(x[r * C + c]! - m);
-    for (let c = 0; c < C; c++) out[r * C + c]! /= z;
-  }
-}
-
-/**
- * The per-sample class scores [B·C] a membrane readout decides by (argmax):
- * the same reduction over time as the loss of that name ('mean' and
- * 'softmax_sum' rank classes alike only by accident, so each has its own).
- */
-export function membraneScores(membrane: Tensor, reduce: MembraneReduction): Float64Array {
-  if (membrane.ndim !== 3) throw new ShapeError(`membraneScores: expected a time-major [T, B, C] membrane, got ${fmtShape(membrane.shape)}`);
-  const [T, B, C] = membrane.shape as [number, number, number];
-  const N = B * C;
-  const v = membrane.data;
-  const out = new Float64Array(N);
-  if (reduce === 'last') {
-    for (let n = 0; n < N; n++) out[n] = v[(T - 1) * N + n]!;
-  } else if (reduce === 'max') {
-    out.fill(-Infinity);
-    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out[n] = Math.max(out[n]!, v[t * N + n]!);
-  } else if (reduce === 'mean') {
-    for (let t = 0; t < T; t++) for (let n = 0; n < N; n++) out[n] += v[t * N + n]! / T;
-  } else {
-    const p = new Float64Array(N);
-    for (let t = 0; t < T; t++) {
-      softmaxRows(B, C, v.subarray(t * N, (t + 1) * N), p);
-      for (let n = 0; n < N; n++) out[n] += p[n]!;
-    }
-  }
-  return out;
-}
+export { membraneScores, type MembraneReduction } from './readout.js';
 
 /** The largest entry of each row of scores [B, C] (ties → lowest class, as the spike-count decision). */
 export function predictFromScores(scores: ArrayLike<number>, B: number, C: number): Int32Array {
@@ -197,24 +155,6 @@ function ceOfReducedMembrane(membrane: Tensor, targets: Int32Array, B: number, C
     return [gm];
   });
   return out;
-}
-
-/**
- * The gradient of logits m_b = Σ_t softmax(v_t,b) (the DCLS reference's 'sum' loss)
- * spread over time: ∂L/∂v_t = p_t ⊙ (g − ⟨g, p_t⟩) with g = ∂L/∂m, p_t = softmax(v_t).
- */
-function spreadSoftmaxSum(membrane: Tensor, T: number, B: number, C: number, gLogits: Storage, gm: Tensor): void {
-  const N = B * C;
-  const gl = gLogits.data, dst = gm.data, v = membrane.data;
-  const p = new Float64Array(N);
-  for (let t = 0; t < T; t++) {
-    softmaxRows(B, C, v.subarray(t * N, (t + 1) * N), p);
-    for (let b = 0; b < B; b++) {
-      let dot = 0;
-      for (let c = 0; c < C; c++) dot += gl[b * C + c]! * p[b * C + c]!;
-      for (let c = 0; c < C; c++) dst[t * N + b * C + c] = p[b * C + c]! * (gl[b * C + c]! - dot);
-    }
-  }
 }
 
 /**

@@ -57,8 +57,14 @@ export interface StringOption extends Base {
 /** Anything else (a surrogate spec, a union such as `padding: 2 | 'same'`): parsed by the owner. */
 export interface CustomOption<T = unknown> extends Base {
   type: 'custom';
-  /** JSON shapes a config may give, for the config schema: 'number', 'string', 'boolean', 'numbers' (array), 'strings' (array), 'object' (string-keyed numbers/strings). */
-  accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'strings' | 'object')[];
+  /**
+   * JSON shapes a config may give, for the config schema: 'number', 'string',
+   * 'boolean', 'numbers' (array), 'strings' (array), 'object' (string-keyed
+   * numbers/strings), 'layer' (a `{ type, ...options }` layer config) and
+   * 'layers' (a non-empty list of them); the config schema checks layer
+   * configs against the layer and neuron registries, recursively.
+   */
+  accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'strings' | 'object' | 'layer' | 'layers')[];
   /** Called with the given value, or `undefined` when the option is absent. */
   parse: (value: unknown, where: string) => T;
   /**

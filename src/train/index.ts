@@ -24,7 +24,11 @@ export {
   type ModelOutput,
   type LossFn,
   type PredictFn,
+  type ScoreFn,
+  type BatchObjective,
   predictByCounts,
+  scoreByCounts,
+  membraneSourceOf,
   accuracyOf,
   type TrainerOptions,
   type TrainerCallbacks,
@@ -32,6 +36,7 @@ export {
   type EpochEndInfo,
   type EpochResult,
 } from './trainer.js';
+export { Distiller, type DistillerOptions, type DistillStats, type FeaturePair } from './distill.js';
 export {
   encodeCheckpoint,
   restoreCheckpoint,

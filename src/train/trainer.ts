@@ -6,6 +6,7 @@ import { ConfigError, NumericError, ShapeError } from '../errors.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
 import type { Module } from '../module/module.js';
 import { predictFromCounts } from '../ops/loss.js';
+import { reduceOverTime } from '../ops/readout.js';
 import { sliceLeading } from '../ops/shape.js';
 import { empty } from '../ops/util.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -20,7 +21,11 @@ export interface Batch {
   y: Int32Array;
 }
 
-/** What a loss sees: the output spikes `[T, B, C]` and, when recorded, the output membrane `[T, B, C]`. */
+/**
+ * What a loss sees: the model's output `[T, B, C]` — the output spikes, or a
+ * readout layer's real values when the loss declares `readout` — and, when
+ * recorded, the output neuron layer's membrane `[T, B, C]`.
+ */
 export interface ModelOutput {
   spikes: Tensor;
   membrane: Tensor | null;
@@ -36,6 +41,41 @@ export type PredictFn = (out: ModelOutput) => Int32Array;
 
 /** The default decision: the class with the most output spikes (ties → lowest, so silence predicts class 0). */
 export const predictByCounts: PredictFn = (out) => predictFromCounts(out.spikes);
+
+/**
+ * Differentiable class scores (logits) [B, C] from the model output, the
+ * numbers a loss's class decision ranks (LossEntry.scores): what
+ * distillation compares between a student and its teacher.
+ */
+export type ScoreFn = (out: ModelOutput) => Tensor;
+
+/** The default scores: output spike counts Σ_t spikes[t] (what predictByCounts ranks). */
+export const scoreByCounts: ScoreFn = (out) => reduceOverTime(out.spikes, 'sum');
+
+/**
+ * A term the Trainer adds to the task loss from outside the model (a
+ * distillation teacher, src/train/distill.ts). Training only; evaluation
+ * reports the task loss.
+ */
+export interface BatchObjective {
+  /** Once per training batch, with the encoded sequence [T, B, ...], before the model's forward. */
+  beginBatch(seq: Tensor): void;
+  /**
+   * The loss to minimise for one forward over steps [start, end) of the
+   * sequence (the whole of it, or a TBPTT chunk), given the task loss.
+   */
+  combine(task: Tensor, out: ModelOutput, targets: Int32Array, start: number, end: number): Tensor;
+  /** End of a batch (also after a failed one): drop every reference to the step's tensors. */
+  endBatch(): void;
+  /** Tensors of its own that must outlive a step scope (a teacher's persistent tensors). */
+  persistentTensors(): Tensor[];
+}
+
+/** The neuron layer whose membrane a loss reads: the last one with `recordMembrane` on, if any. */
+export function membraneSourceOf(model: Module): NeuronModule | null {
+  const recording = model.namedModules().map(([, m]) => m).filter(isNeuron).filter((n) => n.recordMembrane);
+  return recording.length > 0 ? recording[recording.length - 1]! : null;
+}
 
 /** Fraction of `targets` that `pred` gets right. */
 export function accuracyOf(pred: Int32Array, targets: Int32Array): number {
@@ -90,6 +130,8 @@ export interface TrainerOptions {
   tbptt?: number;
   /** The run's number of epochs, passed to `Module.beginEpoch` (schedules of untrained settings); default null. */
   epochs?: number | null;
+  /** Adds to the training loss (distillation); null/undefined: the task loss alone. */
+  objective?: BatchObjective | null;
   callbacks?: TrainerCallbacks;
 }
 
@@ -139,7 +181,9 @@ export function optimizerStateTensors(opt: Optimizer): Tensor[] {
  * Each batch: `model.resetState()`, encode, forward (the model returns the output
  * spikes `[T, B, C]`; the membrane comes from the last neuron layer that has
  * `recordMembrane` on), loss, backward, optional norm clipping, optimizer step,
- * per-iteration scheduler step.
+ * per-iteration scheduler step. With an `objective` (distillation) the loss
+ * of each forward is `objective.combine(task loss, ...)`, and that is the
+ * training loss reported; evaluation reports the task loss.
  *
  * Truncated BPTT (`tbptt = K`, 0 < K < T; K ≥ T is full BPTT): the encoded sequence is cut along T into
  * chunks of K steps (the last may be shorter). For each chunk the model runs on
@@ -176,6 +220,7 @@ export class Trainer {
   private readonly callbacks: TrainerCallbacks;
   private readonly neurons: NeuronModule[];
   private readonly membraneSource: NeuronModule | null;
+  private readonly objective: BatchObjective | null;
 
   constructor(opts: TrainerOptions) {
     this.model = opts.model;
@@ -190,9 +235,9 @@ export class Trainer {
     this.callbacks = opts.callbacks ?? {};
     if (!(Number.isInteger(this.tbptt) && this.tbptt >= 0)) throw new ConfigError(`Trainer: tbptt must be a non-negative integer, got ${this.tbptt}`);
     if (this.clipNorm !== null && !(this.clipNorm > 0)) throw new ConfigError(`Trainer: clipGradNorm must be > 0, got ${this.clipNorm}`);
+    this.objective = opts.objective ?? null;
     this.neurons = this.model.namedModules().map(([, m]) => m).filter(isNeuron);
-    const recording = this.neurons.filter((n) => n.recordMembrane);
-    this.membraneSource = recording.length > 0 ? recording[recording.length - 1]! : null;
+    this.membraneSource = membraneSourceOf(this.model);
   }
 
   private forward(seq: Tensor): ModelOutput {
@@ -226,7 +271,7 @@ export class Trainer {
 
   /** What must survive a step: the model's persistent tensors and the optimizer's state. */
   private persistent(): Tensor[] {
-    return [...this.model.allPersistentTensors(), ...optimizerStateTensors(this.optimizer)];
+    return [...this.model.allPersistentTensors(), ...optimizerStateTensors(this.optimizer), ...(this.objective?.persistentTensors() ?? [])];
   }
 
   /**
@@ -235,6 +280,7 @@ export class Trainer {
    * are cleared before every backward.
    */
   private clearStep(): void {
+    this.objective?.endBatch();
     this.model.resetState();
     this.optimizer.zeroGrad();
     for (const p of this.model.parameters()) p.grad = null;
@@ -277,9 +323,14 @@ export class Trainer {
     this.model.resetState();
     const seq = this.encode(b.x);
     const T = seq.shape[0] ?? 0;
+    this.objective?.beginBatch(seq);
+    const lossOf = (out: ModelOutput, s: number, e: number): Tensor => {
+      const task = this.lossFn(out, b.y);
+      return this.objective ? this.objective.combine(task, out, b.y, s, e) : task;
+    };
     if (this.tbptt === 0 || this.tbptt >= T) {
       const out = this.forward(seq);
-      const loss = this.lossFn(out, b.y);
+      const loss = lossOf(out, 0, T);
       const v = this.checkLoss(loss, batch, '');
       const norm = this.update(loss, batch, '');
       return [v, accuracyOf(this.predictFn(out), b.y), norm];
@@ -293,7 +344,7 @@ export class Trainer {
       const e = Math.min(T, s + this.tbptt);
       const where = `, TBPTT chunk ${chunk} (steps ${s}..${e - 1})`;
       const out = this.forward(sliceLeading(seq, s, e));
-      const loss = this.lossFn(out, b.y);
+      const loss = lossOf(out, s, e);
       total += (this.checkLoss(loss, batch, where) * (e - s)) / T;
       norm = this.update(loss, batch, where);
       for (const n of this.neurons) n.detachState();

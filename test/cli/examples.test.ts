@@ -9,6 +9,7 @@ import { Rng } from '../../src/tensor/rng.js';
 import { zeros } from '../../src/tensor/create.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { repoRoot } from '../helpers.js';
+import { lossRegistry } from '../../src/train/losses.js';
 
 const dir = join(repoRoot(), 'examples');
 
@@ -25,14 +26,15 @@ test('every example config validates, builds and runs one batch to its class out
     const d = cfg.data.dataset;
     const o = (cfg.data.options ?? {}) as Record<string, number>;
     const sample =
-      d === 'nmnist-emulated' || d === 'nmnist' ? [T, 2, 34, 34] : d === 'shd' || d === 'ssc' ? [T, 700] : d === 'delay-patterns' ? [T, o['channels'] ?? 8] : d === 'spoken-digits' ? [T, o['channels'] ?? 64] : [1, 28, 28];
-    const classes = d === 'shd' || d === 'spoken-digits' ? 20 : d === 'ssc' ? 35 : d === 'delay-patterns' ? (o['classes'] ?? 4) : 10;
+      d === 'nmnist-emulated' || d === 'nmnist' ? [T, 2, 34, 34] : d === 'shd' || d === 'ssc' ? [T, 700] : d === 'delay-patterns' ? [T, o['channels'] ?? 8] : d === 'spoken-digits' ? [T, o['channels'] ?? 64] : d.startsWith('cifar') ? [3, 32, 32] : [1, 28, 28];
+    const classes = d === 'shd' || d === 'spoken-digits' ? 20 : d === 'ssc' ? 35 : d === 'delay-patterns' ? (o['classes'] ?? 4) : d === 'cifar100' ? 100 : 10;
     const x = enc.encode(zeros([2, ...sample]), new Rng(1));
     const { model, outputShape } = buildModel(cfg.model.layers as LayerConfig[], {
       inputShape: x.shape.slice(2),
       steps: T,
       timeConstantInput: enc.outputSteps === 1 && T > 1,
       rng: new Rng(cfg.seed),
+      readout: lossRegistry.get(cfg.train.loss.type).readout === true,
     });
     assert.deepEqual(outputShape, [classes], f);
     const y = noGrad(() => model.forward(x));

@@ -26,16 +26,16 @@ function configError(fn: () => unknown, ...fragments: string[]): void {
 const params = () => [zeros([2, 2])];
 
 test('every registry holds the built-in names', () => {
-  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear']);
+  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear', 'residual', 'block', 'ssa', 'sdsa', 'layernorm', 'global_avgpool']);
   assert.deepEqual(encoderRegistry.names(), ['rate', 'poisson', 'latency', 'delta', 'direct', 'population', 'frames']);
-  assert.deepEqual(lossRegistry.names(), ['ce_rate', 'ce_count', 'mse_count', 'ce_membrane']);
+  assert.deepEqual(lossRegistry.names(), ['ce_rate', 'ce_count', 'mse_count', 'ce_membrane', 'ce_readout']);
   assert.deepEqual(optimizerRegistry.names(), ['sgd', 'adam', 'adamw']);
   assert.deepEqual(schedulerRegistry.names(), ['none', 'step', 'cosine', 'one_cycle']);
   // load-node.ts (imported above) registers the Node datasets.
-  assert.deepEqual(datasetRegistry.names(), ['mnist', 'fashion-mnist', 'idx', 'nmnist-emulated', 'nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns', 'spoken-digits']);
+  assert.deepEqual(datasetRegistry.names(), ['mnist', 'fashion-mnist', 'idx', 'cifar10', 'cifar100', 'nmnist-emulated', 'nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns', 'spoken-digits']);
   for (const d of ['nmnist', 'dvs-gesture', 'cifar10-dvs', 'shd', 'ssc', 'delay-patterns', 'spoken-digits']) assert.equal(datasetRegistry.get(d).temporal, true, d);
   assert.equal(datasetRegistry.get('nmnist-emulated').temporal, true);
-  assert.equal(datasetRegistry.get('mnist').temporal, false);
+  for (const d of ['mnist', 'cifar10', 'cifar100']) assert.equal(datasetRegistry.get(d).temporal, false, d);
 });
 
 test('layers: unknown names and options are ConfigErrors naming them', () => {
@@ -93,7 +93,7 @@ test('schedulers: names, options, warmup', () => {
 });
 
 test('datasets: unknown names list the registered ones', () => {
-  configError(() => loadDataset('cifar10'), "'cifar10'", 'mnist, fashion-mnist, idx, nmnist-emulated');
+  configError(() => loadDataset('imagenet'), "'imagenet'", 'mnist, fashion-mnist, idx, cifar10, cifar100, nmnist-emulated');
   configError(() => datasetRegistry.register({ name: 'MNIST', temporal: false, options: {}, load: () => { throw new Error('unused'); } }), "'mnist' is already registered");
 });
 

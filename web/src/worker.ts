@@ -19,6 +19,7 @@ import {
   stepBackends,
   tensor,
   tensorBatches,
+  trainBatches,
   trainingCurves,
   unpackDigits,
   sessionTrainer,
@@ -209,9 +210,10 @@ function train(name: string, configYaml: string, epochs: number): void {
   const t0 = performance.now();
   const config = parseConfig(configYaml, epochs);
   const session = buildSession(config, { data, backend: 'wasm' });
-  const { model, backend } = session;
-  const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
-  const testLoader = makeLoader(data.test, config.data.test_batch_size, false);
+  // The session's data: normalised when the config says so (data.normalize).
+  const { model, backend, data: sdata } = session;
+  const trainLoader = makeLoader(sdata.train, config.data.batch_size, true, session.rngs.loader);
+  const testLoader = makeLoader(sdata.test, config.data.test_batch_size, false);
   const nb = trainLoader.numBatches;
   const points: EpochPoint[] = [];
   let window = { loss: 0, acc: 0, n: 0 };
@@ -234,8 +236,8 @@ function train(name: string, configYaml: string, epochs: number): void {
   post({ type: 'session', name, layers: m.layers, parameters: model.parameters().reduce((a, p) => a + p.size, 0), batchesPerEpoch: nb, backend: backend.name });
   let testAccuracy = NaN;
   for (let e = 0; e < config.train.epochs; e++) {
-    const tr = trainer.trainEpoch(tensorBatches(trainLoader, data.train.shape, backend));
-    const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session));
+    const tr = trainer.trainEpoch(trainBatches(session, trainLoader));
+    const te = trainer.evaluate(tensorBatches(testLoader, sdata.test.shape, backend), testEncoder(session));
     testAccuracy = te.accuracy;
     // The epoch's test figures join its last live point.
     const p = points[points.length - 1]!;

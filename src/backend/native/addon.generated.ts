@@ -76,6 +76,28 @@ export interface NativeAddon {
   delayEventForward(T: number, Tout: number, B: number, I: number, O: number, K: number, x: Floats, kernel: Floats, y: Floats): void;
   /** Its kernel gradient dK [K, O, I] (overwritten) from the sparse x and dY [Tout, B, O]. */
   delayEventGradKernel(T: number, Tout: number, B: number, I: number, O: number, K: number, x: Floats, dY: Floats, dK: Floats): void;
+  /** Linear spiking self-attention per row and head (AttentionKernels, src/backend/kernels/attention.ts): G [R, heads, dh, dh], out = scale·Gᵀ Q; bit-identical to the reference. */
+  linearAttentionForward(
+    R: number, heads: number, dh: number, N: number, scale: number, q: Floats, k: Floats, v: Floats, G: Floats, out: Floats,
+  ): void;
+  /** Its vector–Jacobian product; a null dQ / dK / dV is not computed. */
+  linearAttentionBackward(
+    R: number, heads: number, dh: number, N: number, scale: number, q: Floats, k: Floats, v: Floats, G: Floats, dOut: Floats,
+    dQ: Floats | null, dK: Floats | null, dV: Floats | null,
+  ): void;
+  /** out[r] = Σ_n a[r, n]·b[r, n] over M rows of N. */
+  rowDot(M: number, N: number, a: Floats, b: Floats, out: Floats): void;
+  /** out[r, n] = x[r, n]·s[r] over M rows of N. */
+  rowScale(M: number, N: number, x: Floats, s: Floats, out: Floats): void;
+  /** Layer norm over the C channels of each token of [R, C, N]; stats: (mean, 1/√(var + eps)) per (r, n). */
+  layerNormForward(
+    R: number, C: number, N: number, eps: number, x: Floats, gamma: Floats | null, beta: Floats | null, stats: Floats, out: Floats,
+  ): void;
+  /** Its backward: dX overwritten, dGamma / dBeta accumulated into when given. */
+  layerNormBackward(
+    R: number, C: number, N: number, x: Floats, gamma: Floats | null, stats: Floats, dY: Floats, dX: Floats, dGamma: Floats | null,
+    dBeta: Floats | null,
+  ): void;
   /** Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2). */
   info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number };
   /** Lower the instruction set (tests of the fallback kernels); returns the one now active. */
@@ -92,7 +114,8 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'sub', 'mul', 'affine', 'axpy', 'addRowVector', 'sumRows', 'countNonzero', 'transpose',
   'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine',
   'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward',
-  'delayEventGradKernel', 'info', 'setIsa', 'setThreads', 'setErrorClass',
+  'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'info',
+  'setIsa', 'setThreads', 'setErrorClass',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

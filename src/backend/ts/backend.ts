@@ -4,6 +4,7 @@ import { tsCoreKernels } from './core.js';
 import { tsConvKernels } from './conv.js';
 import { tsTrainKernels } from './train.js';
 import { tsDelayKernels } from './delay.js';
+import { tsAttentionKernels } from './attention.js';
 
 /**
  * The TypeScript reference backend: every kernel in plain TypeScript over typed
@@ -18,6 +19,7 @@ export function createTsBackend(dtype: DType = 'float32'): Backend {
     ...tsConvKernels,
     ...tsTrainKernels,
     ...tsDelayKernels,
+    ...tsAttentionKernels,
     name: dtype === 'float64' ? 'ts64' : 'ts',
     dtype,
     syncRead: true,

@@ -4,10 +4,12 @@ import { tsCoreKernels } from '../ts/core.js';
 import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { tsDelayKernels } from '../ts/delay.js';
+import { tsAttentionKernels } from '../ts/attention.js';
 import { WasmContext } from './context.js';
 import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
 import { wasmDelayKernels } from './delay.js';
+import { wasmAttentionKernels } from './attention.js';
 import { wasmNeuronKernels } from './neuron.js';
 import { wasmTrainKernels } from './train.js';
 import type { WasmMemoryStats } from './context.js';
@@ -16,7 +18,7 @@ import type { WasmMemoryStats } from './context.js';
  * The WebAssembly SIMD128 backend (float32). Tensor storage lives in the
  * module's linear memory; the hot kernels (GEMM, event-driven GEMM, elementwise
  * and reductions, LIF scans, optimizer updates, im2col/col2im, pooling, the
- * per-channel conv/batch-norm maps and the delay-layer kernels) run in wasm on byte pointers,
+ * per-channel conv/batch-norm maps, the delay-layer and the spiking-attention kernels) run in wasm on byte pointers,
  * and every other kernel is the TypeScript reference working on `.data` views
  * of the same memory — so the backend is complete from day one and kernels
  * move to wasm one at a time.
@@ -52,6 +54,7 @@ export function createWasmBackend(): WasmBackend {
     neuronKernels: wasmNeuronKernels(ctx),
     ...wasmTrainKernels(ctx, tsTrainKernels),
     ...wasmDelayKernels(ctx, tsDelayKernels),
+    ...wasmAttentionKernels(ctx, tsAttentionKernels),
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,

@@ -84,6 +84,31 @@ export interface KernelFunctions {
   /** mode: 0 max (argmax required), 1 avg, 2 sum. */
   pool2d(mode: number, g: number, planes: number, countIncludePad: number, x: number, y: number, argmax: number): void;
   pool2dBackward(mode: number, g: number, planes: number, countIncludePad: number, dy: number, argmax: number, dx: number): void;
+  /** Bytes of scratch the linear-attention kernels need for C channels, N tokens, head size dh. */
+  attentionScratchBytes(C: number, N: number, dh: number): number;
+  layerNormScratchBytes(C: number, N: number): number;
+  /** Attention kernels (kernels/wasm/attention.ts); `scratch`: attentionScratchBytes(heads·dh, N, dh) bytes. */
+  linearAttentionForward(
+    R: number, heads: number, dh: number, N: number, scale: number, q: number, k: number, v: number, G: number, out: number,
+    scratch: number,
+  ): void;
+  /** dQ / dK / dV: 0 when not wanted. */
+  linearAttentionBackward(
+    R: number, heads: number, dh: number, N: number, scale: number, q: number, k: number, v: number, G: number, dOut: number,
+    dQ: number, dK: number, dV: number, scratch: number,
+  ): void;
+  rowDot(M: number, N: number, a: number, b: number, out: number): void;
+  rowScale(M: number, N: number, x: number, s: number, out: number): void;
+  /** gamma / beta: 0 for none; `scratch`: layerNormScratchBytes(C, N) bytes. */
+  layerNormForward(
+    R: number, C: number, N: number, eps: number, x: number, gamma: number, beta: number, stats: number, out: number,
+    scratch: number,
+  ): void;
+  /** gamma / dGamma / dBeta: 0 for none. */
+  layerNormBackward(
+    R: number, C: number, N: number, x: number, gamma: number, stats: number, dY: number, dX: number, dGamma: number, dBeta: number,
+    scratch: number,
+  ): void;
 }
 
 /** Every function the module exports (checked against kernels/wasm/index.ts by the generator). */
@@ -93,7 +118,8 @@ export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'eventGemmGradW', 'lifForwardLeaky', 'lifForwardPlain', 'lifBackwardPlain', 'lifBackwardLeaky', 'transpose', 'delayKernelBuild', 'delayKernelBuildBackward',
   'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col', 'col2im', 'swapAxes01',
   'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d',
-  'pool2dBackward',
+  'pool2dBackward', 'attentionScratchBytes', 'layerNormScratchBytes', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward',
+  'layerNormBackward',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

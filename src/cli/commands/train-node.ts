@@ -12,7 +12,7 @@ import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, tensorBatches, type Session } from '../session-node.js';
-import { sessionTrainer } from '../../config/session.js';
+import { checkpointRngs, sessionTrainer, trainBatches } from '../../config/session.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type QuantizationSummary, type RunEnvironment } from '../report.js';
 import { renderReportHtml } from '../report-html.js';
@@ -22,6 +22,8 @@ import { applyInitWeights, configForInitWeights } from '../init-weights-node.js'
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { readIntWeights, saveIntWeights } from '../../quant/int-weights-node.js';
+import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher, type CheckpointTeacher } from '../teacher-node.js';
+import { evaluateTeacher } from '../../config/teacher.js';
 
 export interface TrainOptions {
   config?: string;
@@ -82,6 +84,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   }
   const { model, data, backend } = session;
   if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume);
+  // train.distill: the teacher run is read, built and checked against the student here, before the run folder exists.
+  const teacher = loadTeacher(session);
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
   const history: EpochRecord[] = [];
   let batchesDone = 0;
@@ -106,8 +110,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const path = resolve(opts.resume);
     resumedFrom = path;
     if (!existsSync(path)) throw new NotFoundError(`--resume: checkpoint not found: ${path}`);
-    const info = loadTrainerCheckpoint(path, trainer, { encoder: session.rngs.encoder });
-    const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[] } | null;
+    const info = loadTrainerCheckpoint(path, trainer, checkpointRngs(session));
+    const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[]; teacher?: CheckpointTeacher | null } | null;
+    checkResumedTeacher(meta?.teacher, teacher, path);
     if (meta?.loader) trainLoader.setState(meta.loader);
     if (meta?.history) history.push(...meta.history);
   }
@@ -133,6 +138,10 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     let trainSamples = 0;
     let confusion: number[][] | null = null;
     const testLoader = makeLoader(data.test, config.data.test_batch_size, false);
+    // The teacher scored once on this run's test split, encoded as the student's test set is.
+    const teacherScore = teacher ? evaluateTeacher(teacher.distillation.teacher, tensorBatches(testLoader, data.test.shape, backend), testEncoder(session)) : null;
+    if (teacher && teacherScore) progress.log(`spikeflow: distilling from ${teacher.dir}: teacher test accuracy ${(100 * teacherScore.accuracy).toFixed(2)}% (${teacherScore.seconds.toFixed(1)} s)`);
+    let teacherForwardSeconds = 0;
     progress.log(
       `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters, ${describeModelSize(modelSize(model))} → ${outDir}`,
     );
@@ -146,7 +155,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       const lrAtStart = optimizer.lr;
       progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
       const batches = (function* () {
-        for (const b of tensorBatches(trainLoader, data.train.shape, backend)) {
+        for (const b of trainBatches(session, trainLoader)) {
           epochSamples += b.y.length;
           yield b;
         }
@@ -170,15 +179,18 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         ...(batchLr.last !== null && batchLr.last !== batchLr.first ? { lr_last: batchLr.last } : {}),
         seconds: tr.seconds,
         samples_per_s: tr.samples / Math.max(1e-9, tr.seconds),
+        ...(teacher ? { distill: epochDistill(teacher) } : {}),
       };
+      teacherForwardSeconds += rec.distill?.teacher_s ?? 0;
       history.push(rec);
       appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
       progress.log(
-        `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s`,
+        `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s` +
+          (rec.distill ? ` (teacher ${rec.distill.teacher_s.toFixed(1)} of ${tr.seconds.toFixed(1)} s)` : ''),
       );
       saveTrainerCheckpoint(join(outDir, 'checkpoint.safetensors'), trainer, {
-        rngs: { encoder: session.rngs.encoder },
-        config: { run: config, loader: trainLoader.getState(), history },
+        rngs: checkpointRngs(session),
+        config: { run: config, loader: trainLoader.getState(), history, teacher: teacher ? { dir: teacher.dir, sha256: teacher.sha256 } : null },
       });
     }
     saveModelWeights(join(outDir, 'model.safetensors'), model, config);
@@ -212,6 +224,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       quantization,
       measured,
       dataset: { name: data.train.name, train: data.train.length, test: data.test.length },
+      distill: teacher && teacherScore ? distillSummary(teacher, teacherScore, teacherForwardSeconds) : null,
     });
     writeFileAtomic(join(outDir, 'summary.json'), enc(JSON.stringify(summary, null, 2) + '\n'));
     // Plots: a recording of a few test samples plus what was measured above, drawn as SVG (timed: it should stay a small part of a run).
