@@ -6,6 +6,10 @@ import { makeDataset, type SplitDataset } from '../../src/data/dataset.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { ConfigError } from '../../src/errors.js';
 import type { Linear } from '../../src/nn/linear.js';
+import { noGrad } from '../../src/autograd/tape.js';
+import { tensor } from '../../src/tensor/create.js';
+import { tensorFromEntry } from '../../src/interop/safetensors.js';
+import { dequantizeIntWeights, intWeightsEntries } from '../../src/quant/int-weights.js';
 
 function toyData(n: number): SplitDataset {
   const rng = new Rng(5);
@@ -74,4 +78,38 @@ test('buildSession applies model.quantize; a post-training method cannot train',
   const ptq = buildSession(configSchema.parse(withQuantize({ bits: 4, method: 'percentile' })), { data, backend: 'ts' });
   assert.ok(ptq.model.namedBuffers().some(([n]) => n === '3.weight_step'));
   assert.throws(() => sessionTrainer(ptq), (e: Error) => e instanceof ConfigError && /model\.quantize\.method: 'percentile' is post-training quantization/.test(e.message));
+});
+
+test('model.quantize reaches the projections inside attention blocks; their integers read back to the same outputs', () => {
+  const rng = new Rng(8);
+  const split = (name: string) => makeDataset({ name, images: new Float32Array(8 * 36).map(() => rng.random()), labels: new Uint8Array(8).map((_, i) => i % 3), shape: [1, 6, 6], numClasses: 3 });
+  const data = { train: split('toy'), test: split('toy') };
+  const raw = {
+    data: { dataset: 'toy-q', batch_size: 4 },
+    encoder: { type: 'direct', steps: 2 },
+    model: {
+      layers: [
+        { type: 'conv2d', out_channels: 8, kernel_size: 3, padding: 1 },
+        { type: 'multilevel', levels: 4, threshold: 0.25 },
+        { type: 'residual', layers: [{ type: 'ssa', heads: 2, neuron: { type: 'multilevel', levels: 4, threshold: 0.25 } }] },
+        { type: 'global_avgpool' },
+        { type: 'multilevel', levels: 4, threshold: 0.25 },
+        { type: 'linear', out: 3 },
+      ],
+      quantize: { bits: 4 },
+    },
+    train: { loss: { type: 'ce_readout' } },
+  };
+  const build = () => buildSession(configSchema.parse(raw), { data, backend: 'ts' });
+  const s = build();
+  const paths = s.quantized.map((l) => l.path);
+  for (const p of ['q.conv', 'k.conv', 'v.conv', 'proj.conv']) assert.ok(paths.some((x) => x.endsWith(`.${p}`)), `${p} quantized (${paths.join(', ')})`);
+  assert.ok(!paths.includes('0') && !paths.includes(String(s.model.layers.length - 1)), 'first conv and head left in float32');
+  const x = noGrad(() => s.encoder.encode(tensor(Array.from(data.test.images.subarray(0, 4 * 36)), [4, 1, 6, 6]), new Rng(1)));
+  const before = [...noGrad(() => s.model.forward(x)).data];
+  const f = intWeightsEntries(s.model);
+  const again = build();
+  again.model.loadStateDict(new Map([...dequantizeIntWeights(f, 'mem')].map(([n, e]) => [n, tensorFromEntry(e)])));
+  again.model.resetState();
+  assert.deepEqual([...noGrad(() => again.model.forward(x)).data], before);
 });
