@@ -10,6 +10,7 @@ export { loadEmbeddedMnist, EMBEDDED_MNIST_SIZES } from './data/mnist-embedded-n
 export { loadCifar10, loadCifar100, locateCifar, CIFAR10_FILES, CIFAR100_FILES, type CifarVariant, type CifarLoadOptions } from './data/cifar-node.js';
 export { saveSafetensorsAtomic, loadSafetensors } from './interop/safetensors-node.js';
 export { saveWeights, loadWeights, weightsFromFile, type SaveWeightsOptions, type LoadWeightsOptions } from './interop/weights-node.js';
+export { saveIntWeights, readIntWeights } from './quant/int-weights-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
 export { svgToPng, type PngOptions } from './viz/png-node.js';
 export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';

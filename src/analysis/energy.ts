@@ -27,6 +27,20 @@ export const OP_ENERGY_PJ: Readonly<Record<Precision, OpEnergy>> = Object.freeze
   int8: op(0.03, 0.2, 8),
 });
 
+/**
+ * Integer arithmetic at b ≤ 8 bits, scaled from Horowitz's 8-bit figures: an
+ * adder's energy grows linearly with its width and an array multiplier's with
+ * the square of it — Horowitz's own 8 → 32-bit integer figures follow the same
+ * rule (add 0.03 → 0.1 pJ, 3.3× for 4× the bits; multiply 0.2 → 3.1 pJ,
+ * 15.5×). So int4: add 0.015 pJ, multiply 0.05 pJ; int2: 0.0075 and 0.0125.
+ */
+export function intOpEnergy(bits: number): OpEnergy {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 8) throw new RangeError(`intOpEnergy: bits must be an integer from 1 to 8, got ${bits}`);
+  if (bits === 8) return OP_ENERGY_PJ.int8;
+  const r = bits / 8;
+  return op(OP_ENERGY_PJ.int8.add * r, OP_ENERGY_PJ.int8.mult * r * r, bits);
+}
+
 /** One memory tier: a 64-bit access to an array of at most `maxBytes`. */
 export interface MemoryTier {
   name: string;
@@ -75,7 +89,10 @@ export interface EnergyBreakdown {
 }
 
 export interface EnergyResult {
-  precision: Precision;
+  /** A uniform precision, or 'quantized': each quantized layer at its weights' bit width (quantizedEnergy). */
+  precision: Precision | 'quantized';
+  /** What the row stands for when `precision` alone does not say it (the quantized row). */
+  label?: string;
   snn: EnergyBreakdown;
   ann: EnergyBreakdown;
   /** ANN / SNN: above 1 means the SNN needs less energy (null when the SNN figure is 0). */
@@ -100,6 +117,12 @@ export const ENERGY_ASSUMPTIONS: readonly string[] = Object.freeze([
   'Memory model: every neuron update reads and writes each of its state words from an SRAM sized by the layer\'s state (neurons·state words·bits/8 bytes, batch 1).',
   'Memory model, not counted: input/activation/spike traffic, biases and norm parameters, pooling, instruction and control overhead, static/leakage power.',
   'Equivalent ANN: one dense pass, one weight read per MAC, ReLU one comparison per neuron, no state traffic.',
+]);
+
+/** Added to the assumptions when the model has quantized layers (the 'quantized' row). */
+export const QUANTIZED_ENERGY_ASSUMPTIONS: readonly string[] = Object.freeze([
+  "Quantized row: each quantized layer's synaptic operations and weight reads at its weights' bit width b (weights packed at b bits in the memory model); integer arithmetic below 8 bits scaled from Horowitz's 8-bit figures, add ∝ b and multiply ∝ b² (his 8 → 32-bit integer figures follow the same rule), so int4 add 0.015 pJ and multiply 0.05 pJ; layers kept in float (skip_first, skip_last, exclude) at fp32; neuron updates, neuron state, pooling and norms at int8. Its ANN is the equivalent ANN quantized the same way: the same layers' MACs at the same bit widths.",
+  'As in the int8 row, an accumulate (AC) is charged at the width of the weight it adds; a real membrane accumulator is wider (16–32 bits, about 0.06–0.1 pJ per add), which would raise the SNN and ANN figures alike.',
 ]);
 
 function layerEnergy(o: LayerOps, e: OpEnergy): { snn: LayerEnergy; ann: LayerEnergy; neuronPJ: number } {
@@ -149,5 +172,33 @@ export function estimateEnergy(ops: OpsReport, opts: EnergyOptions = {}): Energy
     const a = breakdown(ann, 0);
     return { precision: p, snn: s, ann: a, annOverSnnCompute: ratio(a.computePJ, s.computePJ), annOverSnnTotal: ratio(a.totalPJ, s.totalPJ) };
   });
-  return { unit: 'pJ per sample', results, assumptions: [...ops.assumptions, ...ENERGY_ASSUMPTIONS] };
+  const quantized = quantizedEnergy(ops);
+  if (quantized) results.push(quantized);
+  return { unit: 'pJ per sample', results, assumptions: [...ops.assumptions, ...ENERGY_ASSUMPTIONS, ...(quantized ? QUANTIZED_ENERGY_ASSUMPTIONS : [])] };
+}
+
+/**
+ * The quantized SNN and its equally quantized ANN, or null when no layer has a
+ * quantized weight: synaptic layers at their weights' bit width (float layers
+ * at fp32), everything else at int8.
+ */
+export function quantizedEnergy(ops: OpsReport): EnergyResult | null {
+  const synaptic = ops.layers.filter((o) => o.category === 'synaptic');
+  const q = synaptic.filter((o) => o.weightBits !== null);
+  if (q.length === 0) return null;
+  const snn: LayerEnergy[] = [];
+  const ann: LayerEnergy[] = [];
+  let neuronPJ = 0;
+  for (const o of ops.layers) {
+    const e = o.category === 'synaptic' ? (o.weightBits !== null ? intOpEnergy(o.weightBits) : OP_ENERGY_PJ.fp32) : OP_ENERGY_PJ.int8;
+    const r = layerEnergy(o, e);
+    snn.push(r.snn);
+    ann.push(r.ann);
+    neuronPJ += r.neuronPJ;
+  }
+  const s = breakdown(snn, neuronPJ);
+  const a = breakdown(ann, 0);
+  const widths = [...new Set(q.map((o) => o.weightBits!))].sort((x, y) => x - y).map((b) => `int${b}`).join('/');
+  const label = `${widths} weights in ${q.length} of ${synaptic.length} weighted layers${q.length < synaptic.length ? ' (the others fp32)' : ''}, int8 neurons`;
+  return { precision: 'quantized', label, snn: s, ann: a, annOverSnnCompute: ratio(a.computePJ, s.computePJ), annOverSnnTotal: ratio(a.totalPJ, s.totalPJ) };
 }

@@ -4,6 +4,9 @@ export { NEURON_COSTS, LIF_COST, neuronCostOf, neuronCosts } from './neuron-cost
 export { countOps, OPS_ASSUMPTIONS, type LayerOps, type OpsOptions, type OpsReport, type OpsTotals } from './ops-count.js';
 export {
   estimateEnergy,
+  quantizedEnergy,
+  intOpEnergy,
+  QUANTIZED_ENERGY_ASSUMPTIONS,
   accessEnergyPJ,
   memoryTier,
   ENERGY_ASSUMPTIONS,
@@ -19,7 +22,7 @@ export {
   type OpEnergy,
   type Precision,
 } from './energy.js';
-export { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable } from './report.js';
+export { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from './report.js';
 export { profileModel, type ProfileResult } from './profile.js';
 export { Recorder, record, type RecordOptions, type RecordResult, type RecordedVariable, type LayerRecording } from './recorder.js';
 export { forwardLayerByLayer, type LayerVisitor } from './walk.js';

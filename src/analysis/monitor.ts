@@ -3,7 +3,10 @@ import type { Module, OpCost } from '../module/module.js';
 import { isNeuron } from '../neurons/base.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { poolWindowOf } from './layer-kinds.js';
+import { categorize, poolWindowOf } from './layer-kinds.js';
+import { isWeightedLayer } from '../nn/weighted.js';
+import { MultiLevel } from '../neurons/multilevel/index.js';
+import { countCodingOf } from '../quant/virtual-steps.js';
 import { forwardLayerByLayer } from './walk.js';
 
 /** Firing statistics of one spiking layer, accumulated over every batch seen. */
@@ -61,6 +64,16 @@ export interface LayerStats {
   /** Pooling window size (cells per output), null for other layers. */
   poolWindow: number | null;
   neuron: NeuronStats | null;
+  /** Bit width of the layer's quantized weight; null (or absent, in older summaries) for a float weight. */
+  weightBits?: number | null;
+  /**
+   * D when every input this layer saw was multi-level spike counts (0..D per
+   * step, from a `multilevel` neuron, possibly through pooling or reshapes);
+   * null (or absent) otherwise.
+   */
+  inputLevels?: number | null;
+  /** With inputLevels: the mean count per input element (Σ counts / input elements). */
+  inputMeanCount?: number | null;
   /** Per-sample measured costs of a composite layer's op row (attention products); absent for other rows. */
   opCost?: OpCost;
 }
@@ -89,6 +102,9 @@ class LayerRecord {
   outputNumel = 0;
   neuronCounts: Float64Array | null = null;
   poolWindow: number | null = null;
+  /** D of the multi-level counts every input carried so far (undefined: none seen yet; null: not all were counts). */
+  inputLevels: number | null | undefined = undefined;
+  inputCountSum = 0;
   /** Summed measured costs of a composite layer's op row (null for other rows). */
   opCost: OpCost | null = null;
 
@@ -113,6 +129,12 @@ class LayerRecord {
  */
 export class SpikeMonitor {
   private readonly records = new Map<string, LayerRecord>();
+  /**
+   * Tensors that carry multi-level spike counts: outputs of multilevel neurons
+   * (D > 1) and what reshapes, dropout or max pooling make of them. The
+   * value is D and the counts per unit of value (D for normalized c/D, 1 for c).
+   */
+  private readonly counts = new WeakMap<Tensor, { levels: number; perUnit: number }>();
   private batches = 0;
   private samples = 0;
 
@@ -158,6 +180,19 @@ export class SpikeMonitor {
       r.inputNonzero += t.backend.countNonzero(t.storage);
       r.inputNumel += t.size;
       r.inputBinary &&= t.binary;
+    }
+    const coded = inputs.length === 1 && !x.binary ? this.counts.get(x) : undefined;
+    if (coded && r.inputLevels !== null && (r.inputLevels === undefined || r.inputLevels === coded.levels)) {
+      r.inputLevels = coded.levels;
+      r.inputCountSum += x.backend.sum(x.storage) * coded.perUnit;
+    } else r.inputLevels = null;
+    if (m instanceof MultiLevel && !out.binary) {
+      const c = countCodingOf(m);
+      this.counts.set(out, { levels: c.levels, perUnit: c.normalized ? c.levels : 1 });
+    } else if (coded && m) {
+      // Counts stay counts through layers that only move or select values.
+      const cat = categorize(kind, false);
+      if (cat === 'free' || /^MaxPool/.test(kind)) this.counts.set(out, coded);
     }
     const outNonzero = out.backend.countNonzero(out.storage);
     r.outputNonzero += outNonzero;
@@ -270,6 +305,9 @@ export class SpikeMonitor {
         hasBias: m !== null && m.getParameter('bias') !== undefined,
         poolWindow: r.poolWindow,
         neuron,
+        weightBits: m && isWeightedLayer(m) ? (m.weightQuantizer?.bits ?? null) : null,
+        inputLevels: r.inputLevels ?? null,
+        inputMeanCount: r.inputLevels ? r.inputCountSum / Math.max(1, r.inputNumel) : null,
         ...(r.opCost ? { opCost: { acs: r.opCost.acs / samples, macs: r.opCost.macs / samples, denseMacs: r.opCost.denseMacs / samples } } : {}),
       });
     }

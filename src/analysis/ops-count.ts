@@ -30,6 +30,10 @@ export interface LayerOps {
   stateWords: number;
   /** Weight count (for the memory model; 0 without weights). */
   weights: number;
+  /** Bit width of a quantized weight (null: float). */
+  weightBits: number | null;
+  /** D when the input is multi-level spike counts (0..D per step), else null. */
+  inputLevels: number | null;
   /** The equivalent ANN: same layer, dense, one pass, neurons replaced by ReLU (one comparison). */
   ann: { macs: number; acs: number };
 }
@@ -70,6 +74,7 @@ export const OPS_ASSUMPTIONS: readonly string[] = Object.freeze([
   'Neuron updates are counted separately per neuron per step from the registry entry of each neuron model (LIF: 1 MAC for β·v + I, 2 ACs for threshold compare and reset).',
   'Equivalent ANN: the same layers run once (no T) on dense inputs, neuron layers replaced by ReLU costing one comparison (AC) per neuron.',
   'Dropout, Flatten and RepeatTime cost nothing.',
+  'A layer fed by multi-level spike counts (a multilevel neuron, counts 0..D per step) costs SOPs = dense MACs · steps · mean count per input element: a count c is sent as c binary spikes over D virtual time steps (src/quant/virtual-steps.ts), c accumulates per synapse (semantics.md §4 with s = c). One multiply-add by the count per nonzero input would be cheaper only when the mean nonzero count exceeds E_MAC/E_AC (7.7 at int8, 5.1 at fp32).',
   'Attention products (LinearAttention, TokenDot, ChannelMask rows of the ssa/sdsa blocks) are counted on the data: on spikes, one accumulate per pair of coincident nonzeros (G = K Vᵀ) and dh per nonzero Q entry (Gᵀ Q), one per coincident K, V pair for TokenDot, one per nonzero Q entry passed by ChannelMask; on real values the same products count as MACs. The scale 0.125 folds into the next LIF threshold. The equivalent ANN runs the same linear attention densely: 2·N·dh² MACs per head per step.',
 ]);
 
@@ -97,6 +102,8 @@ function zeroOps(L: LayerStats, category: LayerCategory): LayerOps {
     neuronAcs: 0,
     stateWords: 0,
     weights: 0,
+    weightBits: L.weightBits ?? null,
+    inputLevels: L.inputLevels ?? null,
     ann: { macs: 0, acs: 0 },
   };
 }
@@ -127,6 +134,8 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         const fanIn = sizeOf(L.weightShape.slice(1));
         o.denseMacsPerStep = out * fanIn;
         if (L.inputBinary) o.sops = o.denseMacsPerStep * S * L.inputDensity;
+        // Multi-level counts: a count c is c binary spikes over c of the D virtual steps, so c accumulates per synapse.
+        else if (L.inputLevels && L.inputMeanCount != null) o.sops = o.denseMacsPerStep * S * L.inputMeanCount;
         else o.macs = o.denseMacsPerStep * S;
         o.weights = sizeOf(L.weightShape);
         if (L.hasBias) o.acs = out * S;

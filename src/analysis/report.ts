@@ -84,7 +84,7 @@ export function formatEnergyTable(report: EnergyReport): string {
   for (const r of report.results) {
     lines.push(
       row([
-        r.precision,
+        r.label ? `${r.precision} (${r.label})` : r.precision,
         formatEnergy(r.snn.computePJ),
         formatEnergy(r.snn.totalPJ),
         formatEnergy(r.ann.computePJ),
@@ -94,6 +94,23 @@ export function formatEnergyTable(report: EnergyReport): string {
       ]),
     );
   }
+  return lines.join('\n');
+}
+
+/**
+ * The comparison a quantized model is judged by: the quantized SNN, the same
+ * SNN in fp32 and the equivalent ANN quantized the same way, per sample,
+ * compute-only and memory-inclusive. Empty when the report has no quantized row.
+ */
+export function formatQuantizedComparison(report: EnergyReport): string {
+  const q = report.results.find((r) => r.precision === 'quantized');
+  const f = report.results.find((r) => r.precision === 'fp32');
+  if (!q) return '';
+  const head = ['Model', 'Compute', 'Compute + memory'];
+  const lines = [row(head), row(['---', '---:', '---:'])];
+  if (f) lines.push(row(['fp32 SNN', formatEnergy(f.snn.computePJ), formatEnergy(f.snn.totalPJ)]));
+  lines.push(row([`quantized SNN (${q.label ?? ''})`, formatEnergy(q.snn.computePJ), formatEnergy(q.snn.totalPJ)]));
+  lines.push(row(['equivalent ANN, quantized the same way', formatEnergy(q.ann.computePJ), formatEnergy(q.ann.totalPJ)]));
   return lines.join('\n');
 }
 

@@ -30,5 +30,6 @@ export function configForInitWeights(weights: string, configFile: string | undef
  */
 export function applyInitWeights(weights: string, model: Module, resume: string | undefined): void {
   if (resume !== undefined) throw new ConfigError('--weights and --resume exclude each other: --resume continues a run (its checkpoint has the weights), --weights starts a new run from weights');
-  loadModelWeights(resolve(weights), model);
+  // A float model's weights may start quantization-aware training: the steps are then initialised from them.
+  loadModelWeights(resolve(weights), model, { floatIntoQuantized: true });
 }

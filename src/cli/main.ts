@@ -3,6 +3,7 @@ import { SpikeflowError } from '../errors.js';
 import { runTrain } from './commands/train-node.js';
 import { runEval } from './commands/eval-node.js';
 import { runInfo } from './commands/info-node.js';
+import { runQuantize } from './commands/quantize-node.js';
 import { registerNirCommands } from './commands/nir-node.js';
 import { registerEventsCommands } from './commands/events-node.js';
 import { runBench } from './commands/bench-node.js';
@@ -54,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('evaluate a trained run (its folder) or a config + weights on the test set')
     .option('-r, --run <dir>', 'run folder written by `spikeflow train`')
     .option('-c, --config <file>', 'YAML config (with --weights)')
-    .option('-w, --weights <file>', 'model.safetensors or checkpoint.safetensors')
+    .option('-w, --weights <file>', 'model.safetensors, model.int.safetensors or checkpoint.safetensors')
+    .option('--int', "with --run: evaluate the run's integer weights (model.int.safetensors)")
     .option('-s, --set <key=value>', 'override a config key (repeatable)', collect, [])
     .option('-b, --backend <name>', 'backend: auto, ts, ...')
     .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
@@ -62,6 +64,28 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'no progress output')
     .action(async (opts) => {
       await runEval(opts);
+    });
+
+  program
+    .command('quantize')
+    .description('post-training quantization of a trained float run: writes a quantized run folder and reports test accuracy before and after')
+    .argument('<run-dir>', 'run folder written by `spikeflow train` (a float model)')
+    .option('--bits <b>', 'weight bit width, 2 to 8')
+    .option('-m, --method <name>', 'minmax, percentile or mse (output error measured on training samples)', 'mse')
+    .option('--percentile <p>', 'with --method percentile: clip each channel at this percentile of |w| (default 99.9)')
+    .option('--calibration <n>', 'with --method mse: training samples to measure on (default 512)')
+    .option('--per-tensor', 'one step per layer instead of one per output channel')
+    .option('--no-skip-first', 'quantize the first weighted layer too')
+    .option('--no-skip-last', 'quantize the last weighted layer (the classifier) too')
+    .option('--first-last-bits <b>', 'quantize the layers skip-first / skip-last leave out at this width instead of keeping them float32')
+    .option('--exclude <paths>', 'comma-separated layer paths to keep in float32')
+    .option('-o, --out <dir>', 'folder to write (default: RUN_DIR/quantized-<method>-int<bits>)')
+    .option('-s, --set <key=value>', 'override a key of the run config (repeatable), e.g. --set data.test_limit=500', collect, [])
+    .option('-b, --backend <name>', 'backend: auto, ts, ...')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (runDir: string, opts) => {
+      await runQuantize(runDir, opts);
     });
 
   program

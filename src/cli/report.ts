@@ -1,6 +1,32 @@
 import type { ProfileResult } from '../analysis/profile.js';
-import { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable } from '../analysis/report.js';
+import { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
 import type { RunConfig } from '../config/schema.js';
+import { formatBytes, type ModelSize } from '../quant/size.js';
+
+/** summary.json's `model_size`: every tensor of model.safetensors at its stored width. */
+export interface ModelSizeSummary {
+  bytes: number;
+  fp32_bytes: number;
+  /** fp32_bytes / bytes. */
+  compression: number;
+  values: number;
+  quantized_values: number;
+}
+
+/** summary.json's `quantization` (null for a float model). */
+export interface QuantizationSummary {
+  bits: number;
+  method: string;
+  per_channel: boolean;
+  /** The quantized layers: path and bit width (first_last_bits may differ from bits). */
+  layers: { path: string; bits: number }[];
+  /** The integer weights file in the run folder. */
+  int_weights: string;
+}
+
+export function modelSizeSummary(s: ModelSize): ModelSizeSummary {
+  return { bytes: s.bytes, fp32_bytes: s.fp32Bytes, compression: s.compression, values: s.values, quantized_values: s.quantizedValues };
+}
 
 /** One line of metrics.jsonl. */
 export interface EpochRecord {
@@ -83,6 +109,9 @@ export interface RunSummary extends RunEnvironment {
   train_time_s: number;
   samples_per_s: number;
   parameters: number;
+  /** Size of the weights at their stored width (quantized weights at b bits, everything else at 32). */
+  model_size: ModelSizeSummary;
+  quantization: QuantizationSummary | null;
   mean_spike_rate: number;
   spikes_per_sample: number;
   layers: LayerSummary[];
@@ -104,6 +133,8 @@ export interface SummaryInput {
   trainSeconds: number;
   trainSamples: number;
   parameters: number;
+  modelSize: ModelSize;
+  quantization: QuantizationSummary | null;
   measured: ProfileResult;
   dataset: { name: string; train: number; test: number };
   distill?: DistillSummary | null;
@@ -142,6 +173,8 @@ export function buildSummary(s: SummaryInput): RunSummary {
     train_time_s: s.trainSeconds,
     samples_per_s: s.trainSeconds > 0 ? s.trainSamples / s.trainSeconds : 0,
     parameters: s.parameters,
+    model_size: modelSizeSummary(s.modelSize),
+    quantization: s.quantization,
     mean_spike_rate: summary.meanRate,
     spikes_per_sample: summary.spikesPerSample,
     layers,
@@ -169,6 +202,12 @@ export function summaryRows(s: RunSummary): [string, string][] {
     ['spikeflow / Node / platform', `${s.spikeflow_version} / ${s.node_version} / ${s.platform}`],
     ['Seed', String(s.seed)],
     ['Parameters', formatCount(s.parameters)],
+    [
+      'Model size',
+      s.quantization === null
+        ? `${formatBytes(s.model_size.bytes)} (float32)`
+        : `${formatBytes(s.model_size.bytes)} (${[...new Set(s.quantization.layers.map((l) => l.bits))].sort((a, b) => a - b).map((b) => `int${b}`).join('/')} weights in ${s.quantization.layers.length} layer${s.quantization.layers.length > 1 ? 's' : ''}, ${s.quantization.method}; float32: ${formatBytes(s.model_size.fp32_bytes)}, ${s.model_size.compression.toFixed(2)}× smaller)`,
+    ],
     ['Wall time', `${s.wall_time_s.toFixed(1)} s`],
     ['Training throughput', `${s.samples_per_s.toFixed(0)} samples/s`],
     ['Mean spike rate', pct(s.mean_spike_rate)],
@@ -198,6 +237,8 @@ export function renderReport(s: RunSummary, m: ProfileResult, plots: readonly Pl
   for (const [k, v] of summaryRows(s)) lines.push(`| ${k} | ${v} |`);
   lines.push('', `## Layers (measured on ${s.measured_on_samples} test samples)`, '', formatLayerTable(m.summary, m.ops), '');
   lines.push('## Energy estimate (per sample)', '', formatEnergyTable(m.energy), '');
+  const quantized = formatQuantizedComparison(m.energy);
+  if (quantized) lines.push('### Quantized model', '', 'The quantized SNN beside the same SNN in fp32 and the equivalent ANN quantized the same way (a quantized ANN is the fair rival: it shares the small weights and only lacks the sparsity).', '', quantized, '');
   lines.push('### Model behind the figures', '', formatAssumptions([...new Set([...m.ops.assumptions, ...m.energy.assumptions])]), '');
   if (plots.length > 0) {
     lines.push('## Plots', '', 'Also in one page with the config: [report.html](report.html).', '');

@@ -4,6 +4,19 @@ import { loadSafetensors } from '../interop/safetensors-node.js';
 import { saveWeights, weightsFromFile } from '../interop/weights-node.js';
 import type { Module } from '../module/module.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { WEIGHT_STEP } from '../nn/weighted.js';
+import { quantizedLayers } from '../quant/apply.js';
+import { dequantizeIntWeights, isIntWeightsFile } from '../quant/int-weights.js';
+
+export interface LoadModelWeightsOptions {
+  /**
+   * A float file (no `weight_step` tensors at all) may fill a model with
+   * quantized layers: their steps are initialised from the loaded weights
+   * (LSQ's rule), as when quantization-aware training starts from a trained
+   * float model (`train --weights`). Default false: every tensor must be there.
+   */
+  floatIntoQuantized?: boolean;
+}
 
 /**
  * model.safetensors: parameters and buffers under their module paths
@@ -28,12 +41,20 @@ export function saveModelWeights(path: string, model: Module, config: RunConfig)
  * matched to the model's in order, and only where both have the same
  * parameterised layers with the same tensor names and shapes.
  */
-export function loadModelWeights(path: string, model: Module): void {
+export function loadModelWeights(path: string, model: Module, opts: LoadModelWeightsOptions = {}): void {
   const file = loadSafetensors(path);
-  const given = weightsFromFile(file.tensors, model);
+  // An integer weights file (model.int.safetensors) is dequantized first: q·step in the step's dtype.
+  const given = weightsFromFile(isIntWeightsFile(file.metadata) ? dequantizeIntWeights(file, path) : file.tensors, model);
   const own = model.stateDict();
+  const quantized = quantizedLayers(model);
+  const fromFloat = opts.floatIntoQuantized === true && quantized.length > 0 && ![...given.keys()].some((n) => n === WEIGHT_STEP || n.endsWith(`.${WEIGHT_STEP}`));
+  if (fromFloat) {
+    // Placeholders so the names match; the steps are recomputed below from the weights just loaded.
+    for (const [n, t] of own) if (n === WEIGHT_STEP || n.endsWith(`.${WEIGHT_STEP}`)) given.set(n, t);
+  }
   const exact = [...own.keys()].every((n) => given.has(n));
   model.loadStateDict(exact ? given : (alignByLayer(given, own) ?? given), { where: path });
+  if (fromFloat) for (const [, m] of quantized) m.setWeightQuantizer(m.weightQuantizer);
 }
 
 /** Group tensor names by their top-level layer ('3.weight' → '3' / 'weight'), in layer order. */

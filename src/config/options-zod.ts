@@ -19,6 +19,7 @@ const SHAPES = {
   string: () => z.string(),
   boolean: () => z.boolean(),
   numbers: () => z.array(z.number()),
+  strings: () => z.array(z.string()),
   object: () => z.record(z.union([z.number(), z.string()])),
   // The shape only; src/config/schema.ts checks each layer config against its registry entry.
   layer: () => z.object({ type: z.string() }).passthrough(),

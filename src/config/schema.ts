@@ -10,6 +10,7 @@ import { schedulerRegistry, type SchedulerConfig } from '../train/scheduler-regi
 import type { ParamGroupConfig } from '../train/param-groups.js';
 import { datasetRegistry } from '../data/registry.js';
 import { optionsObjectSchema } from './options-zod.js';
+import { QUANTIZE_OPTIONS, type QuantizeSection } from '../quant/options.js';
 
 /*
  * The run configuration, as written in YAML. Keys are snake_case like the
@@ -108,7 +109,8 @@ export interface RunConfig {
   backend: string;
   data: DataSection;
   encoder: EncoderSection;
-  model: { layers: LayerConfig[] };
+  /** `quantize`: weight quantization of the built model (docs/quantization.md); absent = float32. */
+  model: { layers: LayerConfig[]; quantize?: QuantizeSection };
   train: TrainSection;
 }
 
@@ -276,6 +278,34 @@ function datasetOptions<D extends { dataset: string; options?: Record<string, un
   return { ...d, options: r.data as Record<string, unknown> };
 }
 
+/**
+ * A fixed section declared by an option spec (not a registry entry):
+ * strict, defaults filled in, required options checked; an unknown key is
+ * one issue naming it and the accepted keys.
+ */
+function specSection(spec: OptionSpec, name: string): z.ZodType<Record<string, unknown>, z.ZodTypeDef, unknown> {
+  return z.record(z.unknown()).transform((v, ctx) => {
+    const r = specSchema(spec, true).safeParse(v);
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+          const accepted = Object.keys(spec).map(camelToSnake).sort().join(', ');
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: issue.path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')} in ${name} (accepted: ${accepted})` });
+        } else ctx.addIssue(issue);
+      }
+      return z.NEVER;
+    }
+    for (const [k, d] of Object.entries(spec)) {
+      const key = camelToSnake(k);
+      if (d.required && r.data[key] === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `required${d.doc ? ` (${d.doc})` : ''}` });
+        return z.NEVER;
+      }
+    }
+    return r.data as Record<string, unknown>;
+  });
+}
+
 /** A layer type is a stateless layer (layerRegistry) or a neuron type (the builder's neuronLayerType). */
 function lookupLayer(type: string): SectionEntry | undefined {
   if (layerRegistry.has(type)) return layerRegistry.get(type);
@@ -362,6 +392,7 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
       model: z
         .object({
           layers: z.array(layerSection).min(1),
+          quantize: specSection(QUANTIZE_OPTIONS, 'model.quantize').optional(),
         })
         .strict(),
       train: z

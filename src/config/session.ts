@@ -20,6 +20,8 @@ import type { LrScheduler } from '../train/schedulers.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
 import type { RunConfig } from './schema.js';
+import { quantizeModel, type QuantizedLayer } from '../quant/apply.js';
+import { isPostTraining, quantizeOptionsFromSection } from '../quant/options.js';
 import type { Distillation } from './teacher.js';
 
 /*
@@ -53,6 +55,8 @@ export interface Session {
   /** The training batches' augmentation (`data.augment`), null when off; the test split is never augmented. */
   augment: ImageAugmenter | null;
   steps: number;
+  /** The layers `model.quantize` attached weight quantizers to (empty without the section). */
+  quantized: QuantizedLayer[];
   /** The teacher and objective of `train.distill`, once attachTeacher (src/config/teacher.ts) has loaded it. */
   distillation?: Distillation | null;
 }
@@ -155,6 +159,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     where: 'model.layers',
     readout: lossRegistry.has(config.train.loss.type) && lossRegistry.get(config.train.loss.type).readout === true,
   });
+  // Quantizers attach after the model is built (composite layers' children included) and before any optimizer sees the parameters.
+  const quantized = config.model.quantize ? quantizeModel(model, quantizeOptionsFromSection(config.model.quantize), 'model.quantize') : [];
   const lossEntry = lossRegistry.get(config.train.loss.type, 'train.loss.type');
   const loss = makeLoss(config.train.loss);
   const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
@@ -179,7 +185,7 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   if (config.data.normalize) {
     data = { train: normalizeDataset(data.train, config.data.normalize, 'data.normalize'), test: normalizeDataset(data.test, config.data.normalize, 'data.normalize') };
   }
-  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps };
+  return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps, quantized };
 }
 
 function camelAugment(config: RunConfig): { randomCrop: { padding: number } | null; horizontalFlip: boolean } {
@@ -247,6 +253,12 @@ export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng
  */
 export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {}): { trainer: Trainer; optimizer: Optimizer; scheduler: LrScheduler | null } {
   const { config, model, encoder } = session;
+  const q = config.model.quantize;
+  if (q && isPostTraining(q.method)) {
+    throw new ConfigError(
+      `model.quantize.method: '${q.method}' is post-training quantization, which fixes the steps of a trained float model and does not train; train with method 'lsq' (quantization-aware training) or without model.quantize and then run \`spikeflow quantize RUN_DIR --method ${q.method}\``,
+    );
+  }
   if (config.train.distill && !session.distillation) {
     throw new ConfigError("train.distill: no teacher is attached to this session (the CLI loads the run folder; a library caller calls attachTeacher from 'src/config/teacher.ts')");
   }

@@ -87,6 +87,14 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Drop a parameter or buffer (a layer whose weight quantizer is removed
+   * drops its step). Returns whether there was one.
+   */
+  protected removeTensor(name: string): boolean {
+    return this._params.delete(name) || this._buffers.delete(name);
+  }
+
   /** Replace a parameter's or buffer's tensor (checkpoint loading). */
   setTensor(name: string, t: Tensor): void {
     if (this._params.has(name)) {

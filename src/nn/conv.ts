@@ -5,7 +5,7 @@ import { defaultRng, Rng } from '../tensor/rng.js';
 import { checkSize } from './linear.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultUniform } from './init.js';
-import { Module } from '../module/module.js';
+import { WeightedLayer } from './weighted.js';
 
 /**
  * Check that x is a time-major sequence [T, B, ...features] with `rank` feature
@@ -27,9 +27,7 @@ export interface ConvLayerOptions {
 }
 
 /** Shared body of Conv1d and Conv2d: weight [C_out, C_in/groups, ...k], PyTorch initialisation U(±1/√fan_in). */
-abstract class ConvNd extends Module {
-  weight: Tensor;
-  bias: Tensor | null;
+abstract class ConvNd extends WeightedLayer {
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[] | 'same' | 'valid';
@@ -82,16 +80,11 @@ abstract class ConvNd extends Module {
     return [this.outChannels, ...out];
   }
 
-  forward(x: Tensor): Tensor {
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias): Tensor {
     const feat = checkSequenceInput(this.kind, x, this.dims + 1, `${this.inChannels}, ${this.spatialName}`);
     this.outputShape(feat);
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    return this.dims === 1 ? conv1d(x, this.weight, this.bias, opts) : conv2d(x, this.weight, this.bias, opts);
-  }
-
-  protected override onTensorReplaced(name: string, t: Tensor): void {
-    if (name === 'weight') this.weight = t;
-    else if (name === 'bias') this.bias = t;
+    return this.dims === 1 ? conv1d(x, weight, bias, opts) : conv2d(x, weight, bias, opts);
   }
 
   override describe(): Record<string, unknown> {
@@ -104,6 +97,7 @@ abstract class ConvNd extends Module {
       dilation: [...this.dilation],
       groups: this.groups,
       bias: this.bias !== null,
+      ...this.describeQuantizer(),
     };
   }
 }

@@ -3,16 +3,17 @@ import { ConfigError } from '../errors.js';
 import { defaultRng, Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultUniform } from './init.js';
-import { Module } from '../module/module.js';
+import { WeightedLayer } from './weighted.js';
 
 export interface LinearOptions {
   bias?: boolean;
 }
 
-/** Fully connected layer, weight [out, in]; folds time and batch into one GEMM. */
-export class Linear extends Module {
-  weight: Tensor;
-  bias: Tensor | null;
+/**
+ * Fully connected layer, weight [out, in]; folds time and batch into one GEMM.
+ * Its weight can be quantized (`setWeightQuantizer`, src/nn/weighted.ts).
+ */
+export class Linear extends WeightedLayer {
   /** What the last forward did (event-driven or dense, input density). */
   readonly lastStats: LinearStats = { eventDriven: false, density: 1 };
 
@@ -42,17 +43,12 @@ export class Linear extends Module {
     return 'Linear';
   }
 
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias, this.lastStats);
-  }
-
-  protected override onTensorReplaced(name: string, t: Tensor): void {
-    if (name === 'weight') this.weight = t;
-    else if (name === 'bias') this.bias = t;
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias): Tensor {
+    return linear(x, weight, bias, this.lastStats);
   }
 
   override describe(): Record<string, unknown> {
-    return { in: this.inFeatures, out: this.outFeatures, bias: this.bias !== null };
+    return { in: this.inFeatures, out: this.outFeatures, bias: this.bias !== null, ...this.describeQuantizer() };
   }
 }
 

@@ -59,12 +59,12 @@ export interface CustomOption<T = unknown> extends Base {
   type: 'custom';
   /**
    * JSON shapes a config may give, for the config schema: 'number', 'string',
-   * 'boolean', 'numbers' (array), 'object' (string-keyed numbers/strings),
-   * 'layer' (a `{ type, ...options }` layer config) and 'layers' (a non-empty
-   * list of them); the config schema checks layer configs against the layer
-   * and neuron registries, recursively.
+   * 'boolean', 'numbers' (array), 'strings' (array), 'object' (string-keyed
+   * numbers/strings), 'layer' (a `{ type, ...options }` layer config) and
+   * 'layers' (a non-empty list of them); the config schema checks layer
+   * configs against the layer and neuron registries, recursively.
    */
-  accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'object' | 'layer' | 'layers')[];
+  accepts: readonly ('number' | 'string' | 'boolean' | 'numbers' | 'strings' | 'object' | 'layer' | 'layers')[];
   /** Called with the given value, or `undefined` when the option is absent. */
   parse: (value: unknown, where: string) => T;
   /**

@@ -27,6 +27,9 @@ import { repoRoot } from '../helpers.js';
  * - interop sits below train because checkpoints are safetensors files
  *   (train/checkpoint.ts encodes with interop/safetensors.ts), and above nn and
  *   neurons because NIR import/export builds and reads modules.
+ * - quant quantizes built models (weight quantizers on the weighted layers,
+ *   post-training calibration, integer weights files on the safetensors codec,
+ *   model size); above train, whose step scopes a calibration pass may use.
  * - analysis measures trained models (monitors, op counts, energy).
  * - config builds a session from a config object, so it stands above every
  *   part it names (nn, train, data, ...); viz and cli are users of all.
@@ -48,6 +51,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['data/'],
   ['interop/'],
   ['train/'],
+  ['quant/'],
   ['analysis/'],
   ['config/'],
   ['viz/'], // SVG plots from plain data (browser-safe); PNG in png-node.ts

@@ -8,11 +8,15 @@ import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../sess
 import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
 import { testEncoder } from '../test-encoding.js';
+import { describeModelSize, modelSize } from '../../quant/size.js';
+import { modelSizeSummary } from '../report.js';
 
 export interface EvalOptions {
   run?: string;
   config?: string;
   weights?: string;
+  /** With --run: evaluate the run's integer weights (model.int.safetensors) instead of model.safetensors. */
+  int?: boolean;
   set: string[];
   backend?: string;
   dataDir?: string;
@@ -30,8 +34,11 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   if (opts.run) {
     const dir = resolve(opts.run);
     if (!existsSync(dir)) throw new NotFoundError(`--run: run folder not found: ${dir}`);
-    weights = join(dir, 'model.safetensors');
-    if (!existsSync(weights)) throw new NotFoundError(`--run: ${dir} has no model.safetensors (did the run finish?)`);
+    const file = opts.int ? 'model.int.safetensors' : 'model.safetensors';
+    weights = join(dir, file);
+    if (!existsSync(weights)) {
+      throw new NotFoundError(opts.int ? `--int: ${dir} has no model.int.safetensors (only runs with model.quantize write one)` : `--run: ${dir} has no model.safetensors (did the run finish?)`);
+    }
     config = loadConfig(join(dir, 'config.yaml'), sets).config;
   } else if (opts.weights) {
     weights = resolve(opts.weights);
@@ -43,6 +50,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       config = parseConfigText(text, `${weights} (embedded config)`, sets);
     }
   } else throw new ConfigError('eval: give --run DIR, or --weights FILE (with --config unless the file embeds one)');
+  if (opts.int && !opts.run) throw new ConfigError('eval: --int goes with --run DIR (give an integer weights file to --weights directly)');
 
   const session = createSession(config);
   loadModelWeights(weights, session.model);
@@ -53,6 +61,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const loader = makeLoader(data.test, config.data.test_batch_size, false);
   const r = trainer.evaluate(tensorBatches(loader, data.test.shape, backend));
   const m = measureModel(session, loader);
+  const size = modelSize(model);
   const result = {
     weights,
     dataset: data.test.name,
@@ -61,6 +70,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     loss: r.loss,
     seconds: r.seconds,
     backend: backend.name,
+    model_size: modelSizeSummary(size),
     mean_spike_rate: m.summary.meanRate,
     sops_per_sample: m.ops.totals.sops,
     layers: m.summary.layers.filter((l) => l.neuron).map((l) => ({ name: l.name, spike_rate: l.neuron!.rate })),
@@ -68,6 +78,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else {
     process.stdout.write(`test accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) on ${r.samples} samples of ${data.test.name} in ${r.seconds.toFixed(1)} s [${backend.name}]\n`);
+    process.stdout.write(`  model size ${describeModelSize(size)}\n`);
     for (const l of result.layers) process.stdout.write(`  ${l.name}: spike rate ${(100 * l.spike_rate).toFixed(2)}%\n`);
   }
 }

@@ -11,15 +11,17 @@ import { saveModelWeights } from '../weights-node.js';
 import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
-import { createSession, makeLoader, tensorBatches } from '../session-node.js';
+import { createSession, makeLoader, tensorBatches, type Session } from '../session-node.js';
 import { checkpointRngs, sessionTrainer, trainBatches } from '../../config/session.js';
 import { measureModel } from '../measure.js';
-import { buildSummary, renderReport, type EpochRecord, type RunEnvironment } from '../report.js';
+import { buildSummary, renderReport, type EpochRecord, type QuantizationSummary, type RunEnvironment } from '../report.js';
 import { renderReportHtml } from '../report-html.js';
 import { collectPlotData, ConfusionCounter } from '../plot-data.js';
 import { writeRunPlots } from '../plots-node.js';
 import { applyInitWeights, configForInitWeights } from '../init-weights-node.js';
 import { testEncoder } from '../test-encoding.js';
+import { describeModelSize, modelSize } from '../../quant/size.js';
+import { readIntWeights, saveIntWeights } from '../../quant/int-weights-node.js';
 import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher, type CheckpointTeacher } from '../teacher-node.js';
 import { evaluateTeacher } from '../../config/teacher.js';
 
@@ -48,6 +50,15 @@ function runEnvironment(backend: string): RunEnvironment {
     backend,
     platform: `${process.platform}-${process.arch}`,
   };
+}
+
+/** The integer weights file a quantized run writes next to model.safetensors. */
+export const INT_WEIGHTS_FILE = 'model.int.safetensors';
+
+/** summary.json's `quantization` of a session with quantized layers. */
+export function quantizationSummary(session: Session): QuantizationSummary {
+  const q = session.config.model.quantize!;
+  return { bits: q.bits, method: q.method, per_channel: q.per_channel, layers: session.quantized.map((l) => ({ path: l.path, bits: l.bits })), int_weights: INT_WEIGHTS_FILE };
 }
 
 function timestamp(): string {
@@ -132,7 +143,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     if (teacher && teacherScore) progress.log(`spikeflow: distilling from ${teacher.dir}: teacher test accuracy ${(100 * teacherScore.accuracy).toFixed(2)}% (${teacherScore.seconds.toFixed(1)} s)`);
     let teacherForwardSeconds = 0;
     progress.log(
-      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters → ${outDir}`,
+      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters, ${describeModelSize(modelSize(model))} → ${outDir}`,
     );
     while (trainer.epoch < config.train.epochs) {
       const e = trainer.epoch;
@@ -183,6 +194,12 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       });
     }
     saveModelWeights(join(outDir, 'model.safetensors'), model, config);
+    // A quantized model also gets its integer weights (docs/quantization.md), read back (and dequantized) before success is reported.
+    const quantization = session.quantized.length > 0 ? quantizationSummary(session) : null;
+    if (quantization) {
+      saveIntWeights(join(outDir, INT_WEIGHTS_FILE), model, { config: YAML.stringify(config) });
+      readIntWeights(join(outDir, INT_WEIGHTS_FILE));
+    }
     let final: EpochRecord | ReturnType<Trainer['evaluate']>;
     if (history.length > 0 && confusion !== null) final = history[history.length - 1]!;
     else {
@@ -203,6 +220,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       trainSeconds,
       trainSamples,
       parameters: model.parameters().reduce((a, p) => a + p.size, 0),
+      modelSize: modelSize(model),
+      quantization,
       measured,
       dataset: { name: data.train.name, train: data.train.length, test: data.test.length },
       distill: teacher && teacherScore ? distillSummary(teacher, teacherScore, teacherForwardSeconds) : null,

@@ -11,6 +11,8 @@ import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../module/module.js';
 import { AvgPool2d, SumPool2d } from '../../nn/pool.js';
 import { RepeatTime } from '../../nn/repeat-time.js';
+import type { WeightedLayer } from '../../nn/weighted.js';
+import { noGrad } from '../../autograd/tape.js';
 import { branchNodes, splitByDelay } from './delay.js';
 import { emptyGraph, nirArray, nirInts, nirString, type NirGraph, type NirPrimitive, NIR_PRIMITIVE_TYPES, type NirPrimitiveType } from './types.js';
 
@@ -65,6 +67,14 @@ export interface NirExportResult {
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** Per-neuron values of a per-layer number, a per-neuron list, or a parameter tensor. */
+/**
+ * The weight a layer computes with: a quantized layer's is q·step, written as
+ * floats on its grid (NIR has no integer weights; the graph is still exact).
+ */
+function exportedWeight(m: WeightedLayer): ArrayLike<number> {
+  return m.weightQuantizer ? noGrad(() => m.effectiveWeight()).data : m.weight.data;
+}
+
 function perNeuron(v: number | readonly number[] | ArrayLike<number>, F: number, what: string): Float64Array {
   if (typeof v === 'number') return new Float64Array(F).fill(v);
   const a = Float64Array.from(v as ArrayLike<number>);
@@ -177,7 +187,7 @@ export function moduleToNir(model: Module, opts: NirExportOptions): NirExportRes
       }
     } else if (m instanceof Linear) {
       if (shape.length !== 1 || shape[0] !== m.inFeatures) throw new ShapeError(`NIR export: ${where} expects ${m.inFeatures} features, the network gives ${fmt(shape)}`);
-      const w = nirArray(m.weight.data, m.weight.shape);
+      const w = nirArray(exportedWeight(m), m.weight.shape);
       const node: NirPrimitive = m.bias ? { type: 'Affine', fields: { weight: w, bias: nirArray(m.bias.data, m.bias.shape) }, metadata: {} } : { type: 'Linear', fields: { weight: w }, metadata: {} };
       push(tag, node);
       shape = [m.outFeatures];
@@ -187,7 +197,7 @@ export function moduleToNir(model: Module, opts: NirExportOptions): NirExportRes
       push(tag, {
         type: m instanceof Conv1d ? 'Conv1d' : 'Conv2d',
         fields: {
-          weight: nirArray(m.weight.data, m.weight.shape),
+          weight: nirArray(exportedWeight(m), m.weight.shape),
           bias,
           stride: nirInts(m.stride),
           padding: typeof m.padding === 'string' ? nirString(m.padding) : nirInts(m.padding),

@@ -162,3 +162,16 @@ test('CLI `nir import` writes a model.safetensors with its config; `nir export -
   }
 });
 
+
+test('a quantized network exports its weights on the grid (q·step): the re-imported float network gives identical spikes', async () => {
+  const net = network();
+  for (const i of [0, 4, 6]) (net.layers[i] as Linear | Conv2d).setWeightQuantizer({ bits: 3, perChannel: true, learnStep: true });
+  const x = uniform([12, 2, 1, 6, 6], new Rng(4), 0, 1.5);
+  const ref = noGrad(() => net.forward(x));
+  const { graph, approximations } = moduleToNir(net, { dt: DT, inputShape: [1, 6, 6] });
+  assert.deepEqual(approximations, []);
+  const imp = nirToModule((await readNir(await writeNir(graph))).graph);
+  const w = imp.model.namedParameters().find(([n]) => n === '4.weight')![1].data;
+  assert.deepEqual([...w], [...noGrad(() => (net.layers[4] as Linear).effectiveWeight()).data], 'the dequantized weights, not the latent float ones');
+  assert.deepEqual(mismatches(noGrad(() => imp.model.forward(x)).data, ref.data), []);
+});
