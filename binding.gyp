@@ -19,7 +19,8 @@
         "kernels/native/elementwise.cc",
         "kernels/native/conv.cc",
         "kernels/native/delay.cc",
-        "kernels/native/attention.cc"
+        "kernels/native/attention.cc",
+        "kernels/native/surrogate_eval.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread"],

@@ -12,6 +12,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { expConsts, expSteps, SHIFT_BITS } from './exp.mjs';
 import * as manifest from './manifest.mjs';
 import { surrogates, tsHelpers } from './surrogates.mjs';
 
@@ -44,8 +45,11 @@ const BIN_PREC = { '<': 2, '<=': 2, '>': 2, '>=': 2, '+': 3, '-': 3, '*': 4, '/'
 const FUNCS = { abs: 1, exp: 1, atan: 1, min: 2, max: 2, erf: 1 };
 const CONSTS = new Set(['PI', 'INV_SQRT_PI']);
 
-/** Parses one expression (JS precedence and associativity) into a tree. */
-function parseExpr(src, locals) {
+/**
+ * Parses one expression (JS precedence and associativity) into a tree.
+ * `numbers`: named constants, replaced by their values (the exp program's).
+ */
+function parseExpr(src, locals, numbers = {}) {
   const toks = tokenize(src);
   let i = 0;
   const peek = () => toks[i];
@@ -80,6 +84,7 @@ function parseExpr(src, locals) {
       if (t.v === 'x' || t.v === 'p0' || t.v === 'p1') return { k: 'var', v: t.v };
       if (CONSTS.has(t.v)) return { k: 'const', v: t.v };
       if (locals.has(t.v)) return { k: 'local', v: t.v };
+      if (Object.hasOwn(numbers, t.v)) return { k: 'num', v: String(numbers[t.v]) };
       throw new Error(`formula '${src}': unknown name ${t.v}`);
     }
     throw new Error(`formula '${src}': unexpected '${t.v}'`);
@@ -108,16 +113,17 @@ function parseExpr(src, locals) {
 }
 
 /** A formula: local definitions, then the result. */
-function parseFormula(lines) {
+function parseFormula(lines, numbers = {}) {
   const locals = new Set();
   const defs = [];
   for (const line of lines.slice(0, -1)) {
     const m = /^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$/.exec(line);
     if (!m) throw new Error(`formula line '${line}' is not 'name = expr'`);
-    defs.push({ name: m[1], e: parseExpr(m[2], locals) });
+    if (locals.has(m[1])) throw new Error(`formula line '${line}': ${m[1]} is defined twice`);
+    defs.push({ name: m[1], e: parseExpr(m[2], locals, numbers) });
     locals.add(m[1]);
   }
-  return { defs, result: parseExpr(lines[lines.length - 1], locals) };
+  return { defs, result: parseExpr(lines[lines.length - 1], locals, numbers) };
 }
 
 const PREC = { cond: 1, bin: null, neg: 5, atom: 6 };
@@ -156,25 +162,26 @@ function printer(lang) {
   return p;
 }
 
+// exp is the shared sgExp of every target (kernels/exp.mjs), never the library's.
 const tsLang = {
   num: (v) => v,
   consts: { PI: 'Math.PI', INV_SQRT_PI: 'INV_SQRT_PI' },
-  call: (f, a) => (f === 'erf' ? `erf(${a.join(', ')})` : `Math.${f}(${a.join(', ')})`),
+  call: (f, a) => (f === 'erf' ? `erf(${a.join(', ')})` : f === 'exp' ? `sgExp(${a.join(', ')})` : `Math.${f}(${a.join(', ')})`),
 };
-const dbl = (v) => (/^\d+$/.test(v) ? `${v}.0` : v);
+const dbl = (v) => (/^-?\d+$/.test(v) ? `${v}.0` : v);
 const onlyScalarFns = (target) => (f) => {
   if (f === 'erf' || f === 'min' || f === 'max') throw new Error(`${f}() has no ${target} form (TypeScript-only: primitives)`);
 };
 const asLang = {
   num: dbl,
   consts: { PI: 'Math.PI', INV_SQRT_PI: 'INV_SQRT_PI' },
-  call: (f, a) => (onlyScalarFns('AssemblyScript')(f), `Math.${f}(${a.join(', ')})`),
+  call: (f, a) => (onlyScalarFns('AssemblyScript')(f), f === 'exp' ? `sgExp(${a.join(', ')})` : `Math.${f}(${a.join(', ')})`),
 };
 const cppLang = {
   num: dbl,
   // The inline form keeps the hand-written kernel's exact expression (one correctly rounded 1/√π).
   consts: { PI: 'kPi', INV_SQRT_PI: '(1.0 / std::sqrt(kPi))' },
-  call: (f, a) => (onlyScalarFns('C++')(f), `std::${f === 'abs' ? 'fabs' : f}(${a.join(', ')})`),
+  call: (f, a) => (onlyScalarFns('C++')(f), f === 'exp' ? `sgExp(${a.join(', ')})` : `std::${f === 'abs' ? 'fabs' : f}(${a.join(', ')})`),
 };
 
 /** True when the node depends on x (directly or through a local that does). */
@@ -199,12 +206,22 @@ function isVec(n, vecLocals) {
   return false;
 }
 
-/** A g(x) has a vector form when x never goes through exp/atan (a vector exp would not round like libm's / V8's). */
+/** True for a tree of numbers only (a lane constant: a splat, not a per-call parameter). */
+function isNumeric(n) {
+  if (n.k === 'num') return true;
+  if (n.k === 'neg') return isNumeric(n.a);
+  return n.k === 'bin' && isNumeric(n.a) && isNumeric(n.b);
+}
+
+/**
+ * A g(x) has a vector form when x goes through no function but abs and exp
+ * (exp is sgExp, which has lane forms; atan would be a library call).
+ */
 function vectorizable(f) {
   const vec = new Set();
   let ok = true;
   const walk = (n) => {
-    if (n.k === 'call' && n.f !== 'abs' && n.args.some((a) => isVec(a, vec))) ok = false;
+    if (n.k === 'call' && n.f !== 'abs' && n.f !== 'exp' && n.args.some((a) => isVec(a, vec))) ok = false;
     if (n.k === 'local' && !vec.has(n.v)) ok = false; // parameter-only locals: keep the lane code simple
     for (const c of [n.a, n.b, n.c, ...(n.args ?? [])]) if (c) walk(c);
   };
@@ -226,7 +243,7 @@ function cppLanePrinter(vecLocals) {
       case 'local':
         return n.v;
       case 'call':
-        return `V::abs(${p(n.args[0])})`;
+        return n.f === 'exp' ? `sgExpL<V>(${p(n.args[0])})` : `V::abs(${p(n.args[0])})`;
       case 'neg':
         return `-${wrap(n.a, 6)}`;
       case 'bin':
@@ -250,15 +267,17 @@ function cppLanePrinter(vecLocals) {
 
 /**
  * wasm f64x2: every operation is an intrinsic call; each maximal
- * parameter-only subexpression (not a bare number) becomes one of at most
- * three per-call constants k0..k2 (sgConst computes them once per kernel call).
+ * parameter-only subexpression (not one of numbers only) becomes one of at
+ * most three per-call constants k0..k2 (sgConst computes them once per kernel
+ * call). Numbers become `splat(number)` (sgExpV passes a load from its table);
+ * `lang` prints the scalar parts.
  */
-function asLanePrinter(vecLocals, consts) {
-  const scalar = printer(asLang);
+function asLanePrinter(vecLocals, consts, lang = asLang, splat = (s) => `f64x2.splat(${dbl(s)})`) {
+  const scalar = printer(lang);
   const OPS = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
   function v(n) {
     if (!isVec(n, vecLocals)) {
-      if (n.k === 'num') return `f64x2.splat(${dbl(n.v)})`;
+      if (isNumeric(n)) return n.k === 'num' ? splat(n.v) : `f64x2.splat(${scalar(n)})`;
       const s = scalar(n);
       let k = consts.indexOf(s);
       if (k < 0) k = consts.push(s) - 1;
@@ -269,7 +288,7 @@ function asLanePrinter(vecLocals, consts) {
       case 'local':
         return n.v;
       case 'call':
-        return `f64x2.abs(${v(n.args[0])})`;
+        return n.f === 'exp' ? `sgExpV(${v(n.args[0])})` : `f64x2.abs(${v(n.args[0])})`;
       case 'neg':
         return `f64x2.neg(${v(n.a)})`;
       case 'bin':
@@ -301,12 +320,126 @@ function indent(lines, by) {
   return lines.map((l) => (l ? by + l : l));
 }
 
+// ---------------------------------------------------------------- the shared exp
+
+/** Steps 1–4 of kernels/exp.mjs as a formula whose locals are all lanes (they depend on x). */
+function compileExp() {
+  const f = parseFormula([...expSteps, 'p'], expConsts);
+  for (const need of ['t', 'k', 'p']) {
+    if (!f.defs.some((d) => d.name === need)) throw new Error(`kernels/exp.mjs: the steps must define ${need}`);
+  }
+  return { f, vecLocals: new Set(f.defs.map((d) => d.name)) };
+}
+
+const EXP_DOC = 'e^x, the same double operations in every backend (kernels/exp.mjs): < 1 ulp, ±∞ → ∞ / 0, NaN → NaN, gradual underflow.';
+
+/** TypeScript: steps 1–4, then 2^k1 and 2^k2 from an exact table (u = k + 2046; NaN gives index 0, p is NaN anyway). */
+function expTs(ex) {
+  const p = printer(tsLang);
+  return [
+    '/** 2^(e − 1023) for the biased exponents e = 1 … 2046, exactly (POW2[0] = 0): the powers sgExp scales by. */',
+    'const POW2 = /* @__PURE__ */ (() => {',
+    '  const t = new Float64Array(2047);',
+    '  for (let e = 1023, v = 1; e <= 2046; e++, v *= 2) t[e] = v;',
+    '  for (let e = 1022, v = 0.5; e >= 1; e--, v *= 0.5) t[e] = v;',
+    '  return t;',
+    '})();',
+    '',
+    `/** ${EXP_DOC} */`,
+    'export function sgExp(x: number): number {',
+    ...ex.f.defs.map((d) => `  const ${d.name} = ${p(d.e)};`),
+    '  // e^x = (p·2^k1)·2^k2, k1 = ⌊k/2⌋, k2 = k − k1, as biased exponents h = (k + 2046) >> 1 and u − h.',
+    '  const u = (k + 2046) | 0;',
+    '  const h = u >> 1;',
+    '  return p * POW2[h] * POW2[u - h];',
+    '}',
+    '',
+  ];
+}
+
+/**
+ * AssemblyScript scalar and f64x2: the biased exponents come from t's bits
+ * (bits(t) − bits(SHIFT) = k). The numbers are read from a static table
+ * (EXP_K) rather than written as immediates: V8 builds every f64 / v128
+ * constant anew with integer moves, which made sgExp and sgExpV about 1.24×
+ * slower than with loads.
+ */
+function expAs(ex) {
+  const table = [];
+  const slot = (v) => {
+    let i = table.indexOf(dbl(v));
+    if (i < 0) i = table.push(dbl(v)) - 1;
+    return 8 * i;
+  };
+  const p = printer({ ...asLang, num: (v) => `load<f64>(EXP_K, ${slot(v)})` });
+  const v = asLanePrinter(ex.vecLocals, [], { ...asLang, num: (x) => `load<f64>(EXP_K, ${slot(x)})` }, (x) => `v128.load64_splat(EXP_K, ${slot(x)})`);
+  const scalarLines = ex.f.defs.map((d) => `  const ${d.name} = ${p(d.e)};`);
+  const laneLines = ex.f.defs.map((d) => `  const ${d.name} = ${v(d.e)};`);
+  return [
+    '/** The numbers of sgExp / sgExpV (kernels/exp.mjs), read by byte offset. */',
+    `const EXP_K = memory.data<f64>([${table.join(', ')}]);`,
+    '',
+    `/** ${EXP_DOC} */`,
+    'export function sgExp(x: f64): f64 {',
+    ...scalarLines,
+    '  // e^x = (p·2^k1)·2^k2, k1 = ⌊k/2⌋, k2 = k − k1, as biased exponents h = (k + 2046) >> 1 and u − h.',
+    `  const u = reinterpret<u64>(t) - ${SHIFT_BITS} + 2046;`,
+    '  const h = u >> 1;',
+    '  return p * reinterpret<f64>(h << 52) * reinterpret<f64>((u - h) << 52);',
+    '}',
+    '',
+    '/** sgExp on both lanes (the same operations; i64x2 for the exponent bits). */',
+    '// @ts-ignore: decorator',
+    '@inline',
+    'export function sgExpV(x: v128): v128 {',
+    ...laneLines,
+    `  const u = i64x2.add(i64x2.sub(t, i64x2.splat(${SHIFT_BITS})), i64x2.splat(2046));`,
+    '  const h = i64x2.shr_u(u, 1);',
+    '  return f64x2.mul(f64x2.mul(p, i64x2.shl(h, 52)), i64x2.shl(i64x2.sub(u, h), 52));',
+    '}',
+    '',
+  ];
+}
+
+/** C++ scalar (memcpy for the bits) and lanes (V::Bits, unsigned 64-bit lanes of the same size as V::D). */
+function expCpp(ex) {
+  const p = printer(cppLang);
+  const { p: lp } = cppLanePrinter(ex.vecLocals);
+  return [
+    `// ${EXP_DOC}`,
+    'SF_SG_INLINE double sgExp(double x) {',
+    ...ex.f.defs.map((d) => `  const double ${d.name} = ${p(d.e)};`),
+    '  // e^x = (p·2^k1)·2^k2, k1 = ⌊k/2⌋, k2 = k − k1, as biased exponents h = (k + 2046) >> 1 and u − h.',
+    '  std::uint64_t u;',
+    '  std::memcpy(&u, &t, sizeof u);',
+    `  u = u - ${SHIFT_BITS}ull + 2046;`,
+    '  const std::uint64_t h = u >> 1, b1 = h << 52, b2 = (u - h) << 52;',
+    '  double s1, s2;',
+    '  std::memcpy(&s1, &b1, sizeof s1);',
+    '  std::memcpy(&s2, &b2, sizeof s2);',
+    '  return p * s1 * s2;',
+    '}',
+    '',
+    '// sgExp on every lane of V (the same operations; unsigned 64-bit lanes for the exponent bits).',
+    'template <class V>',
+    'SF_SG_INLINE typename V::D sgExpL(typename V::D x) {',
+    '  using D = typename V::D;',
+    '  using B = typename V::Bits;',
+    ...ex.f.defs.map((d) => `  const D ${d.name} = ${lp(d.e)};`),
+    `  const B u = (B)t - ${SHIFT_BITS}ull + 2046;`,
+    '  const B h = u >> 1;',
+    '  return p * (D)(h << 52) * (D)((u - h) << 52);',
+    '}',
+    '',
+  ];
+}
+
 function tsBody(f, lang, decl) {
   const p = printer(lang);
   return [...f.defs.map((d) => `${decl} ${d.name} = ${p(d.e)};`), `return ${p(f.result)};`];
 }
 
-function genSurrogatesTs(list) {
+function genSurrogatesTs(list, ex) {
   const out = [
     `// ${HEADER('kernels/surrogates.mjs')}`,
     '/*',
@@ -314,7 +447,9 @@ function genSurrogatesTs(list) {
     ' * used only by the test-only smooth forward), with their ids and parameters.',
     ' * A leaf module: the backends and src/neurons/ both import it. Switch-on-id',
     ' * scalar functions with numeric parameters, so V8 inlines them into the scans;',
-    ' * the wasm and native kernels are generated from the same table.',
+    ' * the wasm and native kernels are generated from the same table. Their exp is',
+    ' * sgExp (kernels/exp.mjs), which every backend evaluates with the same',
+    ' * operations, so all backends agree to the bit.',
     ' */',
     '',
     '/** Surrogate gradient ids shared by every backend (parameters p0, p1: SURROGATE_PARAMS). */',
@@ -340,6 +475,7 @@ function genSurrogatesTs(list) {
     '',
     'const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);',
     '',
+    ...expTs(ex),
     'export function sgGrad(id: number, p0: number, p1: number, x: number): number {',
     '  switch (id) {',
   ];
@@ -354,22 +490,23 @@ function genSurrogatesTs(list) {
   return out.join('\n');
 }
 
-function genSurrogatesAs(list) {
+function genSurrogatesAs(list, ex) {
   const out = [
     `// ${HEADER('kernels/surrogates.mjs')}`,
     '/*',
     ' * Surrogate gradients g(x), x = v − θ, in f64 like the TypeScript reference, so',
-    ' * both backends agree to the last bit on the algebraic ones (exp may differ by',
-    ' * an ulp). sgGradV computes two at once (f64x2 lanes) for the SIMD LIF',
-    ' * backward: the same double operations in the same order per lane (IEEE',
-    ' * +, −, ×, ÷ and abs round identically per lane, ternaries become',
-    ' * bitselects), with the parameter-only subexpressions computed once per call',
-    ' * by sgConst and passed in as k0..k2. Ids without a vector form (x inside',
-    ' * exp) run sgGrad lane by lane.',
+    ' * both backends agree to the last bit (exp is sgExp, kernels/exp.mjs, the same',
+    ' * operations as the TypeScript one). sgGradV computes two at once (f64x2 lanes)',
+    ' * for the SIMD LIF backward: the same double operations in the same order per',
+    ' * lane (IEEE +, −, ×, ÷ and abs round identically per lane, ternaries become',
+    ' * bitselects, exp is sgExpV), with the parameter-only subexpressions computed',
+    ' * once per call by sgConst and passed in as k0..k2. Ids without a vector form',
+    ' * (none today; a library function of x would have none) run sgGrad lane by lane.',
     ' */',
     '',
     'const INV_SQRT_PI: f64 = 1.0 / Math.sqrt(Math.PI);',
     '',
+    ...expAs(ex),
     '// @ts-ignore: decorator',
     '@inline',
     'export function sgGrad(id: i32, p0: f64, p1: f64, x: f64): f64 {',
@@ -414,16 +551,19 @@ function genSurrogatesAs(list) {
   return out.join('\n');
 }
 
-function genSurrogatesCpp(list) {
+function genSurrogatesCpp(list, ex) {
   const cpp = printer(cppLang);
   const out = [
     `// ${HEADER('kernels/surrogates.mjs')}`,
     '// Surrogate gradients g(x), x = v − θ: the same double operations in the same',
     '// order as sgGrad in src/backend/kernels/surrogates.generated.ts (scalar), and',
     '// lane-wise over a lane type V of kernels/native/lif.cc (the parameter-only',
-    '// operands are the same doubles, broadcast).',
+    '// operands are the same doubles, broadcast). exp is sgExp / sgExpL (kernels/exp.mjs),',
+    '// never the library\'s, so scalar code, lanes and the other backends agree to the bit.',
     '#pragma once',
     '#include <cmath>',
+    '#include <cstdint>',
+    '#include <cstring>',
     '#include <type_traits>',
     '',
     '#if defined(__GNUC__) || defined(__clang__)',
@@ -439,7 +579,8 @@ function genSurrogatesCpp(list) {
     `constexpr int kCount = ${list.length};`,
     'constexpr double kPi = 3.141592653589793;  // Math.PI',
     '',
-    '// True when g has a lane form (no exp of x: a vector exp would not round like libm\'s).',
+    ...expCpp(ex),
+    '// True when g has a lane form (x goes through no function but abs and sgExp).',
     'constexpr bool vectorSurrogate(int id) {',
     `  return ${list.filter((s) => !s.vector).map((s) => `id != ${s.id}`).join(' && ') || 'true'};`,
     '}',
@@ -463,7 +604,7 @@ function genSurrogatesCpp(list) {
     '  if constexpr (V::W == 1) {',
     '    return sgGrad<ID>(p0, p1, x);',
     '  } else {',
-    '    static_assert(vectorSurrogate(ID), "exp-based surrogates have no vector form");',
+    '    static_assert(vectorSurrogate(ID), "this surrogate has no lane form");',
   );
   let first = true;
   for (const s of list) {
@@ -497,7 +638,7 @@ function genSurrogatesCpp(list) {
 
 const upperSnake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 const capital = (s) => s[0].toUpperCase() + s.slice(1);
-const isArray = (a) => a.kind === 'f32' || a.kind === 'u8' || a.kind === 'i32';
+const isArray = (a) => a.kind === 'f32' || a.kind === 'f64' || a.kind === 'u8' || a.kind === 'i32';
 const isScalar = (a) => a.kind === 'dim' || a.kind === 'number' || a.kind === 'flag' || a.kind === 'enum';
 
 function tsArgType(a) {
@@ -514,6 +655,8 @@ function tsArgType(a) {
       return a.nullable ? 'Uint8Array | null' : 'Uint8Array';
     case 'i32':
       return a.nullable ? 'Int32Array | null' : 'Int32Array';
+    case 'f64':
+      return a.nullable ? 'Float64Array | null' : 'Float64Array';
     case 'struct':
       return 'Float64Array';
   }
@@ -721,6 +864,7 @@ function genAddonH() {
       const nul = a.nullable ? ', true' : '';
       if (a.kind === 'f32') body.push(`float* ${a.name} = args.f32(${i}, ${cstr(a.name)}, ${need}${nul});`);
       else if (a.kind === 'i32') body.push(`std::int32_t* ${a.name} = args.array<std::int32_t>(${i}, ${cstr(a.name)}, napi_int32_array, ${need}${nul});`);
+      else if (a.kind === 'f64') body.push(`double* ${a.name} = args.array<double>(${i}, ${cstr(a.name)}, napi_float64_array, ${need}${nul});`);
       else body.push(`std::uint8_t* ${a.name} = args.array<std::uint8_t>(${i}, ${cstr(a.name)}, napi_uint8_array, ${need}${nul});`);
       if (a.bind) body.push(`const idx_t ${a.bind} = args.lastLength();`);
     }
@@ -839,15 +983,16 @@ export function generate() {
   validateNative();
   checkWasmSources();
   const sg = compileSurrogates();
+  const ex = compileExp();
   return {
     'src/backend/native/addon.generated.ts': genAddonTs(),
     'kernels/native/addon.generated.h': genAddonH(),
     'kernels/native/structs.generated.h': genStructsH(),
     'src/backend/wasm/exports.generated.ts': genWasmTs(),
     'kernels/wasm/structs.generated.ts': genWasmStructsAs(),
-    'src/backend/kernels/surrogates.generated.ts': genSurrogatesTs(sg),
-    'kernels/wasm/surrogate.generated.ts': genSurrogatesAs(sg),
-    'kernels/native/surrogates.generated.h': genSurrogatesCpp(sg),
+    'src/backend/kernels/surrogates.generated.ts': genSurrogatesTs(sg, ex),
+    'kernels/wasm/surrogate.generated.ts': genSurrogatesAs(sg, ex),
+    'kernels/native/surrogates.generated.h': genSurrogatesCpp(sg, ex),
   };
 }
 

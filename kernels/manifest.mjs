@@ -18,6 +18,8 @@
 //            (read before the arrays that use n); `nullable` accepts null
 //   u8       Uint8Array with at least `len` elements
 //   i32      Int32Array with at least `len` elements (or `bind`), like f32
+//   f64      Float64Array with at least `len` elements (or `bind`), like f32 (test hooks only:
+//            the backend's storages are float32)
 //   struct   a Float64Array holding the fields of `structs[struct]`
 // A function's C++ body reads structs, then scalars (argument order), then
 // `lets`, then the length-binding arrays, then the other arrays (argument
@@ -387,6 +389,13 @@ export const native = [
     lets: lnLets,
     call: 'sf::layerNormBackward(R, C, N, x, gamma, stats, dY, dX, dGamma, dBeta);',
   },
+  {
+    name: 'surrogateEval',
+    doc: 'Test hook: out[i] = g(x[i]) for surrogate sid (parameters p0, p1), or e^x[i] (sgExp) for sid = -1, computed by the lane code the LIF backward uses on the active instruction set (vectors, then the tail one at a time).',
+    args: [num('sid'), num('p0'), num('p1'), { name: 'x', kind: 'f64', bind: 'n' }, { name: 'out', kind: 'f64', len: 'n' }],
+    checks: [['!(sid >= -1 && sid < sf::surrogate::kCount && sid == std::floor(sid))', 'std::string("sid must be -1 (exp) or a surrogate id below ") + std::to_string(sf::surrogate::kCount)']],
+    call: 'sf::surrogateEval(static_cast<int>(sid), p0, p1, n, x, out);',
+  },
   // Control functions: their wrappers are hand-written in addon.cc (they take no arrays).
   { name: 'info', hand: 'Info', ts: 'info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number }', doc: 'Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2).' },
   { name: 'setIsa', hand: 'SetIsa', ts: 'setIsa(isa: NativeIsa): NativeIsa', doc: 'Lower the instruction set (tests of the fallback kernels); returns the one now active.' },
@@ -461,6 +470,11 @@ export const wasm = [
   { name: 'rowScale', args: 'M N x s out' },
   { name: 'layerNormForward', args: 'R C N eps x gamma beta stats out scratch', doc: 'gamma / beta: 0 for none; `scratch`: layerNormScratchBytes(C, N) bytes.' },
   { name: 'layerNormBackward', args: 'R C N x gamma stats dY dX dGamma dBeta scratch', doc: 'gamma / dGamma / dBeta: 0 for none.' },
+  {
+    name: 'surrogateEval',
+    args: 'sid p0 p1 x out n simd',
+    doc: 'Test hook: out[i] = g_sid(x[i]), or e^x[i] (sgExp) for sid = -1, over n f64 at byte offsets x, out; simd = 1: the f64x2 lane code.',
+  },
 ];
 
 /** Types the NativeAddon interface uses besides arrays and numbers. */

@@ -11,10 +11,12 @@
 // with the result expression. expr: numbers, x, p0, p1, earlier locals, PI,
 // INV_SQRT_PI (1/√π), + − × ÷ (left-associative, as in JS), unary −,
 // comparisons < <= > >=, `c ? a : b`, and abs(·), exp(·), atan(·), min(·,·),
-// max(·,·), erf(·) (erf: TypeScript only, hence only in primitives). A g(x)
-// with no exp/atan of x also gets a vector form (GCC vector lanes in C++,
-// f64x2 in wasm) whose parameter-only subexpressions are hoisted out of the
-// loop; IEEE operations round the same per lane, so lanes equal the scalar bits.
+// max(·,·), erf(·) (erf: TypeScript only, hence only in primitives). exp is
+// sgExp (kernels/exp.mjs), the same operations on every backend, not the
+// library's. A g(x) whose x goes through no function but abs and exp (no atan)
+// also gets a vector form (GCC vector lanes in C++, f64x2 in wasm) whose
+// parameter-only subexpressions are hoisted out of the loop; IEEE operations
+// round the same per lane, so lanes equal the scalar bits.
 //
 // Defaults follow snnTorch where it has the surrogate (fast sigmoid k = 25,
 // arctan α = 2, sigmoid k = 25), else semantics.md §2. `positive`: every

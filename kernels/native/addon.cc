@@ -24,6 +24,7 @@
 #include "gemm.h"
 #include "lif.h"
 #include "simd.h"
+#include "surrogate_eval.h"
 #include "surrogates.generated.h"
 #include "threads.h"
 #include "train.h"

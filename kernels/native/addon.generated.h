@@ -714,6 +714,21 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// surrogateEval(sid, p0, p1, x, out)
+napi_value SurrogateEval(napi_env env, napi_callback_info info) {
+  Args args(env, info, "surrogateEval");
+  const double sid = args.num(0, "sid");
+  const double p0 = args.num(1, "p0");
+  const double p1 = args.num(2, "p1");
+  double* x = args.array<double>(3, "x", napi_float64_array, 0);
+  const idx_t n = args.lastLength();
+  double* out = args.array<double>(4, "out", napi_float64_array, n);
+  if (args.ok() && (!(sid >= -1 && sid < sf::surrogate::kCount && sid == std::floor(sid)))) args.fail(std::string("sid must be -1 (exp) or a surrogate id below ") + std::to_string(sf::surrogate::kCount));
+  if (!args.ok()) return nullptr;
+  sf::surrogateEval(static_cast<int>(sid), p0, p1, n, x, out);
+  return nullptr;
+}
+
 // Every function of the addon, in manifest order (NATIVE_FUNCTIONS).
 const napi_property_descriptor kFunctions[] = {
     {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -755,6 +770,7 @@ const napi_property_descriptor kFunctions[] = {
     {"rowScale", nullptr, RowScale, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"surrogateEval", nullptr, SurrogateEval, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -2,9 +2,12 @@
 // Surrogate gradients g(x), x = v − θ: the same double operations in the same
 // order as sgGrad in src/backend/kernels/surrogates.generated.ts (scalar), and
 // lane-wise over a lane type V of kernels/native/lif.cc (the parameter-only
-// operands are the same doubles, broadcast).
+// operands are the same doubles, broadcast). exp is sgExp / sgExpL (kernels/exp.mjs),
+// never the library's, so scalar code, lanes and the other backends agree to the bit.
 #pragma once
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -20,9 +23,60 @@ namespace surrogate {
 constexpr int kCount = 11;
 constexpr double kPi = 3.141592653589793;  // Math.PI
 
-// True when g has a lane form (no exp of x: a vector exp would not round like libm's).
+// e^x, the same double operations in every backend (kernels/exp.mjs): < 1 ulp, ±∞ → ∞ / 0, NaN → NaN, gradual underflow.
+SF_SG_INLINE double sgExp(double x) {
+  const double xc = x > 710.0 ? 710.0 : x < -750.0 ? -750.0 : x;
+  const double t = xc * 1.4426950408889634 + 6755399441055744.0;
+  const double k = t - 6755399441055744.0;
+  const double a = xc - k * 0.6931471803691238;
+  const double b = k * 1.9082149292705877e-10;
+  const double r = a - b;
+  const double dr = (a - r) - b;
+  const double r2 = r * r;
+  const double r4 = r2 * r2;
+  const double q = ((0.5000000000000001 + 0.16666666666666674 * r) + (0.04166666666662399 + 0.00833333333332217 * r) * r2) + ((0.0013888888917283468 + 0.00019841269886702536 * r) + (0.00002480152118799841 + 0.0000027557242210897146 * r) * r2) * r4 + (2.762013964081078e-7 + 2.511009719137452e-8 * r) * (r4 * r4);
+  const double s = r2 * q;
+  const double t1 = 1.0 + r;
+  const double e1 = (1.0 - t1) + r;
+  const double p = t1 + ((e1 + dr) + s);
+  // e^x = (p·2^k1)·2^k2, k1 = ⌊k/2⌋, k2 = k − k1, as biased exponents h = (k + 2046) >> 1 and u − h.
+  std::uint64_t u;
+  std::memcpy(&u, &t, sizeof u);
+  u = u - 0x4338000000000000ull + 2046;
+  const std::uint64_t h = u >> 1, b1 = h << 52, b2 = (u - h) << 52;
+  double s1, s2;
+  std::memcpy(&s1, &b1, sizeof s1);
+  std::memcpy(&s2, &b2, sizeof s2);
+  return p * s1 * s2;
+}
+
+// sgExp on every lane of V (the same operations; unsigned 64-bit lanes for the exponent bits).
+template <class V>
+SF_SG_INLINE typename V::D sgExpL(typename V::D x) {
+  using D = typename V::D;
+  using B = typename V::Bits;
+  const D xc = V::sel(x > V::bc(710.0), V::bc(710.0), V::sel(x < V::bc(-750.0), V::bc(-750.0), x));
+  const D t = xc * 1.4426950408889634 + 6755399441055744.0;
+  const D k = t - 6755399441055744.0;
+  const D a = xc - k * 0.6931471803691238;
+  const D b = k * 1.9082149292705877e-10;
+  const D r = a - b;
+  const D dr = (a - r) - b;
+  const D r2 = r * r;
+  const D r4 = r2 * r2;
+  const D q = ((0.5000000000000001 + 0.16666666666666674 * r) + (0.04166666666662399 + 0.00833333333332217 * r) * r2) + ((0.0013888888917283468 + 0.00019841269886702536 * r) + (0.00002480152118799841 + 0.0000027557242210897146 * r) * r2) * r4 + (2.762013964081078e-7 + 2.511009719137452e-8 * r) * (r4 * r4);
+  const D s = r2 * q;
+  const D t1 = 1.0 + r;
+  const D e1 = (1.0 - t1) + r;
+  const D p = t1 + ((e1 + dr) + s);
+  const B u = (B)t - 0x4338000000000000ull + 2046;
+  const B h = u >> 1;
+  return p * (D)(h << 52) * (D)((u - h) << 52);
+}
+
+// True when g has a lane form (x goes through no function but abs and sgExp).
 constexpr bool vectorSurrogate(int id) {
-  return id != 2 && id != 4 && id != 6;
+  return true;
 }
 
 template <int ID>
@@ -37,18 +91,18 @@ inline double sgGrad(double p0, double p1, double x) {
     const double z = (kPi / 2.0) * p0 * x;
     return p0 / 2.0 / (1.0 + z * z);
   } else if constexpr (ID == 2) {  // sigmoid
-    const double e = std::exp(-p0 * std::fabs(x));
+    const double e = sgExp(-p0 * std::fabs(x));
     return (p0 * e) / ((1.0 + e) * (1.0 + e));
   } else if constexpr (ID == 3) {  // piecewiseQuadratic
     const double ax = std::fabs(x);
     return ax <= 1.0 / p0 ? p0 - p0 * p0 * ax : 0.0;
   } else if constexpr (ID == 4) {  // piecewiseExponential
-    return (p0 / 2.0) * std::exp(-p0 * std::fabs(x));
+    return (p0 / 2.0) * sgExp(-p0 * std::fabs(x));
   } else if constexpr (ID == 5) {  // softSign
     const double d = 1.0 + p0 * std::fabs(x);
     return p0 / (2.0 * d * d);
   } else if constexpr (ID == 6) {  // erf
-    return p0 * (1.0 / std::sqrt(kPi)) * std::exp(-p0 * p0 * x * x);
+    return p0 * (1.0 / std::sqrt(kPi)) * sgExp(-p0 * p0 * x * x);
   } else if constexpr (ID == 7) {  // rectangle
     return std::fabs(x) < p0 / 2.0 ? 1.0 / p0 : 0.0;
   } else if constexpr (ID == 8) {  // triangle
@@ -71,19 +125,26 @@ SF_SG_INLINE typename V::D sgGradL(double p0, double p1, typename V::D x) {
   if constexpr (V::W == 1) {
     return sgGrad<ID>(p0, p1, x);
   } else {
-    static_assert(vectorSurrogate(ID), "exp-based surrogates have no vector form");
+    static_assert(vectorSurrogate(ID), "this surrogate has no lane form");
     if constexpr (ID == 0) {
       const auto d = 1.0 + p0 * V::abs(x);
       return 1.0 / (d * d);
     } else if constexpr (ID == 1) {
       const auto z = (kPi / 2.0) * p0 * x;
       return p0 / 2.0 / (1.0 + z * z);
+    } else if constexpr (ID == 2) {
+      const auto e = sgExpL<V>(-p0 * V::abs(x));
+      return (p0 * e) / ((1.0 + e) * (1.0 + e));
     } else if constexpr (ID == 3) {
       const auto ax = V::abs(x);
       return V::sel(ax <= V::bc(1.0 / p0), p0 - p0 * p0 * ax, V::bc(0.0));
+    } else if constexpr (ID == 4) {
+      return (p0 / 2.0) * sgExpL<V>(-p0 * V::abs(x));
     } else if constexpr (ID == 5) {
       const auto d = 1.0 + p0 * V::abs(x);
       return p0 / (2.0 * d * d);
+    } else if constexpr (ID == 6) {
+      return p0 * (1.0 / std::sqrt(kPi)) * sgExpL<V>(-p0 * p0 * x * x);
     } else if constexpr (ID == 7) {
       return V::sel(V::abs(x) < V::bc(p0 / 2.0), V::bc(1.0 / p0), V::bc(0.0));
     } else if constexpr (ID == 8) {

@@ -7,6 +7,7 @@ export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain, lifBackwardLeaky } 
 export { transpose } from './transpose';
 export { delayKernelBuild, delayKernelBuildBackward, delaySparseForward, delayEventForward, delayEventGradKernel } from './delay';
 export { adamStep, sgdStep } from './train';
+export { surrogateEval } from './surrogate-eval';
 export {
   attentionScratchBytes, layerNormScratchBytes, linearAttentionForward, linearAttentionBackward, rowDot, rowScale, layerNormForward, layerNormBackward,
 } from './attention';

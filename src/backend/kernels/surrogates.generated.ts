@@ -4,7 +4,9 @@
  * used only by the test-only smooth forward), with their ids and parameters.
  * A leaf module: the backends and src/neurons/ both import it. Switch-on-id
  * scalar functions with numeric parameters, so V8 inlines them into the scans;
- * the wasm and native kernels are generated from the same table.
+ * the wasm and native kernels are generated from the same table. Their exp is
+ * sgExp (kernels/exp.mjs), which every backend evaluates with the same
+ * operations, so all backends agree to the bit.
  */
 
 /** Surrogate gradient ids shared by every backend (parameters p0, p1: SURROGATE_PARAMS). */
@@ -60,6 +62,36 @@ export const SURROGATE_POSITIVE: { readonly [K in SurrogateName]: boolean } = {
 
 const INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
 
+/** 2^(e − 1023) for the biased exponents e = 1 … 2046, exactly (POW2[0] = 0): the powers sgExp scales by. */
+const POW2 = /* @__PURE__ */ (() => {
+  const t = new Float64Array(2047);
+  for (let e = 1023, v = 1; e <= 2046; e++, v *= 2) t[e] = v;
+  for (let e = 1022, v = 0.5; e >= 1; e--, v *= 0.5) t[e] = v;
+  return t;
+})();
+
+/** e^x, the same double operations in every backend (kernels/exp.mjs): < 1 ulp, ±∞ → ∞ / 0, NaN → NaN, gradual underflow. */
+export function sgExp(x: number): number {
+  const xc = x > 710 ? 710 : x < -750 ? -750 : x;
+  const t = xc * 1.4426950408889634 + 6755399441055744;
+  const k = t - 6755399441055744;
+  const a = xc - k * 0.6931471803691238;
+  const b = k * 1.9082149292705877e-10;
+  const r = a - b;
+  const dr = (a - r) - b;
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const q = ((0.5000000000000001 + 0.16666666666666674 * r) + (0.04166666666662399 + 0.00833333333332217 * r) * r2) + ((0.0013888888917283468 + 0.00019841269886702536 * r) + (0.00002480152118799841 + 0.0000027557242210897146 * r) * r2) * r4 + (2.762013964081078e-7 + 2.511009719137452e-8 * r) * (r4 * r4);
+  const s = r2 * q;
+  const t1 = 1 + r;
+  const e1 = (1 - t1) + r;
+  const p = t1 + ((e1 + dr) + s);
+  // e^x = (p·2^k1)·2^k2, k1 = ⌊k/2⌋, k2 = k − k1, as biased exponents h = (k + 2046) >> 1 and u − h.
+  const u = (k + 2046) | 0;
+  const h = u >> 1;
+  return p * POW2[h] * POW2[u - h];
+}
+
 export function sgGrad(id: number, p0: number, p1: number, x: number): number {
   switch (id) {
     case 0: {
@@ -74,7 +106,7 @@ export function sgGrad(id: number, p0: number, p1: number, x: number): number {
     }
     case 2: {
       // sigmoid, p0 = slope k: k·σ(kx)(1 − σ(kx)) written with e^{-k|x|} so it never overflows
-      const e = Math.exp(-p0 * Math.abs(x));
+      const e = sgExp(-p0 * Math.abs(x));
       return (p0 * e) / ((1 + e) * (1 + e));
     }
     case 3: {
@@ -84,7 +116,7 @@ export function sgGrad(id: number, p0: number, p1: number, x: number): number {
     }
     case 4: {
       // piecewise exponential, p0 = α
-      return (p0 / 2) * Math.exp(-p0 * Math.abs(x));
+      return (p0 / 2) * sgExp(-p0 * Math.abs(x));
     }
     case 5: {
       // soft sign, p0 = α
@@ -93,7 +125,7 @@ export function sgGrad(id: number, p0: number, p1: number, x: number): number {
     }
     case 6: {
       // erf / Gaussian, p0 = α
-      return p0 * INV_SQRT_PI * Math.exp(-p0 * p0 * x * x);
+      return p0 * INV_SQRT_PI * sgExp(-p0 * p0 * x * x);
     }
     case 7: {
       // rectangle, p0 = width a
@@ -126,14 +158,14 @@ export function sgPrimitive(id: number, p0: number, p1: number, x: number): numb
       return 0.5 + Math.atan((Math.PI / 2) * p0 * x) / Math.PI;
     }
     case 2: {
-      return x >= 0 ? 1 / (1 + Math.exp(-p0 * x)) : Math.exp(p0 * x) / (1 + Math.exp(p0 * x));
+      return x >= 0 ? 1 / (1 + sgExp(-p0 * x)) : sgExp(p0 * x) / (1 + sgExp(p0 * x));
     }
     case 3: {
       const q = (p0 * p0 * x * x) / 2;
       return x <= -1 / p0 ? 0 : x >= 1 / p0 ? 1 : x < 0 ? 0.5 + p0 * x + q : 0.5 + p0 * x - q;
     }
     case 4: {
-      return x < 0 ? 0.5 * Math.exp(p0 * x) : 1 - 0.5 * Math.exp(-p0 * x);
+      return x < 0 ? 0.5 * sgExp(p0 * x) : 1 - 0.5 * sgExp(-p0 * x);
     }
     case 5: {
       return 0.5 + (0.5 * p0 * x) / (1 + p0 * Math.abs(x));

@@ -98,6 +98,8 @@ export interface NativeAddon {
     R: number, C: number, N: number, x: Floats, gamma: Floats | null, stats: Floats, dY: Floats, dX: Floats, dGamma: Floats | null,
     dBeta: Floats | null,
   ): void;
+  /** Test hook: out[i] = g(x[i]) for surrogate sid (parameters p0, p1), or e^x[i] (sgExp) for sid = -1, computed by the lane code the LIF backward uses on the active instruction set (vectors, then the tail one at a time). */
+  surrogateEval(sid: number, p0: number, p1: number, x: Float64Array, out: Float64Array): void;
   /** Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2). */
   info(): { isa: NativeIsa; detectedIsa: NativeIsa; threads: number };
   /** Lower the instruction set (tests of the fallback kernels); returns the one now active. */
@@ -114,8 +116,8 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'sub', 'mul', 'affine', 'axpy', 'addRowVector', 'sumRows', 'countNonzero', 'transpose',
   'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine',
   'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward',
-  'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'info',
-  'setIsa', 'setThreads', 'setErrorClass',
+  'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'surrogateEval',
+  'info', 'setIsa', 'setThreads', 'setErrorClass',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

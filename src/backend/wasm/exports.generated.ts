@@ -111,6 +111,8 @@ export interface KernelFunctions {
     R: number, C: number, N: number, x: number, gamma: number, stats: number, dY: number, dX: number, dGamma: number, dBeta: number,
     scratch: number,
   ): void;
+  /** Test hook: out[i] = g_sid(x[i]), or e^x[i] (sgExp) for sid = -1, over n f64 at byte offsets x, out; simd = 1: the f64x2 lane code. */
+  surrogateEval(sid: number, p0: number, p1: number, x: number, out: number, n: number, simd: number): void;
 }
 
 /** Every function the module exports (checked against kernels/wasm/index.ts by the generator). */
@@ -121,7 +123,7 @@ export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col', 'col2im', 'swapAxes01',
   'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d',
   'pool2dBackward', 'attentionScratchBytes', 'layerNormScratchBytes', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward',
-  'layerNormBackward',
+  'layerNormBackward', 'surrogateEval',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */
