@@ -18,6 +18,7 @@
         "kernels/native/train.cc",
         "kernels/native/elementwise.cc",
         "kernels/native/conv.cc",
+        "kernels/native/conv_event.cc",
         "kernels/native/delay.cc"
       ],
       "defines": ["NAPI_VERSION=8"],

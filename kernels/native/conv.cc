@@ -6,19 +6,11 @@
 
 #include "scratch.h"
 #include "simd.h"
+#include "window.h"
 
 namespace sf {
 
 namespace {
-
-// Integer ceil / floor of a / b for b > 0: the reference's Math.ceil(a / b) and
-// Math.floor(a / b), exact here for every size the bindings accept.
-inline idx_t ceilDiv(idx_t a, idx_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
-inline idx_t floorDiv(idx_t a, idx_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-struct Span {
-  idx_t lo, hi;
-};
 
 // Output columns ow whose input column ow·sw + off lies in [0, W) (validRange in
 // the reference, including its clamping of an empty range to [lo, lo)).
@@ -27,13 +19,6 @@ inline Span validColumns(idx_t Wo, idx_t W, idx_t sw, idx_t off) {
   const idx_t last = W - 1 - off;
   const idx_t hi = last < 0 ? 0 : std::min(Wo, last / sw + 1);
   return {lo, std::max(lo, hi)};
-}
-
-// Kernel taps t in [0, k) whose cell start + t·d lies in [0, size): the
-// reference's i0/i1 (pool backward) and, visited in order, the cells its
-// forward loops keep after their bounds checks. Empty when hi <= lo.
-inline Span validTaps(idx_t start, idx_t k, idx_t d, idx_t size) {
-  return {std::max<idx_t>(0, ceilDiv(-start, d)), std::min(k, floorDiv(size - 1 - start, d) + 1)};
 }
 
 // Runs block(k, width) over rows [0, rows) in blocks of `Width` consecutive rows

@@ -25,6 +25,11 @@ function isSmall(elements: number, out: Storage): boolean {
   return elements < SMALL && out.data instanceof Float32Array;
 }
 
+/** Event-driven convolution below this input density (measured: docs/design.md, Fast backends). */
+export const NATIVE_CONV_EVENT_DENSITY_THRESHOLD = 0.5;
+/** Sparse input gradient below this output-gradient density. */
+export const NATIVE_CONV_SPARSE_GRAD_DENSITY_THRESHOLD = 0.5;
+
 /**
  * The whole conv family computed by the addon, bit-identical to the
  * TypeScript reference (same double-precision arithmetic, same summation
@@ -36,6 +41,17 @@ export function nativeConvKernels(addon: NativeAddon): ConvKernels {
   const geometry = new Float64Array(GEOMETRY_LENGTH);
   return {
     ...ts,
+    convEventDensityThreshold: NATIVE_CONV_EVENT_DENSITY_THRESHOLD,
+    convSparseGradDensityThreshold: NATIVE_CONV_SPARSE_GRAD_DENSITY_THRESHOLD,
+    eventConv(g, N, Cin, Cout, groups, x, w, y) {
+      addon.eventConv(packGeometry(g, geometry), N, Cin, Cout, groups, x.data, w.data, y.data);
+    },
+    eventConvGradW(g, N, Cin, Cout, groups, x, dy, dw) {
+      addon.eventConvGradW(packGeometry(g, geometry), N, Cin, Cout, groups, x.data, dy.data, dw.data);
+    },
+    convGradXSparse(g, N, Cin, Cout, groups, dy, w, dx) {
+      addon.convGradXSparse(packGeometry(g, geometry), N, Cin, Cout, groups, dy.data, w.data, dx.data);
+    },
     im2col(g, C, c0, cg, n, x, xOff, cols) {
       addon.im2col(packGeometry(g, geometry), C, c0, cg, n, x.data, xOff, cols.data);
     },

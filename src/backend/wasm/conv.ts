@@ -51,6 +51,11 @@ export function wasmConvKernels(ctx: WasmContext, ts: ConvKernels): ConvKernels 
   }
 
   return {
+    convEventDensityThreshold: ts.convEventDensityThreshold,
+    convSparseGradDensityThreshold: ts.convSparseGradDensityThreshold,
+    eventConv: ts.eventConv,
+    eventConvGradW: ts.eventConvGradW,
+    convGradXSparse: ts.convGradXSparse,
     im2col(g, C, c0, cg, n, x, xOff, cols) {
       if (!ctx.owns(x) || !ctx.owns(cols) || !geometryFits(g) || !counts(C, c0, cg, n, xOff)) return ts.im2col(g, C, c0, cg, n, x, xOff, cols);
       ctx.need(x, xOff + channelSpan(C, c0, cg, n, g.H * g.W), 'im2col', 'x');
