@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "elementwise.h"
 #include "scratch.h"
 #include "simd.h"
 #include "window.h"
@@ -107,6 +108,8 @@ SF_CLONES void col2im(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, con
 }
 
 SF_CLONES void swapAxes01(idx_t A, idx_t B, idx_t inner, const float* src, float* dst) {
+  // Single elements: a plain matrix transpose, which runs in cache blocks of 8×8 register transposes.
+  if (inner == 1) return transpose(A, B, src, dst);
   for (idx_t a = 0; a < A; a++)
     for (idx_t b = 0; b < B; b++) {
       const float* s = src + (a * B + b) * inner;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "elementwise.h"
+#include "event.h"
 #include "parallel.h"
 #include "scratch.h"
 #include "simd.h"
@@ -583,12 +584,41 @@ SF_CLONES void gradXImages(idx_t n0, idx_t n1, const Window& g, const Dims& d, c
   }
 }
 
+// A 1×1 window with stride 1 and no padding: output p reads input p only, so
+// per group the convolution is an event-driven product of the [N·P, Cg]
+// transposed input with the [Cg, Og] transposed weights — eventGemm and
+// eventGemmGradW (event.cc) in the reference's order (ascending channel per
+// output; ascending (n, p) per weight), with their register-tiled row sums
+// over wide channel counts and their thread split.
+bool pointwise(const Window& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.Ho == g.H && g.Wo == g.W;
+}
+
+// out[n·P + p][0, rows) = src[n][p] columns: per image, the [rows, P] block at src + n·stride transposed.
+void transposeImages(idx_t N, idx_t rows, idx_t P, const float* src, idx_t stride, float* out) {
+  for (idx_t n = 0; n < N; n++) transpose(rows, P, src + n * stride, out + n * P * rows);
+}
+
 }  // namespace
 
 void eventConv(const Window& g, idx_t N, idx_t Cin, idx_t Cout, idx_t groups, const float* x, const float* w,
                float* y) {
   const Dims d = dimsOf(g, N, Cin, Cout, groups);
   if (N * Cout * d.P == 0) return;
+  if (pointwise(g)) {
+    thread_local Scratch<float> xs, ws, ys;
+    const idx_t M = N * d.P;
+    float* xT = xs.get(std::max<idx_t>(1, M * d.Cg));
+    float* wT = ws.get(std::max<idx_t>(1, d.Cg * d.Og));
+    float* yT = ys.get(M * d.Og);
+    for (idx_t gr = 0; gr < groups; gr++) {
+      transposeImages(N, d.Cg, d.P, x + gr * d.Cg * d.P, Cin * d.P, xT);
+      transpose(d.Og, d.Cg, w + gr * d.Og * d.Cg, wT);
+      sf::eventGemm(M, d.Og, d.Cg, xT, wT, 0.0, yT);
+      for (idx_t n = 0; n < N; n++) transpose(d.P, d.Og, yT + n * d.P * d.Og, y + (n * Cout + gr * d.Og) * d.P);
+    }
+    return;
+  }
   // Wt[gr][k][ol] = w[gr·Og + ol][k]: a tap's Og weights contiguous, added as one row per input.
   thread_local Scratch<float> scratch;
   float* wt = scratch.get(std::max<idx_t>(1, Cout * d.Kg));
@@ -622,6 +652,18 @@ void eventConvGradW(const Window& g, idx_t N, idx_t Cin, idx_t Cout, idx_t group
                     const float* dy, float* dw) {
   const Dims d = dimsOf(g, N, Cin, Cout, groups);
   if (N * d.P == 0 || Cout * d.Kg == 0) return;
+  if (pointwise(g)) {
+    thread_local Scratch<float> xs, ys;
+    const idx_t M = N * d.P;
+    float* xT = xs.get(M * d.Cg);
+    float* dyT = ys.get(M * d.Og);
+    for (idx_t gr = 0; gr < groups; gr++) {
+      transposeImages(N, d.Cg, d.P, x + gr * d.Cg * d.P, Cin * d.P, xT);
+      transposeImages(N, d.Og, d.P, dy + gr * d.Og * d.P, Cout * d.P, dyT);
+      sf::eventGemmGradW(M, d.Og, d.Cg, dyT, xT, dw + gr * d.Og * d.Cg);
+    }
+    return;
+  }
   const AxisTaps rows = axisTaps(g.H, g.kh, g.sh, g.ph, g.dh, g.Ho), cols = axisTaps(g.W, g.kw, g.sw, g.pw, g.dw, g.Wo);
   // The mask form needs every input of the batch to be 0 or 1 (one summation order for all weights).
   thread_local Scratch<Mask> maskScratch;

@@ -122,10 +122,10 @@ test('spikes above the density threshold take the im2col path', () => {
   assert.ok(spy.calls.im2col! > 0);
 });
 
-test('a 1×1 convolution runs as a GEMM per image (no im2col) and equals the direct convolution', () => {
+test('a 1×1 convolution on maps of 64+ positions runs as a GEMM per image (no im2col) and equals the direct convolution', () => {
   const rng = new Rng(43);
   for (const groups of [1, 2]) {
-    const Cin = 4, Cout = 6, H = 5, W = 3, N = 6;
+    const Cin = 4, Cout = 6, H = 8, W = 8, N = 6;
     const xv = randomArray(N * Cin * H * W, () => rng.uniform(-1, 1));
     const wv = randomArray(Cout * (Cin / groups), () => rng.uniform(-1, 1));
     const bv = randomArray(Cout, () => rng.uniform(-1, 1));
