@@ -417,6 +417,13 @@ export const wasm = [
   { name: 'mulBroadcast', args: 'R N x v y' },
   { name: 'pool2d', args: 'mode g planes countIncludePad x y argmax', doc: 'mode: 0 max (argmax required), 1 avg, 2 sum.' },
   { name: 'pool2dBackward', args: 'mode g planes countIncludePad dy argmax dx' },
+  {
+    name: 'eventConv',
+    args: 'g N Cin Cout groups x w y scratch',
+    doc: 'Event-driven convolution family (kernels/wasm/conv_event.ts); `scratch` sized by src/backend/wasm/conv.ts.',
+  },
+  { name: 'eventConvGradW', args: 'g N Cin Cout groups x dy dw scratch' },
+  { name: 'convGradXSparse', args: 'g N Cin Cout groups dy w dx scratch' },
 ];
 
 /** Types the NativeAddon interface uses besides arrays and numbers. */

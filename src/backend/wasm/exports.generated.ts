@@ -84,6 +84,10 @@ export interface KernelFunctions {
   /** mode: 0 max (argmax required), 1 avg, 2 sum. */
   pool2d(mode: number, g: number, planes: number, countIncludePad: number, x: number, y: number, argmax: number): void;
   pool2dBackward(mode: number, g: number, planes: number, countIncludePad: number, dy: number, argmax: number, dx: number): void;
+  /** Event-driven convolution family (kernels/wasm/conv_event.ts); `scratch` sized by src/backend/wasm/conv.ts. */
+  eventConv(g: number, N: number, Cin: number, Cout: number, groups: number, x: number, w: number, y: number, scratch: number): void;
+  eventConvGradW(g: number, N: number, Cin: number, Cout: number, groups: number, x: number, dy: number, dw: number, scratch: number): void;
+  convGradXSparse(g: number, N: number, Cin: number, Cout: number, groups: number, dy: number, w: number, dx: number, scratch: number): void;
 }
 
 /** Every function the module exports (checked against kernels/wasm/index.ts by the generator). */
@@ -93,7 +97,7 @@ export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'eventGemmGradW', 'lifForwardLeaky', 'lifForwardPlain', 'lifBackwardPlain', 'lifBackwardLeaky', 'transpose', 'delayKernelBuild', 'delayKernelBuildBackward',
   'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col', 'col2im', 'swapAxes01',
   'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d',
-  'pool2dBackward',
+  'pool2dBackward', 'eventConv', 'eventConvGradW', 'convGradXSparse',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */
