@@ -428,20 +428,78 @@ void pool2d(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, 
   }
 }
 
-bool poolArgmaxValid(const Window& g, idx_t planes, const float* argmax) {
+// Branch-free over blocks (so it vectorizes): an entry is bad when it is >= 0
+// and either not below the plane size or not a whole number.
+SF_CLONES bool poolArgmaxValid(const Window& g, idx_t planes, const float* argmax) {
   const double plane = static_cast<double>(g.H * g.W);
   const idx_t n = planes * g.Ho * g.Wo;
-  for (idx_t k = 0; k < n; k++) {
-    const double at = argmax[k];
-    if (!(at >= 0)) continue;
-    if (!(at < plane) || at != std::floor(at)) return false;
+  constexpr idx_t kBlock = 1024;
+  for (idx_t k0 = 0; k0 < n; k0 += kBlock) {
+    const idx_t k1 = std::min(n, k0 + kBlock);
+    int bad = 0;
+    for (idx_t k = k0; k < k1; k++) {
+      const double at = argmax[k];
+      bad |= (at >= 0) & ((at >= plane) | (at != std::floor(at)));
+    }
+    if (bad) return false;
   }
   return true;
 }
 
+namespace {
+
+// Backward of the plain 2×2 max pooling for one plane when every argmax entry
+// is a cell of its own window or a skip (negative or NaN): each dx cell is
+// written once — 0 + dy on the winner, as the reference's fill-then-add
+// leaves it (so −0 becomes +0), 0 elsewhere — instead of a fill pass and a
+// scatter. Returns false, having written nothing, for any other argmax.
+bool max2x2BackwardPlane(const Window& g, const float* dy, const float* argmax, float* dx) {
+  const idx_t W = g.W;
+  for (idx_t k = 0; k < g.Ho * g.Wo; k++) {
+    const float at = argmax[k];
+    if (!(at >= 0)) continue;
+    const idx_t oh = k / g.Wo, ow = k - oh * g.Wo;
+    const float d = at - static_cast<float>(2 * oh * W + 2 * ow);
+    if (d != 0 && d != 1 && d != static_cast<float>(W) && d != static_cast<float>(W + 1)) return false;
+  }
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    float* r0 = dx + 2 * oh * W;
+    float* r1 = r0 + W;
+    const idx_t base = 2 * oh * W;
+    for (idx_t ow = 0; ow < g.Wo; ow++) {
+      const float at = argmax[oh * g.Wo + ow];
+      const float v = 0.0f + dy[oh * g.Wo + ow];
+      const float d = at >= 0 ? at - static_cast<float>(base + 2 * ow) : -1.0f;
+      r0[2 * ow] = d == 0 ? v : 0.0f;
+      r0[2 * ow + 1] = d == 1 ? v : 0.0f;
+      r1[2 * ow] = d == static_cast<float>(W) ? v : 0.0f;
+      r1[2 * ow + 1] = d == static_cast<float>(W + 1) ? v : 0.0f;
+    }
+    // An odd width leaves the last column outside every window.
+    for (idx_t iw = 2 * g.Wo; iw < W; iw++) r0[iw] = r1[iw] = 0.0f;
+  }
+  // An odd height leaves the last row outside every window.
+  std::fill(dx + 2 * g.Ho * W, dx + g.H * W, 0.0f);
+  return true;
+}
+
+}  // namespace
+
 void pool2dBackward(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, const float* dy,
                     const float* argmax, float* dx) {
   const idx_t plane = g.H * g.W, out = g.Ho * g.Wo;
+  if (mode == PoolMode::max && isPlainMax2x2(g) && out > 0) {
+    for (idx_t q = 0; q < planes; q++) {
+      float* dxq = dx + q * plane;
+      const float* dyq = dy + q * out;
+      const float* aq = argmax + q * out;
+      if (max2x2BackwardPlane(g, dyq, aq, dxq)) continue;
+      std::fill(dxq, dxq + plane, 0.0f);
+      for (idx_t k = 0; k < out; k++)
+        if (aq[k] >= 0) dxq[static_cast<idx_t>(aq[k])] += dyq[k];
+    }
+    return;
+  }
   std::fill(dx, dx + planes * plane, 0.0f);
   if (planes == 0 || out == 0) return;
   const PoolTaps taps = mode == PoolMode::max ? PoolTaps{nullptr, nullptr} : poolTaps(g);
