@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "elementwise.h"
@@ -453,27 +455,29 @@ namespace {
 // written once — 0 + dy on the winner, as the reference's fill-then-add
 // leaves it (so −0 becomes +0), 0 elsewhere — instead of a fill pass and a
 // scatter. Returns false, having written nothing, for any other argmax.
-bool max2x2BackwardPlane(const Window& g, const float* dy, const float* argmax, float* dx) {
+bool max2x2BackwardPlaneScalar(const Window& g, const float* dy, const float* argmax, float* dx) {
   const idx_t W = g.W;
-  for (idx_t k = 0; k < g.Ho * g.Wo; k++) {
-    const float at = argmax[k];
-    if (!(at >= 0)) continue;
-    const idx_t oh = k / g.Wo, ow = k - oh * g.Wo;
-    const float d = at - static_cast<float>(2 * oh * W + 2 * ow);
-    if (d != 0 && d != 1 && d != static_cast<float>(W) && d != static_cast<float>(W + 1)) return false;
+  const float fw = static_cast<float>(W), fw1 = static_cast<float>(W + 1);
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const float* a = argmax + oh * g.Wo;
+    bool bad = false;
+    for (idx_t ow = 0; ow < g.Wo; ow++) {
+      const float d = a[ow] - static_cast<float>(2 * oh * W + 2 * ow);
+      bad |= (a[ow] >= 0) & (d != 0) & (d != 1) & (d != fw) & (d != fw1);
+    }
+    if (bad) return false;
   }
   for (idx_t oh = 0; oh < g.Ho; oh++) {
     float* r0 = dx + 2 * oh * W;
     float* r1 = r0 + W;
-    const idx_t base = 2 * oh * W;
     for (idx_t ow = 0; ow < g.Wo; ow++) {
-      const float at = argmax[oh * g.Wo + ow];
-      const float v = 0.0f + dy[oh * g.Wo + ow];
-      const float d = at >= 0 ? at - static_cast<float>(base + 2 * ow) : -1.0f;
-      r0[2 * ow] = d == 0 ? v : 0.0f;
-      r0[2 * ow + 1] = d == 1 ? v : 0.0f;
-      r1[2 * ow] = d == static_cast<float>(W) ? v : 0.0f;
-      r1[2 * ow + 1] = d == static_cast<float>(W + 1) ? v : 0.0f;
+      const float at = argmax[oh * g.Wo + ow], v = 0.0f + dy[oh * g.Wo + ow];
+      const float d = at - static_cast<float>(2 * oh * W + 2 * ow);
+      const bool live = at >= 0;
+      r0[2 * ow] = live && d == 0 ? v : 0.0f;
+      r0[2 * ow + 1] = live && d == 1 ? v : 0.0f;
+      r1[2 * ow] = live && d == fw ? v : 0.0f;
+      r1[2 * ow + 1] = live && d == fw1 ? v : 0.0f;
     }
     // An odd width leaves the last column outside every window.
     for (idx_t iw = 2 * g.Wo; iw < W; iw++) r0[iw] = r1[iw] = 0.0f;
@@ -481,6 +485,69 @@ bool max2x2BackwardPlane(const Window& g, const float* dy, const float* argmax, 
   // An odd height leaves the last row outside every window.
   std::fill(dx + 2 * g.Ho * W, dx + g.H * W, 0.0f);
   return true;
+}
+
+#if SF_X86
+inline __mmask16 lanes16(idx_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+
+// Windows [ow, ow + 16) of output row oh (lanes m): masks of the winners at each
+// of the four window cells (0, 1, W, W + 1); returns the live (non-skip) lanes.
+SF_TARGET_AVX512 inline __mmask16 winnerCells(const Window& g, const float* argmax, idx_t oh, idx_t ow, __mmask16 m,
+                                             __mmask16 out[4]) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 lane2 = _mm512_setr_ps(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512 at = _mm512_maskz_loadu_ps(m, argmax + oh * g.Wo + ow);
+  const __m512 d = _mm512_sub_ps(at, _mm512_add_ps(_mm512_set1_ps(static_cast<float>(2 * oh * g.W + 2 * ow)), lane2));
+  const __mmask16 live = _mm512_mask_cmp_ps_mask(m, at, zero, _CMP_GE_OQ);
+  out[0] = _mm512_mask_cmp_ps_mask(live, d, zero, _CMP_EQ_OQ);
+  out[1] = _mm512_mask_cmp_ps_mask(live, d, _mm512_set1_ps(1.0f), _CMP_EQ_OQ);
+  out[2] = _mm512_mask_cmp_ps_mask(live, d, _mm512_set1_ps(static_cast<float>(g.W)), _CMP_EQ_OQ);
+  out[3] = _mm512_mask_cmp_ps_mask(live, d, _mm512_set1_ps(static_cast<float>(g.W + 1)), _CMP_EQ_OQ);
+  return live;
+}
+
+// The same, 16 windows at a time: four masked copies of dy (one per window
+// cell) are interleaved into the two input rows, as max2x2PlaneAvx512 splits them.
+SF_TARGET_AVX512 bool max2x2BackwardPlaneAvx512(const Window& g, const float* dy, const float* argmax, float* dx) {
+  const idx_t W = g.W;
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  for (idx_t oh = 0; oh < g.Ho; oh++)
+    for (idx_t ow = 0; ow < g.Wo; ow += 16) {
+      __mmask16 c[4];
+      const __mmask16 live = winnerCells(g, argmax, oh, ow, lanes16(g.Wo - ow), c);
+      if (live & ~(c[0] | c[1] | c[2] | c[3])) return false;
+    }
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    float* r0 = dx + 2 * oh * W;
+    float* r1 = r0 + W;
+    for (idx_t ow = 0; ow < g.Wo; ow += 16) {
+      const idx_t n = std::min<idx_t>(16, g.Wo - ow);
+      const __mmask16 m = lanes16(n);
+      __mmask16 c[4];
+      winnerCells(g, argmax, oh, ow, m, c);
+      const __m512 v = _mm512_add_ps(zero, _mm512_maskz_loadu_ps(m, dy + oh * g.Wo + ow));
+      const __m512 a = _mm512_maskz_mov_ps(c[0], v), b = _mm512_maskz_mov_ps(c[1], v);
+      const __m512 e = _mm512_maskz_mov_ps(c[2], v), f = _mm512_maskz_mov_ps(c[3], v);
+      const __mmask16 first = lanes16(2 * n), second = lanes16(2 * n - 16);
+      _mm512_mask_storeu_ps(r0 + 2 * ow, first, _mm512_permutex2var_ps(a, lo, b));
+      _mm512_mask_storeu_ps(r0 + 2 * ow + 16, second, _mm512_permutex2var_ps(a, hi, b));
+      _mm512_mask_storeu_ps(r1 + 2 * ow, first, _mm512_permutex2var_ps(e, lo, f));
+      _mm512_mask_storeu_ps(r1 + 2 * ow + 16, second, _mm512_permutex2var_ps(e, hi, f));
+    }
+    for (idx_t iw = 2 * g.Wo; iw < W; iw++) r0[iw] = r1[iw] = 0.0f;
+  }
+  std::fill(dx + 2 * g.Ho * W, dx + g.H * W, 0.0f);
+  return true;
+}
+#endif
+
+bool max2x2BackwardPlane(const Window& g, const float* dy, const float* argmax, float* dx) {
+#if SF_X86
+  if (activeIsa() == Isa::avx512) return max2x2BackwardPlaneAvx512(g, dy, argmax, dx);
+#endif
+  return max2x2BackwardPlaneScalar(g, dy, argmax, dx);
 }
 
 }  // namespace

@@ -349,7 +349,7 @@ test('2×2/2 max pooling fast path: AVX-512 blocks and the portable loop agree w
   });
 });
 
-test('2×2/2 max-pool backward fast path: winners in their windows, skips, −0 gradients, odd sizes, and argmax outside the window', { skip: skipReason }, () => {
+test('2×2/2 max-pool backward fast path (AVX-512 and portable): winners in their windows, skips, −0 gradients, odd sizes, and argmax outside the window', { skip: skipReason }, () => {
   const rng = new Rng(106);
   for (const [H, W] of [[24, 24], [5, 67], [3, 3], [2, 5]] as const) {
     const g = geometry(H, W, [2, 2], [2, 2], [0, 0], [1, 1]);
@@ -364,10 +364,12 @@ test('2×2/2 max-pool backward fast path: winners in their windows, skips, −0 
     dy[1] = -0;
     const p2 = 2 * g.Ho * g.Wo;
     argmax[p2] = H * W - 1;
-    sameOnBoth(`max backward 2x2 ${H}x${W}`, (be) => {
-      const dx = randArray(new Rng(8), inN);
-      be.pool2dBackward('max', g, planes, true, st(dy), st(argmax), st(dx));
-      return [dx];
-    });
+    forEachIsa((isa) =>
+      sameOnBoth(`${isa} max backward 2x2 ${H}x${W}`, (be) => {
+        const dx = randArray(new Rng(8), inN);
+        be.pool2dBackward('max', g, planes, true, st(dy), st(argmax), st(dx));
+        return [dx];
+      }),
+    );
   }
 });
