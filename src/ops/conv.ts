@@ -105,7 +105,14 @@ const SPARSE_DX_MIN_CHANNELS = 8;
 const POINTWISE_MIN_POSITIONS = 64;
 
 /** How a convolution's forward ran, which decides its backward. */
-type ConvPath = 'event' | 'pointwise' | 'im2col';
+export type ConvPath = 'event' | 'pointwise' | 'im2col';
+
+/** What the last call of a convolution did (filled when the caller passes one, as LinearStats). */
+export interface ConvStats {
+  path: ConvPath;
+  /** Fraction of nonzero inputs (binary inputs only; 1 otherwise). */
+  density: number;
+}
 
 /** Fraction of nonzero entries of a tensor (one pass over its storage). */
 function density(t: Tensor): number {
@@ -118,7 +125,7 @@ function isPointwise(g: WindowGeometry): boolean {
 }
 
 /** Cross-correlation over `dims` trailing spatial dims; x [...lead, C_in, ...spatial], W [C_out, C_in/groups, ...k]. */
-function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
+function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats?: ConvStats): Tensor {
   if (weight.ndim !== dims + 2) throw new ShapeError(`${name}: weight must be [C_out, C_in/groups, ${dims === 1 ? 'k' : 'kh, kw'}], got ${fmtShape(weight.shape)}`);
   if (x.ndim < dims + 1) throw new ShapeError(`${name}: input must be [..., C_in, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(x.shape)}`);
   const groups = opts.groups ?? 1;
@@ -145,7 +152,12 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
   // a 1×1 window is the linear layer's event-driven product, so it takes that crossover.
   const pointwise = isPointwise(g);
   const eventThreshold = pointwise ? be.eventDensityThreshold : be.convEventDensityThreshold;
-  const path: ConvPath = x.binary && N > 0 && density(x) < eventThreshold ? 'event' : pointwise && P >= POINTWISE_MIN_POSITIONS ? 'pointwise' : 'im2col';
+  const inDensity = x.binary && N > 0 ? density(x) : 1;
+  const path: ConvPath = x.binary && N > 0 && inDensity < eventThreshold ? 'event' : pointwise && P >= POINTWISE_MIN_POSITIONS ? 'pointwise' : 'im2col';
+  if (stats) {
+    stats.path = path;
+    stats.density = inDensity;
+  }
   const plan: ConvPlan = { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path };
   // Every buffer below is written in full before it is read (eventConv
   // overwrites y; im2col writes the padding zeros itself; the GEMMs have
@@ -257,11 +269,11 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
  * take the event-driven kernels, and a 1×1 window a GEMM per image without
  * im2col. Returns [...lead, C_out, H_out, W_out].
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}): Tensor {
-  return convNd('conv2d', 2, x, weight, bias, opts);
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
+  return convNd('conv2d', 2, x, weight, bias, opts, stats);
 }
 
 /** 1-D cross-correlation (PyTorch Conv1d): x [...lead, C_in, L], W [C_out, C_in/groups, k] → [...lead, C_out, L_out]. */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}): Tensor {
-  return convNd('conv1d', 1, x, weight, bias, opts);
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
+  return convNd('conv1d', 1, x, weight, bias, opts, stats);
 }

@@ -6,6 +6,7 @@ import { backward } from '../../src/autograd/tape.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { conv1d, conv2d, type ConvOptions } from '../../src/ops/conv.js';
 import { maxPool2d } from '../../src/ops/pool.js';
+import { Conv2d } from '../../src/nn/conv.js';
 import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -178,5 +179,18 @@ test('the event-driven, pointwise and sparse-gradient paths match finite differe
     const w2 = tensor(randomArray(4 * 8 * 9, () => rng.uniform(-1, 1)), [4, 8, 3, 3], { requiresGrad: true });
     const r2 = gradcheck(([a, ww]) => maxPool2d(conv2d(a!, ww!, null, { padding: 1 }), { kernel: 4 }), [x2, w2]);
     assert.ok(r2.ok, `sparse dx: ${r2.worst}`);
+  });
+});
+
+test('Conv2d records the path and input density of its last forward', () => {
+  withBackend(ts64, () => {
+    const rng = new Rng(46);
+    const conv = new Conv2d(2, 3, 3, rng, { padding: 1 });
+    const spikesIn = tensor(spikes(rng, 2 * 2 * 2 * 6 * 6, 0.1), [2, 2, 2, 6, 6], { binary: true });
+    conv.forward(spikesIn);
+    assert.equal(conv.lastStats.path, 'event');
+    assert.ok(conv.lastStats.density > 0 && conv.lastStats.density < 0.25, `density ${conv.lastStats.density}`);
+    conv.forward(tensor(randomArray(2 * 2 * 2 * 6 * 6, () => rng.uniform(-1, 1)), [2, 2, 2, 6, 6]));
+    assert.deepEqual({ ...conv.lastStats }, { path: 'im2col', density: 1 });
   });
 });
