@@ -91,7 +91,7 @@ const COLS_BUDGET = 1 << 21;
 /**
  * Fewest input channels per group for the sparse input gradient: it sums a
  * Cg-wide row per listed output channel and tap, so narrower rows leave it
- * all loop overhead (a 1-channel input measured ~10× slower than GEMM + col2im).
+ * all loop overhead (a 1-channel input measured 10–30× slower than GEMM + col2im).
  */
 const SPARSE_DX_MIN_CHANNELS = 8;
 
