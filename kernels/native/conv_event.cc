@@ -214,6 +214,19 @@ SF_INLINE void addRow(float* __restrict dst, const float* __restrict src, idx_t 
   }
 }
 
+// Runs f(width tag W, c0, w) over channel chunks [c0, c0 + w) of a row of
+// `width`: 64 at a time, then 32, 16 and 8, so sums stay in registers whatever
+// the channel count; a last chunk of fewer than 8 gets W = 0 (loops over memory).
+template <class F>
+SF_INLINE void chunked(idx_t width, F&& f) {
+  idx_t c0 = 0;
+  for (; c0 + 64 <= width; c0 += 64) f(std::integral_constant<int, 64>{}, c0, idx_t(64));
+  if (c0 + 32 <= width) f(std::integral_constant<int, 32>{}, c0, idx_t(32)), c0 += 32;
+  if (c0 + 16 <= width) f(std::integral_constant<int, 16>{}, c0, idx_t(16)), c0 += 16;
+  if (c0 + 8 <= width) f(std::integral_constant<int, 8>{}, c0, idx_t(8)), c0 += 8;
+  if (c0 < width) f(std::integral_constant<int, 0>{}, c0, width - c0);
+}
+
 // Outputs of a row summed side by side in the mask form: their additions are
 // independent chains, so the adds overlap instead of waiting on each other's latency.
 constexpr idx_t kLockstep = 4;
@@ -225,19 +238,23 @@ constexpr idx_t kLockstep = 4;
 // at +0 changes no bit (such a sum is never −0).
 inline idx_t paddedTaps(const Window& g) { return g.kw + 2 * (kLockstep - 1); }
 
-// One image, every group: out[p][gr·Og + ol] = Σ over the window's spikes,
-// ascending (c, i, j), of the weight of tap (c, i, j). wp: padded weights
-// [gr][cl][i][paddedTaps][Og].
+// One image, every group, channels [c0, c0 + width) of each group:
+// out[p][gr·Og + ol] = Σ over the window's spikes, ascending (c, i, j), of the
+// weight of tap (c, i, j). wp: padded weights [gr][cl][i][paddedTaps][Og].
 template <int W>
-SF_INLINE void maskForwardImage(const Window& g, const Dims& d, const Mask* masks, const float* wp, float* out) {
-  const idx_t kwp = paddedTaps(g), skip = (kLockstep - 1) * d.Og;
+SF_INLINE void maskForwardImage(const Window& g, const Dims& d, const Mask* masks, const float* wp, float* out, idx_t c0,
+                                idx_t width) {
+  const idx_t kwp = paddedTaps(g), skip = (kLockstep - 1) * d.Og + c0;
   const Mask one = lowBits(g.kw), group = lowBits(g.kw + kLockstep - 1);
   for (idx_t oh = 0; oh < g.Ho; oh++) {
     const Span ti = validTaps(oh - g.ph, g.kh, 1, g.H);
     for (idx_t gr = 0; gr < d.groups; gr++) {
       // Mask of input row oh − ph + i of channel cl (inside the image for the taps in ti), and that row's weights.
-      const auto rowOf = [&](idx_t cl) { return (gr * d.Cg + cl) * g.H + oh - g.ph; };
-      const auto weightsOf = [&](idx_t cl, idx_t i) { return wp + ((gr * d.Cg + cl) * g.kh + i) * kwp * d.Og + skip; };
+      const auto rowOf = [&](idx_t cl) SF_INLINE_LAMBDA { return (gr * d.Cg + cl) * g.H + oh - g.ph; };
+      const auto weightsOf = [&](idx_t cl, idx_t i) SF_INLINE_LAMBDA {
+        return wp + ((gr * d.Cg + cl) * g.kh + i) * kwp * d.Og + skip;
+      };
+      const auto outAt = [&](idx_t ow) SF_INLINE_LAMBDA { return out + (oh * g.Wo + ow) * d.Cout + gr * d.Og + c0; };
       idx_t ow = 0;
       if constexpr (W > 0) {
         for (; ow + kLockstep <= g.Wo; ow += kLockstep) {
@@ -258,12 +275,12 @@ SF_INLINE void maskForwardImage(const Window& g, const Dims& d, const Mask* mask
             }
           }
 #pragma GCC unroll 8
-          for (idx_t r = 0; r < kLockstep; r++) acc[r].store(out + (oh * g.Wo + ow + r) * d.Cout + gr * d.Og);
+          for (idx_t r = 0; r < kLockstep; r++) acc[r].store(outAt(ow + r));
         }
       }
       for (; ow < g.Wo; ow++) {
-        float* o = out + (oh * g.Wo + ow) * d.Cout + gr * d.Og;
-        const auto visit = [&](auto&& add) {
+        float* o = outAt(ow);
+        const auto visit = [&](auto&& add) SF_INLINE_LAMBDA {
           for (idx_t cl = 0; cl < d.Cg; cl++) {
             const idx_t row0 = rowOf(cl);
             for (idx_t i = ti.lo; i < ti.hi; i++) {
@@ -282,8 +299,8 @@ SF_INLINE void maskForwardImage(const Window& g, const Dims& d, const Mask* mask
           visit([&](const float* r) SF_INLINE_LAMBDA { acc.add(r); });
           acc.store(o);
         } else {
-          std::fill(o, o + d.Og, 0.0f);
-          visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, d.Og); });
+          std::fill(o, o + width, 0.0f);
+          visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, width); });
         }
       }
     }
@@ -341,7 +358,9 @@ SF_INLINE void forwardRun(idx_t n0, idx_t n1, const Window& g, const Dims& d, co
   for (idx_t n = n0; n < n1; n++) {
     const float* xn = x + n * d.Cin * d.plane;
     if (wp && rowMasks(xn, d.Cin * g.H, g.W, g.pw, masks)) {
-      maskForwardImage<W>(g, d, masks, wp, acc);
+      chunked(d.Og, [&](auto wc, idx_t c0, idx_t w) SF_INLINE_LAMBDA {
+        maskForwardImage<decltype(wc)::value>(g, d, masks, wp, acc, c0, w);
+      });
     } else {
       std::fill(acc, acc + d.P * d.Cout, 0.0f);
       scatterImage<W, true>(g, d, rows, cols, xn, wt, d.Og, acc, d.Cout, d.Og);
@@ -394,7 +413,6 @@ void transposeGrad(idx_t n0, idx_t n1, idx_t l0, idx_t L, idx_t pad, const Windo
 // run side by side: spike t of the union window adds output t − r to tap
 // j0 + r, a zero row when that output is outside the row (exact: see
 // paddedTaps). Images go in blocks whose dyT fits in L2.
-template <int W>
 SF_INLINE void maskGradW(idx_t l0, idx_t L, const Window& g, const Dims& d, const Mask* masks, const float* dy,
                          float* acc) {
   thread_local Scratch<float> dyScratch;
@@ -411,58 +429,62 @@ SF_INLINE void maskGradW(idx_t l0, idx_t L, const Window& g, const Dims& d, cons
         for (idx_t i = 0; i < g.kh; i++) {
           // Output rows whose input row oh − ph + i lies in the image.
           const idx_t ohLo = std::max<idx_t>(0, g.ph - i), ohHi = std::min(g.Ho, g.H + g.ph - i);
-          float* rows = acc + (gr * d.Kg + (cl * g.kh + i) * g.kw) * L;
-          // Calls visit(bits, r) for every (image, output row) of taps from j: r is the row of output 0.
-          const auto visit = [&](idx_t j, Mask window, auto&& run) {
-            for (idx_t n = n0; n < n1; n++) {
-              const idx_t row0 = (n * d.Cin + gr * d.Cg + cl) * g.H - g.ph + i;
-              const float* base = dyT + (n - n0) * image + pad * ld + gr * L;
-              for (idx_t oh = ohLo; oh < ohHi; oh++) run((masks[row0 + oh] >> j) & window, base + oh * rowLen * ld);
-            }
-          };
-          idx_t j = 0;
-          if constexpr (W > 0) {
-            // Groups of kLockstep taps; the last may run past kw (its extra sums are dropped) unless one tap is left.
-            for (; j + 1 < g.kw; j += kLockstep) {
-              const idx_t live = std::min(kLockstep, g.kw - j);
-              Reg<W> a[kLockstep];
-#pragma GCC unroll 8
-              for (idx_t r = 0; r < kLockstep; r++) {
-                if (r < live) a[r].load(rows + (j + r) * L);
-                else a[r].zero();
+          // Channel chunks [c0, c0 + w) of the L this call owns, each summed in registers.
+          chunked(L, [&](auto wc, idx_t c0, idx_t w) SF_INLINE_LAMBDA {
+            constexpr int W = decltype(wc)::value;
+            float* rows = acc + (gr * d.Kg + (cl * g.kh + i) * g.kw) * L + c0;
+            // Calls run(bits, r) for every (image, output row) of taps from j: r is the dyT row of output 0.
+            const auto visit = [&](idx_t j, Mask window, auto&& run) SF_INLINE_LAMBDA {
+              for (idx_t n = n0; n < n1; n++) {
+                const idx_t row0 = (n * d.Cin + gr * d.Cg + cl) * g.H - g.ph + i;
+                const float* base = dyT + (n - n0) * image + pad * ld + gr * L + c0;
+                for (idx_t oh = ohLo; oh < ohHi; oh++) run((masks[row0 + oh] >> j) & window, base + oh * rowLen * ld);
               }
-              visit(j, group, [&](Mask bits, const float* r0) SF_INLINE_LAMBDA {
-                while (bits) {
-                  const float* rt = r0 + __builtin_ctzll(bits) * ld;
-#pragma GCC unroll 8
-                  for (idx_t r = 0; r < kLockstep; r++) a[r].add(rt - r * ld);
-                  bits &= bits - 1;
-                }
-              });
-#pragma GCC unroll 8
-              for (idx_t r = 0; r < kLockstep; r++)
-                if (r < live) a[r].store(rows + (j + r) * L);
-            }
-          }
-          for (; j < g.kw; j++) {
-            float* row = rows + j * L;
-            const auto each = [&](auto&& add) {
-              visit(j, one, [&](Mask bits, const float* r0) SF_INLINE_LAMBDA {
-                while (bits) {
-                  add(r0 + __builtin_ctzll(bits) * ld);
-                  bits &= bits - 1;
-                }
-              });
             };
+            idx_t j = 0;
             if constexpr (W > 0) {
-              Reg<W> a;
-              a.load(row);
-              each([&](const float* r) SF_INLINE_LAMBDA { a.add(r); });
-              a.store(row);
-            } else {
-              each([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(row, r, L); });
+              // Groups of kLockstep taps; the last may run past kw (its extra sums are dropped) unless one tap is left.
+              for (; j + 1 < g.kw; j += kLockstep) {
+                const idx_t live = std::min(kLockstep, g.kw - j);
+                Reg<W> a[kLockstep];
+#pragma GCC unroll 8
+                for (idx_t r = 0; r < kLockstep; r++) {
+                  if (r < live) a[r].load(rows + (j + r) * L);
+                  else a[r].zero();
+                }
+                visit(j, group, [&](Mask bits, const float* r0) SF_INLINE_LAMBDA {
+                  while (bits) {
+                    const float* rt = r0 + __builtin_ctzll(bits) * ld;
+#pragma GCC unroll 8
+                    for (idx_t r = 0; r < kLockstep; r++) a[r].add(rt - r * ld);
+                    bits &= bits - 1;
+                  }
+                });
+#pragma GCC unroll 8
+                for (idx_t r = 0; r < kLockstep; r++)
+                  if (r < live) a[r].store(rows + (j + r) * L);
+              }
             }
-          }
+            for (; j < g.kw; j++) {
+              float* row = rows + j * L;
+              const auto each = [&](auto&& add) SF_INLINE_LAMBDA {
+                visit(j, one, [&](Mask bits, const float* r0) SF_INLINE_LAMBDA {
+                  while (bits) {
+                    add(r0 + __builtin_ctzll(bits) * ld);
+                    bits &= bits - 1;
+                  }
+                });
+              };
+              if constexpr (W > 0) {
+                Reg<W> a;
+                a.load(row);
+                each([&](const float* r) SF_INLINE_LAMBDA { a.add(r); });
+                a.store(row);
+              } else {
+                each([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(row, r, w); });
+              }
+            }
+          });
         }
   }
 }
@@ -478,7 +500,7 @@ SF_INLINE void gradWRun(idx_t l0, idx_t L, const Window& g, const Dims& d, const
   float* acc = accScratch.get(d.groups * d.Kg * L);
   std::fill(acc, acc + d.groups * d.Kg * L, 0.0f);
   if (masks) {
-    maskGradW<W>(l0, L, g, d, masks, dy, acc);
+    maskGradW(l0, L, g, d, masks, dy, acc);
   } else {
     float* dyT = dyScratch.get(d.P * ld);
     for (idx_t n = 0; n < d.N; n++) {
@@ -511,12 +533,11 @@ SF_CLONES void gradWChannels(idx_t l0, idx_t l1, const Window& g, const Dims& d,
 // them (products rounded, then sums, in o order; -ffp-contract=off keeps them
 // unfused) runs in registers and is added once to acc[q][c] (channels last);
 // dx is acc transposed. wf holds w in [o][i][j][c] order (a tap's Cg weights contiguous).
-template <int CG>
 SF_INLINE void gradXRun(idx_t n0, idx_t n1, const Window& g, const Dims& d, const Span* rowTaps, const Span* colTaps,
                         const float* wf, const float* dy, float* dx) {
   thread_local Scratch<float> accScratch, dyScratch, valScratch, sumScratch;
   thread_local Scratch<idx_t> idxScratch;
-  const idx_t Cg = CG > 0 ? CG : d.Cg;
+  const idx_t Cg = d.Cg;
   float* acc = accScratch.get(d.plane * d.Cin);
   float* dyT = dyScratch.get(d.P * d.Cout);
   float* vals = valScratch.get(d.Og);
@@ -548,23 +569,27 @@ SF_INLINE void gradXRun(idx_t n0, idx_t n1, const Window& g, const Dims& d, cons
               const idx_t iw = ws + j * g.dw;
               const float* wt = wf + (i * g.kw + j) * Cg;
               float* a = accG + (ih * g.W + iw) * d.Cin;
-              if constexpr (CG > 0) {
-                Reg<CG> sum;
-                sum.zero();
-                for (idx_t e = 0; e < m; e++) sum.addScaled(vals[e], wt + os[e] * d.taps * Cg);
-                Reg<CG> cell;
-                cell.load(a);
-                cell.add(sum);
-                cell.store(a);
-              } else {
-                std::fill(t, t + Cg, 0.0f);
-                for (idx_t e = 0; e < m; e++) {
-                  const float v = vals[e];
-                  const float* wr = wt + os[e] * d.taps * Cg;
-                  for (idx_t c = 0; c < Cg; c++) t[c] += v * wr[c];
+              // Chunks of the Cg channels, each summed over the listed o in registers, then added to its cells once.
+              chunked(Cg, [&](auto wc, idx_t c0, idx_t w) SF_INLINE_LAMBDA {
+                constexpr int W = decltype(wc)::value;
+                if constexpr (W > 0) {
+                  Reg<W> sum;
+                  sum.zero();
+                  for (idx_t e = 0; e < m; e++) sum.addScaled(vals[e], wt + os[e] * d.taps * Cg + c0);
+                  Reg<W> cell;
+                  cell.load(a + c0);
+                  cell.add(sum);
+                  cell.store(a + c0);
+                } else {
+                  std::fill(t, t + w, 0.0f);
+                  for (idx_t e = 0; e < m; e++) {
+                    const float v = vals[e];
+                    const float* wr = wt + os[e] * d.taps * Cg + c0;
+                    for (idx_t c = 0; c < w; c++) t[c] += v * wr[c];
+                  }
+                  for (idx_t c = 0; c < w; c++) a[c0 + c] += t[c];
                 }
-                for (idx_t c = 0; c < Cg; c++) a[c] += t[c];
-              }
+              });
             }
           }
         }
@@ -576,12 +601,7 @@ SF_INLINE void gradXRun(idx_t n0, idx_t n1, const Window& g, const Dims& d, cons
 
 SF_CLONES void gradXImages(idx_t n0, idx_t n1, const Window& g, const Dims& d, const Span* rowTaps,
                            const Span* colTaps, const float* wf, const float* dy, float* dx) {
-  switch (d.Cg) {
-    case 8: gradXRun<8>(n0, n1, g, d, rowTaps, colTaps, wf, dy, dx); break;
-    case 16: gradXRun<16>(n0, n1, g, d, rowTaps, colTaps, wf, dy, dx); break;
-    case 32: gradXRun<32>(n0, n1, g, d, rowTaps, colTaps, wf, dy, dx); break;
-    default: gradXRun<0>(n0, n1, g, d, rowTaps, colTaps, wf, dy, dx); break;
-  }
+  gradXRun(n0, n1, g, d, rowTaps, colTaps, wf, dy, dx);
 }
 
 // A 1×1 window with stride 1 and no padding: output p reads input p only, so

@@ -66,6 +66,10 @@ export function convCases(rng: Rng, random: number): ConvCase[] {
     { g: geometry(1, 17, [1, 5], [1, 1], [0, 2], [1, 1]), N: 3, Cin: 3, Cout: 32, groups: 1, density: 0.2, nonBinary: 0 },
     { g: geometry(3, 2, [5, 5], [1, 1], [2, 2], [1, 1]), N: 2, Cin: 2, Cout: 3, groups: 1, density: 0.5, nonBinary: 0 },
     { g: geometry(5, 5, [3, 3], [1, 1], [1, 1], [1, 1]), N: 2, Cin: 2, Cout: 16, groups: 1, density: 0, nonBinary: 0 },
+    // Channel counts the native kernels run in register chunks: 96 = 64 + 32, 48 = 32 + 16, 12 = 8 + 4 (a loop over memory).
+    { g: geometry(6, 7, [3, 3], [1, 1], [1, 1], [1, 1]), N: 2, Cin: 48, Cout: 96, groups: 1, density: 0.2, nonBinary: 0 },
+    { g: geometry(6, 6, [3, 3], [1, 1], [1, 1], [1, 1]), N: 2, Cin: 20, Cout: 12, groups: 1, density: 0.3, nonBinary: 0 },
+    { g: geometry(5, 9, [3, 3], [1, 1], [1, 1], [1, 1]), N: 2, Cin: 24, Cout: 200, groups: 2, density: 0.2, nonBinary: 0 },
     // Large enough that the native kernels split the work between two threads.
     { g: geometry(12, 12, [5, 5], [1, 1], [0, 0], [1, 1]), N: 16, Cin: 16, Cout: 32, groups: 1, density: 0.3, nonBinary: 0 },
     { g: geometry(12, 12, [3, 3], [1, 1], [1, 1], [1, 1]), N: 16, Cin: 16, Cout: 32, groups: 2, density: 0.3, nonBinary: 0.05 },

@@ -30,14 +30,15 @@ function isSmall(elements: number, out: Storage): boolean {
  * gradient against im2col + GEMM, one thread, CPU time on the shared 2-core
  * EPYC: 16→32 channels, 5×5 on 12×12, N = 256: 11.0 vs 18.2 ms at 50 %,
  * 13.6 vs 18.5 at 70 %; 1→16, 5×5 on 28×28: 6.1 vs 10.3 at 50 %; 64→64, 3×3
- * on 16×16 ('same'), N = 64: 28 vs 38 at 50 %, 34 vs 40 at 70 %. (1×1
- * windows take the linear layer's threshold: they run as eventGemm.)
+ * on 16×16 ('same'), N = 64: 28 vs 38 at 50 %, 34 vs 40 at 70 %; 128→128,
+ * 3×3 on 16×16, N = 32: 65 vs 68 at 50 %, 78 vs 66 at 70 %. (1×1 windows take
+ * the linear layer's threshold: they run as eventGemm.)
  */
 export const NATIVE_CONV_EVENT_DENSITY_THRESHOLD = 0.5;
 /**
  * Sparse input gradient below this output-gradient density: 16→32, 5×5:
  * 4.4 vs 11.2 ms at 25 %, 6.1 vs 10.8 at 50 %, 10.4 vs 9.0 at 75 %; 64→64,
- * 3×3: 12.7 vs 16.8 at 25 %, 22 vs 17 at 50 %.
+ * 3×3: 12.7 vs 16.8 at 25 %, 22 vs 17 at 50 %; 128→128, 3×3: 13 vs 35 at 25 %.
  */
 export const NATIVE_CONV_SPARSE_GRAD_DENSITY_THRESHOLD = 0.3;
 
