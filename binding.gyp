@@ -18,6 +18,7 @@
         "kernels/native/train.cc",
         "kernels/native/elementwise.cc",
         "kernels/native/conv.cc",
+        "kernels/native/conv_event.cc",
         "kernels/native/delay.cc",
         "kernels/native/attention.cc",
         "kernels/native/surrogate_eval.cc"

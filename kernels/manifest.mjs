@@ -120,6 +120,10 @@ export const enums = {
   PoolMode: { names: ['max', 'avg', 'sum'], cpp: 'sf::PoolMode', ts: { type: 'PoolMode', from: '../kernels/conv.js' } },
 };
 
+/** Whole-batch convolutions: geometry, N images, channels and groups; ConvSizes (addon.cc) checks the group split. */
+const convHead = [{ name: 'geometry', kind: 'struct', struct: 'Window' }, dim('N'), dim('Cin'), dim('Cout'), dim('groups')];
+const convLets = [['ConvSizes', 'sz', 'convSizes(args, geometry, N, Cin, Cout, groups)']];
+
 const poolMode = { name: 'mode', kind: 'enum', enum: 'PoolMode', doc: 'POOL_MODE_IDS' };
 const poolHead = [poolMode, { name: 'geometry', kind: 'struct', struct: 'Window' }, dim('planes'), { name: 'countIncludePad', kind: 'flag' }];
 const poolLets = [['idx_t', 'inSize', 'product(args, {planes, geometry.H, geometry.W})'], ['idx_t', 'outSize', 'product(args, {planes, geometry.Ho, geometry.Wo})']];
@@ -295,6 +299,27 @@ export const native = [
       ['mode == sf::PoolMode::max && !sf::poolArgmaxValid(geometry, planes, argmax)', '"argmax holds an entry that is not a cell index of its plane"'],
     ],
     call: 'sf::pool2dBackward(mode, geometry, planes, countIncludePad, dy, argmax, dx);',
+  },
+  {
+    name: 'eventConv',
+    doc: 'y = conv(x, w) visiting only the nonzero x (ConvKernels.eventConv); y overwritten, no bias.',
+    args: [...convHead, f32('x', 'sz.in'), f32('w', 'sz.w'), f32('y', 'sz.out')],
+    lets: convLets,
+    call: 'sf::eventConv(geometry, N, Cin, Cout, groups, x, w, y);',
+  },
+  {
+    name: 'eventConvGradW',
+    doc: 'dw += the weight gradient of eventConv (ConvKernels.eventConvGradW).',
+    args: [...convHead, f32('x', 'sz.in'), f32('dy', 'sz.out'), f32('dw', 'sz.w')],
+    lets: convLets,
+    call: 'sf::eventConvGradW(geometry, N, Cin, Cout, groups, x, dy, dw);',
+  },
+  {
+    name: 'convGradXSparse',
+    doc: 'dx = the input gradient of a convolution over the nonzero dy (ConvKernels.convGradXSparse); dx overwritten.',
+    args: [...convHead, f32('dy', 'sz.out'), f32('w', 'sz.w'), f32('dx', 'sz.in')],
+    lets: convLets,
+    call: 'sf::convGradXSparse(geometry, N, Cin, Cout, groups, dy, w, dx);',
   },
   {
     name: 'delayKernelBuild',
@@ -475,6 +500,13 @@ export const wasm = [
     args: 'sid p0 p1 x out n simd',
     doc: 'Test hook: out[i] = g_sid(x[i]), or e^x[i] (sgExp) for sid = -1, over n f64 at byte offsets x, out; simd = 1: the f64x2 lane code.',
   },
+  {
+    name: 'eventConv',
+    args: 'g N Cin Cout groups x w y scratch',
+    doc: 'Event-driven convolution family (kernels/wasm/conv_event.ts); `scratch` sized by src/backend/wasm/conv.ts.',
+  },
+  { name: 'eventConvGradW', args: 'g N Cin Cout groups x dy dw scratch' },
+  { name: 'convGradXSparse', args: 'g N Cin Cout groups dy w dx scratch' },
 ];
 
 /** Types the NativeAddon interface uses besides arrays and numbers. */

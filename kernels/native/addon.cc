@@ -18,6 +18,7 @@
 
 #include "attention.h"
 #include "conv.h"
+#include "conv_event.h"
 #include "delay.h"
 #include "elementwise.h"
 #include "event.h"
@@ -238,6 +239,19 @@ ImageSpan im2colSpan(Args& a, const sf::Window& g, idx_t C, idx_t c0, idx_t cg, 
   const idx_t cols = product(a, {cg, g.kh, g.kw, n, g.Ho, g.Wo});
   const idx_t images = cols > 0 && plane > 0 ? off + product(a, {n - 1, img}) + (c0 + cg) * plane : 0;
   return {cols, images};
+}
+
+// Element counts of a whole-batch convolution's x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw]
+// and y [N, Cout, Ho, Wo], after checking that groups divides both channel counts.
+struct ConvSizes {
+  idx_t in, w, out;
+};
+
+ConvSizes convSizes(Args& a, const sf::Window& g, idx_t N, idx_t Cin, idx_t Cout, idx_t groups) {
+  if (a.ok() && (groups < 1 || Cin % groups != 0 || Cout % groups != 0))
+    a.fail("groups must be at least 1 and divide Cin and Cout");
+  if (!a.ok()) return {0, 0, 0};
+  return {product(a, {N, Cin, g.H, g.W}), product(a, {Cout, Cin / groups, g.kh, g.kw}), product(a, {N, Cout, g.Ho, g.Wo})};
 }
 
 // ---- Control functions (hand-written: no arrays to check) ----

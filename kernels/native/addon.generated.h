@@ -510,6 +510,60 @@ napi_value Pool2dBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// eventConv(geometry, N, Cin, Cout, groups, x, w, y)
+napi_value EventConv(napi_env env, napi_callback_info info) {
+  Args args(env, info, "eventConv");
+  sf::Window geometry{};
+  if (!readWindow(args, 0, "geometry", geometry)) return nullptr;
+  const idx_t N = args.dim(1, "N");
+  const idx_t Cin = args.dim(2, "Cin");
+  const idx_t Cout = args.dim(3, "Cout");
+  const idx_t groups = args.dim(4, "groups");
+  const ConvSizes sz = convSizes(args, geometry, N, Cin, Cout, groups);
+  float* x = args.f32(5, "x", sz.in);
+  float* w = args.f32(6, "w", sz.w);
+  float* y = args.f32(7, "y", sz.out);
+  if (!args.ok()) return nullptr;
+  sf::eventConv(geometry, N, Cin, Cout, groups, x, w, y);
+  return nullptr;
+}
+
+// eventConvGradW(geometry, N, Cin, Cout, groups, x, dy, dw)
+napi_value EventConvGradW(napi_env env, napi_callback_info info) {
+  Args args(env, info, "eventConvGradW");
+  sf::Window geometry{};
+  if (!readWindow(args, 0, "geometry", geometry)) return nullptr;
+  const idx_t N = args.dim(1, "N");
+  const idx_t Cin = args.dim(2, "Cin");
+  const idx_t Cout = args.dim(3, "Cout");
+  const idx_t groups = args.dim(4, "groups");
+  const ConvSizes sz = convSizes(args, geometry, N, Cin, Cout, groups);
+  float* x = args.f32(5, "x", sz.in);
+  float* dy = args.f32(6, "dy", sz.out);
+  float* dw = args.f32(7, "dw", sz.w);
+  if (!args.ok()) return nullptr;
+  sf::eventConvGradW(geometry, N, Cin, Cout, groups, x, dy, dw);
+  return nullptr;
+}
+
+// convGradXSparse(geometry, N, Cin, Cout, groups, dy, w, dx)
+napi_value ConvGradXSparse(napi_env env, napi_callback_info info) {
+  Args args(env, info, "convGradXSparse");
+  sf::Window geometry{};
+  if (!readWindow(args, 0, "geometry", geometry)) return nullptr;
+  const idx_t N = args.dim(1, "N");
+  const idx_t Cin = args.dim(2, "Cin");
+  const idx_t Cout = args.dim(3, "Cout");
+  const idx_t groups = args.dim(4, "groups");
+  const ConvSizes sz = convSizes(args, geometry, N, Cin, Cout, groups);
+  float* dy = args.f32(5, "dy", sz.out);
+  float* w = args.f32(6, "w", sz.w);
+  float* dx = args.f32(7, "dx", sz.in);
+  if (!args.ok()) return nullptr;
+  sf::convGradXSparse(geometry, N, Cin, Cout, groups, dy, w, dx);
+  return nullptr;
+}
+
 // delayKernelBuild(n, K, interp, sigma, w, p, kernel)
 napi_value DelayKernelBuild(napi_env env, napi_callback_info info) {
   Args args(env, info, "delayKernelBuild");
@@ -759,6 +813,9 @@ const napi_property_descriptor kFunctions[] = {
     {"mulBroadcast", nullptr, MulBroadcast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"pool2dBackward", nullptr, Pool2dBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"eventConv", nullptr, EventConv, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"eventConvGradW", nullptr, EventConvGradW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"convGradXSparse", nullptr, ConvGradXSparse, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"delayKernelBuild", nullptr, DelayKernelBuild, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"delayKernelBuildBackward", nullptr, DelayKernelBuildBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"delaySparseForward", nullptr, DelaySparseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -2,23 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
+#include "elementwise.h"
 #include "scratch.h"
 #include "simd.h"
+#include "window.h"
 
 namespace sf {
 
 namespace {
-
-// Integer ceil / floor of a / b for b > 0: the reference's Math.ceil(a / b) and
-// Math.floor(a / b), exact here for every size the bindings accept.
-inline idx_t ceilDiv(idx_t a, idx_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
-inline idx_t floorDiv(idx_t a, idx_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-struct Span {
-  idx_t lo, hi;
-};
 
 // Output columns ow whose input column ow·sw + off lies in [0, W) (validRange in
 // the reference, including its clamping of an empty range to [lo, lo)).
@@ -27,13 +22,6 @@ inline Span validColumns(idx_t Wo, idx_t W, idx_t sw, idx_t off) {
   const idx_t last = W - 1 - off;
   const idx_t hi = last < 0 ? 0 : std::min(Wo, last / sw + 1);
   return {lo, std::max(lo, hi)};
-}
-
-// Kernel taps t in [0, k) whose cell start + t·d lies in [0, size): the
-// reference's i0/i1 (pool backward) and, visited in order, the cells its
-// forward loops keep after their bounds checks. Empty when hi <= lo.
-inline Span validTaps(idx_t start, idx_t k, idx_t d, idx_t size) {
-  return {std::max<idx_t>(0, ceilDiv(-start, d)), std::min(k, floorDiv(size - 1 - start, d) + 1)};
 }
 
 // Runs block(k, width) over rows [0, rows) in blocks of `Width` consecutive rows
@@ -122,6 +110,8 @@ SF_CLONES void col2im(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, con
 }
 
 SF_CLONES void swapAxes01(idx_t A, idx_t B, idx_t inner, const float* src, float* dst) {
+  // Single elements: a plain matrix transpose, which runs in cache blocks of 8×8 register transposes.
+  if (inner == 1) return transpose(A, B, src, dst);
   for (idx_t a = 0; a < A; a++)
     for (idx_t b = 0; b < B; b++) {
       const float* s = src + (a * B + b) * inner;
@@ -440,20 +430,143 @@ void pool2d(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, 
   }
 }
 
-bool poolArgmaxValid(const Window& g, idx_t planes, const float* argmax) {
+// Branch-free over blocks (so it vectorizes): an entry is bad when it is >= 0
+// and either not below the plane size or not a whole number.
+SF_CLONES bool poolArgmaxValid(const Window& g, idx_t planes, const float* argmax) {
   const double plane = static_cast<double>(g.H * g.W);
   const idx_t n = planes * g.Ho * g.Wo;
-  for (idx_t k = 0; k < n; k++) {
-    const double at = argmax[k];
-    if (!(at >= 0)) continue;
-    if (!(at < plane) || at != std::floor(at)) return false;
+  constexpr idx_t kBlock = 1024;
+  for (idx_t k0 = 0; k0 < n; k0 += kBlock) {
+    const idx_t k1 = std::min(n, k0 + kBlock);
+    int bad = 0;
+    for (idx_t k = k0; k < k1; k++) {
+      const double at = argmax[k];
+      bad |= (at >= 0) & ((at >= plane) | (at != std::floor(at)));
+    }
+    if (bad) return false;
   }
   return true;
 }
 
+namespace {
+
+// Backward of the plain 2×2 max pooling for one plane when every argmax entry
+// is a cell of its own window or a skip (negative or NaN): each dx cell is
+// written once — 0 + dy on the winner, as the reference's fill-then-add
+// leaves it (so −0 becomes +0), 0 elsewhere — instead of a fill pass and a
+// scatter. Returns false, having written nothing, for any other argmax.
+bool max2x2BackwardPlaneScalar(const Window& g, const float* dy, const float* argmax, float* dx) {
+  const idx_t W = g.W;
+  const float fw = static_cast<float>(W), fw1 = static_cast<float>(W + 1);
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    const float* a = argmax + oh * g.Wo;
+    bool bad = false;
+    for (idx_t ow = 0; ow < g.Wo; ow++) {
+      const float d = a[ow] - static_cast<float>(2 * oh * W + 2 * ow);
+      bad |= (a[ow] >= 0) & (d != 0) & (d != 1) & (d != fw) & (d != fw1);
+    }
+    if (bad) return false;
+  }
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    float* r0 = dx + 2 * oh * W;
+    float* r1 = r0 + W;
+    for (idx_t ow = 0; ow < g.Wo; ow++) {
+      const float at = argmax[oh * g.Wo + ow], v = 0.0f + dy[oh * g.Wo + ow];
+      const float d = at - static_cast<float>(2 * oh * W + 2 * ow);
+      const bool live = at >= 0;
+      r0[2 * ow] = live && d == 0 ? v : 0.0f;
+      r0[2 * ow + 1] = live && d == 1 ? v : 0.0f;
+      r1[2 * ow] = live && d == fw ? v : 0.0f;
+      r1[2 * ow + 1] = live && d == fw1 ? v : 0.0f;
+    }
+    // An odd width leaves the last column outside every window.
+    for (idx_t iw = 2 * g.Wo; iw < W; iw++) r0[iw] = r1[iw] = 0.0f;
+  }
+  // An odd height leaves the last row outside every window.
+  std::fill(dx + 2 * g.Ho * W, dx + g.H * W, 0.0f);
+  return true;
+}
+
+#if SF_X86
+inline __mmask16 lanes16(idx_t n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+
+// Windows [ow, ow + 16) of output row oh (lanes m): masks of the winners at each
+// of the four window cells (0, 1, W, W + 1); returns the live (non-skip) lanes.
+SF_TARGET_AVX512 inline __mmask16 winnerCells(const Window& g, const float* argmax, idx_t oh, idx_t ow, __mmask16 m,
+                                             __mmask16 out[4]) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 lane2 = _mm512_setr_ps(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512 at = _mm512_maskz_loadu_ps(m, argmax + oh * g.Wo + ow);
+  const __m512 d = _mm512_sub_ps(at, _mm512_add_ps(_mm512_set1_ps(static_cast<float>(2 * oh * g.W + 2 * ow)), lane2));
+  const __mmask16 live = _mm512_mask_cmp_ps_mask(m, at, zero, _CMP_GE_OQ);
+  out[0] = _mm512_mask_cmp_ps_mask(live, d, zero, _CMP_EQ_OQ);
+  out[1] = _mm512_mask_cmp_ps_mask(live, d, _mm512_set1_ps(1.0f), _CMP_EQ_OQ);
+  out[2] = _mm512_mask_cmp_ps_mask(live, d, _mm512_set1_ps(static_cast<float>(g.W)), _CMP_EQ_OQ);
+  out[3] = _mm512_mask_cmp_ps_mask(live, d, _mm512_set1_ps(static_cast<float>(g.W + 1)), _CMP_EQ_OQ);
+  return live;
+}
+
+// The same, 16 windows at a time: four masked copies of dy (one per window
+// cell) are interleaved into the two input rows, as max2x2PlaneAvx512 splits them.
+SF_TARGET_AVX512 bool max2x2BackwardPlaneAvx512(const Window& g, const float* dy, const float* argmax, float* dx) {
+  const idx_t W = g.W;
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  for (idx_t oh = 0; oh < g.Ho; oh++)
+    for (idx_t ow = 0; ow < g.Wo; ow += 16) {
+      __mmask16 c[4];
+      const __mmask16 live = winnerCells(g, argmax, oh, ow, lanes16(g.Wo - ow), c);
+      if (live & ~(c[0] | c[1] | c[2] | c[3])) return false;
+    }
+  for (idx_t oh = 0; oh < g.Ho; oh++) {
+    float* r0 = dx + 2 * oh * W;
+    float* r1 = r0 + W;
+    for (idx_t ow = 0; ow < g.Wo; ow += 16) {
+      const idx_t n = std::min<idx_t>(16, g.Wo - ow);
+      const __mmask16 m = lanes16(n);
+      __mmask16 c[4];
+      winnerCells(g, argmax, oh, ow, m, c);
+      const __m512 v = _mm512_add_ps(zero, _mm512_maskz_loadu_ps(m, dy + oh * g.Wo + ow));
+      const __m512 a = _mm512_maskz_mov_ps(c[0], v), b = _mm512_maskz_mov_ps(c[1], v);
+      const __m512 e = _mm512_maskz_mov_ps(c[2], v), f = _mm512_maskz_mov_ps(c[3], v);
+      const __mmask16 first = lanes16(2 * n), second = lanes16(2 * n - 16);
+      _mm512_mask_storeu_ps(r0 + 2 * ow, first, _mm512_permutex2var_ps(a, lo, b));
+      _mm512_mask_storeu_ps(r0 + 2 * ow + 16, second, _mm512_permutex2var_ps(a, hi, b));
+      _mm512_mask_storeu_ps(r1 + 2 * ow, first, _mm512_permutex2var_ps(e, lo, f));
+      _mm512_mask_storeu_ps(r1 + 2 * ow + 16, second, _mm512_permutex2var_ps(e, hi, f));
+    }
+    for (idx_t iw = 2 * g.Wo; iw < W; iw++) r0[iw] = r1[iw] = 0.0f;
+  }
+  std::fill(dx + 2 * g.Ho * W, dx + g.H * W, 0.0f);
+  return true;
+}
+#endif
+
+bool max2x2BackwardPlane(const Window& g, const float* dy, const float* argmax, float* dx) {
+#if SF_X86
+  if (activeIsa() == Isa::avx512) return max2x2BackwardPlaneAvx512(g, dy, argmax, dx);
+#endif
+  return max2x2BackwardPlaneScalar(g, dy, argmax, dx);
+}
+
+}  // namespace
+
 void pool2dBackward(PoolMode mode, const Window& g, idx_t planes, bool countIncludePad, const float* dy,
                     const float* argmax, float* dx) {
   const idx_t plane = g.H * g.W, out = g.Ho * g.Wo;
+  if (mode == PoolMode::max && isPlainMax2x2(g) && out > 0) {
+    for (idx_t q = 0; q < planes; q++) {
+      float* dxq = dx + q * plane;
+      const float* dyq = dy + q * out;
+      const float* aq = argmax + q * out;
+      if (max2x2BackwardPlane(g, dyq, aq, dxq)) continue;
+      std::fill(dxq, dxq + plane, 0.0f);
+      for (idx_t k = 0; k < out; k++)
+        if (aq[k] >= 0) dxq[static_cast<idx_t>(aq[k])] += dyq[k];
+    }
+    return;
+  }
   std::fill(dx, dx + planes * plane, 0.0f);
   if (planes == 0 || out == 0) return;
   const PoolTaps taps = mode == PoolMode::max ? PoolTaps{nullptr, nullptr} : poolTaps(g);

@@ -15,6 +15,7 @@ export {
   im2col, col2im, swapAxes01, addChannelBias, channelSums, channelMoments, channelCenteredDot,
   channelAffine, channelAffine2, mulBroadcast, pool2d, pool2dBackward,
 } from './conv';
+export { eventConv, eventConvGradW, convGradXSparse } from './conv_event';
 
 /** First byte after the module's static data: the JavaScript allocator starts above it. */
 export function heapBase(): usize {

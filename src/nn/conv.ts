@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import { conv1d, conv2d, perDim, resolveWindow, type Padding } from '../ops/conv.js';
+import { conv1d, conv2d, perDim, resolveWindow, type ConvStats, type Padding } from '../ops/conv.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import { defaultRng, Rng } from '../tensor/rng.js';
 import { checkSize } from './linear.js';
@@ -33,6 +33,8 @@ abstract class ConvNd extends WeightedLayer {
   readonly padding: number[] | 'same' | 'valid';
   readonly dilation: number[];
   readonly groups: number;
+  /** The path and input density of the last forward (event-driven on spikes, pointwise GEMMs, im2col). */
+  readonly lastStats: ConvStats = { path: 'im2col', density: 1 };
 
   constructor(
     readonly dims: 1 | 2,
@@ -84,7 +86,7 @@ abstract class ConvNd extends WeightedLayer {
     const feat = checkSequenceInput(this.kind, x, this.dims + 1, `${this.inChannels}, ${this.spatialName}`);
     this.outputShape(feat);
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    return this.dims === 1 ? conv1d(x, weight, bias, opts) : conv2d(x, weight, bias, opts);
+    return this.dims === 1 ? conv1d(x, weight, bias, opts, this.lastStats) : conv2d(x, weight, bias, opts, this.lastStats);
   }
 
   override describe(): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { record } from '../autograd/tape.js';
 import type { Backend } from '../backend/backend.js';
 import type { WindowGeometry } from '../backend/kernels/conv.js';
+import type { Storage } from '../backend/storage.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -87,8 +88,44 @@ export function convOutputSize(where: string, inSize: readonly number[], kernel:
  */
 const COLS_BUDGET = 1 << 21;
 
+/**
+ * Fewest input channels per group for the sparse input gradient: it sums a
+ * Cg-wide row per listed output channel and tap, so narrower rows leave it
+ * all loop overhead (a 1-channel input measured 10–30× slower than GEMM + col2im).
+ */
+const SPARSE_DX_MIN_CHANNELS = 8;
+
+/**
+ * Fewest positions per image for the per-image GEMMs of a 1×1 window: native,
+ * 1 thread, forward + both gradients, per-image GEMMs against im2col + one GEMM:
+ * 13.0 vs 16.9 ms at 128→128 channels on 8×8 maps (N = 128), 33 vs 51 ms at
+ * 64→64 on 16×16, but 9.3 vs 6.7 ms at 256→256 on 4×4 (16-column products are
+ * too narrow for the GEMM's tiles).
+ */
+const POINTWISE_MIN_POSITIONS = 64;
+
+/** How a convolution's forward ran, which decides its backward. */
+export type ConvPath = 'event' | 'pointwise' | 'im2col';
+
+/** What the last call of a convolution did (filled when the caller passes one, as LinearStats). */
+export interface ConvStats {
+  path: ConvPath;
+  /** Fraction of nonzero inputs (binary inputs only; 1 otherwise). */
+  density: number;
+}
+
+/** Fraction of nonzero entries of a tensor (one pass over its storage). */
+function density(t: Tensor): number {
+  return t.size > 0 ? t.backend.countNonzero(t.storage) / t.size : 1;
+}
+
+/** A 1×1 window with stride 1 and no padding: the convolution is a GEMM over [C, H·W] per image, no im2col. */
+function isPointwise(g: WindowGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.Ho === g.H && g.Wo === g.W;
+}
+
 /** Cross-correlation over `dims` trailing spatial dims; x [...lead, C_in, ...spatial], W [C_out, C_in/groups, ...k]. */
-function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
+function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats?: ConvStats): Tensor {
   if (weight.ndim !== dims + 2) throw new ShapeError(`${name}: weight must be [C_out, C_in/groups, ${dims === 1 ? 'k' : 'kh, kw'}], got ${fmtShape(weight.shape)}`);
   if (x.ndim < dims + 1) throw new ShapeError(`${name}: input must be [..., C_in, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(x.shape)}`);
   const groups = opts.groups ?? 1;
@@ -110,24 +147,29 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
   const P = g.Ho * g.Wo;
   const inImg = Cin * g.H * g.W;
   const chunk = Math.max(1, Math.min(N, Math.floor(COLS_BUDGET / Math.max(1, Math.max(Kg, Cout) * P))));
-  // Every buffer below is written in full before it is read (im2col writes the
-  // padding zeros itself; the GEMMs have beta = 0; swapAxes01 covers all of y).
+  // Spikes below the backend's crossover: add weights per spike (no im2col, no
+  // multiplies); else a 1×1 window is a GEMM per image; else im2col. On spikes
+  // a 1×1 window is the linear layer's event-driven product, so it takes that crossover.
+  const pointwise = isPointwise(g);
+  const eventThreshold = pointwise ? be.eventDensityThreshold : be.convEventDensityThreshold;
+  const inDensity = x.binary && N > 0 ? density(x) : 1;
+  const path: ConvPath = x.binary && N > 0 && inDensity < eventThreshold ? 'event' : pointwise && P >= POINTWISE_MIN_POSITIONS ? 'pointwise' : 'im2col';
+  if (stats) {
+    stats.path = path;
+    stats.density = inDensity;
+  }
+  const plan: ConvPlan = { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path };
+  // Every buffer below is written in full before it is read (eventConv
+  // overwrites y; im2col writes the padding zeros itself; the GEMMs have
+  // beta = 0; swapAxes01 covers all of y).
   const y = emptyOverwritten(be, [...lead, Cout, ...win.out]);
   if (N > 0) {
-    const cols = scratchOutput(be, Kg * chunk * P);
-    const yT = scratchOutput(be, Cout * chunk * P);
-    for (let n0 = 0; n0 < N; n0 += chunk) {
-      const n = Math.min(chunk, N - n0);
-      // Per group: Y_g[Og, n·P] = W_g[Og, Kg] · cols_g[Kg, n·P]; then [C_out, n, P] → [n, C_out, P].
-      for (let gr = 0; gr < groups; gr++) {
-        be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
-        be.gemm(false, false, Og, n * P, Kg, 1, weight.storage, gr * Og * Kg, cols, 0, 0, yT, gr * Og * n * P);
-      }
-      be.swapAxes01(Cout, n, P, yT, 0, y.storage, n0 * Cout * P);
-    }
+    if (path === 'event') be.eventConv(g, N, Cin, Cout, groups, x.storage, weight.storage, y.storage);
+    else if (path === 'pointwise') pointwiseForward(be, x.storage, weight.storage, y.storage, plan);
+    else im2colForward(be, x.storage, weight.storage, y.storage, plan);
     if (bias) be.addChannelBias(N, Cout, P, y.storage, 0, bias.storage);
   }
-  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, weight, bias, { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk }));
+  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, weight, bias, plan));
   return y;
 }
 
@@ -143,30 +185,74 @@ interface ConvPlan {
   P: number;
   inImg: number;
   chunk: number;
+  path: ConvPath;
 }
 
-/** dX via Wᵀ·dY + col2im, dW via dY·colsᵀ accumulated over chunks (cols recomputed rather than kept from forward), db via channel sums. */
-function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
+/** Per group and chunk: Y_g[Og, n·P] = W_g[Og, Kg] · cols_g[Kg, n·P]; then [C_out, n, P] → [n, C_out, P]. */
+function im2colForward(be: Backend, x: Storage, w: Storage, y: Storage, p: ConvPlan): void {
   const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk } = p;
-  const dX = x.requiresGrad ? empty(be, x.shape) : null;
+  const cols = scratchOutput(be, Kg * chunk * P);
+  const yT = scratchOutput(be, Cout * chunk * P);
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const n = Math.min(chunk, N - n0);
+    for (let gr = 0; gr < groups; gr++) {
+      be.im2col(g, Cin, gr * Cg, Cg, n, x, n0 * inImg, cols);
+      be.gemm(false, false, Og, n * P, Kg, 1, w, gr * Og * Kg, cols, 0, 0, yT, gr * Og * n * P);
+    }
+    be.swapAxes01(Cout, n, P, yT, 0, y, n0 * Cout * P);
+  }
+}
+
+/** 1×1 window: per image and group, Y[n]_g[Og, P] = W_g[Og, Cg] · X[n]_g[Cg, P], read and written in place. */
+function pointwiseForward(be: Backend, x: Storage, w: Storage, y: Storage, p: ConvPlan): void {
+  const { groups, N, Cout, Cg, Og, P, inImg } = p;
+  for (let n = 0; n < N; n++)
+    for (let gr = 0; gr < groups; gr++) be.gemm(false, false, Og, P, Cg, 1, w, gr * Og * Cg, x, n * inImg + gr * Cg * P, 0, y, (n * Cout + gr * Og) * P);
+}
+
+/**
+ * dX: visiting only the nonzero dY when it is sparse enough (after max
+ * pooling), else Wᵀ·dY (+ col2im); dW: event-driven when the forward was,
+ * else dY·colsᵀ accumulated over chunks (cols recomputed rather than kept
+ * from forward); db via channel sums. A 1×1 window needs no col2im/im2col.
+ */
+function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
+  const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path } = p;
+  const sparseDx = x.requiresGrad && N > 0 && Cg >= SPARSE_DX_MIN_CHANNELS && density(dY) < be.convSparseGradDensityThreshold;
+  // Overwritten in full: convGradXSparse and the pointwise GEMMs (beta = 0); col2im and the dW kernels accumulate.
+  const dX = x.requiresGrad ? (sparseDx || path === 'pointwise' ? emptyOverwritten(be, x.shape) : empty(be, x.shape)) : null;
   const dW = weight.requiresGrad ? empty(be, weight.shape) : null;
   const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
-  if (N > 0 && (dX || dW)) {
-    // Written before read (im2col, the beta = 0 GEMM, swapAxes01); dX and dW accumulate and stay zeroed.
-    const cols = scratchOutput(be, Kg * chunk * P);
-    const dyT = scratchOutput(be, Cout * chunk * P);
-    for (let n0 = 0; n0 < N; n0 += chunk) {
-      const n = Math.min(chunk, N - n0);
-      be.swapAxes01(n, Cout, P, dY.storage, n0 * Cout * P, dyT, 0);
-      for (let gr = 0; gr < groups; gr++) {
-        const dyOff = gr * Og * n * P;
-        if (dW) {
-          be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
-          be.gemm(false, true, Og, Kg, n * P, 1, dyT, dyOff, cols, 0, 1, dW.storage, gr * Og * Kg);
+  if (N > 0) {
+    if (dX && sparseDx) be.convGradXSparse(g, N, Cin, Cout, groups, dY.storage, weight.storage, dX.storage);
+    if (dW && path === 'event') be.eventConvGradW(g, N, Cin, Cout, groups, x.storage, dY.storage, dW.storage);
+    if (path === 'pointwise') {
+      for (let n = 0; n < N; n++)
+        for (let gr = 0; gr < groups; gr++) {
+          const xOff = n * inImg + gr * Cg * P, dyOff = (n * Cout + gr * Og) * P;
+          if (dX && !sparseDx) be.gemm(true, false, Cg, P, Og, 1, weight.storage, gr * Og * Cg, dY.storage, dyOff, 0, dX.storage, xOff);
+          if (dW) be.gemm(false, true, Og, Cg, P, 1, dY.storage, dyOff, x.storage, xOff, 1, dW.storage, gr * Og * Cg);
         }
-        if (dX) {
-          be.gemm(true, false, Kg, n * P, Og, 1, weight.storage, gr * Og * Kg, dyT, dyOff, 0, cols, 0);
-          be.col2im(g, Cin, gr * Cg, Cg, n, cols, dX.storage, n0 * inImg);
+    }
+    const colsDW = dW !== null && path === 'im2col';
+    const colsDX = dX !== null && !sparseDx && path !== 'pointwise';
+    if (colsDW || colsDX) {
+      // Written before read (im2col, the beta = 0 GEMM, swapAxes01); dX and dW accumulate and stay zeroed.
+      const cols = scratchOutput(be, Kg * chunk * P);
+      const dyT = scratchOutput(be, Cout * chunk * P);
+      for (let n0 = 0; n0 < N; n0 += chunk) {
+        const n = Math.min(chunk, N - n0);
+        be.swapAxes01(n, Cout, P, dY.storage, n0 * Cout * P, dyT, 0);
+        for (let gr = 0; gr < groups; gr++) {
+          const dyOff = gr * Og * n * P;
+          if (colsDW) {
+            be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
+            be.gemm(false, true, Og, Kg, n * P, 1, dyT, dyOff, cols, 0, 1, dW!.storage, gr * Og * Kg);
+          }
+          if (colsDX) {
+            be.gemm(true, false, Kg, n * P, Og, 1, weight.storage, gr * Og * Kg, dyT, dyOff, 0, cols, 0);
+            be.col2im(g, Cin, gr * Cg, Cg, n, cols, dX!.storage, n0 * inImg);
+          }
         }
       }
     }
@@ -179,13 +265,15 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
  * 2-D cross-correlation (PyTorch Conv2d semantics). x is [...lead, C_in, H, W]
  * where every leading dim (time, batch) is folded into one batch; W is
  * [C_out, C_in/groups, kh, kw]. One im2col + one GEMM per group and chunk of
- * the folded batch. Returns [...lead, C_out, H_out, W_out].
+ * the folded batch; spikes (binary x) below the backend's density crossover
+ * take the event-driven kernels, and a 1×1 window a GEMM per image without
+ * im2col. Returns [...lead, C_out, H_out, W_out].
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}): Tensor {
-  return convNd('conv2d', 2, x, weight, bias, opts);
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
+  return convNd('conv2d', 2, x, weight, bias, opts, stats);
 }
 
 /** 1-D cross-correlation (PyTorch Conv1d): x [...lead, C_in, L], W [C_out, C_in/groups, k] → [...lead, C_out, L_out]. */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}): Tensor {
-  return convNd('conv1d', 1, x, weight, bias, opts);
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
+  return convNd('conv1d', 1, x, weight, bias, opts, stats);
 }

@@ -4,7 +4,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { perDim, resolveWindow, windowGeometry, type ResolvedWindow } from './conv.js';
-import { empty } from './util.js';
+import { emptyOverwritten, scratchOutput } from './util.js';
 
 export interface Pool2dOptions {
   kernel: number | readonly number[];
@@ -41,11 +41,12 @@ function pool2d(mode: PoolMode, x: Tensor, opts: Pool2dOptions): Tensor {
   const be = x.backend;
   const planes = x.size / (g.H * g.W) || 0;
   if (mode === 'max' && g.H * g.W > 1 << 24) throw new ShapeError(`${name}: planes of ${g.H}x${g.W} cells are too large to index`);
-  const y = empty(be, [...x.shape.slice(0, -2), g.Ho, g.Wo], mode === 'max' && x.binary);
-  const argmax = mode === 'max' ? be.alloc(y.size) : null;
+  // pool2d writes every output and argmax entry, pool2dBackward every dx cell: no zero-fill needed.
+  const y = emptyOverwritten(be, [...x.shape.slice(0, -2), g.Ho, g.Wo], mode === 'max' && x.binary);
+  const argmax = mode === 'max' ? scratchOutput(be, y.size) : null;
   be.pool2d(mode, g, planes, countIncludePad, x.storage, y.storage, argmax);
   record(name, [x], [y], ([gy]) => {
-    const dx = empty(be, x.shape);
+    const dx = emptyOverwritten(be, x.shape);
     be.pool2dBackward(mode, g, planes, countIncludePad, gy!.storage, argmax, dx.storage);
     return [dx];
   });

@@ -31,6 +31,39 @@ export type PoolMode = 'max' | 'avg' | 'sum';
  */
 export interface ConvKernels {
   /**
+   * Below this fraction of nonzero inputs, a convolution of binary inputs
+   * (spikes) runs eventConv / eventConvGradW instead of im2col + GEMM
+   * (per backend: measured crossovers).
+   */
+  readonly convEventDensityThreshold: number;
+  /**
+   * Below this fraction of nonzero output gradients (max pooling routes one
+   * gradient per window, so at most 1/4 after a 2×2 pool), a convolution's
+   * input gradient runs convGradXSparse instead of GEMM + col2im.
+   */
+  readonly convSparseGradDensityThreshold: number;
+  /**
+   * Event-driven convolution of N images x [Cin, H, W] with w [Cout, Cin/groups,
+   * kh, kw] into y [N, Cout, Ho, Wo] (overwritten; no bias), visiting only the
+   * nonzero x: a 1 adds a weight, another value v adds v·w. Each output sums
+   * its terms in ascending (c, i, j) in y's precision (src/backend/ts/conv/event.ts).
+   */
+  eventConv(g: WindowGeometry, N: number, Cin: number, Cout: number, groups: number, x: Storage, w: Storage, y: Storage): void;
+  /**
+   * Weight gradient of eventConv: dw[o, c, i, j] += Σ_{n, p} dy[n, o, p]·x[n, c', ih, iw]
+   * over the nonzero x, each weight's terms in ascending (n, p), summed from 0
+   * in dw's precision and then added to dw.
+   */
+  eventConvGradW(g: WindowGeometry, N: number, Cin: number, Cout: number, groups: number, x: Storage, dy: Storage, dw: Storage): void;
+  /**
+   * Input gradient of a convolution visiting only the nonzero dy [N, Cout, Ho, Wo]:
+   * dx [N, Cin, H, W] is overwritten with Σ dy[n, o, p]·w[o, c, i, j]. Each
+   * cell adds, in ascending p, one term per window tap that reads it: the sum
+   * over o (ascending) of the products, every product and sum rounded to dx's
+   * type (no fused multiply-add).
+   */
+  convGradXSparse(g: WindowGeometry, N: number, Cin: number, Cout: number, groups: number, dy: Storage, w: Storage, dx: Storage): void;
+  /**
    * Unfold channels [c0, c0+cg) of n consecutive images (each `[C, H, W]`,
    * the first at element xOff of x) into cols `[cg·kh·kw, n·Ho·Wo]`: row
    * (c, i, j), column (image, output position). Out-of-image cells are 0.

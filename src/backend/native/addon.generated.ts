@@ -62,6 +62,12 @@ export interface NativeAddon {
   pool2d(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, x: Floats, y: Floats, argmax: Floats | null): void;
   /** geometry: written by packWindow. */
   pool2dBackward(mode: number, geometry: Float64Array, planes: number, countIncludePad: boolean, dy: Floats, argmax: Floats | null, dx: Floats): void;
+  /** y = conv(x, w) visiting only the nonzero x (ConvKernels.eventConv); y overwritten, no bias. geometry: written by packWindow. */
+  eventConv(geometry: Float64Array, N: number, Cin: number, Cout: number, groups: number, x: Floats, w: Floats, y: Floats): void;
+  /** dw += the weight gradient of eventConv (ConvKernels.eventConvGradW). geometry: written by packWindow. */
+  eventConvGradW(geometry: Float64Array, N: number, Cin: number, Cout: number, groups: number, x: Floats, dy: Floats, dw: Floats): void;
+  /** dx = the input gradient of a convolution over the nonzero dy (ConvKernels.convGradXSparse); dx overwritten. geometry: written by packWindow. */
+  convGradXSparse(geometry: Float64Array, N: number, Cin: number, Cout: number, groups: number, dy: Floats, w: Floats, dx: Floats): void;
   /** kernel[k·n + s] of n synapses and K taps from w, p (interp DELAY_INTERP: 0 Gaussian, 1 linear); src/backend/kernels/delay.ts. */
   delayKernelBuild(n: number, K: number, interp: number, sigma: number, w: Floats, p: Floats, kernel: Floats): void;
   delayKernelBuildBackward(
@@ -115,9 +121,9 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'gemm', 'eventGemm', 'eventGemmGradW', 'lifForward', 'lifBackward', 'sgdStep', 'adamStep', 'add',
   'sub', 'mul', 'affine', 'axpy', 'addRowVector', 'sumRows', 'countNonzero', 'transpose',
   'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine',
-  'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward',
-  'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'surrogateEval',
-  'info', 'setIsa', 'setThreads', 'setErrorClass',
+  'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'eventConv', 'eventConvGradW', 'convGradXSparse', 'delayKernelBuild',
+  'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale',
+  'layerNormForward', 'layerNormBackward', 'surrogateEval', 'info', 'setIsa', 'setThreads', 'setErrorClass',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

@@ -113,6 +113,10 @@ export interface KernelFunctions {
   ): void;
   /** Test hook: out[i] = g_sid(x[i]), or e^x[i] (sgExp) for sid = -1, over n f64 at byte offsets x, out; simd = 1: the f64x2 lane code. */
   surrogateEval(sid: number, p0: number, p1: number, x: number, out: number, n: number, simd: number): void;
+  /** Event-driven convolution family (kernels/wasm/conv_event.ts); `scratch` sized by src/backend/wasm/conv.ts. */
+  eventConv(g: number, N: number, Cin: number, Cout: number, groups: number, x: number, w: number, y: number, scratch: number): void;
+  eventConvGradW(g: number, N: number, Cin: number, Cout: number, groups: number, x: number, dy: number, dw: number, scratch: number): void;
+  convGradXSparse(g: number, N: number, Cin: number, Cout: number, groups: number, dy: number, w: number, dx: number, scratch: number): void;
 }
 
 /** Every function the module exports (checked against kernels/wasm/index.ts by the generator). */
@@ -123,7 +127,7 @@ export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col', 'col2im', 'swapAxes01',
   'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d',
   'pool2dBackward', 'attentionScratchBytes', 'layerNormScratchBytes', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward',
-  'layerNormBackward', 'surrogateEval',
+  'layerNormBackward', 'surrogateEval', 'eventConv', 'eventConvGradW', 'convGradXSparse',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

@@ -348,3 +348,28 @@ test('2×2/2 max pooling fast path: AVX-512 blocks and the portable loop agree w
     }
   });
 });
+
+test('2×2/2 max-pool backward fast path (AVX-512 and portable): winners in their windows, skips, −0 gradients, odd sizes, and argmax outside the window', { skip: skipReason }, () => {
+  const rng = new Rng(106);
+  for (const [H, W] of [[24, 24], [5, 67], [3, 3], [2, 5]] as const) {
+    const g = geometry(H, W, [2, 2], [2, 2], [0, 0], [1, 1]);
+    const planes = 4, inN = planes * H * W, outN = planes * g.Ho * g.Wo;
+    const argmax = new Float32Array(outN);
+    ts.pool2d('max', g, planes, true, st(poolInput(rng, inN, 0.1)), st(new Float32Array(outN)), st(argmax));
+    // Skips (negative, NaN) and −0 gradients in every plane; in plane 2 one winner points outside its own
+    // window (a valid cell elsewhere in the plane: the kernel must fall back to the scatter for that plane).
+    argmax[0] = -1;
+    if (outN > 2) argmax[2] = NaN;
+    const dy = randArray(rng, outN, -1, 1);
+    dy[1] = -0;
+    const p2 = 2 * g.Ho * g.Wo;
+    argmax[p2] = H * W - 1;
+    forEachIsa((isa) =>
+      sameOnBoth(`${isa} max backward 2x2 ${H}x${W}`, (be) => {
+        const dx = randArray(new Rng(8), inN);
+        be.pool2dBackward('max', g, planes, true, st(dy), st(argmax), st(dx));
+        return [dx];
+      }),
+    );
+  }
+});
