@@ -132,3 +132,28 @@ test('attachTeacher: builds the teacher from its config, checks it against the s
     (e: unknown) => e instanceof ConfigError && /features\[0\]: student '2' outputs \[3, 1, 8\] but teacher '2' outputs \[3, 1, 16\]/.test((e as Error).message),
   );
 });
+
+test('attachTeacher: a teacher ending in a linear readout (ce_readout) builds and gives time-mean logits', () => {
+  const data = toyData(12);
+  const readoutTeacher = `
+name: t
+seed: 1
+data: { dataset: toy, batch_size: 4, test_batch_size: 8 }
+encoder: { type: direct, steps: 3 }
+model:
+  layers:
+    - { type: linear, out: 8 }
+    - { type: lif }
+    - { type: linear, out: 3 }
+train:
+  loss: { type: ce_readout }
+`;
+  const teacherCfg = parse(readoutTeacher);
+  const weights = buildSession(teacherCfg, { data, backend: 'ts' }).model.stateDict();
+  const student = buildSession(parse(base('  distill: { teacher: t }')), { data, backend: 'ts' });
+  const d = attachTeacher(student, { config: teacherCfg, loadWeights: (m) => m.loadStateDict(weights), where: 'runs/t' });
+  assert.equal(d.teacher.model.training, false);
+  const scores = makeScores(teacherCfg.train.loss);
+  const out = tensor([1, 2, 3, 3, 4, 5], [2, 1, 3]);
+  assert.deepEqual(Array.from(scores({ spikes: out, membrane: null }).data), [2, 3, 4], 'ce_readout scores are the mean over time');
+});
