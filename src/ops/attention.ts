@@ -2,7 +2,7 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, shapeEq, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty, emptyOverwritten } from './util.js';
+import { empty, emptyOverwritten, scratchOutput } from './util.js';
 
 /*
  * Spiking-transformer ops on channel-major token maps: a sequence is
@@ -38,7 +38,7 @@ export function linearAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, 
   if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) throw new ShapeError(`${op}: ${C} channels do not split into ${heads} heads`);
   const dh = C / heads;
   const be = q.backend;
-  const G = be.allocUninit ? be.allocUninit(R * heads * dh * dh) : be.alloc(R * heads * dh * dh);
+  const G = scratchOutput(be, R * heads * dh * dh);
   const out = emptyOverwritten(be, q.shape);
   be.linearAttentionForward(R, heads, dh, N, scale, q.storage, k.storage, v.storage, G, out.storage);
   record(op, [q, k, v], [out], ([g]) => {
