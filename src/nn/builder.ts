@@ -102,7 +102,7 @@ function probe(m: Module, inShape: Shape, where: string): Shape {
 
 /** Whether a module holds a neuron layer (itself or a descendant): such a layer runs per step, after RepeatTime. */
 function hasNeuron(m: Module): boolean {
-  return isNeuron(m) || m.namedModules().some(([, c]) => isNeuron(c));
+  return m.namedModules().some(([, c]) => isNeuron(c)); // namedModules() lists m itself first
 }
 
 interface ListOptions {
