@@ -1,4 +1,5 @@
 import type { MultiLevelBackwardIO, MultiLevelConfig, MultiLevelForwardIO } from '../../backend/kernels/neuron.js';
+import { SurrogateId } from '../../backend/kernels/neuron.js';
 import { sgGrad, sgPrimitive } from '../../backend/reference.js';
 
 /*
@@ -130,6 +131,9 @@ export function multiLevelBackward(cfg: MultiLevelConfig, io: MultiLevelBackward
   const carry = new Float64Array(N);
   if (io.gState) carry.set(io.gState.data);
   const dBeta = new Float64Array(bS ? F : 1), dThr = new Float64Array(tS ? F : 1);
+  // The rectangle (the layer's default) written out: sgGrad's formula with its constants
+  // hoisted (the same doubles), which V8 does not inline; it halves the loop's time.
+  const rect = id === SurrogateId.rectangle, half = p0 / 2, inv = 1 / p0;
   for (let t = T - 1; t >= 0; t--) {
     const row = t * N;
     for (let b = 0; b < B; b++) {
@@ -148,7 +152,8 @@ export function multiLevelBackward(cfg: MultiLevelConfig, io: MultiLevelBackward
           }
         } else {
           c = levelCount(u, D);
-          for (let l = 1; l <= D; l++) G += sgGrad(id, p0, p1, u - (l - 0.5));
+          if (rect) for (let l = 1; l <= D; l++) G += Math.abs(u - (l - 0.5)) < half ? inv : 0;
+          else for (let l = 1; l <= D; l++) G += sgGrad(id, p0, p1, u - (l - 0.5));
         }
         const dv = (gM ? gM[idx]! : 0) + carry[n]!;
         let dc = gS ? gS[idx]! : 0;
