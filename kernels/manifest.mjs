@@ -510,6 +510,16 @@ export const wasm = [
     args: 'T N mode detachReset inputLeak vr beta threshold fire sid p0 p1 x v0 trace h gS gM dx dvC dBeta dThr',
     doc: 'Delayed reset, β/θ per layer; dBeta = 0 skips the dβ/dθ sums (otherwise dThr must be a block too).',
   },
+  {
+    name: 'multiLevelForward',
+    args: 'T B F D normalized hard vr bS tS x v0 beta thr spk v',
+    doc: 'Multi-level scan (kernels/wasm/multilevel.ts), Heaviside counts; bS / tS: β / θ per neuron.',
+  },
+  {
+    name: 'multiLevelBackward',
+    args: 'T B F D normalized hard detach vr bS tS sid p0 p1 x v0 beta thr v gS gM gState dx dvC dBeta dThr',
+    doc: 'gS / gM / gState / dx: 0 when absent; dvC: N f64 of scratch (ends as dL/dv0); dBeta / dThr: f64 scratch, dBeta = 0 skips both sums.',
+  },
   { name: 'transpose', args: 'M N A out', doc: 'out[N, M] = transpose of A[M, N].' },
   { name: 'delayKernelBuild', args: 'n K interp sigma w p kernel g', doc: 'Delay kernels (kernels/wasm/delay.ts): `g` is scratch for K f64.' },
   { name: 'delayKernelBuildBackward', args: 'n K interp sigma w p dK dW dP', doc: 'dW / dP: 0 when not wanted.' },

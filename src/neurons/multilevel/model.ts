@@ -36,7 +36,8 @@ type Values = OptionValues<typeof MULTILEVEL_OPTIONS>;
  * h = β·v + x, normalized to c/D by default, and the backward passes a
  * straight-through gradient on the clamp range (see ./rule.ts). Spikes are
  * graded, so downstream layers see them as real values (not binary events)
- * unless D = 1.
+ * unless D = 1. It runs its fused scan (./scan.ts, ./kernel.ts; native and
+ * wasm kernels behind MULTILEVEL_SCAN), held bit for bit to the rule.
  */
 export class MultiLevel extends RuleNeuron<MultiLevelRuleSettings> {
   protected readonly rule = multiLevelRule;
