@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
+import type { WasmBackend } from '../../src/backend/wasm/backend.js';
 import { withBackend } from '../../src/backend/registry.js';
 import { ConfigError, ShapeError } from '../../src/errors.js';
 import { buildModel, type LayerConfig } from '../../src/nn/builder.js';
@@ -116,6 +117,17 @@ const CASES: Case[] = [
   { name: 'MLP readout on spikes, dense GEMMs', layers: MLP_READOUT, readout: true, inputShape: [30], direct: false, binary: true, input: (r, n) => spikes(r, n, 0.3), event: 0, denseTolerance: { backends: ['native'], rtol: 1e-5 } },
   { name: 'conv net readout, direct encoding', layers: [...CONV.slice(0, -1)], readout: true, inputShape: [1, 10, 10], direct: true, binary: false, input: (r, n) => analog(r, n, 0, 1), event: 2, bnStats: true },
   { name: 'conv net readout, analog frames, im2col', layers: [...CONV.slice(0, -1)], readout: true, inputShape: [1, 10, 10], direct: false, binary: false, input: (r, n) => analog(r, n, 0, 1), event: 2, convEvent: 0, bnStats: true },
+  {
+    name: 'conv1d net on analog frames',
+    layers: [
+      { type: 'conv1d', out_channels: 5, kernel_size: 3, padding: 1 },
+      { type: 'lif', beta: 0.8, threshold: 0.3 },
+      { type: 'conv1d', out_channels: 4, kernel_size: 3, stride: 2 },
+      { type: 'lif', beta: 0.8, threshold: 0.2 },
+      { type: 'linear', out: 3 },
+    ],
+    readout: true, inputShape: [2, 16], direct: false, binary: false, input: (r, n) => analog(r, n, -0.2, 1), event: 2,
+  },
   { name: 'MLP on analog input', layers: MLP, inputShape: [30], direct: false, binary: false, input: (r, n) => analog(r, n, -0.5, 1), event: null, denseTolerance: { backends: ['native'], rtol: 1e-5 } },
   { name: 'conv net, direct encoding, event-driven on spikes', layers: CONV, inputShape: [1, 10, 10], direct: true, binary: false, input: (r, n) => analog(r, n, 0, 1), event: 2, bnStats: true },
   { name: 'conv net, direct encoding, im2col on spikes', layers: CONV, inputShape: [1, 10, 10], direct: true, binary: false, input: (r, n) => analog(r, n, 0, 1), event: 2, convEvent: 0, bnStats: true },
@@ -212,6 +224,30 @@ for (const [name, base] of backends) {
     assertIdentical(streamSequence(plan, be, values, T, true), fusedForward(model, tensor(values, [T, B, 30], { backend: be, binary: true })), 'quantized');
   });
 }
+
+test('a step allocates nothing (wasm heap) and the plan lists what it owns', () => {
+  const found = backends.find(([n]) => n === 'wasm');
+  if (!found) return;
+  const be = found[1] as WasmBackend;
+  const c = CASES.find((k) => k.name.startsWith('conv net, direct encoding, im2col'))!;
+  const model = build(c, be);
+  const plan = compileStreaming(model, { inputShape: c.inputShape, batch: B });
+  const x = tensor(analog(new Rng(6), B * 100, 0, 1), [B, 1, 10, 10], { backend: be });
+  plan.step(x); // the first im2col step allocates its scratch
+  const before = be.heapStats();
+  for (let i = 0; i < 3 * T; i++) {
+    if (i % T === 0) plan.reset();
+    plan.step(x);
+  }
+  const after = be.heapStats();
+  assert.equal(after.inUse, before.inUse, 'bytes in use');
+  assert.equal(after.grows, before.grows, 'memory growths');
+  // Inside a step scope that keeps them, the plan's storages survive the scope's end.
+  be.beginScope();
+  plan.step(x);
+  be.endScope(plan.storages());
+  assert.doesNotThrow(() => plan.step(x));
+});
 
 test('a step on another backend is copied in', () => {
   if (backends.length < 2) return;
