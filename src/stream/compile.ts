@@ -80,7 +80,7 @@ export function compileLayer(ctx: CompileContext, m: Module, path: string, input
   if (m instanceof Conv2d || m instanceof Conv1d) {
     const outShape = named(where, () => m.outputShape(shape));
     const spatial = shape.slice(1);
-    const win = named(where, () => resolveWindow(where, spatial, m.kernelSize, m.stride, m.padding, m.dilation));
+    const win = named(where, () => resolveWindow(m.kind, spatial, m.kernelSize, m.stride, m.padding, m.dilation));
     const g = windowGeometry(spatial, win);
     const out = newSlot(ctx, batch * sizeOf(outShape), false);
     const s = { g, N: batch, Cin: m.inChannels, Cout: m.outChannels, groups: m.groups };
@@ -89,7 +89,7 @@ export function compileLayer(ctx: CompileContext, m: Module, path: string, input
   }
   if (m instanceof MaxPool2d || m instanceof AvgPool2d || m instanceof SumPool2d) {
     const outShape = named(where, () => m.outputShape(shape));
-    const g = named(where, () => poolGeometry(where, shape.slice(1), { kernel: m.kernelSize, stride: m.stride, padding: m.padding }));
+    const g = named(where, () => poolGeometry(m.kind, shape.slice(1), { kernel: m.kernelSize, stride: m.stride, padding: m.padding }));
     const mode = m instanceof MaxPool2d ? 'max' : m instanceof AvgPool2d ? 'avg' : 'sum';
     const includePad = m instanceof AvgPool2d ? m.countIncludePad : true;
     const out = newSlot(ctx, batch * sizeOf(outShape), false);
