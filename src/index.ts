@@ -40,6 +40,7 @@ export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
 export { RepeatTime } from './nn/repeat-time.js';
 export { buildModel, layerTypes, type LayerConfig, type BuildOptions, type BuiltModel } from './nn/builder.js';
+export * from './stream/index.js';
 export * from './neurons/index.js';
 export * from './encoding/index.js';
 export { makeDelayPatterns, delayPatternOrders, DELAY_PATTERNS_DEFAULTS, type DelayPatternsSpec } from './data/delay-patterns.js';

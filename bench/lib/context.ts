@@ -30,6 +30,8 @@ export interface CaseInfo {
   samplesPerIter: number;
   timing: MeasureOptions;
   extra?: Record<string, number | string | boolean>;
+  /** Compare with this PyTorch case (default: the case's own id). */
+  torchCase?: string;
 }
 
 export function makeResult(ctx: BenchContext, info: CaseInfo, stats: TimingStats, work: WorkCount): CaseResult {
@@ -38,6 +40,7 @@ export function makeResult(ctx: BenchContext, info: CaseInfo, stats: TimingStats
   const r: CaseResult = {
     workload: info.workload,
     case: info.case,
+    ...(info.torchCase ? { torchCase: info.torchCase } : {}),
     title: info.title,
     backend: ctx.label,
     reps: stats.samplesMs.length,

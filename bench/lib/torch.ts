@@ -94,11 +94,11 @@ export function runTorch(opts: TorchOptions): TorchRun {
   }
 }
 
-/** Attach the matching reference timing (same workload and case id) to every result. */
+/** Attach the matching reference timing (same workload and case id, or the result's `torchCase`) to every result. */
 export function mergeTorch(results: CaseResult[], cases: readonly TorchCase[]): void {
   const byId = new Map(cases.map((c) => [`${c.workload}.${c.case}`, c]));
   for (const r of results) {
-    const t = byId.get(`${r.workload}.${r.case}`);
+    const t = byId.get(`${r.workload}.${r.torchCase ?? r.case}`);
     if (!t) continue;
     const flops = t.flops ?? r.work.denseFlops;
     r.torch = {

@@ -43,6 +43,8 @@ export interface CaseResult {
   workload: WorkloadId;
   /** Stable id shared with the PyTorch reference, e.g. `gemm-nt-128x784x1000`. */
   case: string;
+  /** The reference case this one is compared with when it is not its own id (two ways of running one computation share one PyTorch timing). */
+  torchCase?: string;
   title: string;
   backend: string;
   reps: number;

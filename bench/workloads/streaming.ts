@@ -1,4 +1,5 @@
 import { noGrad } from '../../src/autograd/tape.js';
+import { compileStreaming } from '../../src/stream/plan.js';
 import { runInStepScope } from '../../src/train/trainer.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { makeResult, reps, type BenchContext } from '../lib/context.js';
@@ -8,10 +9,16 @@ import { buildMlp, INPUT_DENSITY, LIF_FWD_FLOPS, linearForwardFlops, rateInput, 
 
 /*
  * (f) Single-sample streaming: batch 1, one time step at a time through
- * linear → LIF.step → linear → LIF.step under noGrad, the way an online
- * (sensor-driven) deployment runs. One timed repetition is whole sequences of
- * T = 25 steps; the reported time is per step. Inputs are sliced beforehand
- * so the timed loop holds only the network.
+ * linear → LIF → linear → LIF, the way an online (sensor-driven) deployment
+ * runs. Two rows: `stream-step-b1` calls the layers' forward and `step()`
+ * under noGrad (tensors, tape checks and a step scope per op), and
+ * `stream-plan-b1` runs the same network compiled by `compileStreaming`
+ * (src/stream/): fixed kernel calls on preallocated storage. Both are
+ * compared with the one PyTorch reference loop. One timed repetition is whole
+ * sequences of T = 25 steps; the reported time is per step. Inputs are sliced
+ * beforehand so the timed loop holds only the network. The plan's outputs are
+ * checked against the model's fused forward over the whole sequence first:
+ * the row is only reported if they are identical.
  */
 
 export function runStreaming(ctx: BenchContext): CaseResult[] {
@@ -41,6 +48,7 @@ export function runStreaming(ctx: BenchContext): CaseResult[] {
   const base = reps(ctx, 'light');
   const timing = { ...base, inner: ctx.quick ? 1 : 4 };
   const perSeq = measure(() => runSequence(), timing);
+  // The plan below is timed with the same repetitions.
   const stats = summarize(perSeq.samplesMs.map((ms) => ms / T));
 
   // Count the work of one sequence with the paths each step actually took.
@@ -68,5 +76,52 @@ export function runStreaming(ctx: BenchContext): CaseResult[] {
     layer2EventSteps: events2,
     stepsPerSec: +(1000 / stats.medianMs).toFixed(1),
   };
-  return [makeResult(ctx, { workload: 'f', case: 'stream-step-b1', title: 'one time step, batch 1 (samples/s = sequences of T=25)', samplesPerIter: 1 / T, timing, extra }, stats, work)];
+  const perOp = makeResult(ctx, { workload: 'f', case: 'stream-step-b1', title: 'one time step, batch 1, layer forward + neuron step() per op (samples/s = sequences of T=25)', samplesPerIter: 1 / T, timing, extra }, stats, work);
+  return [perOp, runPlan(ctx, net, steps, seq, { d1, d2, timing })];
+}
+
+/** The same network as a compiled streaming plan, checked against the fused forward, then timed like the per-op row. */
+function runPlan(ctx: BenchContext, net: ReturnType<typeof buildMlp>, steps: Tensor[], seq: Tensor, m: { d1: number; d2: number; timing: { warmup: number; reps: number; inner: number } }): CaseResult {
+  const [IN, HID, OUT] = SIZES;
+  const plan = compileStreaming(net.model, { inputShape: [IN], batch: 1 });
+  const fused = noGrad(() => {
+    net.model.resetState();
+    const y = net.model.forward(seq).toArray();
+    net.model.resetState();
+    return y;
+  });
+  const streamed: number[] = [];
+  for (const x of steps) streamed.push(...plan.step(x).toArray());
+  const mismatch = streamed.findIndex((v, i) => v !== fused[i]);
+  if (mismatch >= 0 || streamed.length !== fused.length) throw new Error(`stream-plan-b1: the plan's output differs from the fused forward at ${mismatch} (${streamed[mismatch]} vs ${fused[mismatch]})`);
+  const runSequence = (): void => {
+    plan.reset();
+    for (const x of steps) plan.step(x);
+  };
+  // No step scope: a step allocates nothing (the per-op row needs one per sequence on wasm).
+  const perSeq = measure(runSequence, m.timing);
+  const stats = summarize(perSeq.samplesMs.map((ms) => ms / T));
+  const paths = plan.describe().map((s) => `${s.op}:${Object.entries(s.paths).filter(([, n]) => n > 0).map(([p]) => p).join('/')}`).join(' ');
+  const nnz1 = m.d1 * IN, nnz2 = m.d2 * HID;
+  const lif = LIF_FWD_FLOPS * (HID + OUT);
+  // Per step: each spike adds one row of Wᵀ (event-driven at batch 1: the plan transposed W once), then the bias.
+  const flops = nnz1 * HID + HID + nnz2 * OUT + OUT + lif;
+  const dense = linearForwardFlops(1, HID, IN, false, 1) + linearForwardFlops(1, OUT, HID, false, 1) + lif;
+  // Bytes per step: the input scanned twice (count, lists), the Wᵀ rows of the spikes, y written then read and written by the bias add,
+  // the LIF update (x, v[t−1] read; h, spikes written; mask byte), for both layers.
+  const layer = (K: number, N: number, nnz: number): number => 8 * K + 4 * nnz * N + 4 * N + 12 * N + 17 * N;
+  const bytes = layer(IN, HID, nnz1) + layer(HID, OUT, nnz2);
+  const work: WorkCount = {
+    flops,
+    denseFlops: dense,
+    bytes,
+    note: `per time step: event-driven linear nnz·N adds + N bias (Wᵀ transposed once at compile), LIF ${LIF_FWD_FLOPS}/neuron; bytes: Wᵀ rows of the spikes, input scans, outputs, bias, LIF state`,
+  };
+  const extra = {
+    identicalToFused: true,
+    paths,
+    wtRowsPerStep: +nnz1.toFixed(1),
+    stepsPerSec: +(1000 / stats.medianMs).toFixed(1),
+  };
+  return makeResult(ctx, { workload: 'f', case: 'stream-plan-b1', torchCase: 'stream-step-b1', title: 'one time step, batch 1, compiled streaming plan (compileStreaming)', samplesPerIter: 1 / T, timing: m.timing, extra }, stats, work);
 }

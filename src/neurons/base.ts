@@ -1,6 +1,8 @@
+import type { Backend } from '../backend/backend.js';
 import { ShapeError } from '../errors.js';
 import { Module } from '../module/module.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { NeuronStepper } from './step/stepper.js';
 
 /** What `forwardWithMembrane` returns: spikes and membrane, both `[T, B, ...features]`. */
 export interface SpikesAndMembrane {
@@ -25,6 +27,10 @@ export interface SpikesAndMembrane {
  *   (truncated BPTT chunk boundary).
  * - With `recordMembrane = true` the layer keeps the membrane trace of the last
  *   forward in `lastMembrane` (`[T, B, ...]`, differentiable: membrane losses use it).
+ * - `compileStepper(backend, batch)`, where a model has it, is the layer
+ *   compiled for streaming inference (src/stream/): its own state in
+ *   preallocated storage, one step per call on raw storages, the numbers of
+ *   `step()`. The layer's own state is not touched.
  */
 export abstract class NeuronModule extends Module {
   recordMembrane = false;
@@ -32,6 +38,7 @@ export abstract class NeuronModule extends Module {
 
   abstract step(x: Tensor): Tensor;
   abstract detachState(): void;
+  compileStepper?(backend: Backend, batch: number): NeuronStepper;
 
   /**
    * `forward(x)` that also returns the membrane of every step, as snnTorch's

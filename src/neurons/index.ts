@@ -1,4 +1,5 @@
 export { NeuronModule, isNeuron, type SpikesAndMembrane } from './base.js';
+export type { NeuronStepper } from './step/stepper.js';
 export { ScanNeuron } from './scan-neuron.js';
 export { RuleNeuron } from './step/rule-neuron.js';
 export { scanRule, type RuleScanResult } from './step/scan.js';

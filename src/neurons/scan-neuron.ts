@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { reshape } from '../ops/shape.js';
+import { storageCopy } from '../ops/util.js';
 import type { ScanResult } from '../ops/neuron.js';
 import { tensor } from '../tensor/create.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
@@ -10,6 +11,7 @@ import { NeuronModule } from './base.js';
 import type { SurrogateCode } from '../backend/kernels/neuron.js';
 import type { StepRule } from './step/rule.js';
 import { scanRule } from './step/scan.js';
+import { ruleStepper, type NeuronStepper } from './step/stepper.js';
 
 export type StateDict = Record<string, Tensor | null>;
 
@@ -98,6 +100,43 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
       state = d as S;
     }
     return { spikes: r.spikes, membrane: r.membrane, state };
+  }
+
+  /**
+   * This layer compiled for streaming `batch` samples on `backend` (see
+   * NeuronStepper): parameters are copied now, the state starts at the
+   * layer's initial state. The fused kernel's stepper where the model has one
+   * (`makeStepper`), else, and under `useStepRule`, the generic stepper of its
+   * step rule; a configuration with neither is refused, naming the layer kind.
+   */
+  override compileStepper(backend: Backend, batch: number): NeuronStepper {
+    if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`${this.kind}: batch must be a positive integer, got ${batch}`);
+    const init = this.initialState([batch, ...this.features], backend);
+    return this.useStepRule ? this.ruleStepper(backend, batch, init) : this.makeStepper(backend, batch, init);
+  }
+
+  /** The stepper of the model's fused kernel; by default the generic one of its step rule. */
+  protected makeStepper(backend: Backend, batch: number, init: S): NeuronStepper {
+    return this.ruleStepper(backend, batch, init);
+  }
+
+  /** The generic stepper of this layer's step rule (the rule's forward loop for T = 1). */
+  protected ruleStepper(backend: Backend, batch: number, init: S): NeuronStepper {
+    const b = this.stepRule(backend);
+    if (!b) throw new ConfigError(`${this.kind}: this configuration has no one-step rule and no stepping kernel, so it cannot be compiled for streaming`);
+    const names = b.rule.state;
+    const initial = b.toRule ? b.toRule(init) : names.map((n) => init[n] as Tensor);
+    return ruleStepper(backend, {
+      rule: b.rule,
+      settings: b.settings,
+      surrogate: b.surrogate,
+      params: b.params.map((p) => storageCopy(backend, p)),
+      fireAtThreshold: b.fireAtThreshold === true,
+      initial: initial.map((t) => storageCopy(backend, t)),
+      B: batch,
+      F: this.numFeatures,
+      where: this.kind,
+    });
   }
 
   forward(x: Tensor): Tensor {

@@ -1,5 +1,5 @@
 import { ConfigError, ShapeError } from '../errors.js';
-import { batchNorm, type RunningStats } from '../ops/norm.js';
+import { batchNorm, batchNormCoefficients, type RunningStats } from '../ops/norm.js';
 import { full, ones, zeros } from '../tensor/create.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -76,6 +76,21 @@ abstract class BatchNormBase extends Module {
       throw new ShapeError(`${this.kind}(${this.numFeatures}): input must be ${this.expected()} with C = ${this.numFeatures}, got ${fmtShape(x.shape)}`);
     const running: RunningStats | null = this.runningMean && this.runningVar ? { mean: this.runningMean, variance: this.runningVar } : null;
     return batchNorm(x, this.weight, this.bias, running, { channelAxis: 2, training: this.training, momentum: this.momentum, eps: this.eps, scale: this.normScale });
+  }
+
+  /**
+   * Eval mode as a per-channel affine map y = a·x + b, with the coefficients
+   * the op computes (float64), or null without running statistics (eval then
+   * normalises by the batch's own statistics). The streaming plan runs this.
+   */
+  evalAffine(): { a: Float64Array; b: Float64Array } | null {
+    if (!this.runningMean || !this.runningVar) return null;
+    const mean = Float64Array.from(this.runningMean.data);
+    const variance = Float64Array.from(this.runningVar.data);
+    const gamma = this.weight ? Float64Array.from(this.weight.data) : null;
+    const beta = this.bias ? Float64Array.from(this.bias.data) : null;
+    const { a, b } = batchNormCoefficients(mean, variance, gamma, beta, this.eps, this.normScale);
+    return { a, b };
   }
 
   protected override onTensorReplaced(name: string, t: Tensor): void {

@@ -124,6 +124,72 @@ function isPointwise(g: WindowGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.Ho === g.H && g.Wo === g.W;
 }
 
+/**
+ * Which forward a convolution takes: spikes below the backend's crossover add
+ * weights per spike (no im2col, no multiplies); else a 1×1 window is a GEMM
+ * per image; else im2col. On spikes a 1×1 window is the linear layer's
+ * event-driven product, so it takes that crossover. `density` is the input's
+ * fraction of nonzeros (read only for binary inputs). The op and the streaming
+ * plan (src/stream/) decide with this one rule.
+ */
+export function chooseConvPath(be: Backend, g: WindowGeometry, N: number, binary: boolean, density: number): ConvPath {
+  const pointwise = isPointwise(g);
+  const eventThreshold = pointwise ? be.eventDensityThreshold : be.convEventDensityThreshold;
+  if (binary && N > 0 && density < eventThreshold) return 'event';
+  return pointwise && g.Ho * g.Wo >= POINTWISE_MIN_POSITIONS ? 'pointwise' : 'im2col';
+}
+
+/** Sizes of one convolution call over N images, and the path its forward took (its backward follows it). */
+export interface ConvPlan {
+  g: WindowGeometry;
+  groups: number;
+  N: number;
+  Cin: number;
+  Cout: number;
+  Cg: number;
+  Og: number;
+  Kg: number;
+  P: number;
+  inImg: number;
+  /** Images per im2col block (bounded by COLS_BUDGET). */
+  chunk: number;
+  path: ConvPath;
+}
+
+export function makeConvPlan(g: WindowGeometry, groups: number, N: number, Cin: number, Cout: number, path: ConvPath): ConvPlan {
+  const Cg = Cin / groups;
+  const Og = Cout / groups;
+  const Kg = Cg * g.kh * g.kw;
+  const P = g.Ho * g.Wo;
+  const chunk = Math.max(1, Math.min(N, Math.floor(COLS_BUDGET / Math.max(1, Math.max(Kg, Cout) * P))));
+  return { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg: Cin * g.H * g.W, chunk, path };
+}
+
+/** Scratch the im2col forward needs: the unfolded columns and the channel-major output block. */
+export interface ConvScratch {
+  cols: Storage;
+  yT: Storage;
+}
+
+/** Element counts of ConvScratch for a plan (a caller that runs the same plan again allocates them once). */
+export function convScratchSizes(p: ConvPlan): { cols: number; yT: number } {
+  return { cols: p.Kg * p.chunk * p.P, yT: p.Cout * p.chunk * p.P };
+}
+
+/**
+ * The forward of one planned convolution on raw storages: y [N, Cout, Ho, Wo]
+ * is overwritten (eventConv overwrites y; im2col writes the padding zeros
+ * itself; the GEMMs have beta = 0; swapAxes01 covers all of y), then the bias
+ * is added. `scratch` (im2col only) is allocated here when not given.
+ */
+export function convForwardInto(be: Backend, p: ConvPlan, x: Storage, w: Storage, bias: Storage | null, y: Storage, scratch?: ConvScratch): void {
+  if (p.N === 0) return;
+  if (p.path === 'event') be.eventConv(p.g, p.N, p.Cin, p.Cout, p.groups, x, w, y);
+  else if (p.path === 'pointwise') pointwiseForward(be, x, w, y, p);
+  else im2colForward(be, x, w, y, p, scratch);
+  if (bias) be.addChannelBias(p.N, p.Cout, p.P, y, 0, bias);
+}
+
 /** Cross-correlation over `dims` trailing spatial dims; x [...lead, C_in, ...spatial], W [C_out, C_in/groups, ...k]. */
 function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats?: ConvStats): Tensor {
   if (weight.ndim !== dims + 2) throw new ShapeError(`${name}: weight must be [C_out, C_in/groups, ${dims === 1 ? 'k' : 'kh, kw'}], got ${fmtShape(weight.shape)}`);
@@ -142,57 +208,24 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
   const g = windowGeometry(spatial, win);
   const be = x.backend;
   const N = sizeOf(lead);
-  const Og = Cout / groups;
-  const Kg = Cg * g.kh * g.kw;
-  const P = g.Ho * g.Wo;
-  const inImg = Cin * g.H * g.W;
-  const chunk = Math.max(1, Math.min(N, Math.floor(COLS_BUDGET / Math.max(1, Math.max(Kg, Cout) * P))));
-  // Spikes below the backend's crossover: add weights per spike (no im2col, no
-  // multiplies); else a 1×1 window is a GEMM per image; else im2col. On spikes
-  // a 1×1 window is the linear layer's event-driven product, so it takes that crossover.
-  const pointwise = isPointwise(g);
-  const eventThreshold = pointwise ? be.eventDensityThreshold : be.convEventDensityThreshold;
   const inDensity = x.binary && N > 0 ? density(x) : 1;
-  const path: ConvPath = x.binary && N > 0 && inDensity < eventThreshold ? 'event' : pointwise && P >= POINTWISE_MIN_POSITIONS ? 'pointwise' : 'im2col';
+  const path = chooseConvPath(be, g, N, x.binary, inDensity);
   if (stats) {
     stats.path = path;
     stats.density = inDensity;
   }
-  const plan: ConvPlan = { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path };
-  // Every buffer below is written in full before it is read (eventConv
-  // overwrites y; im2col writes the padding zeros itself; the GEMMs have
-  // beta = 0; swapAxes01 covers all of y).
+  const plan = makeConvPlan(g, groups, N, Cin, Cout, path);
   const y = emptyOverwritten(be, [...lead, Cout, ...win.out]);
-  if (N > 0) {
-    if (path === 'event') be.eventConv(g, N, Cin, Cout, groups, x.storage, weight.storage, y.storage);
-    else if (path === 'pointwise') pointwiseForward(be, x.storage, weight.storage, y.storage, plan);
-    else im2colForward(be, x.storage, weight.storage, y.storage, plan);
-    if (bias) be.addChannelBias(N, Cout, P, y.storage, 0, bias.storage);
-  }
+  convForwardInto(be, plan, x.storage, weight.storage, bias ? bias.storage : null, y.storage);
   record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, weight, bias, plan));
   return y;
 }
 
-interface ConvPlan {
-  g: WindowGeometry;
-  groups: number;
-  N: number;
-  Cin: number;
-  Cout: number;
-  Cg: number;
-  Og: number;
-  Kg: number;
-  P: number;
-  inImg: number;
-  chunk: number;
-  path: ConvPath;
-}
-
 /** Per group and chunk: Y_g[Og, n·P] = W_g[Og, Kg] · cols_g[Kg, n·P]; then [C_out, n, P] → [n, C_out, P]. */
-function im2colForward(be: Backend, x: Storage, w: Storage, y: Storage, p: ConvPlan): void {
+function im2colForward(be: Backend, x: Storage, w: Storage, y: Storage, p: ConvPlan, scratch?: ConvScratch): void {
   const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk } = p;
-  const cols = scratchOutput(be, Kg * chunk * P);
-  const yT = scratchOutput(be, Cout * chunk * P);
+  const cols = scratch ? scratch.cols : scratchOutput(be, Kg * chunk * P);
+  const yT = scratch ? scratch.yT : scratchOutput(be, Cout * chunk * P);
   for (let n0 = 0; n0 < N; n0 += chunk) {
     const n = Math.min(chunk, N - n0);
     for (let gr = 0; gr < groups; gr++) {

@@ -24,6 +24,27 @@ export interface RunningStats {
 }
 
 /**
+ * The per-channel affine map y = a·x + b batch normalisation applies, in
+ * float64: a = scale·γ/√(σ² + ε), b = β − a·μ. The op and the streaming plan's
+ * eval-mode stage (src/stream/) both take their coefficients from here, so
+ * they round to the same float32 numbers.
+ */
+export function batchNormCoefficients(
+  mean: ArrayLike<number>, variance: ArrayLike<number>, gamma: ArrayLike<number> | null, beta: ArrayLike<number> | null, eps: number, scale: number,
+): { invStd: Float64Array; a: Float64Array; b: Float64Array } {
+  const C = mean.length;
+  const invStd = new Float64Array(C);
+  const a = new Float64Array(C);
+  const b = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    invStd[c] = 1 / Math.sqrt(variance[c]! + eps);
+    a[c] = scale * (gamma ? gamma[c]! : 1) * invStd[c]!;
+    b[c] = (beta ? beta[c]! : 0) - a[c]! * mean[c]!;
+  }
+  return { invStd, a, b };
+}
+
+/**
  * Batch normalisation over every position of each channel:
  * y = scale·γ·(x − μ)/√(σ² + ε) + β, statistics taken over the folded leading
  * dims and the trailing spatial dims. Running variance is updated with the
@@ -73,14 +94,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const variance = Float64Array.from(varS.data);
   const gamma = weight ? Float64Array.from(weight.storage.data) : null;
   const beta = bias ? Float64Array.from(bias.storage.data) : null;
-  const invStd = new Float64Array(C);
-  const a = new Float64Array(C);
-  const b = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    invStd[c] = 1 / Math.sqrt(variance[c]! + eps);
-    a[c] = k * (gamma ? gamma[c]! : 1) * invStd[c]!;
-    b[c] = (beta ? beta[c]! : 0) - a[c]! * mean[c]!;
-  }
+  const { invStd, a, b } = batchNormCoefficients(mean, variance, gamma, beta, eps, k);
   const y = empty(be, x.shape);
   be.channelAffine(N, C, P, x.storage, be.fromArray(a), be.fromArray(b), y.storage);
 

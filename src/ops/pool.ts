@@ -1,5 +1,5 @@
 import { record } from '../autograd/tape.js';
-import type { PoolMode } from '../backend/kernels/conv.js';
+import type { PoolMode, WindowGeometry } from '../backend/kernels/conv.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -26,6 +26,11 @@ function poolWindow(where: string, inSize: readonly number[], opts: Pool2dOption
   return resolveWindow(where, inSize, k, opts.stride ?? k, pad, 1);
 }
 
+/** The kernel-level geometry of a 2-D pooling over [H, W] (the op's own; the streaming plan runs the kernel with it). */
+export function poolGeometry(where: string, inSize: readonly number[], opts: Pool2dOptions): WindowGeometry {
+  return windowGeometry(inSize, poolWindow(where, inSize, opts));
+}
+
 /** Output spatial size [H_out, W_out] of a 2-D pooling over [H, W]. */
 export function poolOutputSize(where: string, inSize: readonly number[], opts: Pool2dOptions): number[] {
   return poolWindow(where, inSize, opts).out;
@@ -35,8 +40,7 @@ function pool2d(mode: PoolMode, x: Tensor, opts: Pool2dOptions): Tensor {
   const name = `${mode}Pool2d`;
   if (x.ndim < 3) throw new ShapeError(`${name}: input must be [..., C, H, W], got ${fmtShape(x.shape)}`);
   const spatial = x.shape.slice(-2);
-  const win = poolWindow(name, spatial, opts);
-  const g = windowGeometry(spatial, win);
+  const g = poolGeometry(name, spatial, opts);
   const countIncludePad = opts.countIncludePad ?? true;
   const be = x.backend;
   const planes = x.size / (g.H * g.W) || 0;

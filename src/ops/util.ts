@@ -21,3 +21,16 @@ export function scratchOutput(backend: Backend, n: number): Storage {
 export function emptyOverwritten(backend: Backend, shape: Shape, binary = false): Tensor {
   return new Tensor(scratchOutput(backend, sizeOf(shape)), shape, { backend, binary });
 }
+
+/**
+ * A copy of a tensor's numbers in fresh storage of `backend` (which may be
+ * another backend than the tensor's): what a compiled plan keeps of a weight,
+ * so it does not follow later changes to the tensor.
+ */
+export function storageCopy(backend: Backend, t: Tensor): Storage {
+  const s = backend.alloc(t.size);
+  // Same backend: a kernel copy (a wasm view taken before the allocation could be stale).
+  if (t.backend === backend) backend.copy(t.storage, 0, s, 0, t.size);
+  else s.data.set(t.data);
+  return s;
+}

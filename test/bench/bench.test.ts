@@ -36,7 +36,7 @@ test('bench --quick --workload f --json writes and prints a well-formed report',
     assert.equal(torch['available'], false);
     assert.match(String(torch['message']), /skipped/);
     const results = rep['results'] as Record<string, unknown>[];
-    assert.equal(results.length, 1);
+    assert.equal(results.length, 2);
     const c = results[0]!;
     assert.equal(c['workload'], 'f');
     assert.equal(c['case'], 'stream-step-b1');
@@ -59,6 +59,18 @@ test('bench --quick --workload f --json writes and prints a well-formed report',
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     assert.match(md, /## \(f\) streaming latency/);
     assert.match(md, /\| `stream-step-b1` \| ts \|/);
+    // The compiled plan's row: checked identical to the fused forward, event-driven at batch 1, far less work than the dense count.
+    const p = results[1]!;
+    assert.equal(p['case'], 'stream-plan-b1');
+    assert.equal(p['torchCase'], 'stream-step-b1');
+    const pe = p['extra'] as Record<string, unknown>;
+    assert.equal(pe['identicalToFused'], true);
+    assert.equal(pe['paths'], 'linear:event neuron:step linear:event neuron:step');
+    const pw = p['work'] as Record<string, number>;
+    assert.equal(pw['denseFlops'], work['denseFlops']);
+    assert.ok(pw['flops']! < 0.1 * pw['denseFlops']!, `plan flops ${pw['flops']}`);
+    assert.ok(pw['bytes']! > 4 * 1000 * 100, 'bytes count the Wᵀ rows of ~113 input spikes');
+    assert.match(md, /\| `stream-plan-b1` \| ts \|/);
     assert.ok(!existsSync(join(out, 'latest.json.tmp')));
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -135,6 +147,7 @@ test('timing stats, argument parsing and the PyTorch merge', async () => {
     { ...base, workload: 'a', case: 'x', medianMs: 100, work: { flops: 2e9, denseFlops: 4e9, bytes: null, note: '' } },
     { ...base, workload: 'd', case: 'y', medianMs: 30, work: { flops: 1e9, denseFlops: 4e9, bytes: null, note: '' } },
     { ...base, workload: 'a', case: 'unmatched', medianMs: 1, work: { flops: 1, denseFlops: 1, bytes: null, note: '' } },
+    { ...base, workload: 'a', case: 'x-other-way', torchCase: 'x', medianMs: 10, work: { flops: 1e9, denseFlops: 4e9, bytes: null, note: '' } },
   ];
   mergeTorch(rs, [
     { workload: 'a', case: 'x', medianMs: 20, minMs: 19, maxMs: 21, reps: 3 },
@@ -147,4 +160,6 @@ test('timing stats, argument parsing and the PyTorch merge', async () => {
   assert.ok(Math.abs(rs[1]!.torch!.gflops! - 50) < 1e-9);
   assert.equal(rs[1]!.torch!.note, 'sparse');
   assert.equal(rs[2]!.torch, null);
+  // A case with torchCase is compared with that reference case.
+  assert.equal(rs[3]!.torch!.ratio, 0.5);
 });

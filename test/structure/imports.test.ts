@@ -22,6 +22,8 @@ import { repoRoot } from '../helpers.js';
  * - backend, tensor, autograd, ops: storage and kernels, the tensor that owns
  *   backend storage, the tape over tensors, differentiable ops on the tape.
  * - module (the Module base) sits below both neurons and nn, which subclass it.
+ * - stream compiles built models (nn layers, neuron steppers) into streaming
+ *   inference plans; it needs nothing above nn, and the CLI and the bench use it.
  * - encoding and data only need tensors; they come below train so a trainer
  *   may later take a DataLoader or an encoder.
  * - interop sits below train because checkpoints are safetensors files
@@ -47,6 +49,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['module/'],
   ['neurons/'],
   ['nn/'],
+  ['stream/'],
   ['encoding/'],
   ['data/'],
   ['interop/'],

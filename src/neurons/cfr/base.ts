@@ -10,6 +10,9 @@ import { surrogateOption } from '../options.js';
 import { bindRule, ScanNeuron, type RuleBinding } from '../scan-neuron.js';
 import { lifRule } from '../lif/rule.js';
 import { sigmoid, surrogateCode, type Surrogate, type SurrogateLike } from '../surrogate.js';
+import { storageCopy } from '../../ops/util.js';
+import type { NeuronStepper } from '../step/stepper.js';
+import { lifStepper } from '../lif/stepper.js';
 
 /** Options of the SpikingJelly-style charge–fire–reset neurons (IF, LIF node, PLIF). */
 export interface ChargeFireResetOptions {
@@ -87,6 +90,11 @@ export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
   override stepRule(be: Backend): RuleBinding<State> {
     const { surrogate, fireAtThreshold, ...k } = this.settings();
     return bindRule(lifRule, k, surrogate, [this.decay(be), this.settingTensor('threshold', this.cfr.threshold, be)], { fireAtThreshold });
+  }
+
+  protected override makeStepper(be: Backend, batch: number, init: State): NeuronStepper {
+    const p = { beta: storageCopy(be, this.decay(be)), threshold: storageCopy(be, this.settingTensor('threshold', this.cfr.threshold, be)), recV: null, recW: null };
+    return lifStepper(be, this.kind, this.settings(), p, batch, this.numFeatures, init.v.storage);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -7,6 +7,9 @@ import { readOptions } from '../../registry/options.js';
 import { bindRule, type RuleBinding } from '../scan-neuron.js';
 import { lifRule } from './rule.js';
 import { LEAKY_OPTIONS, LeakyBase, lifSettings, type LeakyOptionsBase } from './leaky-base.js';
+import { storageCopy } from '../../ops/util.js';
+import type { NeuronStepper } from '../step/stepper.js';
+import { lifStepper } from './stepper.js';
 
 export type LIFOptions = LeakyOptionsBase;
 
@@ -37,6 +40,11 @@ export class LIF extends LeakyBase<State> {
   override stepRule(be: Backend): RuleBinding<State> {
     const { surrogate, fireAtThreshold, ...k } = lifSettings(this.opts, false);
     return bindRule(lifRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be)], { fireAtThreshold });
+  }
+
+  protected override makeStepper(be: Backend, batch: number, init: State): NeuronStepper {
+    const p = { beta: storageCopy(be, this.betaTensor(be)), threshold: storageCopy(be, this.thresholdTensor(be)), recV: null, recW: null };
+    return lifStepper(be, this.kind, lifSettings(this.opts, false), p, batch, this.numFeatures, init.v.storage);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -1,6 +1,9 @@
 import type { Backend } from '../../backend/backend.js';
 import { type ScanResult } from '../../ops/neuron.js';
 import { lifScan } from '../lif/scan.js';
+import { lifStepper } from '../lif/stepper.js';
+import { storageCopy } from '../../ops/util.js';
+import type { NeuronStepper } from '../step/stepper.js';
 import { rleakyRule } from './rule.js';
 import { bindRule, type RuleBinding } from '../scan-neuron.js';
 import { uniform, zeros } from '../../tensor/create.js';
@@ -70,6 +73,19 @@ export class RLeaky extends LeakyBase<State> {
     const V = this.learnRecurrent ? this.getParameter('V')! : this.settingTensor('V', this.V, be);
     const { surrogate, fireAtThreshold, ...k } = lifSettings(this.opts, true);
     return bindRule(rleakyRule, k, surrogate, [this.betaTensor(be), this.thresholdTensor(be), V], { fireAtThreshold });
+  }
+
+  /** Both recurrences: the reference kernel runs W_rec·s[t−1] per step, as the fused scan does. */
+  protected override makeStepper(be: Backend, batch: number, init: State): NeuronStepper {
+    const recW = this.allToAll ? (this.getParameter('recurrentWeight') ?? this.getBuffer('recurrentWeight'))! : null;
+    const recV = this.allToAll ? null : this.learnRecurrent ? this.getParameter('V')! : this.settingTensor('V', this.V, be);
+    const p = {
+      beta: storageCopy(be, this.betaTensor(be)),
+      threshold: storageCopy(be, this.thresholdTensor(be)),
+      recV: recV ? storageCopy(be, recV) : null,
+      recW: recW ? storageCopy(be, recW) : null,
+    };
+    return lifStepper(be, this.kind, lifSettings(this.opts, true), p, batch, this.numFeatures, init.v.storage);
   }
 
   protected scan(x: Tensor, st: State): ScanResult<State> {

@@ -1,0 +1,1 @@
+export { compileStreaming, StreamingPlan, type PlanStageInfo, type StreamingOptions } from './plan.js';
