@@ -16,6 +16,7 @@ export { backward, noGrad, isGradEnabled } from './autograd/tape.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { add, sub, mul, scale, sum, mean, sumLeading, meanLeading } from './ops/elementwise.js';
 export { reshape, flatten, repeatTime, stack, sliceLeading } from './ops/shape.js';
+export { selectRows } from './ops/select.js';
 export { linear } from './ops/linear.js';
 export { conv1d, conv2d } from './ops/conv.js';
 export { maxPool2d, avgPool2d, sumPool2d } from './ops/pool.js';
@@ -43,7 +44,7 @@ export { buildModel, layerTypes, type LayerConfig, type BuildOptions, type Built
 export * from './neurons/index.js';
 export * from './encoding/index.js';
 export { makeDelayPatterns, delayPatternOrders, DELAY_PATTERNS_DEFAULTS, type DelayPatternsSpec } from './data/delay-patterns.js';
-export { makeDataset, subset, take, classCounts, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor, packDigits, unpackDigits } from './data/index.js';
+export { makeDataset, subset, take, classCounts, holdOutValidation, VALIDATION_SEED, parseIdx, encodeIdx, isGzip, idxToDataset, DataLoader, batchTensor, packDigits, unpackDigits } from './data/index.js';
 export type { Dataset, DatasetInit, SplitDataset, Labels, IdxArray, DataLoaderOptions, DataLoaderState, PackedSplit } from './data/index.js';
 export type { Batch as DataBatch } from './data/index.js';
 export { ImageAugmenter, augmentEnabled, checkAugment, cropFlipSample, normalizeDataset, normalizedFill, checkNormalize } from './data/index.js';
@@ -52,6 +53,7 @@ export { CIFAR_SHAPE, CIFAR_PIXELS, CIFAR10_LAYOUT, CIFAR100_LAYOUT, cifarRecord
 export type { CifarLayout, CifarLabelField } from './data/index.js';
 export * from './train/index.js';
 export * from './analysis/index.js';
+export * from './early-exit/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
 export * from './data/events/index.js';
 export * from './data/audio/index.js';
