@@ -161,21 +161,31 @@ export interface FrontData {
  * accuracy–latency fronts. Returns the summary and the front data; writes
  * nothing.
  */
+/**
+ * What the flags ask of this session, checked as soon as it is built (before
+ * any evaluation runs): the threshold within the rule's range for the
+ * dataset's classes, or a validation split to choose it on.
+ */
+export function checkEarlyExitSession(session: Session, req: EarlyExitRequest): void {
+  if (req.confidence !== null) checkThreshold(req.rule, req.confidence, session.data.test.numClasses, '--confidence');
+  else if (!session.data.validation) {
+    throw new ConfigError(
+      `--max-accuracy-loss chooses the threshold on the validation split, but this run holds none (data.validation is 0 in its config): give --confidence C, or train with data.validation: N (docs/early-exit.md)`,
+    );
+  }
+}
+
 export function evaluateEarlyExit(session: Session, req: EarlyExitRequest, log: (line: string) => void = () => {}): { summary: EarlyExitSummary; front: FrontData | null } {
+  checkEarlyExitSession(session, req);
   const classes = session.data.test.numClasses;
   const rule = req.rule;
   const score = makeScores(session.config.train.loss);
   const common = { rule, score, predict: session.predict, classes };
   let threshold: number | null;
   let selection: EarlyExitSummary['selection'] = null;
-  if (req.confidence !== null) threshold = checkThreshold(rule, req.confidence, classes, '--confidence');
+  if (req.confidence !== null) threshold = req.confidence;
   else {
-    const val = session.data.validation;
-    if (!val) {
-      throw new ConfigError(
-        `--max-accuracy-loss chooses the threshold on the validation split, but this run holds none (data.validation is 0 in its config): give --confidence C, or train with data.validation: N (docs/early-exit.md)`,
-      );
-    }
+    const val = session.data.validation!;
     log(`early exit: choosing the ${rule} threshold on ${val.length} validation samples (at most ${req.maxAccuracyLoss} points below full T)`);
     const v = runEarlyExit(session.model, encoded(session, val, validationEncoder(session)), { ...common, threshold: null, trajectories: true });
     const choice: ThresholdChoice = chooseThreshold(v.trajectories!, req.maxAccuracyLoss!);

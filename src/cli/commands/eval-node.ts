@@ -10,7 +10,7 @@ import { measureModel } from '../measure.js';
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { modelSizeSummary } from '../report.js';
-import { checkEarlyExitFlags, evaluateEarlyExit, formatEarlyExit, writeFront, type EarlyExitFlags, type EarlyExitSummary } from '../early-exit-node.js';
+import { checkEarlyExitFlags, checkEarlyExitSession, evaluateEarlyExit, formatEarlyExit, writeFront, type EarlyExitFlags, type EarlyExitSummary } from '../early-exit-node.js';
 
 export interface EvalOptions extends EarlyExitFlags {
   run?: string;
@@ -57,6 +57,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
 
   const session = createSession(config);
   loadModelWeights(weights, session.model);
+  if (early) checkEarlyExitSession(session, early);
   const { model, data, backend } = session;
   // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.
   const encode = testEncoder(session);
