@@ -14,6 +14,14 @@ import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { LIF } from '../../src/neurons/lif/model.js';
 import { assertClose } from '../helpers.js';
+import { buildModel } from '../../src/nn/builder.js';
+import { profileModel } from '../../src/analysis/profile.js';
+import type { MonitorSummary } from '../../src/analysis/monitor.js';
+import { runEarlyExit } from '../../src/early-exit/run.js';
+import { reduceOverTime } from '../../src/ops/readout.js';
+import { predictFromScores } from '../../src/ops/loss.js';
+import type { ScoreFn } from '../../src/train/trainer.js';
+import '../../src/nn/layers.js';
 import { build, F, ZOO } from '../neurons/zoo.js';
 
 const T = 6, B = 5;
@@ -75,6 +83,31 @@ test('stepping with dropped rows: a delay layer keeps the history of the samples
     const x = randn([T, B, 3], rng);
     checkDrops(model, x, eval_ ? 'delay, eval' : 'delay, train mode', eval_);
   }
+});
+
+test('stepping with dropped rows: a spiking transformer under direct coding (conv stem once, SSA and SDSA blocks per step), and its operation counts', () => {
+  const layers = [
+    { type: 'conv2d', out_channels: 8, kernel_size: 3, padding: 1, bias: false },
+    { type: 'batchnorm' },
+    { type: 'lifnode', tau: 2 },
+    { type: 'residual', layers: [{ type: 'ssa', heads: 2 }] },
+    { type: 'residual', layers: [{ type: 'sdsa', heads: 2 }] },
+    { type: 'residual', layers: [{ type: 'conv2d', out_channels: 8, kernel_size: 1 }, { type: 'batchnorm' }, { type: 'lifnode', tau: 2 }] },
+    { type: 'global_avgpool' },
+    { type: 'linear', out: 4 },
+  ];
+  const { model } = buildModel(layers, { inputShape: [1, 6, 6], steps: T, timeConstantInput: true, rng: new Rng(2), readout: true });
+  model.eval();
+  const x = randn([1, B, 1, 6, 6], new Rng(6), 2);
+  checkDrops(model, x, 'transformer');
+  // Full T step by step counts what one whole-sequence profile counts, attention products included.
+  const score: ScoreFn = (out) => reduceOverTime(out.spikes, 'mean');
+  const full = runEarlyExit(model, [{ x, y: new Int32Array(B) }], { rule: 'maxprob', threshold: null, score, predict: (out) => predictFromScores(score(out).data, B, 4), measure: true });
+  const whole = profileModel(model, [x]);
+  const rows = (p: { summary: MonitorSummary }) => p.summary.layers.map((l) => l.name);
+  assert.deepEqual(rows(full.profile!), rows(whole));
+  const t = full.profile!.ops.totals, w = whole.ops.totals;
+  assertClose([t.sops, t.macs, t.acs, t.neuronMacs, t.annMacs], [w.sops, w.macs, w.acs, w.neuronMacs, w.annMacs], 0, 1e-9, 'totals');
 });
 
 test('ModelStepper refuses what cannot run one step at a time', () => {
