@@ -15,6 +15,7 @@
         "kernels/native/gemm_small.cc",
         "kernels/native/event.cc",
         "kernels/native/lif.cc",
+        "kernels/native/multilevel.cc",
         "kernels/native/train.cc",
         "kernels/native/elementwise.cc",
         "kernels/native/conv.cc",

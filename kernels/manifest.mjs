@@ -56,6 +56,26 @@ export const structs = {
       'idx_t bBegin = 0, bEnd = 0;',
     ],
   },
+  MultiLevelCfg: {
+    doc: 'Configuration of the fused multi-level scan (MultiLevelConfig of src/backend/kernels/neuron.ts, flattened).',
+    ts: { type: 'MultiLevelConfig', from: '../kernels/neuron.js' },
+    fields: [
+      { name: 'T', kind: 'dim' },
+      { name: 'B', kind: 'dim' },
+      { name: 'F', kind: 'dim' },
+      { name: 'levels', kind: 'dim', doc: 'D, the largest count per step (1 ≤ D ≤ 2^16: the wrapper checks)' },
+      { name: 'normalized', kind: 'flag', doc: 's = c/D rather than c' },
+      { name: 'hardReset', kind: 'flag', doc: 'v = vReset after any count (else the soft v = h − c·θ)' },
+      { name: 'vReset', kind: 'number' },
+      { name: 'detachReset', kind: 'flag' },
+      { name: 'betaPerNeuron', kind: 'flag' },
+      { name: 'thresholdPerNeuron', kind: 'flag' },
+      { name: 'surrogate', kind: 'id', from: 'surrogate.id', below: 'sf::surrogate::kCount', unknown: 'surrogate id', doc: 'SurrogateId (kernels/surrogates.mjs)' },
+      { name: 'p0', kind: 'number', from: 'surrogate.p0' },
+      { name: 'p1', kind: 'number', from: 'surrogate.p1' },
+    ],
+    cppExtra: ['// Batch rows [bBegin, bEnd) this call computes (set by the entry points, as in LifCfg).', 'idx_t bBegin = 0, bEnd = 0;'],
+  },
   Window: {
     doc: 'A pooling / convolution window (WindowGeometry of src/backend/kernels/conv.ts); strides and dilations are at least 1.',
     ts: { type: 'WindowGeometry', from: '../kernels/conv.js' },
@@ -104,6 +124,17 @@ const lifForwardArgs = [
 ];
 const lifLets = [['idx_t', 'N', 'cfg.B * cfg.F'], ['idx_t', 'TN', 'cfg.T * N']];
 const lifChecks = [['!cfg.delayedReset && cfg.resetMode != 0 && !v', '"v is required under a same-step reset"']];
+
+const mlForwardArgs = [
+  { name: 'cfg', kind: 'struct', struct: 'MultiLevelCfg' },
+  { name: 'x', kind: 'f32', len: 'TN' },
+  { name: 'v0', kind: 'f32', len: 'N' },
+  { name: 'beta', kind: 'f32', len: 'cfg.betaPerNeuron ? cfg.F : 1' },
+  { name: 'threshold', kind: 'f32', len: 'cfg.thresholdPerNeuron ? cfg.F : 1' },
+];
+// The closed-form count (multilevel.cc) is exact for D well below 2^50; the wrapper in
+// src/backend/native/neuron.ts hands larger D (and its D-term surrogate sums) to TypeScript.
+const mlChecks = [['cfg.levels < 1 || cfg.levels > 65536', 'std::string("cfg.levels must be in 1..65536, got ") + std::to_string(cfg.levels)']];
 
 const ncp = [{ name: 'N', kind: 'dim' }, { name: 'C', kind: 'dim' }, { name: 'P', kind: 'dim' }];
 const ncpTotal = [['idx_t', 'total', 'product(args, {N, C, P})']];
@@ -184,6 +215,26 @@ export const native = [
     lets: lifLets,
     checks: lifChecks,
     call: 'sf::lifBackward(cfg, sf::LifIO{x, v0, beta, threshold, spikes, mask, h, v, gSpikes, gMem, dx, dv0, dBeta, dThreshold});',
+  },
+  {
+    name: 'multiLevelForward',
+    doc: 'The multi-level neuron\'s scan (kernels/native/multilevel.cc): spikes and the post-reset membrane v, both [T, N].',
+    args: [...mlForwardArgs, f32('spikes', 'TN'), f32('v', 'TN')],
+    lets: lifLets,
+    checks: mlChecks,
+    call: 'sf::multiLevelForward(cfg, sf::MultiLevelIO{x, v0, beta, threshold, spikes, v, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});',
+  },
+  {
+    name: 'multiLevelBackward',
+    doc: 'Its BPTT backward from the forward\'s v (h, u and c recomputed); gState: the final state\'s gradient [N]. Gradients overwrite their outputs.',
+    args: [
+      ...mlForwardArgs, f32('v', 'TN'), f32('gSpikes', 'TN', { nullable: true }), f32('gMem', 'TN', { nullable: true }), f32('gState', 'N', { nullable: true }),
+      f32('dx', 'TN', { nullable: true }), f32('dv0', 'N', { nullable: true }), f32('dBeta', 'cfg.betaPerNeuron ? cfg.F : 1', { nullable: true }),
+      f32('dThreshold', 'cfg.thresholdPerNeuron ? cfg.F : 1', { nullable: true }),
+    ],
+    lets: lifLets,
+    checks: mlChecks,
+    call: 'sf::multiLevelBackward(cfg, sf::MultiLevelIO{x, v0, beta, threshold, nullptr, v, gSpikes, gMem, gState, dx, dv0, dBeta, dThreshold});',
   },
   {
     name: 'sgdStep',
@@ -458,6 +509,16 @@ export const wasm = [
     name: 'lifBackwardLeaky',
     args: 'T N mode detachReset inputLeak vr beta threshold fire sid p0 p1 x v0 trace h gS gM dx dvC dBeta dThr',
     doc: 'Delayed reset, β/θ per layer; dBeta = 0 skips the dβ/dθ sums (otherwise dThr must be a block too).',
+  },
+  {
+    name: 'multiLevelForward',
+    args: 'T B F D normalized hard vr bS tS x v0 beta thr spk v',
+    doc: 'Multi-level scan (kernels/wasm/multilevel.ts), Heaviside counts; bS / tS: β / θ per neuron.',
+  },
+  {
+    name: 'multiLevelBackward',
+    args: 'T B F D normalized hard detach vr bS tS sid p0 p1 x v0 beta thr v gS gM gState dx dvC dBeta dThr',
+    doc: 'gS / gM / gState / dx: 0 when absent; dvC: N f64 of scratch (ends as dL/dv0); dBeta / dThr: f64 scratch, dBeta = 0 skips both sums.',
   },
   { name: 'transpose', args: 'M N A out', doc: 'out[N, M] = transpose of A[M, N].' },
   { name: 'delayKernelBuild', args: 'n K interp sigma w p kernel g', doc: 'Delay kernels (kernels/wasm/delay.ts): `g` is scratch for K f64.' },

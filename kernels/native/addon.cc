@@ -24,6 +24,7 @@
 #include "event.h"
 #include "gemm.h"
 #include "lif.h"
+#include "multilevel.h"
 #include "simd.h"
 #include "surrogate_eval.h"
 #include "surrogates.generated.h"

@@ -26,6 +26,26 @@ bool readLifCfg(Args& args, size_t i, const char* name, sf::LifCfg& s) {
   return args.ok();
 }
 
+// MultiLevelCfg from a Float64Array of 13: [T, B, F, levels, normalized, hardReset, vReset, detachReset, betaPerNeuron, thresholdPerNeuron, surrogate, p0, p1].
+bool readMultiLevelCfg(Args& args, size_t i, const char* name, sf::MultiLevelCfg& s) {
+  const double* v = args.array<double>(i, name, napi_float64_array, 13);
+  if (!args.ok()) return false;
+  s.T = fieldDim(args, v[0], name, "T");
+  s.B = fieldDim(args, v[1], name, "B");
+  s.F = fieldDim(args, v[2], name, "F");
+  s.levels = fieldDim(args, v[3], name, "levels");
+  s.normalized = v[4] != 0;
+  s.hardReset = v[5] != 0;
+  s.vReset = v[6];
+  s.detachReset = v[7] != 0;
+  s.betaPerNeuron = v[8] != 0;
+  s.thresholdPerNeuron = v[9] != 0;
+  s.surrogate = fieldId(args, v[10], sf::surrogate::kCount, "surrogate id");
+  s.p0 = v[11];
+  s.p1 = v[12];
+  return args.ok();
+}
+
 // Window from a Float64Array of 12: [H, W, kh, kw, sh, sw, ph, pw, dh, dw, Ho, Wo].
 bool readWindow(Args& args, size_t i, const char* name, sf::Window& s) {
   const double* v = args.array<double>(i, name, napi_float64_array, 12);
@@ -170,6 +190,50 @@ napi_value LifBackward(napi_env env, napi_callback_info info) {
   if (args.ok() && (!cfg.delayedReset && cfg.resetMode != 0 && !v)) args.fail("v is required under a same-step reset");
   if (!args.ok()) return nullptr;
   sf::lifBackward(cfg, sf::LifIO{x, v0, beta, threshold, spikes, mask, h, v, gSpikes, gMem, dx, dv0, dBeta, dThreshold});
+  return nullptr;
+}
+
+// multiLevelForward(cfg, x, v0, beta, threshold, spikes, v)
+napi_value MultiLevelForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "multiLevelForward");
+  sf::MultiLevelCfg cfg{};
+  if (!readMultiLevelCfg(args, 0, "cfg", cfg)) return nullptr;
+  const idx_t N = cfg.B * cfg.F;
+  const idx_t TN = cfg.T * N;
+  float* x = args.f32(1, "x", TN);
+  float* v0 = args.f32(2, "v0", N);
+  float* beta = args.f32(3, "beta", cfg.betaPerNeuron ? cfg.F : 1);
+  float* threshold = args.f32(4, "threshold", cfg.thresholdPerNeuron ? cfg.F : 1);
+  float* spikes = args.f32(5, "spikes", TN);
+  float* v = args.f32(6, "v", TN);
+  if (args.ok() && (cfg.levels < 1 || cfg.levels > 65536)) args.fail(std::string("cfg.levels must be in 1..65536, got ") + std::to_string(cfg.levels));
+  if (!args.ok()) return nullptr;
+  sf::multiLevelForward(cfg, sf::MultiLevelIO{x, v0, beta, threshold, spikes, v, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
+  return nullptr;
+}
+
+// multiLevelBackward(cfg, x, v0, beta, threshold, v, gSpikes | null, gMem | null, gState | null, dx | null, dv0 | null, dBeta | null, dThreshold | null)
+napi_value MultiLevelBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "multiLevelBackward");
+  sf::MultiLevelCfg cfg{};
+  if (!readMultiLevelCfg(args, 0, "cfg", cfg)) return nullptr;
+  const idx_t N = cfg.B * cfg.F;
+  const idx_t TN = cfg.T * N;
+  float* x = args.f32(1, "x", TN);
+  float* v0 = args.f32(2, "v0", N);
+  float* beta = args.f32(3, "beta", cfg.betaPerNeuron ? cfg.F : 1);
+  float* threshold = args.f32(4, "threshold", cfg.thresholdPerNeuron ? cfg.F : 1);
+  float* v = args.f32(5, "v", TN);
+  float* gSpikes = args.f32(6, "gSpikes", TN, true);
+  float* gMem = args.f32(7, "gMem", TN, true);
+  float* gState = args.f32(8, "gState", N, true);
+  float* dx = args.f32(9, "dx", TN, true);
+  float* dv0 = args.f32(10, "dv0", N, true);
+  float* dBeta = args.f32(11, "dBeta", cfg.betaPerNeuron ? cfg.F : 1, true);
+  float* dThreshold = args.f32(12, "dThreshold", cfg.thresholdPerNeuron ? cfg.F : 1, true);
+  if (args.ok() && (cfg.levels < 1 || cfg.levels > 65536)) args.fail(std::string("cfg.levels must be in 1..65536, got ") + std::to_string(cfg.levels));
+  if (!args.ok()) return nullptr;
+  sf::multiLevelBackward(cfg, sf::MultiLevelIO{x, v0, beta, threshold, nullptr, v, gSpikes, gMem, gState, dx, dv0, dBeta, dThreshold});
   return nullptr;
 }
 
@@ -790,6 +854,8 @@ const napi_property_descriptor kFunctions[] = {
     {"eventGemmGradW", nullptr, EventGemmGradW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"lifForward", nullptr, LifForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"lifBackward", nullptr, LifBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"multiLevelForward", nullptr, MultiLevelForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"multiLevelBackward", nullptr, MultiLevelBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"sgdStep", nullptr, SgdStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"adamStep", nullptr, AdamStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

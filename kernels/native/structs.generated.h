@@ -32,6 +32,25 @@ struct LifCfg {
   idx_t bBegin = 0, bEnd = 0;
 };
 
+// Configuration of the fused multi-level scan (MultiLevelConfig of src/backend/kernels/neuron.ts, flattened).
+struct MultiLevelCfg {
+  idx_t T;
+  idx_t B;
+  idx_t F;
+  idx_t levels;  // D, the largest count per step (1 ≤ D ≤ 2^16: the wrapper checks)
+  bool normalized;  // s = c/D rather than c
+  bool hardReset;  // v = vReset after any count (else the soft v = h − c·θ)
+  double vReset;
+  bool detachReset;
+  bool betaPerNeuron;
+  bool thresholdPerNeuron;
+  int surrogate;  // SurrogateId (kernels/surrogates.mjs)
+  double p0;
+  double p1;
+  // Batch rows [bBegin, bEnd) this call computes (set by the entry points, as in LifCfg).
+  idx_t bBegin = 0, bEnd = 0;
+};
+
 // A pooling / convolution window (WindowGeometry of src/backend/kernels/conv.ts); strides and dilations are at least 1.
 struct Window {
   idx_t H;

@@ -4,6 +4,7 @@ export { gemm, gemmScratchA, gemmScratchB, scaleInPlace } from './gemm';
 export { fill, copy, binary, affine, axpy, addRowVector, sumRows, sum, countNonzero, clamp } from './elementwise';
 export { eventGemm, eventGemmGradW } from './event';
 export { lifForwardLeaky, lifForwardPlain, lifBackwardPlain, lifBackwardLeaky } from './lif';
+export { multiLevelForward, multiLevelBackward } from './multilevel';
 export { transpose } from './transpose';
 export { delayKernelBuild, delayKernelBuildBackward, delaySparseForward, delayEventForward, delayEventGradKernel } from './delay';
 export { adamStep, sgdStep } from './train';

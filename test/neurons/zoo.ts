@@ -54,6 +54,15 @@ export const ZOO: ZooEntry[] = [
   { label: 'AdEx attached', type: 'adex', options: { detachReset: false, vPeak: -40, dt: 0.5, b: [80.5, 40, 120], learnB: true }, inputScale: 1500, inputOffset: 5000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
   { label: 'AdEx Vpeak 20', type: 'adex', options: { learnA: true }, inputScale: 1500, inputOffset: 4000, smoothSurrogate: { name: 'sigmoid', slope: 0.5 }, membraneScale: 0.01 },
   { label: 'MultiLevel normalized hard', type: 'multilevel', options: { levels: 3, reset: 'hard', threshold: 0.4, learnBeta: true, learnThreshold: true }, inputScale: 1, inputOffset: 0.5 },
+  // The fused kernel's other paths (the smooth modes above replace the surrogate and attach the reset):
+  // D = 1 (binary) with an attached hard reset to a non-zero v_reset under a sigmoid surrogate;
+  { label: 'MultiLevel D1 hard attached', type: 'multilevel', options: { levels: 1, reset: 'hard', vReset: -0.1, detachReset: false, beta: [0.6, 0.5, 0.8], learnThreshold: true, surrogate: { name: 'sigmoid', slope: 4 } }, inputScale: 1, inputOffset: 0.4 },
+  // counts with a hard reset, β and θ per neuron and learned, the triangle surrogate;
+  { label: 'MultiLevel count hard per neuron', type: 'multilevel', options: { levels: 4, output: 'count', reset: 'hard', beta: [0.5, 0.6, 0.4], threshold: [0.3, 0.25, 0.35], learnBeta: true, learnThreshold: true, surrogate: { name: 'triangle', height: 1, width: 0.8 } }, inputScale: 1, inputOffset: 0.6 },
+  // the soft reset in the graph under erf, learned per-layer β and θ;
+  { label: 'MultiLevel soft attached', type: 'multilevel', options: { levels: 4, detachReset: false, beta: 0.7, threshold: 0.3, learnBeta: true, learnThreshold: true, surrogate: { name: 'erf', alpha: 2 } }, inputScale: 1, inputOffset: 0.7 },
+  // QSD-Transformer's setting: D = 4, θ = 0.25, β = 0.5 fixed, soft detached reset, rectangle, normalized.
+  { label: 'MultiLevel QSD', type: 'multilevel', options: { levels: 4, threshold: 0.25 }, inputScale: 0.6, inputOffset: 0.5 },
 ];
 
 export function build(e: ZooEntry, extra: Record<string, unknown> = {}): ScanNeuron<StateDict> {

@@ -171,3 +171,59 @@ export function fusedKernel<C, F, B>(table: NeuronKernelTable, key: FusedKernelK
 
 /** The LIF family's scan (IF, Leaky, LIFNode, PLIF, RLeaky, Synaptic's membrane): fused on wasm and native. */
 export const LIF_SCAN = fusedKernelKey<LifConfig, LifForwardIO, LifBackwardIO>('lif');
+
+/**
+ * The multi-level integer-spike neuron (I-LIF, QSD-Transformer's Multispike; docs/equations.md
+ * §1 "Multi-level integer-spike LIF", the step rule in src/neurons/multilevel/rule.ts), per neuron and step:
+ *   h[t] = β·v[t-1] + x[t], stored (rounded to the storage dtype);  u = h/θ
+ *   c = #{k ∈ 1..D : u − (k − ½) > 0} = clamp(round(u), 0, D) with halves rounded down
+ *   s = c/D (normalized) or c;  soft: v[t] = h − c·θ;  hard: v[t] = vReset if c > 0 else h
+ * The backward is the rule's adjoint: dc/du = Σ_k g(u − k + ½) for the layer's surrogate g.
+ * The field names of the settings are the rule's (MultiLevelRuleSettings).
+ */
+export interface MultiLevelConfig {
+  T: number;
+  B: number;
+  F: number;
+  /** D ≥ 1, the largest count per step. */
+  levels: number;
+  /** Emit c/D rather than c. */
+  normalized: boolean;
+  hardReset: boolean;
+  vReset: number;
+  detachReset: boolean;
+  betaPerNeuron: boolean;
+  thresholdPerNeuron: boolean;
+  surrogate: SurrogateCode;
+}
+
+export interface MultiLevelForwardIO {
+  x: Storage;
+  v0: Storage;
+  beta: Storage;
+  threshold: Storage;
+  /** Out: s [T, N]. */
+  spikes: Storage;
+  /** Out: the post-reset membrane v [T, N] (the layer's membrane trace; its last row is the state). */
+  v: Storage;
+}
+
+/**
+ * Backward inputs: the gradients of the spike and membrane traces and of the final state
+ * (null meaning zero). The kernel recomputes h, u and c from (x, v[t-1], β, θ), so the
+ * forward keeps nothing but its outputs.
+ */
+export interface MultiLevelBackwardIO extends MultiLevelForwardIO {
+  gSpikes: Storage | null;
+  gMem: Storage | null;
+  /** Gradient of the final state v[T-1] ([N]): the carry the backward starts from. */
+  gState: Storage | null;
+  /** Out (null = not needed). */
+  dx: Storage | null;
+  dv0: Storage | null;
+  dBeta: Storage | null;
+  dThreshold: Storage | null;
+}
+
+/** The multi-level neuron's scan: fused on wasm and native for Heaviside spikes (the smooth test forward runs the reference). */
+export const MULTILEVEL_SCAN = fusedKernelKey<MultiLevelConfig, MultiLevelForwardIO, MultiLevelBackwardIO>('multilevel');

@@ -44,6 +44,17 @@ export interface KernelFunctions {
     fire: number, sid: number, p0: number, p1: number, x: number, v0: number, trace: number, h: number, gS: number, gM: number,
     dx: number, dvC: number, dBeta: number, dThr: number,
   ): void;
+  /** Multi-level scan (kernels/wasm/multilevel.ts), Heaviside counts; bS / tS: β / θ per neuron. */
+  multiLevelForward(
+    T: number, B: number, F: number, D: number, normalized: number, hard: number, vr: number, bS: number, tS: number, x: number,
+    v0: number, beta: number, thr: number, spk: number, v: number,
+  ): void;
+  /** gS / gM / gState / dx: 0 when absent; dvC: N f64 of scratch (ends as dL/dv0); dBeta / dThr: f64 scratch, dBeta = 0 skips both sums. */
+  multiLevelBackward(
+    T: number, B: number, F: number, D: number, normalized: number, hard: number, detach: number, vr: number, bS: number, tS: number,
+    sid: number, p0: number, p1: number, x: number, v0: number, beta: number, thr: number, v: number, gS: number, gM: number,
+    gState: number, dx: number, dvC: number, dBeta: number, dThr: number,
+  ): void;
   /** out[N, M] = transpose of A[M, N]. */
   transpose(M: number, N: number, A: number, out: number): void;
   /** Delay kernels (kernels/wasm/delay.ts): `g` is scratch for K f64. */
@@ -123,11 +134,11 @@ export interface KernelFunctions {
 export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'heapBase', 'gemm', 'gemmScratchA', 'gemmScratchB', 'scaleInPlace', 'fill', 'copy', 'binary',
   'affine', 'axpy', 'addRowVector', 'sumRows', 'sum', 'countNonzero', 'clamp', 'eventGemm',
-  'eventGemmGradW', 'lifForwardLeaky', 'lifForwardPlain', 'lifBackwardPlain', 'lifBackwardLeaky', 'transpose', 'delayKernelBuild', 'delayKernelBuildBackward',
-  'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col', 'col2im', 'swapAxes01',
-  'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d',
-  'pool2dBackward', 'attentionScratchBytes', 'layerNormScratchBytes', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot', 'rowScale', 'layerNormForward',
-  'layerNormBackward', 'surrogateEval', 'eventConv', 'eventConvGradW', 'convGradXSparse',
+  'eventGemmGradW', 'lifForwardLeaky', 'lifForwardPlain', 'lifBackwardPlain', 'lifBackwardLeaky', 'multiLevelForward', 'multiLevelBackward', 'transpose',
+  'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col',
+  'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2',
+  'mulBroadcast', 'pool2d', 'pool2dBackward', 'attentionScratchBytes', 'layerNormScratchBytes', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot',
+  'rowScale', 'layerNormForward', 'layerNormBackward', 'surrogateEval', 'eventConv', 'eventConvGradW', 'convGradXSparse',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

@@ -2,11 +2,14 @@ import type { Backend } from '../../backend/backend.js';
 import type { SurrogateCode } from '../../backend/kernels/neuron.js';
 import { clampUnit } from '../../ops/neuron.js';
 import { isPositive, isUnit, readOptions, type OptionInput, type OptionSpec, type OptionValues } from '../../registry/options.js';
+import type { ScanResult } from '../../ops/neuron.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { surrogateOption } from '../options.js';
+import type { StateDict } from '../scan-neuron.js';
 import { RuleNeuron } from '../step/rule-neuron.js';
 import { rectangle, surrogateCode } from '../surrogate.js';
 import { multiLevelRule, type MultiLevelRuleSettings } from './rule.js';
+import { multiLevelScan } from './scan.js';
 
 /** The options of a multi-level layer (camelCase; configs write them snake_case). */
 export const MULTILEVEL_OPTIONS = {
@@ -33,7 +36,8 @@ type Values = OptionValues<typeof MULTILEVEL_OPTIONS>;
  * h = β·v + x, normalized to c/D by default, and the backward passes a
  * straight-through gradient on the clamp range (see ./rule.ts). Spikes are
  * graded, so downstream layers see them as real values (not binary events)
- * unless D = 1.
+ * unless D = 1. It runs its fused scan (./scan.ts, ./kernel.ts; native and
+ * wasm kernels behind MULTILEVEL_SCAN), held bit for bit to the rule.
  */
 export class MultiLevel extends RuleNeuron<MultiLevelRuleSettings> {
   protected readonly rule = multiLevelRule;
@@ -72,6 +76,13 @@ export class MultiLevel extends RuleNeuron<MultiLevelRuleSettings> {
     const beta = o.learnBeta ? clampUnit(this.getParameter('beta')!) : this.settingTensor('beta', o.beta, be);
     const thr = o.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', o.threshold, be);
     return [beta, thr];
+  }
+
+  /** The fused scan (./scan.ts: one tape node, the backend's kernel where it has one); `useStepRule` runs the rule instead. */
+  protected override scan(x: Tensor, st: StateDict): ScanResult<StateDict> {
+    const [beta, threshold] = this.ruleParams(x.backend);
+    const r = multiLevelScan(x, st['v']!, beta!, threshold!, { ...this.ruleSettings(), surrogate: this.surrogateCode() });
+    return { spikes: r.spikes, membrane: r.membrane, state: { v: r.state.v } };
   }
 
   override describe(): Record<string, unknown> {
