@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the result as JSON on stdout')
     .option('-q, --quiet', 'no progress output')
     .option('--early-exit', 'also run early-exit inference: each sample stops at the first step whose confidence reaches the threshold (docs/early-exit.md)')
-    .option('--confidence <c>', 'with --early-exit: the threshold (maxprob and margin in [0, 1], entropy in [-ln C, 0])')
+    .option('--confidence <c>', 'with --early-exit: the threshold (maxprob in [1/C, 1], margin in [0, 1], entropy in [-ln C, 0] for C classes)')
     .option('--max-accuracy-loss <points>', `with --early-exit: choose the threshold on the validation split (data.validation) for at most this many percentage points below full T (default ${DEFAULT_MAX_ACCURACY_LOSS})`)
     .option('--rule <name>', 'with --early-exit: confidence rule maxprob (default), margin or entropy')
     .option('--front <dir>', 'with --early-exit: write the accuracy-latency Pareto front over thresholds and the oracle front (JSON, CSV, SVG) into this folder')
