@@ -1,4 +1,4 @@
-export { SpikeMonitor, type LayerStats, type MonitorSummary, type NeuronStats, type SummaryOptions } from './monitor.js';
+export { SpikeMonitor, type LayerStats, type MonitorSummary, type MonitorForwardOptions, type NeuronStats, type SummaryOptions } from './monitor.js';
 export { categorize, poolWindowOf, type LayerCategory } from './layer-kinds.js';
 export { NEURON_COSTS, LIF_COST, neuronCostOf, neuronCosts } from './neuron-costs.js';
 export { countOps, OPS_ASSUMPTIONS, type LayerOps, type OpsOptions, type OpsReport, type OpsTotals } from './ops-count.js';
@@ -25,4 +25,4 @@ export {
 export { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from './report.js';
 export { profileModel, type ProfileResult } from './profile.js';
 export { Recorder, record, type RecordOptions, type RecordResult, type RecordedVariable, type LayerRecording } from './recorder.js';
-export { forwardLayerByLayer, type LayerVisitor } from './walk.js';
+export { forwardLayerByLayer, type LayerVisitor, type LayerRange, type WalkOptions } from './walk.js';

@@ -7,7 +7,7 @@ import { categorize, poolWindowOf } from './layer-kinds.js';
 import { isWeightedLayer } from '../nn/weighted.js';
 import { MultiLevel } from '../neurons/multilevel/index.js';
 import { countCodingOf } from '../quant/virtual-steps.js';
-import { forwardLayerByLayer } from './walk.js';
+import { forwardLayerByLayer, type WalkOptions } from './walk.js';
 
 /** Firing statistics of one spiking layer, accumulated over every batch seen. */
 export interface NeuronStats {
@@ -88,6 +88,17 @@ export interface MonitorSummary {
   meanRate: number;
 }
 
+/** How `SpikeMonitor.forward` runs a model in pieces. */
+export interface MonitorForwardOptions extends WalkOptions {
+  /**
+   * Input sequences this call starts (default: the batch, x.shape[1]); 0
+   * when it continues sequences an earlier call started (a later time step),
+   * whose batch may have shrunk. Per-sample figures divide by the sequences
+   * started, so they count the sample-steps actually run.
+   */
+  newSamples?: number;
+}
+
 /** Mutable accumulator of one layer. */
 class LayerRecord {
   inputShape: number[] = [];
@@ -140,12 +151,24 @@ export class SpikeMonitor {
 
   constructor(readonly model: Module) {}
 
-  /** Forward pass with recording; returns what `model.forward(x)` returns. */
-  forward(x: Tensor): Tensor {
+  /**
+   * Forward pass with recording; returns what `model.forward(x)` returns.
+   * `opts` runs a model in pieces (early exit: one step at a time, dropping
+   * finished samples): only some top-level layers, and calls that continue
+   * sequences an earlier call started, so that per-sample figures stay per
+   * input sequence and `steps` becomes the mean number of steps each sample
+   * actually ran.
+   */
+  forward(x: Tensor, opts: MonitorForwardOptions = {}): Tensor {
     if (x.ndim < 2) throw new ShapeError(`SpikeMonitor: input must be time-major [T, B, ...], got ${fmtShape(x.shape)}`);
-    this.batches++;
-    this.samples += x.shape[1]!;
-    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out, cost) => this.observe(path, kind, m, inputs, out, cost));
+    const fresh = opts.newSamples ?? x.shape[1]!;
+    if (!(Number.isInteger(fresh) && fresh >= 0 && fresh <= x.shape[1]!)) throw new ShapeError(`SpikeMonitor: newSamples must be an integer in [0, ${x.shape[1]}] (the batch), got ${fresh}`);
+    // The model-level count follows the first layer, so a model run in pieces counts each sequence once.
+    if ((opts.layers?.[0] ?? 0) === 0 && fresh > 0) {
+      this.batches++;
+      this.samples += fresh;
+    }
+    return forwardLayerByLayer(this.model, x, (path, kind, m, inputs, out, cost) => this.observe(path, kind, m, inputs, out, fresh, cost), opts);
   }
 
   reset(): void {
@@ -163,7 +186,7 @@ export class SpikeMonitor {
     return r;
   }
 
-  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor, cost?: () => OpCost): void {
+  private observe(path: string, kind: string, m: Module | null, inputs: Tensor[], out: Tensor, fresh: number, cost?: () => OpCost): void {
     const x = inputs[0]!;
     if (x.ndim < 2 || out.ndim < 2) {
       throw new ShapeError(`SpikeMonitor: layer ${path} (${kind}) maps ${fmtShape(x.shape)} to ${fmtShape(out.shape)}; expected time-major [T, B, ...] tensors`);
@@ -173,8 +196,8 @@ export class SpikeMonitor {
     const B = x.shape[1]!;
     r.inputShape = [...x.shape];
     r.outputShape = [...out.shape];
-    r.batches++;
-    r.samples += B;
+    if (fresh > 0) r.batches++;
+    r.samples += fresh;
     r.stepSamples += T * B;
     for (const t of inputs) {
       r.inputNonzero += t.backend.countNonzero(t.storage);

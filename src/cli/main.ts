@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { SpikeflowError } from '../errors.js';
+import { ConfigError, SpikeflowError } from '../errors.js';
 import { runTrain } from './commands/train-node.js';
 import { runEval } from './commands/eval-node.js';
+import { DEFAULT_MAX_ACCURACY_LOSS } from './early-exit-node.js';
 import { runInfo } from './commands/info-node.js';
 import { runQuantize } from './commands/quantize-node.js';
 import { registerNirCommands } from './commands/nir-node.js';
@@ -52,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('eval')
-    .description('evaluate a trained run (its folder) or a config + weights on the test set')
+    .description('evaluate a trained run (its folder) or a config + weights on the test set; --early-exit stops each sample once it is confident (docs/early-exit.md)')
+    .argument('[run-dir]', 'run folder written by `spikeflow train` (same as --run)')
     .option('-r, --run <dir>', 'run folder written by `spikeflow train`')
     .option('-c, --config <file>', 'YAML config (with --weights)')
     .option('-w, --weights <file>', 'model.safetensors, model.int.safetensors or checkpoint.safetensors')
@@ -62,7 +64,16 @@ export async function main(argv: string[]): Promise<number> {
     .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
     .option('--json', 'print the result as JSON on stdout')
     .option('-q, --quiet', 'no progress output')
-    .action(async (opts) => {
+    .option('--early-exit', 'also run early-exit inference: each sample stops at the first step whose confidence reaches the threshold (docs/early-exit.md)')
+    .option('--confidence <c>', 'with --early-exit: the threshold (maxprob in [1/C, 1], margin in [0, 1], entropy in [-ln C, 0] for C classes)')
+    .option('--max-accuracy-loss <points>', `with --early-exit: choose the threshold on the validation split (data.validation) for at most this many percentage points below full T (default ${DEFAULT_MAX_ACCURACY_LOSS})`)
+    .option('--rule <name>', 'with --early-exit: confidence rule maxprob (default), margin or entropy')
+    .option('--front <dir>', 'with --early-exit: write the accuracy-latency Pareto front over thresholds and the oracle front (JSON, CSV, SVG) into this folder')
+    .action(async (runDir: string | undefined, opts) => {
+      if (runDir !== undefined) {
+        if (opts.run !== undefined && opts.run !== runDir) throw new ConfigError(`eval: two run folders given, '${runDir}' and --run '${opts.run}'`);
+        opts.run = runDir;
+      }
       await runEval(opts);
     });
 

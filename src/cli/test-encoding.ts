@@ -19,3 +19,16 @@ export function testEncoder(session: Pick<Session, 'config' | 'encoder'>): (x: T
 
 /** Mixed into config.seed for the test-set encoder's generator (measureModel uses another). */
 export const TEST_SEED_SALT = 0xe7a1;
+
+/**
+ * The encoder for the validation split (early exit's threshold choice): the
+ * same construction with a salt of its own, so a stochastic encoder's draws
+ * on validation samples do not repeat the test set's.
+ */
+export function validationEncoder(session: Pick<Session, 'config' | 'encoder'>): (x: Tensor) => Tensor {
+  const rng = new Rng(session.config.seed ^ VALIDATION_SEED_SALT);
+  return (x) => session.encoder.encode(x, rng);
+}
+
+/** Mixed into config.seed for the validation split's encoder. */
+export const VALIDATION_SEED_SALT = 0x7a1d;

@@ -64,6 +64,12 @@ export interface DataSection {
   /** Use only the first N training samples (quick experiments); null = all. */
   train_limit: number | null;
   test_limit: number | null;
+  /**
+   * Training samples held out as the validation split (0: none): drawn once
+   * by a fixed generator (src/data/validation.ts), never trained on; early
+   * exit chooses its threshold on them.
+   */
+  validation: number;
   /** Random augmentation of the training batches (image datasets; never the test split). */
   augment: AugmentSection;
   /** Per-channel (x − mean) / std of both splits (image datasets); null = none. */
@@ -365,6 +371,7 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
           test_batch_size: z.number().int().positive().default(256),
           train_limit: z.number().int().positive().nullable().default(null),
           test_limit: z.number().int().positive().nullable().default(null),
+          validation: z.number().int().min(0).default(0),
           augment: z
             .object({
               random_crop: z.object({ padding: z.number().int().positive() }).strict().nullable().default(null),

@@ -6,6 +6,7 @@ import { DataLoader, batchTensor } from '../data/loader.js';
 import { augmentEnabled, checkAugment, ImageAugmenter } from '../data/augment.js';
 import { checkNormalize, normalizedFill, normalizeDataset } from '../data/normalize.js';
 import { datasetRegistry, type DatasetRequest } from '../data/registry.js';
+import { holdOutValidation } from '../data/validation.js';
 import { createEncoder, type Encoder } from '../encoding/factory.js';
 import { buildModel } from '../nn/builder.js';
 import type { Sequential } from '../nn/containers.js';
@@ -141,6 +142,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     checkDataConfig(config, options.temporal ?? isTemporalDataset(config.data.dataset));
     data = options.data;
   } else data = loadConfigData(config, options.log);
+  // Held out before anything else sees the training split, so training never does.
+  data = holdOutValidation(data, config.data.validation, 'data.validation');
   const prep = checkPreprocessing(config, data, options.temporal ?? isTemporalDataset(config.data.dataset));
   const steps = config.encoder.steps;
   const { type: encType, steps: _s, ...encOpts } = config.encoder;
@@ -183,7 +186,12 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     });
   }
   if (config.data.normalize) {
-    data = { train: normalizeDataset(data.train, config.data.normalize, 'data.normalize'), test: normalizeDataset(data.test, config.data.normalize, 'data.normalize') };
+    const n = config.data.normalize;
+    data = {
+      train: normalizeDataset(data.train, n, 'data.normalize'),
+      test: normalizeDataset(data.test, n, 'data.normalize'),
+      ...(data.validation ? { validation: normalizeDataset(data.validation, n, 'data.normalize') } : {}),
+    };
   }
   return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps, quantized };
 }

@@ -22,10 +22,16 @@ export interface Dataset {
   readonly features: number;
 }
 
-/** A train/test pair, as returned by every loader. */
+/**
+ * A train/test pair, as returned by every loader, and optionally a
+ * validation split held out of training (`data.validation`,
+ * src/data/validation.ts): what thresholds and other choices are tuned on,
+ * so the test split stays untouched.
+ */
 export interface SplitDataset {
   train: Dataset;
   test: Dataset;
+  validation?: Dataset;
 }
 
 export interface DatasetInit {

@@ -226,6 +226,19 @@ export abstract class Module {
   }
 
   /**
+   * Keep only the batch rows `rows` (indices into the current batch, in the
+   * new order) of every state this module carries between calls, so that the
+   * next call continues those sequences with a smaller batch: early exit
+   * drops the samples that have finished (src/early-exit/), and they then
+   * cost nothing. A module that keeps per-sample state across calls (neuron
+   * state, a delay layer's input history) overrides this; the default only
+   * recurses into the children, which is right for every stateless layer.
+   */
+  selectBatchRows(rows: ArrayLike<number>): void {
+    for (const c of this._children.values()) c.selectBatchRows(rows);
+  }
+
+  /**
    * Called by the Trainer right after every optimizer update: constraints on
    * parameters (a delay layer clamps its positions to their range). Default:
    * the children's.

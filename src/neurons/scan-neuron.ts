@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { reshape } from '../ops/shape.js';
+import { selectRows } from '../ops/select.js';
 import { storageCopy } from '../ops/util.js';
 import type { ScanResult } from '../ops/neuron.js';
 import { tensor } from '../tensor/create.js';
@@ -172,6 +173,17 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
     this.state = null;
     this.lastMembrane = null;
     super.resetState();
+  }
+
+  /** Keeps the state's batch rows `rows` (axis 0 of every state tensor); the recorded membrane is dropped (it belongs to the last call's batch). */
+  override selectBatchRows(rows: ArrayLike<number>): void {
+    if (this.state) {
+      const d: StateDict = {};
+      for (const [k, t] of Object.entries(this.state)) d[k] = t ? selectRows(t, 0, rows) : null;
+      this.state = d as S;
+    }
+    this.lastMembrane = null;
+    super.selectBatchRows(rows);
   }
 
   detachState(): void {

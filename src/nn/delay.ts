@@ -4,6 +4,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { Module } from '../module/module.js';
 import { delayConv, delayKernel, delaySparse } from '../ops/delay.js';
 import { concatLeading, sliceLeading } from '../ops/shape.js';
+import { selectRows } from '../ops/select.js';
 import { addBias } from '../ops/linear.js';
 import { uniform, zeros } from '../tensor/create.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -242,6 +243,12 @@ export class DelayedLinear extends Module {
     // Keep the last H input steps (zero-padded at a short start) for the next call.
     if (H > 0 && this.tail === 0) this.history = noGrad(() => lastSteps(xin, H));
     return y;
+  }
+
+  /** Keeps the batch rows `rows` of the input history [K − 1, B, in]; the synapse lists do not depend on the batch. */
+  override selectBatchRows(rows: ArrayLike<number>): void {
+    if (this.history) this.history = noGrad(() => selectRows(this.history!, 1, rows));
+    super.selectBatchRows(rows);
   }
 
   override resetState(): void {

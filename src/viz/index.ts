@@ -10,6 +10,7 @@ export { confusionMatrix, perClassAccuracy, classAccuracies } from './confusion.
 export { energyBreakdown, energyUnit, type LayerEnergyRow, type EnergySplit } from './energy.js';
 export { polarityFrames, channelRaster, binPolarity } from './events.js';
 export { delayHistogram, type LayerDelays } from './delays.js';
+export { exitFront, type ExitFrontInput, type LatencyPoint } from './early-exit.js';
 export {
   runPlots,
   parseRunPlotData,

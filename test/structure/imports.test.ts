@@ -33,6 +33,8 @@ import { repoRoot } from '../helpers.js';
  *   post-training calibration, integer weights files on the safetensors codec,
  *   model size); above train, whose step scopes a calibration pass may use.
  * - analysis measures trained models (monitors, op counts, energy).
+ * - early-exit runs a trained model step by step and stops each sample when
+ *   it is confident; it counts what ran with analysis's monitor.
  * - config builds a session from a config object, so it stands above every
  *   part it names (nn, train, data, ...); viz and cli are users of all.
  * - the entry files (the core, spikeflow/node, spikeflow/nir, spikeflow/config)
@@ -56,6 +58,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['train/'],
   ['quant/'],
   ['analysis/'],
+  ['early-exit/'],
   ['config/'],
   ['viz/'], // SVG plots from plain data (browser-safe); PNG in png-node.ts
   ['cli/'],

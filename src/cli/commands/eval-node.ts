@@ -10,8 +10,9 @@ import { measureModel } from '../measure.js';
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { modelSizeSummary } from '../report.js';
+import { checkEarlyExitFlags, checkEarlyExitSession, evaluateEarlyExit, formatEarlyExit, writeFront, type EarlyExitFlags, type EarlyExitSummary } from '../early-exit-node.js';
 
-export interface EvalOptions {
+export interface EvalOptions extends EarlyExitFlags {
   run?: string;
   config?: string;
   weights?: string;
@@ -26,6 +27,8 @@ export interface EvalOptions {
 
 /** `spikeflow eval`: rebuild the model from a run folder (or config + weights) and score it on the test set. */
 export async function runEval(opts: EvalOptions): Promise<void> {
+  // Flags first: a bad one fails before any data is read.
+  const early = checkEarlyExitFlags(opts);
   const sets = [...opts.set];
   if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
   if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
@@ -54,6 +57,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
 
   const session = createSession(config);
   loadModelWeights(weights, session.model);
+  if (early) checkEarlyExitSession(session, early);
   const { model, data, backend } = session;
   // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.
   const encode = testEncoder(session);
@@ -75,10 +79,19 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     sops_per_sample: m.ops.totals.sops,
     layers: m.summary.layers.filter((l) => l.neuron).map((l) => ({ name: l.name, spike_rate: l.neuron!.rate })),
   };
-  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  let earlyExit: EarlyExitSummary | undefined;
+  if (early) {
+    const log = opts.quiet || opts.json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+    const { summary, front } = evaluateEarlyExit(session, early, log);
+    // Written last, once everything is computed: a failure before leaves no partial analysis.
+    if (front && early.front) summary.front_files = writeFront(early.front, front);
+    earlyExit = summary;
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(earlyExit ? { ...result, early_exit: earlyExit } : result, null, 2) + '\n');
   else {
     process.stdout.write(`test accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) on ${r.samples} samples of ${data.test.name} in ${r.seconds.toFixed(1)} s [${backend.name}]\n`);
     process.stdout.write(`  model size ${describeModelSize(size)}\n`);
     for (const l of result.layers) process.stdout.write(`  ${l.name}: spike rate ${(100 * l.spike_rate).toFixed(2)}%\n`);
+    if (earlyExit) process.stdout.write(formatEarlyExit(earlyExit));
   }
 }

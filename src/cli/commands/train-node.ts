@@ -143,7 +143,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     if (teacher && teacherScore) progress.log(`spikeflow: distilling from ${teacher.dir}: teacher test accuracy ${(100 * teacherScore.accuracy).toFixed(2)}% (${teacherScore.seconds.toFixed(1)} s)`);
     let teacherForwardSeconds = 0;
     progress.log(
-      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters, ${describeModelSize(modelSize(model))} → ${outDir}`,
+      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train${data.validation ? ` / ${data.validation.length} validation` : ''} / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters, ${describeModelSize(modelSize(model))} → ${outDir}`,
     );
     while (trainer.epoch < config.train.epochs) {
       const e = trainer.epoch;
@@ -223,7 +223,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       modelSize: modelSize(model),
       quantization,
       measured,
-      dataset: { name: data.train.name, train: data.train.length, test: data.test.length },
+      dataset: { name: data.train.name, train: data.train.length, ...(data.validation ? { validation: data.validation.length } : {}), test: data.test.length },
       distill: teacher && teacherScore ? distillSummary(teacher, teacherScore, teacherForwardSeconds) : null,
     });
     writeFileAtomic(join(outDir, 'summary.json'), enc(JSON.stringify(summary, null, 2) + '\n'));
