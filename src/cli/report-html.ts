@@ -1,5 +1,5 @@
 import type { ProfileResult } from '../analysis/profile.js';
-import { formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
+import { formatEnergyLayerTable, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
 import type { PlotFile } from '../viz/run.js';
 import { summaryRows, type RunSummary } from './report.js';
 
@@ -57,6 +57,7 @@ export function renderReportHtml(i: HtmlReportInput): string {
   }
   parts.push(`<h2>Layers (measured on ${s.measured_on_samples} test samples)</h2>`, markdownTableToHtml(formatLayerTable(i.measured.summary, i.measured.ops)));
   parts.push('<h2>Energy estimate (per sample)</h2>', markdownTableToHtml(formatEnergyTable(i.measured.energy)));
+  parts.push(`<h3>By layer (${i.measured.energy.results[0]?.precision ?? 'fp32'})</h3>`, markdownTableToHtml(formatEnergyLayerTable(i.measured.energy, i.measured.ops)));
   const quantized = formatQuantizedComparison(i.measured.energy);
   if (quantized) parts.push('<h3>Quantized model</h3>', markdownTableToHtml(quantized));
   const assumptions = [...new Set([...i.measured.ops.assumptions, ...i.measured.energy.assumptions])];
