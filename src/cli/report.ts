@@ -120,6 +120,8 @@ export interface RunSummary extends RunEnvironment {
   /** Per row of the energy model (fp32, fp16, int8, int4 and, for a quantized model, quantized): pJ per sample. */
   energy: Record<string, EnergySummary>;
   measured_on_samples: number;
+  /** Peak resident memory of the process that wrote the summary (a resumed run: of its last process), in bytes. */
+  peak_rss_bytes: number | null;
   /** Present when the run distilled from a teacher (train.distill). */
   distill?: DistillSummary;
 }
@@ -163,6 +165,7 @@ export interface SummaryInput {
   measured: ProfileResult;
   dataset: { name: string; train: number; test: number };
   distill?: DistillSummary | null;
+  peakRssBytes?: number | null;
 }
 
 export function buildSummary(s: SummaryInput): RunSummary {
@@ -221,6 +224,7 @@ export function buildSummary(s: SummaryInput): RunSummary {
     macs_per_sample: ops.totals.macs,
     energy: e,
     measured_on_samples: summary.samples,
+    peak_rss_bytes: s.peakRssBytes ?? null,
     ...(s.distill ? { distill: s.distill } : {}),
   };
 }
@@ -248,6 +252,7 @@ export function summaryRows(s: RunSummary): [string, string][] {
         : `${formatBytes(s.model_size.bytes)} (${[...new Set(s.quantization.layers.map((l) => l.bits))].sort((a, b) => a - b).map((b) => `int${b}`).join('/')} weights in ${s.quantization.layers.length} layer${s.quantization.layers.length > 1 ? 's' : ''}, ${s.quantization.method}; float32: ${formatBytes(s.model_size.fp32_bytes)}, ${s.model_size.compression.toFixed(2)}× smaller)`,
     ],
     ['Wall time', `${s.wall_time_s.toFixed(1)} s`],
+    ...(s.peak_rss_bytes != null ? [['Peak memory (process RSS)', formatBytes(s.peak_rss_bytes)] as [string, string]] : []),
     ['Training throughput', `${s.samples_per_s.toFixed(0)} samples/s`],
     ['Mean spike rate', pct(s.mean_spike_rate)],
     ['Spikes per sample', s.spikes_per_sample.toFixed(1)],
