@@ -3,7 +3,7 @@ import { formatEnergyLayerTable, formatEnergyTable, formatLayerTable, formatQuan
 import type { PlotFile } from '../viz/run.js';
 import { summaryRows, type RunSummary } from './report.js';
 
-const escHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A GitHub-style pipe table (as the analysis formatters write them) as an HTML table. */
 export function markdownTableToHtml(md: string): string {
@@ -33,7 +33,7 @@ export interface HtmlReportInput {
   plots: readonly PlotFile[];
 }
 
-const STYLE = `body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+export const STYLE = `body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
 th{background:#f2f2f2}figure{margin:1.5em 0}figcaption{font-size:13px;color:#555}svg{max-width:100%;height:auto}
 pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}h2{border-bottom:1px solid #ddd;padding-bottom:4px}`;
