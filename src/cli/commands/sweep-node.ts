@@ -5,7 +5,7 @@ import { ConfigError } from '../../errors.js';
 import { loadMatrix, readPlan, writeSweepFolder, cellState, type Plan } from '../sweep/plan-node.js';
 import { runLocal } from '../sweep/local-node.js';
 import { writeSweepReport } from '../sweep/report-node.js';
-import { collectSweep, submitSweep, sweepQueueStatus, DEFAULT_QUEUE_NAME, type QueueOptions } from '../sweep/queue-node.js';
+import { collectSweep, connectRedis, submitSweep, sweepQueueStatus, DEFAULT_QUEUE_NAME, type QueueOptions } from '../sweep/queue-node.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -37,8 +37,7 @@ interface RunOpts {
 }
 
 /** Expand and validate the matrix, write the sweep folder; every cell's config is checked before anything runs. */
-function plan(matrix: string, opts: { out?: string; set: string[]; quiet?: boolean }): { dir: string; plan: Plan } {
-  const loaded = loadMatrix(matrix, opts.set);
+function plan(matrix: string, opts: { out?: string; set: string[]; quiet?: boolean }, loaded = loadMatrix(matrix, opts.set)): { dir: string; plan: Plan } {
   const dir = sweepDirFor(opts.out, loaded.plan.name);
   const p = writeSweepFolder(dir, loaded);
   if (!opts.quiet && loaded.duplicates.length > 0) {
@@ -120,8 +119,17 @@ export function registerSweepCommands(program: Command): void {
     .action(async (matrix: string, opts: { out?: string; set: string[]; queue?: string; queueName?: string; connectTimeout?: string; attempts?: string; quiet?: boolean }) => {
       const q = queueOpts(opts);
       const attempts = positiveInt('--attempts', opts.attempts, 3);
-      const { dir, plan: p } = plan(matrix, opts);
-      const r = await submitSweep(dir, p, q, { attempts });
+      // Validate the matrix, then reach Redis, and only then write the sweep folder: a failed submit leaves nothing behind.
+      const loaded = loadMatrix(matrix, opts.set);
+      const connection = await connectRedis(q);
+      let dir: string, p: Plan;
+      try {
+        ({ dir, plan: p } = plan(matrix, opts, loaded));
+      } catch (e) {
+        connection.disconnect();
+        throw e;
+      }
+      const r = await submitSweep(dir, p, q, { attempts, connection });
       if (!opts.quiet) process.stderr.write(`sweep ${p.name}: ${r.added} cells queued, ${r.queued} already queued, ${r.done} already done (${dir}; queue ${q.queueName} at ${q.url})\n`);
     });
 

@@ -21,7 +21,7 @@ export async function runCell(sweepDir: string, cell: PlanCell, worker: string, 
   if (!resumed && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   await runTrain({ config: join(root, cell.config), set: [], out: dir, resume: resumed ? checkpoint : undefined, quiet: true, onProgress });
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-  markDone(root, cell, {
+  const marked = markDone(root, cell, {
     id: cell.id,
     label: cell.label,
     finished_at: new Date().toISOString(),
@@ -32,5 +32,5 @@ export async function runCell(sweepDir: string, cell: PlanCell, worker: string, 
     accuracy: summary.accuracy,
     wall_time_s: summary.wall_time_s,
   });
-  return 'done';
+  return marked ? 'done' : 'skipped';
 }

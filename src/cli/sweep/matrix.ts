@@ -17,7 +17,12 @@ export interface AxisValue {
   value?: unknown;
   /** Named axes: a partial config merged in. */
   partial?: Record<string, unknown>;
+  /** Named axes: a value's own base config (its `base:` file), replacing the matrix's base for its cells. */
+  base?: { config: Record<string, unknown>; source: string };
 }
+
+/** Reads a base config file named in the matrix (relative to it), as a plain object tree. */
+export type BaseReader = (path: string, where: string) => { config: Record<string, unknown>; source: string };
 
 export interface Axis {
   name: string;
@@ -65,7 +70,7 @@ export function valueLabel(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || v === null ? String(v) : JSON.stringify(v);
 }
 
-function parseAxis(name: string, spec: unknown, source: string): Axis {
+function parseAxis(name: string, spec: unknown, source: string, readBase: BaseReader | undefined): Axis {
   const where = `${source}: axes.${name}`;
   if (Array.isArray(spec)) {
     // `encoder.steps: [1, 2, 4]`: the axis is named by the key it sets.
@@ -88,10 +93,15 @@ function parseAxis(name: string, spec: unknown, source: string): Axis {
     name,
     kind: 'partial',
     keys: [],
-    values: labels.map((label) => {
+    values: labels.map((label): AxisValue => {
       const p = spec[label];
       if (!isMapping(p)) throw new ConfigError(`${where}.${label}: expected a partial config (a mapping of config keys)`);
-      return { label, partial: p };
+      if (!('base' in p)) return { label, partial: p };
+      // `base: file` (no run config has a `base` key): this value's cells start from another config.
+      const { base, ...rest } = p;
+      if (typeof base !== 'string') throw new ConfigError(`${where}.${label}.base: expected a config file (relative to the matrix)`);
+      if (!readBase) throw new ConfigError(`${where}.${label}.base: a base file needs a matrix read from a file`);
+      return { label, partial: rest, base: readBase(base, `${where}.${label}.base`) };
     }),
   };
 }
@@ -109,7 +119,7 @@ function parseRules(x: unknown, field: 'include' | 'exclude', source: string): R
  * Check a matrix document's shape; `base` is the base config already read
  * (plan-node.ts reads the file `base:` names, or takes an inline mapping).
  */
-export function parseMatrix(doc: unknown, source: string, base: { config: Record<string, unknown>; source: string }, defaultName: string): Matrix {
+export function parseMatrix(doc: unknown, source: string, base: { config: Record<string, unknown>; source: string }, defaultName: string, readBase?: BaseReader): Matrix {
   if (!isMapping(doc)) throw new ConfigError(`${source}: a sweep matrix must be a mapping (name, base, set, axes, include, exclude)`);
   for (const k of Object.keys(doc)) {
     if (!(TOP_KEYS as readonly string[]).includes(k)) throw new ConfigError(`${source}: unknown key '${k}' at top level (accepted: ${TOP_KEYS.join(', ')})`);
@@ -123,7 +133,9 @@ export function parseMatrix(doc: unknown, source: string, base: { config: Record
     throw new ConfigError(`${source}: empty matrix: 'axes' names no axis (give at least one, e.g. axes: { seed: [1, 2, 3] })`);
   }
   if (!isMapping(axesDoc)) throw new ConfigError(`${source}: axes: expected a mapping of axis names to values`);
-  const axes = Object.entries(axesDoc).map(([n, spec]) => parseAxis(n, spec, source));
+  const axes = Object.entries(axesDoc).map(([n, spec]) => parseAxis(n, spec, source, readBase));
+  const basing = axes.filter((a) => a.values.some((v) => v.base));
+  if (basing.length > 1) throw new ConfigError(`${source}: axes '${basing[0]!.name}' and '${basing[1]!.name}' both give values a base config; only one axis may`);
   return { name, source, base: base.config, baseSource: base.source, set, axes, include: parseRules(doc.include, 'include', source), exclude: parseRules(doc.exclude, 'exclude', source) };
 }
 
@@ -246,7 +258,8 @@ function labelOf(m: Matrix, c: Choice): string {
 
 /** The raw config of one choice: base, the matrix's `set`, the extra overrides, then each axis in order. */
 function resolveRaw(m: Matrix, c: Choice, extraSets: Record<string, unknown>, only?: Axis): Record<string, unknown> {
-  const raw = clone(m.base);
+  const own = m.axes.map((a) => c.get(a.name)?.base).find((b) => b !== undefined);
+  const raw = clone(own?.config ?? m.base);
   for (const [k, v] of Object.entries(m.set)) setConfigPath(raw, k, clone(v), `${m.source}: set.${k}`);
   for (const [k, v] of Object.entries(extraSets)) setConfigPath(raw, k, clone(v), `--set ${k}`);
   for (const a of m.axes) {

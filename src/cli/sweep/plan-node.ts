@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, NotFoundError } from '../../errors.js';
@@ -61,7 +61,12 @@ export function loadMatrix(file: string, sets: string[] = []): { plan: Omit<Plan
   } else {
     throw new ConfigError(`${file}: base: required: a config file (relative to the matrix) or an inline config mapping`);
   }
-  const matrix = parseMatrix(doc, file, base, basename(path, extname(path)));
+  const readBase = (rel: string, where: string): { config: Record<string, unknown>; source: string } => {
+    const bp = resolve(dirname(path), rel);
+    if (!existsSync(bp)) throw new NotFoundError(`${where}: config file not found: ${bp}`);
+    return { config: readConfigYaml(readFileSync(bp, 'utf8'), bp), source: bp };
+  };
+  const matrix = parseMatrix(doc, file, base, basename(path, extname(path)), readBase);
   const extra: Record<string, unknown> = {};
   for (const s of sets) {
     const eq = s.indexOf('=');
@@ -155,14 +160,27 @@ export interface DoneRecord {
 
 /**
  * Mark a cell complete: done.json, then one line in completions.log. done.json
- * is written to a temporary name and renamed, so a reader sees it whole or
- * not at all; the log line is one append of well under a pipe buffer, so
- * lines from concurrent workers do not interleave.
+ * is written whole to a temporary name and hard-linked to its name, which
+ * fails when it exists: of two processes that finish the same cell (a job
+ * handed to a second worker while the first still ran) exactly one marks it,
+ * and the other gets false. The log line is one append of well under a pipe
+ * buffer, so lines from concurrent workers do not interleave.
  */
-export function markDone(sweepDir: string, cell: Pick<PlanCell, 'dir'>, rec: DoneRecord): void {
+export function markDone(sweepDir: string, cell: Pick<PlanCell, 'dir'>, rec: DoneRecord): boolean {
   const root = resolve(sweepDir);
-  writeFileAtomic(join(root, cell.dir, DONE_FILE), enc(JSON.stringify(rec, null, 2) + '\n'));
+  const final = join(root, cell.dir, DONE_FILE);
+  const tmp = `${final}.${process.pid}.tmp`;
+  writeFileAtomic(tmp, enc(JSON.stringify(rec, null, 2) + '\n'));
+  try {
+    linkSync(tmp, final);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
   appendFileSync(join(root, COMPLETIONS_LOG), JSON.stringify({ id: rec.id, worker: rec.worker, host: rec.host, pid: rec.pid, finished_at: rec.finished_at, resumed: rec.resumed }) + '\n');
+  return true;
 }
 
 /** The completions.log lines (the tests count them per cell). */

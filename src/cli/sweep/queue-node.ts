@@ -60,7 +60,11 @@ function checkUrl(url: string): void {
 export async function connectRedis(q: QueueOptions): Promise<Redis> {
   checkUrl(q.url);
   const probe = new Redis(q.url, { lazyConnect: true, connectTimeout: q.connectTimeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  probe.on('error', () => {}); // reported through the rejected connect below
+  // The 'error' event carries the cause (ECONNREFUSED, ENOTFOUND, ...); connect() then rejects with a generic message.
+  let cause: Error | null = null;
+  probe.on('error', (e: Error) => {
+    cause ??= e;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -70,7 +74,8 @@ export async function connectRedis(q: QueueOptions): Promise<Redis> {
       }),
     ]);
   } catch (e) {
-    throw new ConnectionError(`cannot reach Redis at ${q.url}: ${(e as Error).message || String(e)} (gave up after ${q.connectTimeoutMs / 1000} s; --connect-timeout sets it)`);
+    const why = (cause as Error | null)?.message || (e as Error).message || String(e);
+    throw new ConnectionError(`cannot reach Redis at ${q.url}: ${why} (gave up after ${q.connectTimeoutMs / 1000} s; --connect-timeout sets it)`);
   } finally {
     clearTimeout(timer);
     probe.disconnect();
@@ -90,9 +95,9 @@ const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-ch
  * of the same cell for another folder is an error: the two folders would
  * share one job.
  */
-export async function submitSweep(sweepDir: string, plan: Plan, q: QueueOptions, opts: { attempts: number }): Promise<{ added: number; queued: number; done: number }> {
+export async function submitSweep(sweepDir: string, plan: Plan, q: QueueOptions, opts: { attempts: number; connection?: Redis }): Promise<{ added: number; queued: number; done: number }> {
   const dir = resolve(sweepDir);
-  const connection = await connectRedis(q);
+  const connection = opts.connection ?? (await connectRedis(q));
   const queue = new Queue<CellJob>(q.queueName, { connection });
   let added = 0, queued = 0, done = 0;
   try {
