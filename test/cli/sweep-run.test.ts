@@ -80,7 +80,6 @@ test('sweep: bad input is one clear error, exit code 2, nothing written', () => 
   const cases: [string, string, RegExp][] = [
     ['unknown-key', base.replace('  seed: [1]', '  train.epochz: [1, 2]'), /axis 'train\.epochz' value '1': unknown key 'epochz' at train/],
     ['empty', base.replace(/axes:\n {2}seed: \[1\]\n/, 'axes: {}\n'), /empty matrix: 'axes' names no axis/],
-    ['excluded', base + 'exclude: [{ seed: 1 }]\n', /empty matrix: the exclude rules remove every cell/],
   ];
   for (const [name, text, re] of cases) {
     const p = join(tmp, `${name}.yaml`);
@@ -91,20 +90,12 @@ test('sweep: bad input is one clear error, exit code 2, nothing written', () => 
     assert.equal(r.stderr.trim().split('\n').length, 1, `${name}: one line`);
     assert.ok(!existsSync(join(tmp, `${name}-out`)), `${name}: no sweep folder`);
   }
-  const missing = cli(['sweep', 'run', join(tmp, 'nope.yaml')], tmp);
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /sweep matrix not found: .*nope\.yaml/);
   // An unreachable Redis: a short timeout, not a hang, and no sweep folder.
   const down = cli(['sweep', 'submit', join(tmp, 'bad.yaml'), '-o', join(tmp, 'down-out'), '--queue', 'redis://127.0.0.1:1', '--connect-timeout', '1'], tmp);
   assert.equal(down.code, 2, down.stderr);
   assert.match(down.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*(ECONNREFUSED|timed out)/);
   assert.ok(!existsSync(join(tmp, 'down-out')));
-  const worker = cli(['worker', '--queue', 'redis://127.0.0.1:1', '--connect-timeout', '1'], tmp);
-  assert.equal(worker.code, 2);
-  assert.match(worker.stderr, /cannot reach Redis/);
-  const notUrl = cli(['worker', '--queue', 'localhost:6379'], tmp);
-  assert.equal(notUrl.code, 2);
-  assert.match(notUrl.stderr, /--queue: expected a redis:\/\/ or rediss:\/\/ URL/);
+  // (The worker's and status's connections go through the same connectRedis: test/cli/sweep-queue.test.ts.)
   const report = cli(['sweep', 'report', tmp], tmp);
   assert.equal(report.code, 2);
   assert.match(report.stderr, /not a sweep folder \(no sweep\.json\)/);
