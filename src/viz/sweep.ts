@@ -84,11 +84,12 @@ export function accuracyEnergyScatter(
     { lo: acc.lo, hi: acc.hi, label: 'test accuracy (%)', grid: true },
   );
   const marks: string[] = [];
-  // Reference energies (the ANNs the SNNs are compared with): dashed vertical lines, labelled at the top.
+  // Reference energies (the ANNs the SNNs are compared with): dashed vertical lines.
   refs.forEach((r, i) => {
     const x = p.x(Math.log10(r.energyPJ));
     marks.push(el('line', { x1: x, y1: p.box.y, x2: x, y2: p.box.y + p.box.h, stroke: INK, 'stroke-width': 1, 'stroke-dasharray': '5 4', class: 'reference' }));
-    marks.push(text(x + 4, p.box.y + 14 + 13 * i, r.label, { fill: INK, 'font-size': FONT_SIZE.note, class: 'reference-label' }));
+    // Labelled at the bottom, where low-accuracy points are rarer than at the top.
+    marks.push(text(x + 4, p.box.y + p.box.h - 6 - 13 * i, r.label, { fill: INK, 'font-size': FONT_SIZE.note, class: 'reference-label' }));
   });
   points.forEach((pt, i) => {
     const x = p.x(logs[i]!);

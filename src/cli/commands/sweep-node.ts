@@ -5,6 +5,7 @@ import { ConfigError } from '../../errors.js';
 import { loadMatrix, readPlan, writeSweepFolder, cellState, type Plan } from '../sweep/plan-node.js';
 import { runLocal } from '../sweep/local-node.js';
 import { writeSweepReport } from '../sweep/report-node.js';
+import { parseReportPrecision } from '../sweep/report.js';
 import { collectSweep, connectRedis, submitSweep, sweepQueueStatus, DEFAULT_QUEUE_NAME, type QueueOptions } from '../sweep/queue-node.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -48,10 +49,12 @@ function plan(matrix: string, opts: { out?: string; set: string[]; quiet?: boole
 
 async function runSweep(matrix: string, opts: RunOpts): Promise<void> {
   const workers = positiveInt('--workers', opts.workers, 1);
+  parseReportPrecision(opts.precision);
   const { dir, plan: p } = plan(matrix, opts);
   const r = await runLocal(dir, p, { workers, quiet: opts.quiet === true });
   if (r.interrupted) exitWith(130);
-  if (opts.report !== false) {
+  // (With every cell failed there is nothing to report; the failures below say why.)
+  if (opts.report !== false && p.cells.some((c) => cellState(dir, c) === 'done')) {
     const rep = writeSweepReport(dir, { precision: opts.precision });
     if (!opts.quiet) process.stderr.write(`sweep ${p.name}: report of ${rep.cells} finished cells in ${rep.files.map((f) => join(dir, f)).join(', ')}\n`);
   }
@@ -170,12 +173,13 @@ export function registerSweepCommands(program: Command): void {
     .option('-q, --quiet', 'no progress output')
     .action(async (dir: string, opts: { queue?: string; queueName?: string; connectTimeout?: string; timeout?: string; precision?: string; quiet?: boolean }) => {
       const p = readPlan(dir);
+      parseReportPrecision(opts.precision);
       const timeout = opts.timeout === undefined ? Infinity : Number(opts.timeout);
       if (Number.isNaN(timeout) || timeout <= 0) throw new ConfigError(`--timeout: expected seconds > 0, got '${opts.timeout}'`);
       const r = opts.queue ? await collectSweep(dir, p, queueOpts(opts), { timeoutS: timeout, quiet: opts.quiet === true }) : { failed: [] as { id: string; reason: string }[] };
-      const rep = writeSweepReport(dir, { precision: opts.precision });
       const missing = p.cells.filter((c) => cellState(dir, c) !== 'done');
-      if (!opts.quiet) process.stderr.write(`sweep ${p.name}: ${p.cells.length - missing.length}/${p.cells.length} cells done; report in ${rep.files.map((f) => join(resolve(dir), f)).join(', ')}\n`);
+      const rep = missing.length < p.cells.length ? writeSweepReport(dir, { precision: opts.precision }) : null;
+      if (!opts.quiet) process.stderr.write(`sweep ${p.name}: ${p.cells.length - missing.length}/${p.cells.length} cells done${rep ? `; report in ${rep.files.map((f) => join(resolve(dir), f)).join(', ')}` : ''}\n`);
       if (missing.length > 0) {
         const why = new Map(r.failed.map((f) => [f.id, f.reason]));
         process.stderr.write(`spikeflow: error: ${missing.length} cell(s) not done:\n${missing.map((c) => `  ${c.id} (${c.label})${why.has(c.id) ? `: failed: ${why.get(c.id)}` : ''}`).join('\n')}\n`);

@@ -261,7 +261,6 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     lockDuration: o.lockDurationMs,
     stalledInterval: o.stalledIntervalMs,
     maxStalledCount: o.maxStalledCount,
-    removeOnComplete: { count: 100000 },
   });
   // A lock that could not be renewed means the job may go to another worker: stop our copy of the cell.
   worker.on('lockRenewalFailed', (ids: string[]) => {
