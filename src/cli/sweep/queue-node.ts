@@ -165,6 +165,10 @@ export async function collectSweep(sweepDir: string, plan: Plan, q: QueueOptions
   const queue = new Queue<CellJob>(q.queueName, { connection });
   const t0 = Date.now();
   let lastLine = 0;
+  // A completed job whose done.json this machine does not see yet: a shared file system may show a new file
+  // late (NFS attribute caching), so it counts as failed only when that lasts.
+  const unseenSince = new Map<string, number>();
+  const UNSEEN_GRACE_MS = 30000;
   try {
     for (;;) {
       const open = plan.cells.filter((c) => cellState(dir, c) !== 'done');
@@ -177,7 +181,10 @@ export async function collectSweep(sweepDir: string, plan: Plan, q: QueueOptions
         else if (s.state === 'failed') failed.push({ id: c.id, reason: s.failedReason ?? 'failed' });
         else if (s.state === 'completed') {
           // Completed without done.json here: the worker wrote somewhere else (the folder is not shared at this path).
-          failed.push({ id: c.id, reason: `its job completed but ${join(dir, c.dir, 'done.json')} is missing: is the sweep folder shared with the workers at this path?` });
+          const since = unseenSince.get(c.id) ?? Date.now();
+          unseenSince.set(c.id, since);
+          if (Date.now() - since > UNSEEN_GRACE_MS) failed.push({ id: c.id, reason: `its job completed but ${join(dir, c.dir, 'done.json')} is missing: is the sweep folder shared with the workers at this path?` });
+          else waiting++;
         } else waiting++;
       }
       if (waiting === 0) return { failed };
