@@ -130,7 +130,8 @@ export class SweepDisplay {
     const now = Date.now();
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    const cols = process.stderr.columns ?? 100;
+    // (0 or undefined when the terminal does not say.)
+    const cols = process.stderr.columns || 100;
     const lines = [this.header(), ...[...this.running].map(([id, r]) => this.cellLine(id, r))].map((l) => (l.length > cols - 1 ? l.slice(0, cols - 2) + '…' : l));
     this.clear();
     process.stderr.write(lines.join('\n') + '\n');
