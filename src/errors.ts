@@ -26,3 +26,6 @@ export class NumericError extends SpikeflowError {}
 
 /** A backend that cannot be used here. */
 export class BackendError extends SpikeflowError {}
+
+/** A server (the sweep queue's Redis) that cannot be reached. */
+export class ConnectionError extends SpikeflowError {}

@@ -76,6 +76,12 @@ export interface LayerStats {
   inputMeanCount?: number | null;
   /** Per-sample measured costs of a composite layer's op row (attention products); absent for other rows. */
   opCost?: OpCost;
+  /** Values the layer read per sample, every input and step together (absent in older summaries: taken from inputShape). */
+  inputValues?: number;
+  /** Values the layer wrote per sample over its steps (absent in older summaries: taken from outputShape). */
+  outputValues?: number;
+  /** True when every output this layer produced was flagged binary (spikes); absent in older summaries. */
+  outputBinary?: boolean;
 }
 
 export interface MonitorSummary {
@@ -111,6 +117,7 @@ class LayerRecord {
   inputBinary = true;
   outputNonzero = 0;
   outputNumel = 0;
+  outputBinary = true;
   neuronCounts: Float64Array | null = null;
   poolWindow: number | null = null;
   /** D of the multi-level counts every input carried so far (undefined: none seen yet; null: not all were counts). */
@@ -220,6 +227,7 @@ export class SpikeMonitor {
     const outNonzero = out.backend.countNonzero(out.storage);
     r.outputNonzero += outNonzero;
     r.outputNumel += out.size;
+    r.outputBinary &&= out.binary;
     if (m && r.poolWindow === null) r.poolWindow = poolWindowOf(m, x.shape, out.shape);
     if (m && isNeuron(m)) this.countNeurons(r, out);
     if (cost) {
@@ -331,6 +339,9 @@ export class SpikeMonitor {
         weightBits: m && isWeightedLayer(m) ? (m.weightQuantizer?.bits ?? null) : null,
         inputLevels: r.inputLevels ?? null,
         inputMeanCount: r.inputLevels ? r.inputCountSum / Math.max(1, r.inputNumel) : null,
+        inputValues: r.inputNumel / samples,
+        outputValues: r.outputNumel / samples,
+        outputBinary: r.outputBinary,
         ...(r.opCost ? { opCost: { acs: r.opCost.acs / samples, macs: r.opCost.macs / samples, denseMacs: r.opCost.denseMacs / samples } } : {}),
       });
     }

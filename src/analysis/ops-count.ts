@@ -34,8 +34,17 @@ export interface LayerOps {
   weightBits: number | null;
   /** D when the input is multi-level spike counts (0..D per step), else null. */
   inputLevels: number | null;
-  /** The equivalent ANN: same layer, dense, one pass, neurons replaced by ReLU (one comparison). */
-  ann: { macs: number; acs: number };
+  /** Fraction of this layer's outputs that are nonzero (a neuron layer's spike rate per neuron and step). */
+  outputDensity: number;
+  /**
+   * Activation traffic per sample (the memory model, energy.ts): values read
+   * and written, and their stored width in bits, or null for a real value
+   * stored at the precision's activation width. Zero for layers that move
+   * nothing (views, folded norms).
+   */
+  activations: { reads: number; readBits: number | null; writes: number; writeBits: number | null };
+  /** The equivalent ANN: same layer, dense, one pass, neurons replaced by ReLU (one comparison); its activations are all real-valued. */
+  ann: { macs: number; acs: number; reads: number; writes: number };
 }
 
 export interface OpsTotals {
@@ -104,8 +113,33 @@ function zeroOps(L: LayerStats, category: LayerCategory): LayerOps {
     weights: 0,
     weightBits: L.weightBits ?? null,
     inputLevels: L.inputLevels ?? null,
-    ann: { macs: 0, acs: 0 },
+    outputDensity: L.outputDensity,
+    activations: { reads: 0, readBits: null, writes: 0, writeBits: null },
+    ann: { macs: 0, acs: 0, reads: 0, writes: 0 },
   };
+}
+
+/** Bits of a stored multi-level count 0..D. */
+export function levelBits(levels: number): number {
+  return Math.max(1, Math.ceil(Math.log2(levels + 1)));
+}
+
+/**
+ * The activation traffic of a layer that moves data: its inputs read once and
+ * its output written once per step it ran, spikes at 1 bit, multi-level
+ * counts at their count width, anything else real-valued (null: the
+ * precision's width). The ANN moves the same tensors once, all real-valued.
+ */
+function setActivations(o: LayerOps, L: LayerStats): void {
+  const reads = L.inputValues ?? perStep(L.inputShape) * L.steps;
+  const writes = L.outputValues ?? perStep(L.outputShape) * L.steps;
+  const readBits = L.inputBinary ? 1 : L.inputLevels ? levelBits(L.inputLevels) : null;
+  // Older summaries carry no output flag: a neuron layer's output is its spikes.
+  const writeBits = (L.outputBinary ?? L.isNeuron) ? 1 : null;
+  o.activations = { reads, readBits, writes, writeBits };
+  const steps = Math.max(1, L.steps);
+  o.ann.reads = reads / steps;
+  o.ann.writes = writes / steps;
 }
 
 /**
@@ -139,7 +173,8 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         else o.macs = o.denseMacsPerStep * S;
         o.weights = sizeOf(L.weightShape);
         if (L.hasBias) o.acs = out * S;
-        o.ann = { macs: o.denseMacsPerStep, acs: L.hasBias ? out : 0 };
+        o.ann = { ...o.ann, macs: o.denseMacsPerStep, acs: L.hasBias ? out : 0 };
+        setActivations(o, L);
         break;
       }
       case 'norm': {
@@ -148,10 +183,12 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         if (foldable) {
           const shiftAdds = prev.hasBias ? 0 : out;
           o.acs = shiftAdds * S;
-          o.ann = { macs: 0, acs: shiftAdds };
+          // Folded into the weighted layer before it: no tensor of its own is read or written.
+          o.ann = { ...o.ann, macs: 0, acs: shiftAdds };
         } else {
           o.macs = out * S;
-          o.ann = { macs: out, acs: 0 };
+          o.ann = { ...o.ann, macs: out, acs: 0 };
+          setActivations(o, L);
         }
         break;
       }
@@ -159,12 +196,14 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         const w = L.poolWindow ?? 1;
         const dense = out * Math.max(0, w - 1);
         o.acs = dense * S * sparsity;
-        o.ann = { macs: 0, acs: dense };
+        o.ann = { ...o.ann, macs: 0, acs: dense };
+        setActivations(o, L);
         break;
       }
       case 'add': {
         o.acs = out * S * sparsity;
-        o.ann = { macs: 0, acs: out };
+        o.ann = { ...o.ann, macs: 0, acs: out };
+        setActivations(o, L);
         break;
       }
       case 'neuron': {
@@ -175,7 +214,8 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         o.neuronMacs = cost.macs * o.neuronUpdates;
         o.neuronAcs = cost.acs * o.neuronUpdates;
         o.stateWords = cost.stateWords;
-        o.ann = { macs: 0, acs: out };
+        o.ann = { ...o.ann, macs: 0, acs: out };
+        setActivations(o, L);
         if (L.weightShape) uncounted.push(`${L.name}: weights inside a neuron layer (recurrent connections) are not counted`);
         break;
       }
@@ -188,7 +228,8 @@ export function countOps(summary: MonitorSummary, opts: OpsOptions = {}): OpsRep
         }
         o.sops = c.acs;
         o.macs = c.macs;
-        o.ann = { macs: c.denseMacs / Math.max(1, S), acs: 0 };
+        o.ann = { ...o.ann, macs: c.denseMacs / Math.max(1, S), acs: 0 };
+        setActivations(o, L);
         break;
       }
       case 'free':

@@ -1,4 +1,4 @@
-import type { EnergyReport } from './energy.js';
+import type { EnergyReport, EnergyResult } from './energy.js';
 import type { MonitorSummary } from './monitor.js';
 import type { OpsReport } from './ops-count.js';
 
@@ -76,24 +76,73 @@ export function formatLayerTable(summary: MonitorSummary, ops?: OpsReport): stri
   return lines.join('\n');
 }
 
-/** Markdown table: per precision, SNN and equivalent-ANN energy per sample, compute-only and memory-inclusive. */
+/** A row's widths in a table cell: weights / real-valued activations / neuron state. */
+export function formatWidths(r: EnergyResult): string {
+  return `${r.widths.weights} / ${r.widths.activationBits} b / ${r.widths.stateBits} b`;
+}
+
+/**
+ * Markdown table: per row (a precision, or the quantized model), the SNN, the
+ * equivalent ANN at the same widths (for an integer row the bit-width-matched
+ * quantized ANN) and the fp32 ANN, compute-only and memory-inclusive, and
+ * whether the SNN wins against both.
+ */
 export function formatEnergyTable(report: EnergyReport): string {
-  const head = ['Precision', 'SNN compute', 'SNN compute + memory', 'ANN compute', 'ANN compute + memory', 'ANN/SNN compute', 'ANN/SNN total'];
-  const lines = [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:')))];
+  const head = ['Row', 'Weights / activations / state', 'SNN compute', 'SNN compute + memory', 'ANN compute', 'ANN compute + memory', 'fp32 ANN compute + memory', 'ANN/SNN compute', 'ANN/SNN total', 'SNN wins'];
+  const lines = [row(head), row(head.map((_, i) => (i < 2 ? '---' : '---:')))];
   const r2 = (x: number | null): string => (x === null ? '–' : `${x.toFixed(2)}×`);
   for (const r of report.results) {
     lines.push(
       row([
         r.label ? `${r.precision} (${r.label})` : r.precision,
+        formatWidths(r),
         formatEnergy(r.snn.computePJ),
         formatEnergy(r.snn.totalPJ),
         formatEnergy(r.ann.computePJ),
         formatEnergy(r.ann.totalPJ),
+        formatEnergy(r.annFp32.totalPJ),
         r2(r.annOverSnnCompute),
         r2(r.annOverSnnTotal),
+        r.snnWins ? 'yes' : 'no',
       ]),
     );
   }
+  return lines.join('\n');
+}
+
+/**
+ * Markdown table of one row's energy by layer: the layer's input density and
+ * spike rate (the sparsity the figures rest on), its synaptic operations, and
+ * the SNN's compute, weight, activation and state energy beside the ANN's
+ * total at the same widths.
+ */
+export function formatEnergyLayerTable(report: EnergyReport, ops: OpsReport, precision: EnergyResult['precision'] = report.results[0]?.precision ?? 'fp32'): string {
+  const r = report.results.find((x) => x.precision === precision);
+  if (!r) return '';
+  const head = ['Layer', 'Input density', 'Spike rate', 'SOPs', 'MACs', 'Compute', 'Weights', 'Activations', 'State', 'SNN total', 'ANN total'];
+  const lines = [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:')))];
+  r.snn.layers.forEach((l, i) => {
+    const o = ops.layers[i];
+    const a = r.ann.layers[i];
+    if (!o || !a || l.computePJ + l.memoryPJ + a.computePJ + a.memoryPJ === 0) return;
+    lines.push(
+      row([
+        l.name,
+        pct(o.inputDensity) + (o.inputBinary ? ' (spikes)' : ''),
+        o.category === 'neuron' ? pct(o.outputDensity) : '',
+        formatCount(o.sops),
+        formatCount(o.macs),
+        formatEnergy(l.computePJ),
+        formatEnergy(l.weightPJ),
+        formatEnergy(l.activationPJ),
+        formatEnergy(l.statePJ),
+        formatEnergy(l.computePJ + l.memoryPJ),
+        formatEnergy(a.computePJ + a.memoryPJ),
+      ]),
+    );
+  });
+  const s = r.snn;
+  lines.push(row(['**total**', '', '', '', '', formatEnergy(s.computePJ), formatEnergy(s.weightPJ), formatEnergy(s.activationPJ), formatEnergy(s.statePJ), formatEnergy(s.totalPJ), formatEnergy(r.ann.totalPJ)]));
   return lines.join('\n');
 }
 

@@ -10,6 +10,8 @@ import { registerEventsCommands } from './commands/events-node.js';
 import { runBench } from './commands/bench-node.js';
 import { registerPlotCommand } from './commands/plot-node.js';
 import { registerServeCommand } from './commands/serve-node.js';
+import { registerSweepCommands } from './commands/sweep-node.js';
+import { registerWorkerCommand } from './commands/worker-node.js';
 import { registerNativeBackend } from '../backend/native/load-node.js';
 import { packageVersion } from './commands/info-node.js';
 
@@ -122,12 +124,16 @@ export async function main(argv: string[]): Promise<number> {
   registerEventsCommands(program);
   registerPlotCommand(program);
   registerServeCommand(program);
+  registerSweepCommands(program);
+  registerWorkerCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
+      // A sweep that ran reports its own outcome (1: cells failed, 130: interrupted).
+      if (e.code === 'spikeflow.sweep') return e.exitCode;
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
     }

@@ -5,6 +5,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { stepBackends } from '../train/trainer.js';
 import type { Session } from './session-node.js';
 
+/** The uniform rows of a run's energy report (a quantized model adds its own row): the widths a deployment would pick. */
+export const RUN_PRECISIONS = ['fp32', 'fp16', 'int8', 'int4'] as const;
+
 /** Samples of the test set the spike statistics and energy figures are measured on. */
 export const MEASURE_SAMPLES = 1024;
 
@@ -39,5 +42,5 @@ export function measureModel(session: Session, testLoader: DataLoader): ProfileR
       }
     }
   }
-  return profileModel(model, batches(), { perNeuron: true });
+  return profileModel(model, batches(), { perNeuron: true, precisions: RUN_PRECISIONS });
 }

@@ -1,9 +1,9 @@
 import type { ProfileResult } from '../analysis/profile.js';
-import { formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
+import { formatEnergyLayerTable, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
 import type { PlotFile } from '../viz/run.js';
 import { summaryRows, type RunSummary } from './report.js';
 
-const escHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A GitHub-style pipe table (as the analysis formatters write them) as an HTML table. */
 export function markdownTableToHtml(md: string): string {
@@ -33,7 +33,7 @@ export interface HtmlReportInput {
   plots: readonly PlotFile[];
 }
 
-const STYLE = `body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+export const STYLE = `body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}
 th{background:#f2f2f2}figure{margin:1.5em 0}figcaption{font-size:13px;color:#555}svg{max-width:100%;height:auto}
 pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}h2{border-bottom:1px solid #ddd;padding-bottom:4px}`;
@@ -57,6 +57,7 @@ export function renderReportHtml(i: HtmlReportInput): string {
   }
   parts.push(`<h2>Layers (measured on ${s.measured_on_samples} test samples)</h2>`, markdownTableToHtml(formatLayerTable(i.measured.summary, i.measured.ops)));
   parts.push('<h2>Energy estimate (per sample)</h2>', markdownTableToHtml(formatEnergyTable(i.measured.energy)));
+  parts.push(`<h3>By layer (${i.measured.energy.results[0]?.precision ?? 'fp32'})</h3>`, markdownTableToHtml(formatEnergyLayerTable(i.measured.energy, i.measured.ops)));
   const quantized = formatQuantizedComparison(i.measured.energy);
   if (quantized) parts.push('<h3>Quantized model</h3>', markdownTableToHtml(quantized));
   const assumptions = [...new Set([...i.measured.ops.assumptions, ...i.measured.energy.assumptions])];

@@ -1,5 +1,5 @@
 import type { ProfileResult } from '../analysis/profile.js';
-import { formatAssumptions, formatCount, formatEnergy, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
+import { formatAssumptions, formatCount, formatEnergy, formatEnergyLayerTable, formatEnergyTable, formatLayerTable, formatQuantizedComparison } from '../analysis/report.js';
 import type { RunConfig } from '../config/schema.js';
 import { formatBytes, type ModelSize } from '../quant/size.js';
 
@@ -117,10 +117,37 @@ export interface RunSummary extends RunEnvironment {
   layers: LayerSummary[];
   sops_per_sample: number;
   macs_per_sample: number;
-  energy: Record<string, { snn_compute_pj: number; snn_total_pj: number; ann_compute_pj: number; ann_total_pj: number }>;
+  /** Per row of the energy model (fp32, fp16, int8, int4 and, for a quantized model, quantized): pJ per sample. */
+  energy: Record<string, EnergySummary>;
   measured_on_samples: number;
+  /** Peak resident memory of the process that wrote the summary (a resumed run: of its last process), in bytes. */
+  peak_rss_bytes: number | null;
   /** Present when the run distilled from a teacher (train.distill). */
   distill?: DistillSummary;
+}
+
+/**
+ * One row of summary.json's `energy`: the SNN, the equivalent ANN at the same
+ * widths (an integer row's bit-width-matched quantized ANN) and the fp32 ANN,
+ * compute-only and memory-inclusive (src/analysis/energy.ts).
+ */
+export interface EnergySummary {
+  /** Weights / real-valued activations / neuron state widths. */
+  weights: string;
+  activation_bits: number;
+  state_bits: number;
+  snn_compute_pj: number;
+  snn_total_pj: number;
+  /** The SNN's memory energy split: weight reads, activation reads and writes, neuron state traffic. */
+  snn_weight_pj: number;
+  snn_activation_pj: number;
+  snn_state_pj: number;
+  ann_compute_pj: number;
+  ann_total_pj: number;
+  ann_fp32_compute_pj: number;
+  ann_fp32_total_pj: number;
+  /** snn_total_pj < min(ann_total_pj, ann_fp32_total_pj). */
+  snn_wins: boolean;
 }
 
 export interface SummaryInput {
@@ -138,6 +165,7 @@ export interface SummaryInput {
   measured: ProfileResult;
   dataset: { name: string; train: number; test: number };
   distill?: DistillSummary | null;
+  peakRssBytes?: number | null;
 }
 
 export function buildSummary(s: SummaryInput): RunSummary {
@@ -154,7 +182,21 @@ export function buildSummary(s: SummaryInput): RunSummary {
   }));
   const e: RunSummary['energy'] = {};
   for (const r of energy.results) {
-    e[r.precision] = { snn_compute_pj: r.snn.computePJ, snn_total_pj: r.snn.totalPJ, ann_compute_pj: r.ann.computePJ, ann_total_pj: r.ann.totalPJ };
+    e[r.precision] = {
+      weights: r.widths.weights,
+      activation_bits: r.widths.activationBits,
+      state_bits: r.widths.stateBits,
+      snn_compute_pj: r.snn.computePJ,
+      snn_total_pj: r.snn.totalPJ,
+      snn_weight_pj: r.snn.weightPJ,
+      snn_activation_pj: r.snn.activationPJ,
+      snn_state_pj: r.snn.statePJ,
+      ann_compute_pj: r.ann.computePJ,
+      ann_total_pj: r.ann.totalPJ,
+      ann_fp32_compute_pj: r.annFp32.computePJ,
+      ann_fp32_total_pj: r.annFp32.totalPJ,
+      snn_wins: r.snnWins,
+    };
   }
   return {
     name: s.config.name,
@@ -182,6 +224,7 @@ export function buildSummary(s: SummaryInput): RunSummary {
     macs_per_sample: ops.totals.macs,
     energy: e,
     measured_on_samples: summary.samples,
+    peak_rss_bytes: s.peakRssBytes ?? null,
     ...(s.distill ? { distill: s.distill } : {}),
   };
 }
@@ -209,6 +252,7 @@ export function summaryRows(s: RunSummary): [string, string][] {
         : `${formatBytes(s.model_size.bytes)} (${[...new Set(s.quantization.layers.map((l) => l.bits))].sort((a, b) => a - b).map((b) => `int${b}`).join('/')} weights in ${s.quantization.layers.length} layer${s.quantization.layers.length > 1 ? 's' : ''}, ${s.quantization.method}; float32: ${formatBytes(s.model_size.fp32_bytes)}, ${s.model_size.compression.toFixed(2)}× smaller)`,
     ],
     ['Wall time', `${s.wall_time_s.toFixed(1)} s`],
+    ...(s.peak_rss_bytes != null ? [['Peak memory (process RSS)', formatBytes(s.peak_rss_bytes)] as [string, string]] : []),
     ['Training throughput', `${s.samples_per_s.toFixed(0)} samples/s`],
     ['Mean spike rate', pct(s.mean_spike_rate)],
     ['Spikes per sample', s.spikes_per_sample.toFixed(1)],
@@ -237,6 +281,7 @@ export function renderReport(s: RunSummary, m: ProfileResult, plots: readonly Pl
   for (const [k, v] of summaryRows(s)) lines.push(`| ${k} | ${v} |`);
   lines.push('', `## Layers (measured on ${s.measured_on_samples} test samples)`, '', formatLayerTable(m.summary, m.ops), '');
   lines.push('## Energy estimate (per sample)', '', formatEnergyTable(m.energy), '');
+  lines.push(`### By layer (${m.energy.results[0]?.precision ?? 'fp32'})`, '', formatEnergyLayerTable(m.energy, m.ops), '');
   const quantized = formatQuantizedComparison(m.energy);
   if (quantized) lines.push('### Quantized model', '', 'The quantized SNN beside the same SNN in fp32 and the equivalent ANN quantized the same way (a quantized ANN is the fair rival: it shares the small weights and only lacks the sparsity).', '', quantized, '');
   lines.push('### Model behind the figures', '', formatAssumptions([...new Set([...m.ops.assumptions, ...m.energy.assumptions])]), '');

@@ -40,17 +40,20 @@ export function formatZodError(e: ZodError, source: string): string {
   return `${source}: ${formatPath(issue.path)}: ${what}`;
 }
 
-/** Set `a.b[2].c = value` on a plain object tree, creating objects along the way. */
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+/**
+ * Set `a.b[2].c = value` on a plain object tree, creating objects along the
+ * way; `where` starts the error messages (`--set a.b`, a sweep's axis, ...).
+ */
+export function setConfigPath(obj: Record<string, unknown>, path: string, value: unknown, where = `--set ${path}`): void {
   const parts = path.split('.').filter((p) => p.length > 0);
-  if (parts.length === 0) throw new ConfigError(`--set: empty key in '${path}'`);
+  if (parts.length === 0) throw new ConfigError(`${where}: empty key in '${path}'`);
   let cur: unknown = obj;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i]!;
     const container = cur as Record<string, unknown>;
     let next = Array.isArray(container) ? container[Number(key)] : container[key];
     if (next === undefined || next === null || typeof next !== 'object') {
-      if (Array.isArray(container)) throw new ConfigError(`--set ${path}: index ${key} does not exist`);
+      if (Array.isArray(container)) throw new ConfigError(`${where}: index ${key} does not exist`);
       next = {};
       container[key] = next;
     }
@@ -59,7 +62,7 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
   const last = parts[parts.length - 1]!;
   if (Array.isArray(cur)) {
     const idx = Number(last);
-    if (!Number.isInteger(idx) || idx < 0 || idx >= cur.length) throw new ConfigError(`--set ${path}: index ${last} does not exist`);
+    if (!Number.isInteger(idx) || idx < 0 || idx >= cur.length) throw new ConfigError(`${where}: index ${last} does not exist`);
     cur[idx] = value;
   } else (cur as Record<string, unknown>)[last] = value;
 }
@@ -76,7 +79,7 @@ export function applyOverrides(raw: Record<string, unknown>, sets: string[]): vo
     } catch {
       value = s.slice(eq + 1);
     }
-    setPath(raw, key, value);
+    setConfigPath(raw, key, value);
   }
 }
 
@@ -86,7 +89,8 @@ export interface LoadedConfig {
   source: string;
 }
 
-export function parseConfigText(text: string, source: string, sets: string[] = []): RunConfig {
+/** The YAML text of a config as a plain object tree (not yet validated): syntax errors name the line and column. */
+export function readConfigYaml(text: string, source: string): Record<string, unknown> {
   let raw: unknown;
   try {
     const doc = YAML.parseDocument(text, { prettyErrors: true });
@@ -102,10 +106,20 @@ export function parseConfigText(text: string, source: string, sets: string[] = [
   }
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
-  applyOverrides(raw as Record<string, unknown>, sets);
+  return raw as Record<string, unknown>;
+}
+
+/** Validate a config object tree against the schema; the error names `source` and the key. */
+export function validateConfig(raw: unknown, source: string): RunConfig {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, source + (sets.length ? ' (with --set)' : '')));
+  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, source));
   return parsed.data;
+}
+
+export function parseConfigText(text: string, source: string, sets: string[] = []): RunConfig {
+  const raw = readConfigYaml(text, source);
+  applyOverrides(raw, sets);
+  return validateConfig(raw, source + (sets.length ? ' (with --set)' : ''));
 }
 
 /** Load a YAML config file (or the default example when `file` is undefined) with --set overrides applied. */

@@ -25,4 +25,5 @@ export {
   type RecordedLayer,
   type RecordedTrace,
 } from './run.js';
+export { accuracyEnergyScatter, accuracyVsSteps, type SweepPoint } from './sweep.js';
 export { sequential, OKABE_ITO, CATEGORY } from './style.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SpikeMonitor, type LayerStats, type MonitorSummary } from '../../src/analysis/monitor.js';
 import { countOps } from '../../src/analysis/ops-count.js';
 import { accessEnergyPJ, estimateEnergy, memoryTier, OP_ENERGY_PJ } from '../../src/analysis/energy.js';
-import { formatCount, formatEnergyTable, formatLayerTable } from '../../src/analysis/report.js';
+import { formatCount, formatEnergyLayerTable, formatEnergyTable, formatLayerTable } from '../../src/analysis/report.js';
 import { profileModel } from '../../src/analysis/profile.js';
 import { Sequential } from '../../src/nn/containers.js';
 import { tensor, zeros } from '../../src/tensor/create.js';
@@ -38,11 +38,19 @@ test('ops: MACs on real input, SOPs on spikes, bias ACs, neuron updates (hand-co
   assert.equal(n3!.neuronMacs, 4);
   assert.equal(n3!.neuronAcs, 8);
   assert.deepEqual(ops.totals, { macs: 32, sops: 7, acs: 4, neuronMacs: 12, neuronAcs: 24, annMacs: 24, annAcs: 8 });
+  // The ANN reads each layer's input and writes its output once (T·B = 4 rows over 2 samples: one step each).
   assert.deepEqual(ops.layers.map((o) => o.ann), [
-    { macs: 16, acs: 0 },
-    { macs: 0, acs: 4 },
-    { macs: 8, acs: 2 },
-    { macs: 0, acs: 2 },
+    { macs: 16, acs: 0, reads: 4, writes: 4 },
+    { macs: 0, acs: 4, reads: 4, writes: 4 },
+    { macs: 8, acs: 2, reads: 4, writes: 2 },
+    { macs: 0, acs: 2, reads: 2, writes: 2 },
+  ]);
+  // The SNN per sample over its 2 steps: real values (null: the precision's width) and spikes (1 bit).
+  assert.deepEqual(ops.layers.map((o) => o.activations), [
+    { reads: 8, readBits: null, writes: 8, writeBits: null },
+    { reads: 8, readBits: null, writes: 8, writeBits: 1 },
+    { reads: 8, readBits: 1, writes: 4, writeBits: null },
+    { reads: 4, readBits: null, writes: 4, writeBits: 1 },
   ]);
   assert.deepEqual(ops.uncounted, []);
 });
@@ -55,22 +63,34 @@ test('energy: compute-only and memory-inclusive, SNN and equivalent ANN, fp32 an
   // fp32: 7·0.9 (SOPs) + 32·4.6 (MACs) + 4·0.9 (bias) + 12·4.6 + 24·0.9 (neurons).
   close(fp32!.snn.computePJ, 233.9, 'fp32 SNN compute');
   close(fp32!.snn.neuronPJ, 76.8, 'fp32 neuron energy');
-  // All arrays < 8 KB: 10 pJ per 64 bits → 5 pJ per fp32 value. Weights: (32 + 7) reads; state: 2·(8 + 4) accesses.
-  close(fp32!.snn.memoryPJ, 39 * 5 + 24 * 5, 'fp32 SNN memory');
-  close(fp32!.snn.totalPJ, 233.9 + 315, 'fp32 SNN total');
+  // All arrays < 8 KB: 10 pJ per 64 bits → 5 pJ per fp32 value, 10/64 pJ per spike bit. Weights: (32 + 7) reads; state: 2·(8 + 4) accesses.
+  // Activations: 32 real values moved (layer 0 reads 8, writes 8; the neurons read 8 and 4 currents; layer 2 writes 4) and 20 spike bits (8 written, 8 read, 4 written).
+  const spike = 10 / 64;
+  const act = (8 + 8) * 5 + (8 * 5 + 8 * spike) + (8 * spike + 4 * 5) + (4 * 5 + 4 * spike);
+  close(act, 163.125, 'fp32 SNN activation traffic');
+  close(fp32!.snn.weightPJ, 39 * 5, 'fp32 SNN weights');
+  close(fp32!.snn.statePJ, 24 * 5, 'fp32 SNN state');
+  close(fp32!.snn.activationPJ, act, 'fp32 SNN activations');
+  close(fp32!.snn.memoryPJ, 39 * 5 + 24 * 5 + act, 'fp32 SNN memory');
+  close(fp32!.snn.totalPJ, 233.9 + 315 + act, 'fp32 SNN total');
   close(fp32!.ann.computePJ, 24 * 4.6 + 8 * 0.9, 'fp32 ANN compute');
-  close(fp32!.ann.memoryPJ, 24 * 5, 'fp32 ANN memory');
+  // ANN: 24 weight reads and 26 real values moved (4 + 4, 4 + 4, 4 + 2, 2 + 2).
+  close(fp32!.ann.memoryPJ, 24 * 5 + 26 * 5, 'fp32 ANN memory');
   close(fp32!.annOverSnnCompute!, 117.6 / 233.9, 'fp32 ratio');
+  assert.deepEqual(fp32!.annFp32, fp32!.ann);
+  assert.equal(fp32!.snnWins, false);
   // int8: AC 0.03, MAC 0.23; one value = 10·8/64 = 1.25 pJ.
   close(int8!.snn.computePJ, 35 * 0.03 + 44 * 0.23, 'int8 SNN compute');
-  close(int8!.snn.memoryPJ, (39 + 24) * 1.25, 'int8 SNN memory');
+  close(int8!.snn.memoryPJ, (39 + 24 + 32) * 1.25 + 20 * spike, 'int8 SNN memory');
   close(int8!.ann.computePJ, 24 * 0.23 + 8 * 0.03, 'int8 ANN compute');
-  close(int8!.ann.totalPJ, 5.76 + 30, 'int8 ANN total');
+  close(int8!.ann.totalPJ, 5.76 + 30 + 26 * 1.25, 'int8 ANN total');
+  assert.deepEqual(int8!.annFp32, fp32!.ann, 'every row carries the fp32 ANN');
   // Per-layer figures add up to the totals.
   close(fp32!.snn.layers.reduce((a, l) => a + l.computePJ + l.memoryPJ, 0), fp32!.snn.totalPJ, 'layer sum');
   assert.equal(fp32!.snn.layers[2]!.name, '2:Linear');
   close(fp32!.snn.layers[2]!.computePJ, 7 * 0.9 + 4 * 0.9, 'layer 2 compute');
-  assert.ok(rep.assumptions.some((a) => /Memory model/.test(a)));
+  assert.ok(rep.assumptions.some((a) => /Memory energies/.test(a)));
+  assert.ok(rep.assumptions.some((a) => /^Activations:/.test(a)));
   assert.deepEqual(JSON.parse(JSON.stringify(rep)), rep);
 });
 
@@ -174,11 +194,14 @@ test('ops: grouped conv, folded and unfolded batch norm, pooling, unknown kinds 
   assert.equal(conv!.denseMacsPerStep, 200 * 2 * 9);
   assert.equal(conv!.sops, 3600 * 2 * 0.1);
   assert.equal(conv!.weights, 144);
-  assert.deepEqual(conv!.ann, { macs: 3600, acs: 0 });
+  // No inputValues in these hand-made rows: the traffic comes from the shapes (196 inputs and 200 outputs per step).
+  assert.deepEqual(conv!.ann, { macs: 3600, acs: 0, reads: 196, writes: 200 });
+  assert.deepEqual(conv!.activations, { reads: 392, readBits: 1, writes: 400, writeBits: null });
   // Folded into the bias-free conv: its shift is one add per element per step.
   assert.equal(bn!.macs, 0);
   assert.equal(bn!.acs, 400);
-  assert.deepEqual(bn!.ann, { macs: 0, acs: 200 });
+  assert.deepEqual(bn!.ann, { macs: 0, acs: 200, reads: 0, writes: 0 });
+  assert.equal(bn!.activations.reads + bn!.activations.writes, 0, 'a folded norm moves nothing');
   // IF: 3 ACs per update, no MAC.
   assert.equal(lif!.neuronMacs, 0);
   assert.equal(lif!.neuronAcs, 3 * 400);
@@ -187,7 +210,9 @@ test('ops: grouped conv, folded and unfolded batch norm, pooling, unknown kinds 
   // Pooling: window − 1 ops per output; spikes scale by density.
   assert.equal(maxp!.acs, 32 * 3 * 2 * 0.25);
   assert.equal(avgp!.acs, 32 * 3 * 2);
-  assert.deepEqual(avgp!.ann, { macs: 0, acs: 96 });
+  assert.deepEqual(avgp!.ann, { macs: 0, acs: 96, reads: 128, writes: 32 });
+  // A neuron row without the output flag (an older summary) writes spikes.
+  assert.equal(lif!.activations.writeBits, 1);
   assert.equal(mystery!.category, 'unknown');
   assert.equal(mystery!.acs + mystery!.macs + mystery!.sops, 0);
   assert.equal(odd!.neuronMacs, 6);
@@ -244,5 +269,14 @@ test('profileModel and the markdown tables', () => {
   assert.equal(lt[6]!, '| **total** |  |  |  |  | 58.33% |  |  | 32 | 7 | 4 | 36 |');
   const et = formatEnergyTable(p.energy).split('\n');
   assert.equal(et.length, 2 + 4);
-  assert.equal(et[2]!, '| fp32 | 234 pJ | 549 pJ | 118 pJ | 238 pJ | 0.50× | 0.43× |');
+  // fp32: SNN 233.9 + 478.125 pJ, ANN 117.6 + 250 pJ (ops-energy's hand figures); the ANN at fp32 is also the fp32 ANN.
+  assert.equal(et[2]!, '| fp32 | fp32 / 32 b / 32 b | 234 pJ | 712 pJ | 118 pJ | 368 pJ | 368 pJ | 0.50× | 0.52× | no |');
+  const lt2 = formatEnergyLayerTable(p.energy, p.ops).split('\n');
+  assert.equal(lt2.length, 2 + 4 + 1);
+  // Layer 0: 32 MACs (147.2 pJ), 32 weight reads (160 pJ), 16 real values moved (80 pJ); its ANN 73.6 + 80 + 40 pJ.
+  assert.equal(lt2[2]!, '| 0:Linear | 43.75% |  | 0 | 32 | 147 pJ | 160 pJ | 80.0 pJ | 0.00 pJ | 387 pJ | 194 pJ |');
+  // The second neuron layer fires [3, 4] times in 2 neurons × 4 rows (87.5%): 4 updates (25.6 pJ), 4 currents read (20 pJ)
+  // and 4 spike bits written (0.625 pJ), 2·4 state accesses (40 pJ); its ANN: 2 ReLU compares, 2 + 2 values moved.
+  assert.equal(lt2[5]!, '| 3:Leaky | 87.50% | 87.50% | 0 | 0 | 25.6 pJ | 0.00 pJ | 20.6 pJ | 40.0 pJ | 86.2 pJ | 21.8 pJ |');
+  assert.equal(formatEnergyLayerTable(p.energy, p.ops, 'quantized'), '', 'no such row');
 });

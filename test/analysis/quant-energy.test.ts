@@ -61,11 +61,14 @@ test('energy: the quantized row charges each quantized layer at its bit width, f
   // SNN compute: layer 0 32 fp32 MACs; layer 2 7 SOPs + 4 bias adds at int4; neurons 12 MACs + 24 ACs at int8.
   close(q.snn.computePJ, 32 * f.mac + (7 + 4) * i4.add + 12 * i8.mac + 24 * i8.add, 'quantized SNN compute');
   close(q.snn.neuronPJ, 12 * i8.mac + 24 * i8.add, 'int8 neurons');
-  // Memory (all arrays < 8 KB, 10 pJ per 64 bits): 32 fp32 weight reads, 7 int4 weight reads, 2·(8 + 4) int8 state accesses.
-  close(q.snn.memoryPJ, 32 * (10 * 32) / 64 + 7 * (10 * 4) / 64 + 24 * (10 * 8) / 64, 'quantized SNN memory');
+  // Memory (all arrays < 8 KB, 10 pJ per 64 bits): 32 fp32 weight reads, 7 int4 weight reads, 2·(8 + 4) int8 state accesses,
+  // 32 real activations at int8 and 20 spike bits (ops-energy.test.ts counts them).
+  close(q.snn.memoryPJ, 32 * (10 * 32) / 64 + 7 * (10 * 4) / 64 + 24 * (10 * 8) / 64 + 32 * (10 * 8) / 64 + 20 * 10 / 64, 'quantized SNN memory');
+  assert.deepEqual(q.widths, { weights: 'int4/fp32', activationBits: 8, stateBits: 8 });
   // The ANN quantized the same way: 16 fp32 MACs, 8 int4 MACs + 2 int4 bias adds, 6 ReLU compares at int8.
   close(q.ann.computePJ, 16 * f.mac + 8 * i4.mac + 2 * i4.add + 6 * i8.add, 'quantized ANN compute');
-  close(q.ann.memoryPJ, 16 * (10 * 32) / 64 + 8 * (10 * 4) / 64, 'quantized ANN memory');
+  close(q.ann.memoryPJ, 16 * (10 * 32) / 64 + 8 * (10 * 4) / 64 + 26 * (10 * 8) / 64, 'quantized ANN memory');
+  assert.deepEqual(q.annFp32, rep.results[0]!.ann, 'the fp32 ANN beside it');
   for (const a of QUANTIZED_ENERGY_ASSUMPTIONS) assert.ok(rep.assumptions.includes(a));
   const table = formatQuantizedComparison(rep);
   assert.match(table, /\| fp32 SNN \|/);

@@ -51,7 +51,13 @@ test('train writes a complete run folder and eval reproduces its accuracy', () =
   for (const k of ['accuracy', 'loss', 'epochs', 'wall_time_s', 'samples_per_s', 'layers', 'sops_per_sample', 'energy', 'mean_spike_rate']) assert.ok(k in summary, `summary.${k}`);
   assert.equal(summary.epochs, 2);
   assert.ok(summary.accuracy > 0.5, `tiny run should learn something, got ${summary.accuracy}`);
-  assert.ok(summary.energy.fp32.snn_compute_pj > 0 && summary.energy.int8.snn_compute_pj > 0);
+  assert.deepEqual(Object.keys(summary.energy), ['fp32', 'fp16', 'int8', 'int4']);
+  for (const e of Object.values(summary.energy) as { snn_total_pj: number; snn_compute_pj: number; snn_weight_pj: number; snn_activation_pj: number; snn_state_pj: number; ann_fp32_total_pj: number; snn_wins: boolean }[]) {
+    assert.ok(e.snn_compute_pj > 0);
+    assert.ok(Math.abs(e.snn_total_pj - (e.snn_compute_pj + e.snn_weight_pj + e.snn_activation_pj + e.snn_state_pj)) < 1e-6 * e.snn_total_pj);
+    assert.equal(e.ann_fp32_total_pj, summary.energy.fp32.ann_total_pj);
+    assert.equal(typeof e.snn_wins, 'boolean');
+  }
   const lifRates = summary.layers.filter((l: { spike_rate: number | null }) => l.spike_rate !== null);
   assert.equal(lifRates.length, 2);
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -59,7 +65,8 @@ test('train writes a complete run folder and eval reproduces its accuracy', () =
   assert.equal(metrics[1].test_accuracy, summary.accuracy);
   const report = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(report, /\| Test accuracy \| [\d.]+% \|/);
-  assert.match(report, /\| Precision \| SNN compute/);
+  assert.match(report, /\| Row \| Weights \/ activations \/ state \| SNN compute/);
+  assert.match(report, /### By layer \(fp32\)\n\n\| Layer \| Input density \| Spike rate/);
   const weights = loadSafetensors(join(out, 'model.safetensors'));
   assert.deepEqual(weights.tensors.get('1.weight')!.shape, [64, 784]);
   const e = run(['eval', '--run', out, '--json']);

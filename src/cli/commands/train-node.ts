@@ -37,6 +37,21 @@ export interface TrainOptions {
   weights?: string;
   json?: boolean;
   quiet?: boolean;
+  /** Called as training goes (a sweep's worker process forwards it to the scheduler's display). */
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/** Where a run is: the epoch (1-based) and batch, or the stage after training. */
+export interface TrainProgress {
+  stage: 'epoch' | 'measure' | 'done';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number | null;
+  accuracy: number | null;
+  /** Test accuracy of the last finished epoch, null before the first. */
+  testAccuracy: number | null;
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -76,6 +91,12 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
   const { config, source } = opts.weights !== undefined ? configForInitWeights(opts.weights, opts.config, sets) : loadConfig(opts.config, sets);
   const progress = new Progress(!opts.quiet);
+  let reportEpoch = 0;
+  let reportBatches = 0;
+  let lastTestAccuracy: number | null = null;
+  const report = (stage: TrainProgress['stage'], batch: number, loss: number | null, accuracy: number | null): void => {
+    opts.onProgress?.({ stage, epoch: reportEpoch, epochs: config.train.epochs, batch, batches: reportBatches, loss, accuracy, testAccuracy: lastTestAccuracy });
+  };
 
   // Everything that can fail on bad input happens before the run folder exists.
   const session = createSession(config, opts.quiet ? {} : { log: (l: string) => process.stderr.write(l + '\n') });
@@ -103,6 +124,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       batchLr.last = info.lr;
       const elapsed = (performance.now() - epochT0) / 1000;
       progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
+      report('epoch', batchesDone, info.loss, info.accuracy);
     },
   });
   let resumedFrom: string | null = null;
@@ -154,6 +176,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       batchLr.last = null;
       const lrAtStart = optimizer.lr;
       progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
+      reportEpoch = e + 1;
+      reportBatches = trainLoader.numBatches;
+      report('epoch', 0, null, null);
       const batches = (function* () {
         for (const b of trainBatches(session, trainLoader)) {
           epochSamples += b.y.length;
@@ -182,6 +207,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         ...(teacher ? { distill: epochDistill(teacher) } : {}),
       };
       teacherForwardSeconds += rec.distill?.teacher_s ?? 0;
+      lastTestAccuracy = te.accuracy;
       history.push(rec);
       appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
       progress.log(
@@ -209,6 +235,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       confusion = counter.matrix;
       final = history.length > 0 ? history[history.length - 1]! : te;
     }
+    report('measure', reportBatches, null, null);
     const measured = measureModel(session, testLoader);
     const summary = buildSummary({
       config,
@@ -225,6 +252,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       measured,
       dataset: { name: data.train.name, train: data.train.length, ...(data.validation ? { validation: data.validation.length } : {}), test: data.test.length },
       distill: teacher && teacherScore ? distillSummary(teacher, teacherScore, teacherForwardSeconds) : null,
+      // The process's peak resident memory so far (maxRSS is in KiB): the run's own peak when it is the process's only work, as in a sweep's worker process.
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
     });
     writeFileAtomic(join(outDir, 'summary.json'), enc(JSON.stringify(summary, null, 2) + '\n'));
     // Plots: a recording of a few test samples plus what was measured above, drawn as SVG (timed: it should stay a small part of a run).
@@ -236,6 +265,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     progress.log(`plots: ${plots.length} SVGs and report.html in ${plotMs.toFixed(0)} ms`);
     // Confirm the weights file reads back before reporting success.
     loadSafetensors(join(outDir, 'model.safetensors'));
+    report('done', reportBatches, null, null);
     progress.log(`done: test accuracy ${(100 * summary.accuracy).toFixed(2)}% in ${summary.wall_time_s.toFixed(1)} s; wrote ${outDir}`);
     if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   } catch (e) {
