@@ -6,6 +6,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty, emptyOverwritten, scratchOutput } from './util.js';
+import { checkWeightGradInput, type WeightGradOptions } from './linear.js';
 
 /** Padding of a convolution: per-side zeros (one number or one per spatial dim), or PyTorch's 'same' / 'valid'. */
 export type Padding = number | readonly number[] | 'same' | 'valid';
@@ -125,7 +126,7 @@ function isPointwise(g: WindowGeometry): boolean {
 }
 
 /** Cross-correlation over `dims` trailing spatial dims; x [...lead, C_in, ...spatial], W [C_out, C_in/groups, ...k]. */
-function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats?: ConvStats): Tensor {
+function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats: ConvStats | undefined, wopts: WeightGradOptions): Tensor {
   if (weight.ndim !== dims + 2) throw new ShapeError(`${name}: weight must be [C_out, C_in/groups, ${dims === 1 ? 'k' : 'kh, kw'}], got ${fmtShape(weight.shape)}`);
   if (x.ndim < dims + 1) throw new ShapeError(`${name}: input must be [..., C_in, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(x.shape)}`);
   const groups = opts.groups ?? 1;
@@ -158,7 +159,10 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
     stats.path = path;
     stats.density = inDensity;
   }
-  const plan: ConvPlan = { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path };
+  const u = checkWeightGradInput(name, x, wopts.weightGradInput);
+  // A substitute weight-gradient input (a trace) is real-valued: its dW takes a dense path.
+  const dwPath: ConvPath = u && path === 'event' ? (pointwise && P >= POINTWISE_MIN_POSITIONS ? 'pointwise' : 'im2col') : path;
+  const plan: ConvPlan = { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path, dwPath };
   // Every buffer below is written in full before it is read (eventConv
   // overwrites y; im2col writes the padding zeros itself; the GEMMs have
   // beta = 0; swapAxes01 covers all of y).
@@ -169,7 +173,7 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
     else im2colForward(be, x.storage, weight.storage, y.storage, plan);
     if (bias) be.addChannelBias(N, Cout, P, y.storage, 0, bias.storage);
   }
-  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, weight, bias, plan));
+  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, u ?? x, weight, bias, plan), u ? [u.storage] : undefined);
   return y;
 }
 
@@ -186,6 +190,8 @@ interface ConvPlan {
   inImg: number;
   chunk: number;
   path: ConvPath;
+  /** The weight gradient's path: the forward's, unless a substitute input rules out the event-driven one. */
+  dwPath: ConvPath;
 }
 
 /** Per group and chunk: Y_g[Og, n·P] = W_g[Og, Kg] · cols_g[Kg, n·P]; then [C_out, n, P] → [n, C_out, P]. */
@@ -215,9 +221,10 @@ function pointwiseForward(be: Backend, x: Storage, w: Storage, y: Storage, p: Co
  * pooling), else Wᵀ·dY (+ col2im); dW: event-driven when the forward was,
  * else dY·colsᵀ accumulated over chunks (cols recomputed rather than kept
  * from forward); db via channel sums. A 1×1 window needs no col2im/im2col.
+ * dW is formed from `xw`: x itself, or the substitute of WeightGradOptions.
  */
-function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
-  const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path } = p;
+function convBackward(be: Backend, dY: Tensor, x: Tensor, xw: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
+  const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path, dwPath } = p;
   const sparseDx = x.requiresGrad && N > 0 && Cg >= SPARSE_DX_MIN_CHANNELS && density(dY) < be.convSparseGradDensityThreshold;
   // Overwritten in full: convGradXSparse and the pointwise GEMMs (beta = 0); col2im and the dW kernels accumulate.
   const dX = x.requiresGrad ? (sparseDx || path === 'pointwise' ? emptyOverwritten(be, x.shape) : empty(be, x.shape)) : null;
@@ -225,16 +232,18 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
   const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
   if (N > 0) {
     if (dX && sparseDx) be.convGradXSparse(g, N, Cin, Cout, groups, dY.storage, weight.storage, dX.storage);
-    if (dW && path === 'event') be.eventConvGradW(g, N, Cin, Cout, groups, x.storage, dY.storage, dW.storage);
-    if (path === 'pointwise') {
+    if (dW && dwPath === 'event') be.eventConvGradW(g, N, Cin, Cout, groups, xw.storage, dY.storage, dW.storage);
+    const pointDX = dX !== null && !sparseDx && path === 'pointwise';
+    const pointDW = dW !== null && dwPath === 'pointwise';
+    if (pointDX || pointDW) {
       for (let n = 0; n < N; n++)
         for (let gr = 0; gr < groups; gr++) {
           const xOff = n * inImg + gr * Cg * P, dyOff = (n * Cout + gr * Og) * P;
-          if (dX && !sparseDx) be.gemm(true, false, Cg, P, Og, 1, weight.storage, gr * Og * Cg, dY.storage, dyOff, 0, dX.storage, xOff);
-          if (dW) be.gemm(false, true, Og, Cg, P, 1, dY.storage, dyOff, x.storage, xOff, 1, dW.storage, gr * Og * Cg);
+          if (pointDX) be.gemm(true, false, Cg, P, Og, 1, weight.storage, gr * Og * Cg, dY.storage, dyOff, 0, dX!.storage, xOff);
+          if (pointDW) be.gemm(false, true, Og, Cg, P, 1, dY.storage, dyOff, xw.storage, xOff, 1, dW!.storage, gr * Og * Cg);
         }
     }
-    const colsDW = dW !== null && path === 'im2col';
+    const colsDW = dW !== null && dwPath === 'im2col';
     const colsDX = dX !== null && !sparseDx && path !== 'pointwise';
     if (colsDW || colsDX) {
       // Written before read (im2col, the beta = 0 GEMM, swapAxes01); dX and dW accumulate and stay zeroed.
@@ -246,7 +255,7 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
         for (let gr = 0; gr < groups; gr++) {
           const dyOff = gr * Og * n * P;
           if (colsDW) {
-            be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
+            be.im2col(g, Cin, gr * Cg, Cg, n, xw.storage, n0 * inImg, cols);
             be.gemm(false, true, Og, Kg, n * P, 1, dyT, dyOff, cols, 0, 1, dW!.storage, gr * Og * Kg);
           }
           if (colsDX) {
@@ -269,11 +278,11 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
  * take the event-driven kernels, and a 1×1 window a GEMM per image without
  * im2col. Returns [...lead, C_out, H_out, W_out].
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
-  return convNd('conv2d', 2, x, weight, bias, opts, stats);
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats, wopts: WeightGradOptions = {}): Tensor {
+  return convNd('conv2d', 2, x, weight, bias, opts, stats, wopts);
 }
 
 /** 1-D cross-correlation (PyTorch Conv1d): x [...lead, C_in, L], W [C_out, C_in/groups, k] → [...lead, C_out, L_out]. */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
-  return convNd('conv1d', 1, x, weight, bias, opts, stats);
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats, wopts: WeightGradOptions = {}): Tensor {
+  return convNd('conv1d', 1, x, weight, bias, opts, stats, wopts);
 }
