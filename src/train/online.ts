@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Module } from '../module/module.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
+import { layerOrigin } from '../nn/builder.js';
 import { Sequential } from '../nn/containers.js';
 import { DelayedLinear } from '../nn/delay.js';
 import { RepeatTime } from '../nn/repeat-time.js';
@@ -68,9 +69,9 @@ export interface StepPlan {
   neurons: NeuronModule[];
 }
 
-/** Where a top-level module sits, for messages: "layer 3 (Linear)". */
+/** A layer for messages: where the config wrote it ('model.layers[1] (synaptic)'), else its path in the model ('model layer 3 (Synaptic)'). */
 function layerName(path: string, m: Module): string {
-  return `model layer ${path} (${m.kind})`;
+  return layerOrigin(m) ?? `model layer ${path} (${m.kind})`;
 }
 
 /**
