@@ -179,6 +179,38 @@ export function runInStepScope<T>(backends: readonly Backend[], keep: () => Iter
   }
 }
 
+/**
+ * Run `fn` in a scope of its own (inside the batch's step scope) that
+ * `endStep()` rotates (Backend.rotateScope): the storages allocated since
+ * the last rotation are released except those `keep()` lists then, which
+ * the next rotation releases unless listed again. The online methods end
+ * every time step this way, so what one step replaced (the previous state,
+ * the previous accumulated gradient) is freed a step later and a batch's
+ * memory does not grow with T. Backends without rotateScope run `fn` plainly
+ * (their storage is garbage-collected, or freed with the batch).
+ */
+export function rotatingScope(backends: readonly Backend[], keep: () => Iterable<Tensor>, fn: (endStep: () => void) => void): void {
+  const scoped = backends.filter((b) => b.beginScope && b.endScope && b.rotateScope);
+  const storages = (): Set<Storage> => {
+    const s = new Set<Storage>();
+    for (const t of keep()) s.add(t.storage);
+    return s;
+  };
+  for (const b of scoped) b.beginScope!();
+  try {
+    fn(() => {
+      if (scoped.length === 0) return;
+      const s = storages();
+      for (const b of scoped) b.rotateScope!(s);
+    });
+  } finally {
+    if (scoped.length > 0) {
+      const s = storages();
+      for (let i = scoped.length - 1; i >= 0; i--) scoped[i]!.endScope!(s);
+    }
+  }
+}
+
 /** The backends a step of this model allocates on: the default one and those of its parameters, each once. */
 export function stepBackends(model: Module): Backend[] {
   const set = new Set<Backend>([getBackend()]);
@@ -465,28 +497,39 @@ export class Trainer {
     const gathered = new OutputGather(T);
     let total = 0;
     let norm = NaN;
-    for (let t = 0; t < T; t++) {
-      const where = `, step ${t}`;
-      if (!isTrained[t]) {
-        // Not drawn (SLTT-K): forward and loss without a graph; the state still advances.
-        const [out, v] = noGrad(() => {
-          const o = runStep(t);
-          return [o, this.checkLoss(stepLoss(o, b.y, T), batch, where)] as const;
-        });
-        total += v;
+    // What a step hands to the next: the model's state and the optimizer's, the gradients accumulating, the gathered outputs.
+    const carried = (): Tensor[] => [
+      ...this.persistent(),
+      ...this.model.parameters().flatMap((p) => (p.grad ? [p.grad] : [])),
+      ...(prefixLeaf?.grad ? [prefixLeaf.grad] : []),
+      ...gathered.tensors(),
+    ];
+    rotatingScope(stepBackends(this.model), carried, (endStep) => {
+      for (let t = 0; t < T; t++) {
+        const where = `, step ${t}`;
+        if (!isTrained[t]) {
+          // Not drawn (SLTT-K): forward and loss without a graph; the state still advances.
+          const [out, v] = noGrad(() => {
+            const o = runStep(t);
+            return [o, this.checkLoss(stepLoss(o, b.y, T), batch, where)] as const;
+          });
+          total += v;
+          gathered.add(out, t);
+          for (const n of plan.neurons) n.detachState();
+          endStep();
+          continue;
+        }
+        if (perStepUpdate) this.zeroGrads();
+        const out = runStep(t);
+        const loss = stepLoss(out, b.y, T);
+        total += this.checkLoss(loss, batch, where);
+        backward(loss);
+        if (perStepUpdate) norm = this.applyUpdate(batch, where);
         gathered.add(out, t);
         for (const n of plan.neurons) n.detachState();
-        continue;
+        endStep();
       }
-      if (perStepUpdate) this.zeroGrads();
-      const out = runStep(t);
-      const loss = stepLoss(out, b.y, T);
-      total += this.checkLoss(loss, batch, where);
-      backward(loss);
-      if (perStepUpdate) norm = this.applyUpdate(batch, where);
-      gathered.add(out, t);
-      for (const n of plan.neurons) n.detachState();
-    }
+    });
     if (!perStepUpdate) {
       if (prefixOut && prefixLeaf && prefixLeaf !== prefixOut && prefixLeaf.grad) backward(prefixOut, prefixLeaf.grad);
       norm = this.applyUpdate(batch, '');
@@ -589,6 +632,11 @@ class OutputGather {
   output(): ModelOutput {
     if (!this.spikes) throw new ShapeError('Trainer: a sequence of 0 steps has no output');
     return { spikes: this.spikes, membrane: this.membrane };
+  }
+
+  /** The record's own tensors (they must outlive a step scope). */
+  tensors(): Tensor[] {
+    return [this.spikes, this.membrane].filter((t): t is Tensor => t !== null);
   }
 
   private static put(all: Tensor | null, x: Tensor, start: number, T: number): Tensor {
