@@ -108,3 +108,12 @@ test('buildSession: SLTT-K gets a generator of its own (forked last, saved in ch
   bad.model.layers.push({ type: 'lif', beta: 0.5 });
   assert.throws(() => buildSession(configSchema.parse(bad), { data: toyData(12), backend: 'ts' }), (e: Error) => e instanceof ConfigError && /softmax_sum/.test(e.message));
 });
+
+test('docs/config.md documents every train key', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('../helpers.js');
+  const doc = readFileSync(join(repoRoot(), 'docs', 'config.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## `train`'), doc.indexOf('## The run folder'));
+  for (const key of Object.keys(configSchema.parse(base({})).train)) assert.ok(section.includes(`| \`${key}`), `docs/config.md train table lacks '${key}'`);
+});
