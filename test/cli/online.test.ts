@@ -56,6 +56,20 @@ test('train --set train.method=sltt_k: a complete run folder that records the me
   assert.equal(JSON.parse(e.stdout).accuracy, summary.accuracy);
 });
 
+test('an SLTT-K run resumed from its checkpoint continues bit-exactly (its step draws included)', async () => {
+  const { loadSafetensors } = await import('../../src/interop/safetensors-node.js');
+  const sets = ['--set', 'train.method=sltt_k', '--set', 'train.sltt_k=2'];
+  const straight = join(tmp, 'k-straight');
+  const first = join(tmp, 'k-first');
+  assert.equal(run(['train', '-q', '--config', cfgPath, '--out', straight, ...sets]).code, 0);
+  assert.equal(run(['train', '-q', '--config', cfgPath, '--out', first, ...sets, '--set', 'train.epochs=1']).code, 0);
+  const r = run(['train', '-q', '--config', cfgPath, '--out', first, ...sets, '--resume', join(first, 'checkpoint.safetensors')]);
+  assert.equal(r.code, 0, r.stderr);
+  const a = loadSafetensors(join(straight, 'model.safetensors'));
+  const b = loadSafetensors(join(first, 'model.safetensors'));
+  for (const [name, ea] of a.tensors) assert.deepEqual(Array.from(b.tensors.get(name)!.data as Float32Array), Array.from(ea.data as Float32Array), name);
+});
+
 test('train with train.timestep_schedule: one run folder, the stages in metrics and summary, the saved model at the last T', () => {
   const out = join(tmp, 'schedule');
   const r = run(['train', '-q', '--config', cfgPath, '--out', out, '--set', 'encoder.steps=1', '--set', 'train.timestep_schedule=[4, 2, 1]', '--set', 'train.stage_epochs=[2, 1, 1]', '--set', 'train.method=ottt']);
