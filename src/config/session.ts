@@ -146,6 +146,7 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   const prep = checkPreprocessing(config, data, options.temporal ?? isTemporalDataset(config.data.dataset));
   const steps = config.encoder.steps;
   const stages = trainStages(config);
+  const maxSteps = Math.max(...stages.map((s) => s.steps));
   const { type: encType, steps: _s, ...encOpts } = config.encoder;
   const encoder = createEncoder({ type: encType, ...encOpts }, steps);
   const root = new Rng(config.seed);
@@ -157,8 +158,9 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   const { model, outputShape } = buildModel(config.model.layers, {
     inputShape,
     steps,
-    // A timestep schedule runs the same model at each stage's T: RepeatTime is needed when any stage has T > 1.
-    timeConstantInput: encoder.outputSteps === 1 && Math.max(...stages.map((s) => s.steps)) > 1,
+    // A timestep schedule runs the same model at each stage's T: RepeatTime is needed when any stage has
+    // T > 1 and the encoder makes one step whatever T is (direct coding; asked at the largest T).
+    timeConstantInput: maxSteps > 1 && (maxSteps === steps ? encoder : createEncoder({ type: encType, ...encOpts }, maxSteps)).outputSteps === 1,
     rng: modelRng,
     where: 'model.layers',
     readout: lossRegistry.has(config.train.loss.type) && lossRegistry.get(config.train.loss.type).readout === true,

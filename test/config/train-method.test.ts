@@ -117,3 +117,12 @@ test('docs/config.md documents every train key', async () => {
   const section = doc.slice(doc.indexOf('## `train`'), doc.indexOf('## The run folder'));
   for (const key of Object.keys(configSchema.parse(base({})).train)) assert.ok(section.includes(`| \`${key}`), `docs/config.md train table lacks '${key}'`);
 });
+
+test('buildSession: a schedule under rate coding inserts no RepeatTime (the encoder makes every step itself)', () => {
+  const config = configSchema.parse(base({ timestep_schedule: [4, 1] }, { type: 'rate', steps: 1 }));
+  const s = buildSession(config, { data: toyData(12), backend: 'ts' });
+  assert.equal(s.model.namedModules().filter(([, m]) => m instanceof RepeatTime).length, 0);
+  const s4 = stageSession(s, trainStages(config)[0]!);
+  const x = tensor(new Array(2 * 36).fill(0.5), [2, 1, 6, 6]);
+  assert.equal(s4.model.forward(s4.encoder.encode(x, new Rng(0))).shape[0], 4);
+});
