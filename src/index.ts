@@ -12,7 +12,7 @@ export { Tensor, type TensorOptions, type NestedArray } from './tensor/tensor.js
 export { zeros, ones, full, tensor, scalar, randn, uniform, toBackend } from './tensor/create.js';
 export { Rng, defaultRng, manualSeed, DEFAULT_SEED } from './tensor/rng.js';
 export { sizeOf, shapeEq, fmtShape, type Shape } from './tensor/shape.js';
-export { backward, noGrad, isGradEnabled } from './autograd/tape.js';
+export { backward, noGrad, isGradEnabled, startTapeMemory, stopTapeMemory, tapeMemory, dropLiveNodes, type TapeMemory } from './autograd/tape.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { add, sub, mul, scale, sum, mean, sumLeading, meanLeading } from './ops/elementwise.js';
 export { reshape, flatten, repeatTime, stack, sliceLeading } from './ops/shape.js';
@@ -58,7 +58,7 @@ export * from './early-exit/index.js';
 export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
 export * from './data/events/index.js';
 export * from './data/audio/index.js';
-export { runInStepScope, stepBackends, optimizerStateTensors } from './train/trainer.js';
+export { runInStepScope, rotatingScope, stepBackends, optimizerStateTensors } from './train/trainer.js';
 
 // Registries and building a session from a config object (browser-safe; the
 // zod config schema stays where it is above, the Node dataset loaders register
@@ -67,11 +67,11 @@ export { Registry, type RegistryEntry } from './registry/registry.js';
 export { readOptions, readConfigOptions, type OptionSpec, type OptionDef, type OptionValues } from './registry/options.js';
 export { layerRegistry, defineLayer, makeLayer, type LayerEntry, type LayerContext } from './nn/layers.js';
 export { neuronLayerType, type NeuronLayerType } from './nn/builder.js';
-export { lossRegistry, defineLoss, makeLoss, makePredict, makeScores, type LossEntry, type LossConfig } from './train/losses.js';
+export { lossRegistry, defineLoss, makeLoss, makePredict, makeScores, makeStepLoss, type LossEntry, type LossConfig } from './train/losses.js';
 export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';
 export { schedulerRegistry, defineScheduler, makeScheduler, makeSchedule, WARMUP_OPTIONS, type SchedulerEntry, type SchedulerConfig, type ScheduleContext } from './train/scheduler-registry.js';
 export { datasetRegistry, type DatasetEntry, type DatasetRequest } from './data/registry.js';
-export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, trainBatches, checkpointRngs, sessionTrainer, type Session, type BuildSessionOptions } from './config/session.js';
+export { buildSession, checkDataConfig, datasetRequest, loadConfigData, isTemporalDataset, makeLoader, tensorBatches, trainBatches, checkpointRngs, sessionTrainer, trainStages, stageSession, type TrainStage, type Session, type BuildSessionOptions } from './config/session.js';
 export { attachTeacher, evaluateTeacher, type TeacherSource, type Teacher, type Distillation } from './config/teacher.js';
 
 // Plots as SVG strings from plain data (browser-safe; PNG in spikeflow/node).

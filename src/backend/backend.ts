@@ -57,4 +57,14 @@ export interface Backend extends CoreKernels, ConvKernels, TrainKernels, DelayKe
    * What must be kept across a training step: see Module.persistentTensors().
    */
   endScope?(keep: Iterable<Storage>): void;
+  /**
+   * Close the innermost scope as `endScope` does and open a new innermost
+   * one that records the kept storages, so they are released at its end
+   * unless kept again (rather than moving to the enclosing scope for good).
+   * The online training methods rotate a scope once per time step: the
+   * state a step hands to the next is kept, the state it replaced is freed
+   * one step later, and a batch's memory stays flat in T. Backends with
+   * scopes implement it; without it a caller keeps one scope per batch.
+   */
+  rotateScope?(keep: Iterable<Storage>): void;
 }

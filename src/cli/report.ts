@@ -43,6 +43,19 @@ export interface EpochRecord {
   samples_per_s: number;
   /** Distilled runs: the loss's parts over the epoch's training samples (docs/distillation.md). */
   distill?: EpochDistill;
+  /** Runs with train.timestep_schedule: the stage (1-based) and its T; `epoch` counts over the whole run. */
+  stage?: number;
+  steps?: number;
+}
+
+/** summary.json's `stages` (train.timestep_schedule): each stage's T, epochs and test score at its end. */
+export interface StageSummary {
+  stage: number;
+  steps: number;
+  epochs: number;
+  test_accuracy: number | null;
+  test_loss: number | null;
+  train_time_s: number;
 }
 
 /** One epoch's distillation terms, means per training sample, each before its weight. */
@@ -124,6 +137,10 @@ export interface RunSummary extends RunEnvironment {
   peak_rss_bytes: number | null;
   /** Present when the run distilled from a teacher (train.distill). */
   distill?: DistillSummary;
+  /** How gradients crossed time (train.method: bptt, tbptt, sltt, sltt_k, ottt). */
+  train_method: string;
+  /** Present for a timestep schedule (train.timestep_schedule): each stage's score at its end. */
+  stages?: StageSummary[];
 }
 
 /**
@@ -226,7 +243,26 @@ export function buildSummary(s: SummaryInput): RunSummary {
     measured_on_samples: summary.samples,
     peak_rss_bytes: s.peakRssBytes ?? null,
     ...(s.distill ? { distill: s.distill } : {}),
+    train_method: s.config.train.method,
+    ...(s.config.train.timestep_schedule ? { stages: stageSummaries(s.config, s.history) } : {}),
   };
+}
+
+/** Each stage of a timestep schedule from the epoch records: its last epoch's test score, its training time. */
+export function stageSummaries(config: RunConfig, history: readonly EpochRecord[]): StageSummary[] {
+  const schedule = config.train.timestep_schedule ?? [config.encoder.steps];
+  return schedule.map((steps, i) => {
+    const recs = history.filter((r) => (r.stage ?? 1) === i + 1);
+    const last = recs[recs.length - 1];
+    return {
+      stage: i + 1,
+      steps,
+      epochs: recs.length,
+      test_accuracy: last ? last.test_accuracy : null,
+      test_loss: last ? last.test_loss : null,
+      train_time_s: recs.reduce((a, r) => a + r.seconds, 0),
+    };
+  });
 }
 
 const pct = (x: number | null): string => (x === null || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(2)}%`);
@@ -240,6 +276,8 @@ export function summaryRows(s: RunSummary): [string, string][] {
     ['Train accuracy (last epoch)', pct(s.train_accuracy)],
     ['Epochs', s.resumed_from === null ? String(s.epochs) : `${s.epochs} (resumed from ${s.resumed_from})`],
     ['Time steps', String(s.timesteps)],
+    ['Training method', s.train_method ?? 'bptt'],
+    ...(s.stages ? ([['Timestep stages', s.stages.map((g) => `T=${g.steps}: ${pct(g.test_accuracy)} (${g.epochs} ep)`).join(', ')]] as [string, string][]) : []),
     ['Encoder', s.encoder],
     ['Backend', s.backend],
     ['spikeflow / Node / platform', `${s.spikeflow_version} / ${s.node_version} / ${s.platform}`],

@@ -11,6 +11,7 @@ import type { ParamGroupConfig } from '../train/param-groups.js';
 import { datasetRegistry } from '../data/registry.js';
 import { optionsObjectSchema } from './options-zod.js';
 import { QUANTIZE_OPTIONS, type QuantizeSection } from '../quant/options.js';
+import { ONLINE_UPDATES, TRAIN_METHODS, type OnlineUpdate, type TrainMethod } from '../train/online.js';
 
 /*
  * The run configuration, as written in YAML. Keys are snake_case like the
@@ -91,8 +92,28 @@ export interface TrainSection {
   /** Parameters with their own learning rate, weight decay and schedule (DCLS delay positions). */
   param_groups: ParamGroupConfig[];
   clip_grad_norm: number | null;
-  /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
+  /**
+   * How gradients cross time (docs/online-training.md): bptt, tbptt (chunks
+   * of `tbptt` steps), or the online methods sltt, sltt_k, ottt. Left out
+   * of a config: tbptt when `tbptt` > 0 (configs written before the key),
+   * else bptt; the parsed config always holds it.
+   */
+  method: TrainMethod;
+  /** Truncated BPTT chunk length in steps (method tbptt); 0 otherwise. */
   tbptt: number;
+  /** SLTT-K: steps backpropagated per batch (method sltt_k only). */
+  sltt_k: number | null;
+  /** Online methods: one update per batch from the accumulated gradients ('sequence') or one per step ('step', OTTT_O). */
+  online_update: OnlineUpdate;
+  /**
+   * Retrain at fewer steps stage by stage from the previous stage's weights
+   * (IIR-SNN; docs/online-training.md), e.g. [5, 3, 2, 1]; null: one stage
+   * at encoder.steps. The last entry must equal encoder.steps, the T the
+   * saved model runs at.
+   */
+  timestep_schedule: number[] | null;
+  /** Epochs of each stage: one number for all, or one per stage; null: train.epochs each. */
+  stage_epochs: number | number[] | null;
   /** Knowledge distillation from a finished run (docs/distillation.md); absent: none. */
   distill?: DistillSection;
 }
@@ -433,7 +454,12 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             )
             .default([]),
           clip_grad_norm: z.number().positive().nullable().default(null),
+          method: z.enum(TRAIN_METHODS).optional(),
           tbptt: z.number().int().min(0).default(0),
+          sltt_k: z.number().int().positive().nullable().default(null),
+          online_update: z.enum(ONLINE_UPDATES).default('sequence'),
+          timestep_schedule: z.array(z.number().int().positive()).min(1).nullable().default(null),
+          stage_epochs: z.union([z.number().int().min(0), z.array(z.number().int().min(0)).min(1)]).nullable().default(null),
           distill: z
             .object({
               teacher: z.string().min(1),
@@ -445,11 +471,43 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             .optional(),
         })
         .strict()
+        .transform(resolveTrainMethod)
         .default({}),
     })
     .strict();
   // The hand-written RunConfig is what the sections produce; zod cannot infer it through the registry-driven transforms.
   return schema as unknown as z.ZodType<RunConfig, z.ZodTypeDef, unknown>;
+}
+
+type TrainInput = Omit<TrainSection, 'method'> & { method?: TrainMethod | undefined };
+
+/**
+ * `train.method` and the keys that belong to one method, checked together:
+ * a config without `method` is tbptt when it gives `tbptt` > 0 (configs
+ * written before the key keep working) and bptt otherwise; a key of another
+ * method than the one named is an error saying whose it is.
+ */
+function resolveTrainMethod(t: TrainInput, ctx: z.RefinementCtx): TrainSection {
+  const method: TrainMethod = t.method ?? (t.tbptt > 0 ? 'tbptt' : 'bptt');
+  const issue = (path: string, message: string): void => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+  const online = method === 'sltt' || method === 'sltt_k' || method === 'ottt';
+  if (method === 'tbptt' && t.tbptt < 1) issue('tbptt', "train.method 'tbptt' needs the chunk length: train.tbptt: K (K ≥ 1 steps)");
+  if (method !== 'tbptt' && t.tbptt > 0) {
+    issue('tbptt', `a chunk length (${t.tbptt}) is the option of train.method 'tbptt', but the method is '${method}': remove train.tbptt, or write method: tbptt`);
+  }
+  if (method === 'sltt_k' && t.sltt_k === null) issue('sltt_k', "train.method 'sltt_k' needs K: train.sltt_k: K (steps backpropagated per batch, 1 ≤ K ≤ T)");
+  if (method !== 'sltt_k' && t.sltt_k !== null) issue('sltt_k', `K is the option of train.method 'sltt_k', but the method is '${method}'`);
+  if (!online && t.online_update !== 'sequence') issue('online_update', `'${t.online_update}' updates are an option of the online methods (sltt, sltt_k, ottt), not of '${method}'`);
+  if (online && t.distill) issue('distill', `distillation is not supported with train.method '${method}' (its terms compare whole sequences); use bptt or tbptt`);
+  if (t.timestep_schedule !== null && t.distill) issue('distill', 'distillation is not supported with train.timestep_schedule (the teacher runs at one T)');
+  if (t.stage_epochs !== null) {
+    if (t.timestep_schedule === null) issue('stage_epochs', 'stage epochs need train.timestep_schedule (the stages)');
+    else if (Array.isArray(t.stage_epochs) && t.stage_epochs.length !== t.timestep_schedule.length) {
+      issue('stage_epochs', `${t.stage_epochs.length} stage epochs for ${t.timestep_schedule.length} stages of train.timestep_schedule [${t.timestep_schedule.join(', ')}]: give one number for all stages or one per stage`);
+    }
+  }
+  const { method: _m, ...rest } = t;
+  return { ...rest, method };
 }
 
 /** A module path: a string, or a top-level layer's index written as a number (`student: 3`). */

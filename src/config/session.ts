@@ -19,7 +19,9 @@ import { makeTrainOptimizer } from '../train/param-groups.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import type { LrScheduler } from '../train/schedulers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { lossRegistry, makeLoss, makePredict } from '../train/losses.js';
+import { lossRegistry, makeLoss, makePredict, makeStepLoss } from '../train/losses.js';
+import { isOnlineMethod } from '../train/online.js';
+import { RepeatTime } from '../nn/repeat-time.js';
 import type { RunConfig } from './schema.js';
 import { quantizeModel, type QuantizedLayer } from '../quant/apply.js';
 import { isPostTraining, quantizeOptionsFromSection } from '../quant/options.js';
@@ -52,7 +54,7 @@ export interface Session {
    * Generators whose state checkpoints save (data order lives in the loader
    * state); `augment` exists only when `data.augment` turns something on.
    */
-  rngs: { encoder: Rng; loader: Rng; augment?: Rng };
+  rngs: { encoder: Rng; loader: Rng; augment?: Rng; online?: Rng };
   /** The training batches' augmentation (`data.augment`), null when off; the test split is never augmented. */
   augment: ImageAugmenter | null;
   steps: number;
@@ -146,6 +148,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   data = holdOutValidation(data, config.data.validation, 'data.validation');
   const prep = checkPreprocessing(config, data, options.temporal ?? isTemporalDataset(config.data.dataset));
   const steps = config.encoder.steps;
+  const stages = trainStages(config);
+  const maxSteps = Math.max(...stages.map((s) => s.steps));
   const { type: encType, steps: _s, ...encOpts } = config.encoder;
   const encoder = createEncoder({ type: encType, ...encOpts }, steps);
   const root = new Rng(config.seed);
@@ -157,7 +161,9 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   const { model, outputShape } = buildModel(config.model.layers, {
     inputShape,
     steps,
-    timeConstantInput: encoder.outputSteps === 1 && steps > 1,
+    // A timestep schedule runs the same model at each stage's T: RepeatTime is needed when any stage has
+    // T > 1 and the encoder makes one step whatever T is (direct coding; asked at the largest T).
+    timeConstantInput: maxSteps > 1 && (maxSteps === steps ? encoder : createEncoder({ type: encType, ...encOpts }, maxSteps)).outputSteps === 1,
     rng: modelRng,
     where: 'model.layers',
     readout: lossRegistry.has(config.train.loss.type) && lossRegistry.get(config.train.loss.type).readout === true,
@@ -166,6 +172,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   const quantized = config.model.quantize ? quantizeModel(model, quantizeOptionsFromSection(config.model.quantize), 'model.quantize') : [];
   const lossEntry = lossRegistry.get(config.train.loss.type, 'train.loss.type');
   const loss = makeLoss(config.train.loss);
+  // The per-step form is checked here, before anything is written (a loss without one is a ConfigError naming it).
+  if (isOnlineMethod(config.train.method)) makeStepLoss(config.train.loss);
   const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
   const out = neurons[neurons.length - 1];
   if (lossEntry.needsMembrane && out) out.recordMembrane = true;
@@ -185,6 +193,8 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
       ...(normalize ? { fill: normalizedFill(normalize) } : {}),
     });
   }
+  // SLTT-K's draws of steps: forked last, and only for that method, so every other run's generators are as they were.
+  if (config.train.method === 'sltt_k') rngs.online = root.fork();
   if (config.data.normalize) {
     const n = config.data.normalize;
     data = {
@@ -224,8 +234,65 @@ function checkPreprocessing(config: RunConfig, data: SplitDataset, temporal: boo
  * without augmentation still resumes from a checkpoint that predates it).
  */
 export function checkpointRngs(session: Pick<Session, 'rngs'>): Record<string, Rng> {
-  const { encoder, augment } = session.rngs;
-  return augment ? { encoder, augment } : { encoder };
+  const { encoder, augment, online } = session.rngs;
+  return { encoder, ...(augment ? { augment } : {}), ...(online ? { online } : {}) };
+}
+
+/** One stage of training: its T and epochs (a run without train.timestep_schedule is one stage). */
+export interface TrainStage {
+  steps: number;
+  epochs: number;
+}
+
+/**
+ * The stages a config trains (train.timestep_schedule with train.stage_epochs,
+ * else one stage of train.epochs at encoder.steps), after checking the
+ * schedule against the encoder and the method: the last stage's T must be
+ * encoder.steps (the T of the saved model, which eval and the measurement
+ * use), a time-sequence input cannot change its T, and SLTT-K's K must fit
+ * every stage.
+ */
+export function trainStages(config: RunConfig): TrainStage[] {
+  const t = config.train;
+  const steps = config.encoder.steps;
+  const schedule = t.timestep_schedule;
+  if (schedule !== null) {
+    const last = schedule[schedule.length - 1]!;
+    if (last !== steps) {
+      throw new ConfigError(
+        `train.timestep_schedule: the last stage runs at T = ${last} but encoder.steps is ${steps}; encoder.steps is the T of the saved model (the last stage), so set encoder.steps: ${last}`,
+      );
+    }
+    if (config.encoder.type === 'frames') throw new ConfigError("train.timestep_schedule: the 'frames' encoder reads time sequences of a fixed length; a schedule changes T, which needs an encoder that makes its own steps (direct, rate, ...)");
+  }
+  const Ts = schedule ?? [steps];
+  const e = t.stage_epochs;
+  const stages = Ts.map((T, i) => ({ steps: T, epochs: e === null ? t.epochs : Array.isArray(e) ? e[i]! : e }));
+  if (t.method === 'sltt_k' && t.sltt_k !== null) {
+    const small = Math.min(...Ts);
+    if (t.sltt_k > small) throw new ConfigError(`train.sltt_k: K = ${t.sltt_k} steps per batch, but ${schedule ? 'a stage of train.timestep_schedule runs' : 'the encoder runs'} at T = ${small}; K must be at most T`);
+  }
+  return stages;
+}
+
+/**
+ * The session of one stage of a timestep schedule: the same model, data and
+ * generators, with the stage's T (the encoder made for it, every RepeatTime
+ * set to it) and its epochs as train.epochs (the length the scheduler and
+ * the modules' epoch hooks see). The model is shared: its weights carry from
+ * stage to stage, which is the point of the schedule.
+ */
+export function stageSession(session: Session, stage: TrainStage): Session {
+  const { config } = session;
+  const { type, steps: _s, ...encOpts } = config.encoder;
+  const encoder = createEncoder({ type, ...encOpts }, stage.steps);
+  for (const [, m] of session.model.namedModules()) if (m instanceof RepeatTime) m.setSteps(stage.steps);
+  return {
+    ...session,
+    config: { ...config, encoder: { ...config.encoder, steps: stage.steps }, train: { ...config.train, epochs: stage.epochs } },
+    encoder,
+    steps: stage.steps,
+  };
 }
 
 /**
@@ -280,7 +347,10 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     scheduler,
     epochs: config.train.epochs,
     clipGradNorm: config.train.clip_grad_norm,
+    method: config.train.method,
     tbptt: config.train.tbptt,
+    stepLoss: isOnlineMethod(config.train.method) ? makeStepLoss(config.train.loss) : null,
+    online: { k: config.train.sltt_k, update: config.train.online_update, rng: session.rngs.online ?? null },
     objective: session.distillation?.distiller ?? null,
     callbacks,
   });

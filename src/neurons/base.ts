@@ -41,6 +41,17 @@ export abstract class NeuronModule extends Module {
   compileStepper?(backend: Backend, batch: number): NeuronStepper;
 
   /**
+   * The decay λ of OTTT's presynaptic trace â_t = λ·â_{t−1} + s_t for the
+   * spikes of this layer (docs/online-training.md): the per-step decay of
+   * its membrane, v_t = λ·v_{t−1} + input before the reset, when that is
+   * one number (a learned one at its current value); otherwise a sentence
+   * saying why there is none. Models without such a decay keep this default.
+   */
+  onlineTraceDecay(): number | string {
+    return `${this.kind} has no single membrane decay λ (OTTT supports lif, rleaky, if, lifnode and plif with one decay per layer)`;
+  }
+
+  /**
    * `forward(x)` that also returns the membrane of every step, as snnTorch's
    * `output=True` returns `(spk, mem)`. The membrane is the layer's own
    * (differentiable, so a loss may use it); `.clone()` it to keep a copy.

@@ -112,6 +112,18 @@ interface ListOptions {
   readonly repeatBeforeNeuron: boolean;
 }
 
+/** The config entry each built module came from ('model.layers[3] (lif)'), for messages about a layer after the build. */
+const origins = new WeakMap<Module, string>();
+
+/**
+ * Where in the config a module was written, e.g. `model.layers[3] (lif)`;
+ * undefined for a module the builder inserted itself (Flatten, RepeatTime)
+ * or one not built from a config.
+ */
+export function layerOrigin(m: Module): string | undefined {
+  return origins.get(m);
+}
+
 /** Build one layer list: the top-level model or a container's nested `layers`. */
 function buildList(layers: readonly LayerConfig[], inputShape: Shape, prefix: string, o: ListOptions): BuiltLayers & { shapes: Shape[] } {
   const modules: Module[] = [];
@@ -135,6 +147,7 @@ function buildList(layers: readonly LayerConfig[], inputShape: Shape, prefix: st
     if (neuron) {
       beforeStateful();
       const n = neuron.make(shape, camelKeys(opts), o.rng, where);
+      origins.set(n, where);
       modules.push(n);
       shapes.push(shape);
       return;
@@ -151,6 +164,7 @@ function buildList(layers: readonly LayerConfig[], inputShape: Shape, prefix: st
     // A layer holding neurons (attention, a residual block) runs per step: RepeatTime goes before it.
     if (hasNeuron(m)) beforeStateful();
     shape = probe(m, shape, where);
+    origins.set(m, where);
     modules.push(m);
     shapes.push(shape);
   });

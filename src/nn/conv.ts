@@ -82,11 +82,12 @@ abstract class ConvNd extends WeightedLayer {
     return [this.outChannels, ...out];
   }
 
-  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias): Tensor {
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias, weightGradInput: Tensor | null = null): Tensor {
     const feat = checkSequenceInput(this.kind, x, this.dims + 1, `${this.inChannels}, ${this.spatialName}`);
     this.outputShape(feat);
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    return this.dims === 1 ? conv1d(x, weight, bias, opts, this.lastStats) : conv2d(x, weight, bias, opts, this.lastStats);
+    const w = { weightGradInput };
+    return this.dims === 1 ? conv1d(x, weight, bias, opts, this.lastStats, w) : conv2d(x, weight, bias, opts, this.lastStats, w);
   }
 
   override describe(): Record<string, unknown> {

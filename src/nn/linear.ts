@@ -43,8 +43,8 @@ export class Linear extends WeightedLayer {
     return 'Linear';
   }
 
-  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias): Tensor {
-    return linear(x, weight, bias, this.lastStats);
+  forwardWith(x: Tensor, weight: Tensor, bias: Tensor | null = this.bias, weightGradInput: Tensor | null = null): Tensor {
+    return linear(x, weight, bias, this.lastStats, { weightGradInput });
   }
 
   override describe(): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { repeatTime } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from '../module/module.js';
@@ -10,8 +11,29 @@ import { Module } from '../module/module.js';
  * counts. An input that already has T steps passes through unchanged.
  */
 export class RepeatTime extends Module {
-  constructor(readonly steps: number) {
+  private _steps: number;
+
+  constructor(steps: number) {
     super();
+    this._steps = RepeatTime.check(steps);
+  }
+
+  /** T, the number of steps a time-constant input is repeated to. */
+  get steps(): number {
+    return this._steps;
+  }
+
+  /**
+   * Change T (a timestep schedule retrains the same model at fewer steps,
+   * src/train/timestep-schedule.ts); the layer has no tensors, so nothing else changes.
+   */
+  setSteps(steps: number): void {
+    this._steps = RepeatTime.check(steps);
+  }
+
+  private static check(steps: number): number {
+    if (!(Number.isInteger(steps) && steps >= 1)) throw new ConfigError(`RepeatTime: steps must be a positive integer, got ${steps}`);
+    return steps;
   }
 
   get kind(): string {

@@ -67,12 +67,82 @@ export abstract class WeightedLayer extends Module {
    * The layer's operation with a given weight (the quantized one, or a
    * candidate during calibration) and bias (default its own; null leaves it
    * out, as a sum over virtual time steps adds it once afterwards).
+   * `weightGradInput`: what the weight gradient is formed from instead of x
+   * (the input trace below; src/ops/linear.ts WeightGradOptions).
    */
-  abstract forwardWith(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  abstract forwardWith(x: Tensor, weight: Tensor, bias?: Tensor | null, weightGradInput?: Tensor | null): Tensor;
+
+  /**
+   * Input trace (OTTT, docs/online-training.md): the decay λ of
+   * â_t = λ·â_{t−1} + x_t, kept over the calls of one sequence, or null
+   * (off, the default). While on and training, the weight gradient of each
+   * step is formed from â_t instead of x_t; the forward and the input gradient
+   * are unchanged. Set by the Trainer for `train.method: ottt`.
+   */
+  private traceDecay: number | null = null;
+  /** â of the last step seen, [B, ...]; null at the start of a sequence. */
+  private trace: Tensor | null = null;
+
+  /** Turn the input trace on with decay λ in [0, 1], or off (null). Clears the current trace. */
+  setInputTrace(decay: number | null): void {
+    if (decay !== null && !(decay >= 0 && decay <= 1)) throw new ConfigError(`${this.kind}: input trace decay must be in [0, 1], got ${decay}`);
+    this.traceDecay = decay;
+    this.trace = null;
+  }
+
+  /** The input trace's decay, or null when the trace is off. */
+  get inputTraceDecay(): number | null {
+    return this.traceDecay;
+  }
 
   forward(x: Tensor): Tensor {
     this.inputObserver?.(x);
-    return this.forwardWith(x, this.effectiveWeight());
+    const u = this.traceDecay !== null && this.training ? this.advanceTrace(x) : null;
+    return this.forwardWith(x, this.effectiveWeight(), this.bias, u);
+  }
+
+  /**
+   * â for every step of x [T, B, ...] (continuing from the last call's), kept
+   * as the layer's state; not recorded (a trace is a constant of the backward).
+   * Updated under noGrad too, so steps run without a graph still count.
+   */
+  private advanceTrace(x: Tensor): Tensor {
+    const T = x.shape[0] ?? 0;
+    const step = x.shape.slice(1);
+    const n = T > 0 ? x.size / T : 0;
+    const prev = this.trace;
+    if (prev && (prev.size !== n || prev.backend !== x.backend)) {
+      throw new ShapeError(`${this.kind}: input trace has shape ${fmtShape(prev.shape)} but input steps are ${fmtShape(step)}; call resetState() before a new batch size`);
+    }
+    const be = x.backend;
+    const out = be.alloc(x.size);
+    be.copy(x.storage, 0, out, 0, x.size);
+    const last = be.alloc(n);
+    // A plain loop over the CPU arrays (views taken after the allocations above).
+    const u = out.data;
+    const lam = this.traceDecay!;
+    if (prev) {
+      const p = prev.storage.data;
+      for (let i = 0; i < n; i++) u[i] = u[i]! + lam * p[i]!;
+    }
+    for (let t = 1; t < T; t++) {
+      const o = t * n, q = o - n;
+      for (let i = 0; i < n; i++) u[o + i] = u[o + i]! + lam * u[q + i]!;
+    }
+    if (T > 0) be.copy(out, (T - 1) * n, last, 0, n);
+    this.trace = new Tensor(last, step, { backend: be });
+    return new Tensor(out, x.shape, { backend: be });
+  }
+
+  override resetState(): void {
+    this.trace = null;
+    super.resetState();
+  }
+
+  override persistentTensors(): Tensor[] {
+    const out = super.persistentTensors();
+    if (this.trace) out.push(this.trace);
+    return out;
   }
 
   /** The quantizer's settings, or null for a float weight. */

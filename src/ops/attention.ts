@@ -47,7 +47,7 @@ export function linearAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, 
     const dv = v.requiresGrad ? emptyOverwritten(be, v.shape) : null;
     be.linearAttentionBackward(R, heads, dh, N, scale, q.storage, k.storage, v.storage, G, g!.storage, dq?.storage ?? null, dk?.storage ?? null, dv?.storage ?? null);
     return [dq, dk, dv];
-  });
+  }, [G]);
   return out;
 }
 
@@ -115,7 +115,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
     be.layerNormBackward(R, C, N, x.storage, weight?.storage ?? null, stats, g!.storage, dx.storage, dw?.storage ?? null, db?.storage ?? null);
     return [x.requiresGrad ? dx : null, dw, db];
-  });
+  }, [stats]);
   return y;
 }
 

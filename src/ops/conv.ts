@@ -6,6 +6,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { empty, emptyOverwritten, scratchOutput } from './util.js';
+import { checkWeightGradInput, type WeightGradOptions } from './linear.js';
 
 /** Padding of a convolution: per-side zeros (one number or one per spatial dim), or PyTorch's 'same' / 'valid'. */
 export type Padding = number | readonly number[] | 'same' | 'valid';
@@ -154,15 +155,17 @@ export interface ConvPlan {
   /** Images per im2col block (bounded by COLS_BUDGET). */
   chunk: number;
   path: ConvPath;
+  /** The weight gradient's path: the forward's, unless a substitute input (an OTTT trace) rules out the event-driven one. */
+  dwPath: ConvPath;
 }
 
-export function makeConvPlan(g: WindowGeometry, groups: number, N: number, Cin: number, Cout: number, path: ConvPath): ConvPlan {
+export function makeConvPlan(g: WindowGeometry, groups: number, N: number, Cin: number, Cout: number, path: ConvPath, dwPath: ConvPath = path): ConvPlan {
   const Cg = Cin / groups;
   const Og = Cout / groups;
   const Kg = Cg * g.kh * g.kw;
   const P = g.Ho * g.Wo;
   const chunk = Math.max(1, Math.min(N, Math.floor(COLS_BUDGET / Math.max(1, Math.max(Kg, Cout) * P))));
-  return { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg: Cin * g.H * g.W, chunk, path };
+  return { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg: Cin * g.H * g.W, chunk, path, dwPath };
 }
 
 /** Scratch the im2col forward needs: the unfolded columns and the channel-major output block. */
@@ -191,7 +194,7 @@ export function convForwardInto(be: Backend, p: ConvPlan, x: Storage, w: Storage
 }
 
 /** Cross-correlation over `dims` trailing spatial dims; x [...lead, C_in, ...spatial], W [C_out, C_in/groups, ...k]. */
-function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats?: ConvStats): Tensor {
+function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, stats: ConvStats | undefined, wopts: WeightGradOptions): Tensor {
   if (weight.ndim !== dims + 2) throw new ShapeError(`${name}: weight must be [C_out, C_in/groups, ${dims === 1 ? 'k' : 'kh, kw'}], got ${fmtShape(weight.shape)}`);
   if (x.ndim < dims + 1) throw new ShapeError(`${name}: input must be [..., C_in, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(x.shape)}`);
   const groups = opts.groups ?? 1;
@@ -214,10 +217,13 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
     stats.path = path;
     stats.density = inDensity;
   }
-  const plan = makeConvPlan(g, groups, N, Cin, Cout, path);
+  const u = checkWeightGradInput(name, x, wopts.weightGradInput);
+  // A substitute weight-gradient input (a trace) is real-valued: its dW takes a dense path.
+  const dwPath: ConvPath = u && path === 'event' ? chooseConvPath(be, g, N, false, 1) : path;
+  const plan = makeConvPlan(g, groups, N, Cin, Cout, path, dwPath);
   const y = emptyOverwritten(be, [...lead, Cout, ...win.out]);
   convForwardInto(be, plan, x.storage, weight.storage, bias ? bias.storage : null, y.storage);
-  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, weight, bias, plan));
+  record(name, [x, weight, bias], [y], ([gy]) => convBackward(be, gy!, x, u ?? x, weight, bias, plan), u ? [u.storage] : undefined);
   return y;
 }
 
@@ -248,9 +254,10 @@ function pointwiseForward(be: Backend, x: Storage, w: Storage, y: Storage, p: Co
  * pooling), else Wᵀ·dY (+ col2im); dW: event-driven when the forward was,
  * else dY·colsᵀ accumulated over chunks (cols recomputed rather than kept
  * from forward); db via channel sums. A 1×1 window needs no col2im/im2col.
+ * dW is formed from `xw`: x itself, or the substitute of WeightGradOptions.
  */
-function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
-  const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path } = p;
+function convBackward(be: Backend, dY: Tensor, x: Tensor, xw: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
+  const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path, dwPath } = p;
   const sparseDx = x.requiresGrad && N > 0 && Cg >= SPARSE_DX_MIN_CHANNELS && density(dY) < be.convSparseGradDensityThreshold;
   // Overwritten in full: convGradXSparse and the pointwise GEMMs (beta = 0); col2im and the dW kernels accumulate.
   const dX = x.requiresGrad ? (sparseDx || path === 'pointwise' ? emptyOverwritten(be, x.shape) : empty(be, x.shape)) : null;
@@ -258,16 +265,18 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
   const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
   if (N > 0) {
     if (dX && sparseDx) be.convGradXSparse(g, N, Cin, Cout, groups, dY.storage, weight.storage, dX.storage);
-    if (dW && path === 'event') be.eventConvGradW(g, N, Cin, Cout, groups, x.storage, dY.storage, dW.storage);
-    if (path === 'pointwise') {
+    if (dW && dwPath === 'event') be.eventConvGradW(g, N, Cin, Cout, groups, xw.storage, dY.storage, dW.storage);
+    const pointDX = dX !== null && !sparseDx && path === 'pointwise';
+    const pointDW = dW !== null && dwPath === 'pointwise';
+    if (pointDX || pointDW) {
       for (let n = 0; n < N; n++)
         for (let gr = 0; gr < groups; gr++) {
           const xOff = n * inImg + gr * Cg * P, dyOff = (n * Cout + gr * Og) * P;
-          if (dX && !sparseDx) be.gemm(true, false, Cg, P, Og, 1, weight.storage, gr * Og * Cg, dY.storage, dyOff, 0, dX.storage, xOff);
-          if (dW) be.gemm(false, true, Og, Cg, P, 1, dY.storage, dyOff, x.storage, xOff, 1, dW.storage, gr * Og * Cg);
+          if (pointDX) be.gemm(true, false, Cg, P, Og, 1, weight.storage, gr * Og * Cg, dY.storage, dyOff, 0, dX!.storage, xOff);
+          if (pointDW) be.gemm(false, true, Og, Cg, P, 1, dY.storage, dyOff, xw.storage, xOff, 1, dW!.storage, gr * Og * Cg);
         }
     }
-    const colsDW = dW !== null && path === 'im2col';
+    const colsDW = dW !== null && dwPath === 'im2col';
     const colsDX = dX !== null && !sparseDx && path !== 'pointwise';
     if (colsDW || colsDX) {
       // Written before read (im2col, the beta = 0 GEMM, swapAxes01); dX and dW accumulate and stay zeroed.
@@ -279,7 +288,7 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
         for (let gr = 0; gr < groups; gr++) {
           const dyOff = gr * Og * n * P;
           if (colsDW) {
-            be.im2col(g, Cin, gr * Cg, Cg, n, x.storage, n0 * inImg, cols);
+            be.im2col(g, Cin, gr * Cg, Cg, n, xw.storage, n0 * inImg, cols);
             be.gemm(false, true, Og, Kg, n * P, 1, dyT, dyOff, cols, 0, 1, dW!.storage, gr * Og * Kg);
           }
           if (colsDX) {
@@ -302,11 +311,11 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, weight: Tensor, bias: 
  * take the event-driven kernels, and a 1×1 window a GEMM per image without
  * im2col. Returns [...lead, C_out, H_out, W_out].
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
-  return convNd('conv2d', 2, x, weight, bias, opts, stats);
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats, wopts: WeightGradOptions = {}): Tensor {
+  return convNd('conv2d', 2, x, weight, bias, opts, stats, wopts);
 }
 
 /** 1-D cross-correlation (PyTorch Conv1d): x [...lead, C_in, L], W [C_out, C_in/groups, k] → [...lead, C_out, L_out]. */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats): Tensor {
-  return convNd('conv1d', 1, x, weight, bias, opts, stats);
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions = {}, stats?: ConvStats, wopts: WeightGradOptions = {}): Tensor {
+  return convNd('conv1d', 1, x, weight, bias, opts, stats, wopts);
 }

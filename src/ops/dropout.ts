@@ -40,7 +40,7 @@ export function applyTimeSharedMask(x: Tensor, mask: Tensor): Tensor {
     const dx = empty(be, x.shape);
     be.mulBroadcast(T, n, g!.storage, mask.storage, dx.storage);
     return [dx];
-  });
+  }, [mask.storage]);
   return y;
 }
 

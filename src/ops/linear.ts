@@ -14,19 +14,39 @@ export interface LinearStats {
   density: number;
 }
 
+/** Options of the weighted ops that change their backward (not their forward). */
+export interface WeightGradOptions {
+  /**
+   * The input the weight gradient is formed from instead of x (same shape):
+   * dW = Σ dY·uᵀ with u this tensor, while the forward and the input
+   * gradient use x. OTTT's presynaptic traces (src/train/online.ts) enter
+   * here. Not differentiated itself.
+   */
+  weightGradInput?: Tensor | null;
+}
+
+/** The substitute input of a weight gradient, checked against x. */
+export function checkWeightGradInput(op: string, x: Tensor, u: Tensor | null | undefined): Tensor | null {
+  if (!u) return null;
+  if (u.size !== x.size || u.backend !== x.backend) throw new ShapeError(`${op}: weight-gradient input ${fmtShape(u.shape)} does not match input ${fmtShape(x.shape)}`);
+  return u;
+}
+
 /**
  * y = x·Wᵀ + b over the last dimension; every leading dimension (time, batch)
  * is folded into the rows of one GEMM. W is [out, in] as in PyTorch and NIR.
  * Binary inputs below the backend's density threshold take the event-driven
  * kernels, which add weight rows for each spike instead of multiplying.
+ * `opts.weightGradInput` forms dW from another tensor than x (see WeightGradOptions).
  */
-export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearStats): Tensor {
+export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearStats, opts: WeightGradOptions = {}): Tensor {
   if (W.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(W.shape)}`);
   const [N, K] = W.shape as [number, number];
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== K) throw new ShapeError(`linear: input ${fmtShape(x.shape)} does not end in ${K} features (weight ${fmtShape(W.shape)})`);
   if (b && (b.ndim !== 1 || b.shape[0] !== N)) throw new ShapeError(`linear: bias ${fmtShape(b.shape)} does not match ${N} outputs`);
   const be = x.backend;
   const M = x.size / K;
+  const u = checkWeightGradInput('linear', x, opts.weightGradInput);
   const y = emptyOverwritten(be, [...x.shape.slice(0, -1), N]); // beta = 0 below: fully written
   let eventDriven = false;
   let density = 1;
@@ -57,10 +77,12 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
     }
     let dW: Tensor | null = null;
     if (W.requiresGrad) {
+      // A substitute input (a trace) is real-valued: always the dense GEMM.
+      const eventW = eventDriven && !u;
       // The event-driven gradient accumulates (needs zeros); the GEMM (beta = 0) overwrites.
-      dW = eventDriven ? empty(be, W.shape) : emptyOverwritten(be, W.shape);
-      if (eventDriven) be.eventGemmGradW(M, N, K, dY.storage, x.storage, dW.storage);
-      else be.gemm(true, false, N, K, M, 1, dY.storage, 0, x.storage, 0, 0, dW.storage, 0);
+      dW = eventW ? empty(be, W.shape) : emptyOverwritten(be, W.shape);
+      if (eventW) be.eventGemmGradW(M, N, K, dY.storage, x.storage, dW.storage);
+      else be.gemm(true, false, N, K, M, 1, dY.storage, 0, (u ?? x).storage, 0, 0, dW.storage, 0);
     }
     let db: Tensor | null = null;
     if (b && b.requiresGrad) {
@@ -68,7 +90,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
       be.sumRows(M, N, dY.storage, 0, db.storage);
     }
     return [dX, dW, db];
-  });
+  }, u ? [u.storage] : undefined);
   return y;
 }
 

@@ -136,6 +136,6 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
       be.copy(sumDy, 0, db.storage, 0, C);
     }
     return [dx, dw, db];
-  });
+  }, [meanUsed, invStd, a]);
   return y;
 }

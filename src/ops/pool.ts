@@ -53,7 +53,7 @@ function pool2d(mode: PoolMode, x: Tensor, opts: Pool2dOptions): Tensor {
     const dx = emptyOverwritten(be, x.shape);
     be.pool2dBackward(mode, g, planes, countIncludePad, gy!.storage, argmax, dx.storage);
     return [dx];
-  });
+  }, argmax ? [argmax] : undefined);
   return y;
 }
 

@@ -32,7 +32,17 @@ export interface Node {
    * write into the gradients it receives. Released after use.
    */
   backward: ((gradOutputs: (Tensor | null)[]) => (Tensor | null)[]) | null;
+  /**
+   * Buffers the backward keeps besides the inputs and outputs (a scan's
+   * state traces and spike masks, pooling indices, normalisation
+   * statistics): declared so the tape's memory accounting
+   * (autograd/tape.ts, `tapeMemory`) counts them. Released with the node.
+   */
+  saved?: readonly SavedBuffer[];
 }
+
+/** A buffer a node keeps for its backward: backend storage or a plain typed array (spike masks, indices). */
+export type SavedBuffer = Storage | ArrayBufferView;
 
 /**
  * An n-dimensional array whose numbers live in a backend's storage. Sequences are

@@ -25,6 +25,7 @@ export {
   type LossFn,
   type PredictFn,
   type ScoreFn,
+  type StepLossFn,
   type BatchObjective,
   predictByCounts,
   scoreByCounts,
@@ -36,6 +37,18 @@ export {
   type EpochEndInfo,
   type EpochResult,
 } from './trainer.js';
+export {
+  TRAIN_METHODS,
+  ONLINE_UPDATES,
+  isOnlineMethod,
+  stepPlan,
+  drawSteps,
+  type TrainMethod,
+  type OnlineMethod,
+  type OnlineUpdate,
+  type OnlineOptions,
+  type StepPlan,
+} from './online.js';
 export { Distiller, type DistillerOptions, type DistillStats, type FeaturePair } from './distill.js';
 export {
   encodeCheckpoint,

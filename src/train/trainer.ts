@@ -11,9 +11,11 @@ import { sliceLeading } from '../ops/shape.js';
 import { empty } from '../ops/util.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Rng } from '../tensor/rng.js';
 import { clipGradNorm } from './clip.js';
 import type { Optimizer } from './optim/optimizer.js';
 import type { LrScheduler } from './schedulers.js';
+import { bindTraces, clearTraces, drawSteps, isOnlineMethod, stepPlan, TRAIN_METHODS, tracedLayers, type OnlineOptions, type OnlineUpdate, type StepPlan, type TracedLayer, type TrainMethod } from './online.js';
 
 /** One mini-batch: inputs `[B, ...]` and one class index per sample. */
 export interface Batch {
@@ -32,6 +34,13 @@ export interface ModelOutput {
 }
 
 export type LossFn = (out: ModelOutput, targets: Int32Array) => Tensor;
+
+/**
+ * The loss of one step for the online methods (src/train/losses.ts,
+ * `perStep`): `out` is that step's output ([1, B, C]), `steps` the
+ * sequence's T. The sum over the steps is the loss reported.
+ */
+export type StepLossFn = (out: ModelOutput, targets: Int32Array, steps: number) => Tensor;
 
 /**
  * The class each sample of a batch is assigned, decided from the model output
@@ -126,8 +135,19 @@ export interface TrainerOptions {
   scheduler?: LrScheduler | null;
   /** Clip the global gradient norm to this value before each update (null/undefined: off). */
   clipGradNorm?: number | null;
+  /**
+   * How gradients cross time (docs/online-training.md): 'bptt' (default),
+   * 'tbptt' (chunks of `tbptt` steps), or the online methods 'sltt',
+   * 'sltt_k', 'ottt' (a loss per step, backpropagated at once; they need
+   * `stepLoss`). Left out: 'tbptt' when `tbptt` > 0, else 'bptt'.
+   */
+  method?: TrainMethod;
   /** Truncated BPTT chunk length in steps; 0 = full BPTT. */
   tbptt?: number;
+  /** The per-step loss of the online methods. */
+  stepLoss?: StepLossFn | null;
+  /** SLTT-K's K and generator, the online methods' update mode. */
+  online?: OnlineOptions;
   /** The run's number of epochs, passed to `Module.beginEpoch` (schedules of untrained settings); default null. */
   epochs?: number | null;
   /** Adds to the training loss (distillation); null/undefined: the task loss alone. */
@@ -155,6 +175,38 @@ export function runInStepScope<T>(backends: readonly Backend[], keep: () => Iter
       const storages = new Set<Storage>();
       for (const t of keep()) storages.add(t.storage);
       for (let i = scoped.length - 1; i >= 0; i--) scoped[i]!.endScope!(storages);
+    }
+  }
+}
+
+/**
+ * Run `fn` in a scope of its own (inside the batch's step scope) that
+ * `endStep()` rotates (Backend.rotateScope): the storages allocated since
+ * the last rotation are released except those `keep()` lists then, which
+ * the next rotation releases unless listed again. The online methods end
+ * every time step this way, so what one step replaced (the previous state,
+ * the previous accumulated gradient) is freed a step later and a batch's
+ * memory does not grow with T. Backends without rotateScope run `fn` plainly
+ * (their storage is garbage-collected, or freed with the batch).
+ */
+export function rotatingScope(backends: readonly Backend[], keep: () => Iterable<Tensor>, fn: (endStep: () => void) => void): void {
+  const scoped = backends.filter((b) => b.beginScope && b.endScope && b.rotateScope);
+  const storages = (): Set<Storage> => {
+    const s = new Set<Storage>();
+    for (const t of keep()) s.add(t.storage);
+    return s;
+  };
+  for (const b of scoped) b.beginScope!();
+  try {
+    fn(() => {
+      if (scoped.length === 0) return;
+      const s = storages();
+      for (const b of scoped) b.rotateScope!(s);
+    });
+  } finally {
+    if (scoped.length > 0) {
+      const s = storages();
+      for (let i = scoped.length - 1; i >= 0; i--) scoped[i]!.endScope!(s);
     }
   }
 }
@@ -216,6 +268,16 @@ export class Trainer {
   private readonly predictFn: PredictFn;
   private readonly clipNorm: number | null;
   private readonly tbptt: number;
+  /** How gradients cross time (TrainerOptions.method). */
+  readonly method: TrainMethod;
+  private readonly stepLoss: StepLossFn | null;
+  private readonly onlineUpdate: OnlineUpdate;
+  private readonly slttK: number | null;
+  private readonly onlineRng: Rng | null;
+  private readonly plan: StepPlan | null;
+  private readonly traced: TracedLayer[];
+  /** The steps whose loss was backpropagated in the last training batch (online methods; all T but under SLTT-K). */
+  lastTrainedSteps: number[] = [];
   private readonly epochs: number | null;
   private readonly callbacks: TrainerCallbacks;
   private readonly neurons: NeuronModule[];
@@ -238,10 +300,40 @@ export class Trainer {
     this.objective = opts.objective ?? null;
     this.neurons = this.model.namedModules().map(([, m]) => m).filter(isNeuron);
     this.membraneSource = membraneSourceOf(this.model);
+    const method = opts.method ?? (this.tbptt > 0 ? 'tbptt' : 'bptt');
+    if (!TRAIN_METHODS.includes(method)) throw new ConfigError(`Trainer: unknown method '${String(method)}' (accepted: ${TRAIN_METHODS.join(', ')})`);
+    this.method = method;
+    if (method === 'tbptt' && this.tbptt < 1) throw new ConfigError('Trainer: method tbptt needs tbptt ≥ 1 (the chunk length in steps)');
+    if (method !== 'tbptt' && this.tbptt > 0) throw new ConfigError(`Trainer: tbptt = ${this.tbptt} is the chunk length of method 'tbptt', not of '${method}'`);
+    const online = opts.online ?? {};
+    this.onlineUpdate = online.update ?? 'sequence';
+    this.slttK = online.k ?? null;
+    this.onlineRng = online.rng ?? null;
+    this.stepLoss = opts.stepLoss ?? null;
+    if (isOnlineMethod(method)) {
+      if (!this.stepLoss) throw new ConfigError(`Trainer: method '${method}' takes a loss at every step and needs stepLoss (the loss entry's per-step form, makeStepLoss)`);
+      if (this.objective) throw new ConfigError(`train.distill: distillation is not supported with train.method '${method}' (its terms compare whole sequences); use bptt or tbptt`);
+      if (method === 'sltt_k') {
+        if (!(Number.isInteger(this.slttK) && this.slttK! >= 1)) throw new ConfigError(`train.sltt_k: method sltt_k needs K, a positive integer number of steps, got ${this.slttK}`);
+        if (!this.onlineRng) throw new ConfigError('Trainer: method sltt_k needs online.rng (the generator of its draws)');
+      } else if (this.slttK !== null) throw new ConfigError(`train.sltt_k: K = ${this.slttK} is an option of method sltt_k, not of '${method}'`);
+      this.plan = stepPlan(this.model, method);
+    } else {
+      if (online.update === 'step') throw new ConfigError(`train.online_update: 'step' is an option of the online methods (sltt, sltt_k, ottt), not of '${method}'`);
+      if (this.slttK !== null) throw new ConfigError(`train.sltt_k: K = ${this.slttK} is an option of method sltt_k, not of '${method}'`);
+      this.plan = null;
+    }
+    // OTTT's traces are set on the model's weighted layers; any other method leaves them off.
+    this.traced = method === 'ottt' ? tracedLayers(this.model) : [];
+    if (method !== 'ottt') clearTraces(this.model);
   }
 
   private forward(seq: Tensor): ModelOutput {
-    const spikes = this.model.forward(seq);
+    return this.outputOf(this.model.forward(seq));
+  }
+
+  /** The model's output as the loss sees it: the last layer's output and the recorded membrane. */
+  private outputOf(spikes: Tensor): ModelOutput {
     if (spikes.ndim !== 3) throw new ShapeError(`Trainer: model output must be [T, B, C] spikes, got ${fmtShape(spikes.shape)}`);
     return { spikes, membrane: this.membraneSource ? this.membraneSource.lastMembrane : null };
   }
@@ -255,10 +347,19 @@ export class Trainer {
 
   /** Backward + clip + update for one loss; returns the pre-clip gradient norm (NaN when clipping is off). */
   private update(loss: Tensor, batch: number, where: string): number {
-    // Clear every model gradient, not only the optimizer's: frozen parameters would otherwise accumulate.
+    this.zeroGrads();
+    backward(loss);
+    return this.applyUpdate(batch, where);
+  }
+
+  /** Clear every model gradient, not only the optimizer's: frozen parameters would otherwise accumulate. */
+  private zeroGrads(): void {
     this.optimizer.zeroGrad();
     for (const p of this.model.parameters()) p.grad = null;
-    backward(loss);
+  }
+
+  /** Clip + optimizer step + the modules' constraints, from the gradients in place; returns the pre-clip norm (NaN when clipping is off). */
+  private applyUpdate(batch: number, where: string): number {
     let norm = NaN;
     if (this.clipNorm !== null) {
       norm = clipGradNorm(this.optimizer.params, this.clipNorm);
@@ -320,6 +421,7 @@ export class Trainer {
 
   /** Train on one batch; returns [loss, accuracy, gradNorm]. */
   private trainBatch(b: Batch, batch: number): [number, number, number] {
+    if (this.plan) return this.trainOnlineBatch(b, batch);
     this.model.resetState();
     const seq = this.encode(b.x);
     const T = seq.shape[0] ?? 0;
@@ -328,7 +430,7 @@ export class Trainer {
       const task = this.lossFn(out, b.y);
       return this.objective ? this.objective.combine(task, out, b.y, s, e) : task;
     };
-    if (this.tbptt === 0 || this.tbptt >= T) {
+    if (this.method === 'bptt' || this.tbptt >= T) {
       const out = this.forward(seq);
       const loss = lossOf(out, 0, T);
       const v = this.checkLoss(loss, batch, '');
@@ -337,8 +439,7 @@ export class Trainer {
     }
     let total = 0;
     let norm = NaN;
-    let all: Tensor | null = null;
-    let allMem: Tensor | null = null;
+    const gathered = new OutputGather(T);
     let chunk = 0;
     for (let s = 0; s < T; s += this.tbptt, chunk++) {
       const e = Math.min(T, s + this.tbptt);
@@ -348,18 +449,92 @@ export class Trainer {
       total += (this.checkLoss(loss, batch, where) * (e - s)) / T;
       norm = this.update(loss, batch, where);
       for (const n of this.neurons) n.detachState();
-      // Gather the chunk's spikes into one [T, B, C] record for the accuracy.
-      const sp = out.spikes;
-      const perStep = sp.size / (e - s);
-      all ??= empty(sp.backend, [T, ...sp.shape.slice(1)]);
-      sp.backend.copy(sp.storage, 0, all.storage, s * perStep, sp.size);
-      if (out.membrane) {
-        const m = out.membrane;
-        allMem ??= empty(m.backend, [T, ...m.shape.slice(1)]);
-        m.backend.copy(m.storage, 0, allMem.storage, s * perStep, m.size);
+      gathered.add(out, s);
+    }
+    return [total, accuracyOf(this.predictFn(gathered.output()), b.y), norm];
+  }
+
+  /**
+   * One batch of an online method (SLTT, SLTT-K, OTTT; docs/online-training.md):
+   * the model runs step by step, each step's loss is backpropagated at once
+   * and the neurons' state detached after it, so the graph held at a
+   * backward is one step's. Under direct encoding the layers before
+   * RepeatTime run once; their output enters the steps as a leaf whose
+   * gradient the steps accumulate and which is backpropagated through them
+   * once at the end ('sequence' update; under 'step' they run again at every
+   * step, since the weights change in between). SLTT-K runs the steps it did
+   * not draw without a graph. Returns [loss, accuracy, gradNorm] like trainBatch.
+   */
+  private trainOnlineBatch(b: Batch, batch: number): [number, number, number] {
+    const plan = this.plan!;
+    const stepLoss = this.stepLoss!;
+    this.model.resetState();
+    const seq = this.encode(b.x);
+    // A time-constant input [1, B, ...] is repeated by RepeatTime to its T; a sequence brings its own.
+    const timeConstant = seq.shape[0] === 1 && plan.repeat !== null && plan.repeat.steps > 1;
+    const T = timeConstant ? plan.repeat!.steps : seq.shape[0] ?? 0;
+    bindTraces(this.traced);
+    const trained = this.method === 'sltt_k' ? drawSteps(T, this.slttK!, this.onlineRng!) : Array.from({ length: T }, (_, t) => t);
+    const isTrained = new Uint8Array(T);
+    for (const t of trained) isTrained[t] = 1;
+    this.lastTrainedSteps = trained;
+    const perStepUpdate = this.onlineUpdate === 'step';
+    const runLayers = (layers: readonly Module[], x: Tensor): Tensor => layers.reduce((h, m) => m.forward(h), x);
+    // 'sequence' with a time-constant input: the prefix once, its output a leaf that collects the steps' gradients.
+    let prefixOut: Tensor | null = null;
+    let prefixLeaf: Tensor | null = null;
+    if (timeConstant && !perStepUpdate) {
+      prefixOut = runLayers(plan.prefix, seq);
+      prefixLeaf = prefixOut;
+      if (prefixOut.requiresGrad) {
+        prefixLeaf = prefixOut.detach();
+        prefixLeaf.requiresGrad = true;
       }
     }
-    return [total, accuracyOf(this.predictFn({ spikes: all!, membrane: allMem }), b.y), norm];
+    const stepInput = (t: number): Tensor => prefixLeaf ?? runLayers(plan.prefix, timeConstant ? seq : sliceLeading(seq, t, t + 1));
+    const runStep = (t: number): ModelOutput => this.outputOf(runLayers(plan.perStep, stepInput(t)));
+    if (!perStepUpdate) this.zeroGrads();
+    const gathered = new OutputGather(T);
+    let total = 0;
+    let norm = NaN;
+    // What a step hands to the next: the model's state and the optimizer's, the gradients accumulating, the gathered outputs.
+    const carried = (): Tensor[] => [
+      ...this.persistent(),
+      ...this.model.parameters().flatMap((p) => (p.grad ? [p.grad] : [])),
+      ...(prefixLeaf?.grad ? [prefixLeaf.grad] : []),
+      ...gathered.tensors(),
+    ];
+    rotatingScope(stepBackends(this.model), carried, (endStep) => {
+      for (let t = 0; t < T; t++) {
+        const where = `, step ${t}`;
+        if (!isTrained[t]) {
+          // Not drawn (SLTT-K): forward and loss without a graph; the state still advances.
+          const [out, v] = noGrad(() => {
+            const o = runStep(t);
+            return [o, this.checkLoss(stepLoss(o, b.y, T), batch, where)] as const;
+          });
+          total += v;
+          gathered.add(out, t);
+          for (const n of plan.neurons) n.detachState();
+          endStep();
+          continue;
+        }
+        if (perStepUpdate) this.zeroGrads();
+        const out = runStep(t);
+        const loss = stepLoss(out, b.y, T);
+        total += this.checkLoss(loss, batch, where);
+        backward(loss);
+        if (perStepUpdate) norm = this.applyUpdate(batch, where);
+        gathered.add(out, t);
+        for (const n of plan.neurons) n.detachState();
+        endStep();
+      }
+    });
+    if (!perStepUpdate) {
+      if (prefixOut && prefixLeaf && prefixLeaf !== prefixOut && prefixLeaf.grad) backward(prefixOut, prefixLeaf.grad);
+      norm = this.applyUpdate(batch, '');
+    }
+    return [total, accuracyOf(this.predictFn(gathered.output()), b.y), norm];
   }
 
   /** One pass over the loader with updates. */
@@ -435,5 +610,40 @@ export class Trainer {
       this.model.train(wasTraining);
     }
     return { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
+  }
+}
+
+/**
+ * The outputs of a sequence run in pieces (TBPTT chunks, online steps),
+ * copied into one [T, B, C] record for the class decision (no graph).
+ */
+class OutputGather {
+  private spikes: Tensor | null = null;
+  private membrane: Tensor | null = null;
+
+  constructor(private readonly T: number) {}
+
+  /** The piece `out` that starts at step `start`. */
+  add(out: ModelOutput, start: number): void {
+    this.spikes = OutputGather.put(this.spikes, out.spikes, start, this.T);
+    if (out.membrane) this.membrane = OutputGather.put(this.membrane, out.membrane, start, this.T);
+  }
+
+  output(): ModelOutput {
+    if (!this.spikes) throw new ShapeError('Trainer: a sequence of 0 steps has no output');
+    return { spikes: this.spikes, membrane: this.membrane };
+  }
+
+  /** The record's own tensors (they must outlive a step scope). */
+  tensors(): Tensor[] {
+    return [this.spikes, this.membrane].filter((t): t is Tensor => t !== null);
+  }
+
+  private static put(all: Tensor | null, x: Tensor, start: number, T: number): Tensor {
+    const steps = x.shape[0]!;
+    const perStep = steps > 0 ? x.size / steps : 0;
+    const dst = all ?? empty(x.backend, [T, ...x.shape.slice(1)]);
+    x.backend.copy(x.storage, 0, dst.storage, start * perStep, x.size);
+    return dst;
   }
 }

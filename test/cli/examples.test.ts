@@ -74,3 +74,25 @@ test('the fashion-mnist-conv example: direct encoding, conv blocks with BatchNor
   assert.equal(types.filter((t) => t === 'conv2d').length, 2);
   assert.equal(types.filter((t) => t === 'batchnorm').length, 2);
 });
+
+test('the online-training examples differ only in train.method; the one-step example and its baseline only in the schedule', () => {
+  const load = (f: string) => parseConfigText(readFileSync(join(dir, f), 'utf8'), f);
+  const strip = (c: ReturnType<typeof load>, keys: string[]) => {
+    const t: Record<string, unknown> = { ...c.train };
+    for (const k of keys) delete t[k];
+    return { ...c, name: '', train: t };
+  };
+  const [bptt, sltt, ottt] = ['bptt', 'sltt', 'ottt'].map((m) => load(`fashion-mnist-online-${m}.yaml`));
+  assert.deepEqual([bptt!.train.method, sltt!.train.method, ottt!.train.method], ['bptt', 'sltt', 'ottt']);
+  assert.equal(bptt!.encoder.steps, 6);
+  assert.deepEqual(strip(sltt!, ['method']), strip(bptt!, ['method']));
+  assert.deepEqual(strip(ottt!, ['method']), strip(bptt!, ['method']));
+  const sched = load('fashion-mnist-one-step.yaml');
+  const direct = load('fashion-mnist-one-step-direct.yaml');
+  assert.deepEqual(sched.train.timestep_schedule, [5, 3, 2, 1]);
+  assert.equal(sched.encoder.steps, 1);
+  const stages = sched.train.stage_epochs as number[];
+  assert.equal(direct.train.epochs, stages.reduce((a, b) => a + b, 0), 'the baseline trains as many epochs as the stages together');
+  assert.equal(direct.train.timestep_schedule, null);
+  assert.deepEqual(strip(direct, ['epochs', 'timestep_schedule', 'stage_epochs']), strip(sched, ['epochs', 'timestep_schedule', 'stage_epochs']));
+});

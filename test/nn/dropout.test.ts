@@ -59,3 +59,26 @@ test('dropout gradient (fixed mask) matches finite differences', () => {
     assert.throws(() => applyTimeSharedMask(x, dropoutMask([3, 2], 0.5, new Rng(3), ts64)), /mask \[3, 2\] does not match input \[4, 2, 3\]/);
   });
 });
+
+test('Dropout layer: one mask per sequence, kept across calls that continue it (chunks, single steps) until resetState', async () => {
+  const { Dropout } = await import('../../src/nn/dropout.js');
+  withBackend(ts64, () => {
+    const d = new Dropout(0.5, new Rng(11));
+    const x = ones([3, 2, 40]);
+    const whole = d.forward(x).toArray();
+    // The same sequence in pieces, from the same generator state, is thinned by the same mask.
+    const e = new Dropout(0.5, new Rng(11));
+    const pieces = [e.forward(ones([1, 2, 40])), e.forward(ones([2, 2, 40]))].flatMap((t) => t.toArray());
+    assert.deepEqual(pieces, whole);
+    // A new sequence draws a new mask.
+    e.resetState();
+    assert.notDeepEqual(e.forward(ones([1, 2, 40])).toArray(), whole.slice(0, 80));
+    // The mask survives step scopes with the layer's state; eval mode and p = 0 are the identity.
+    assert.equal(e.persistentTensors().length, 1);
+    e.eval();
+    assert.equal(e.forward(x), x);
+    // Another batch size draws a mask of its own.
+    e.train();
+    assert.equal(e.forward(ones([1, 3, 40])).shape[1], 3);
+  });
+});

@@ -51,5 +51,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     beginScope: () => pool.beginScope(),
     endScope: (keep) => pool.endScope(keep),
+    rotateScope: (keep) => pool.rotateScope(keep),
   };
 }

@@ -120,8 +120,20 @@ export class ArrayPool {
   endScope(keep: Iterable<Storage>): void {
     const record = this.scopes.pop();
     if (!record) throw new BackendError('native endScope: no scope is open (every endScope needs a beginScope before it)');
+    this.close(record, keep, this.scopes[this.scopes.length - 1]);
+  }
+
+  /** Close the innermost scope as endScope does, its kept storages recorded by a new innermost scope (Backend.rotateScope). */
+  rotateScope(keep: Iterable<Storage>): void {
+    const record = this.scopes.pop();
+    if (!record) throw new BackendError('native rotateScope: no scope is open (every rotateScope needs a beginScope before it)');
+    const next: PooledStorage[] = [];
+    this.close(record, keep, next);
+    this.scopes.push(next);
+  }
+
+  private close(record: PooledStorage[], keep: Iterable<Storage>, outer: PooledStorage[] | undefined): void {
     const kept = keep instanceof Set ? (keep as Set<Storage>) : new Set(keep);
-    const outer = this.scopes[this.scopes.length - 1];
     for (const s of record) {
       if (kept.has(s)) {
         outer?.push(s);

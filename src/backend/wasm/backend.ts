@@ -42,6 +42,7 @@ export interface WasmBackend extends Backend {
   heapStats(): WasmMemoryStats;
   beginScope(): void;
   endScope(keep: Iterable<Storage>): void;
+  rotateScope(keep: Iterable<Storage>): void;
   /** Number of open step scopes (0 outside any). */
   scopeDepth(): number;
 }
@@ -72,6 +73,7 @@ export function createWasmBackend(): WasmBackend {
     heapStats: () => ctx.stats(),
     beginScope: () => ctx.beginScope(),
     endScope: (keep) => ctx.endScope(keep),
+    rotateScope: (keep) => ctx.rotateScope(keep),
     scopeDepth: () => ctx.scopeDepth,
   };
 }

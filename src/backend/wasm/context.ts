@@ -66,8 +66,20 @@ export class WasmContext {
   endScope(keep: Iterable<Storage>): void {
     const record = this.scopes.pop();
     if (!record) throw new BackendError('wasm endScope: no scope is open (every endScope needs a beginScope before it)');
+    this.close(record, keep, this.scopes[this.scopes.length - 1]);
+  }
+
+  /** Close the innermost scope as endScope does, its kept storages recorded by a new innermost scope (Backend.rotateScope). */
+  rotateScope(keep: Iterable<Storage>): void {
+    const record = this.scopes.pop();
+    if (!record) throw new BackendError('wasm rotateScope: no scope is open (every rotateScope needs a beginScope before it)');
+    const next: WasmStorage[] = [];
+    this.close(record, keep, next);
+    this.scopes.push(next);
+  }
+
+  private close(record: WasmStorage[], keep: Iterable<Storage>, outer: WasmStorage[] | undefined): void {
     const kept = keep instanceof Set ? (keep as Set<Storage>) : new Set(keep);
-    const outer = this.scopes[this.scopes.length - 1];
     for (const s of record) {
       if (!kept.has(s)) s.release(SCOPE_RELEASE_REASON);
       else if (outer) outer.push(s);

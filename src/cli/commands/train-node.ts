@@ -12,7 +12,7 @@ import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, tensorBatches, type Session } from '../session-node.js';
-import { checkpointRngs, sessionTrainer, trainBatches } from '../../config/session.js';
+import { checkpointRngs, sessionTrainer, stageSession, trainBatches, trainStages } from '../../config/session.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type QuantizationSummary, type RunEnvironment } from '../report.js';
 import { renderReportHtml } from '../report-html.js';
@@ -104,6 +104,12 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);
   }
   const { model, data, backend } = session;
+  // The stages of train.timestep_schedule (one stage without it), checked against the encoder and method.
+  const stages = trainStages(config);
+  const scheduled = config.train.timestep_schedule !== null;
+  if (scheduled && opts.resume !== undefined) {
+    throw new ConfigError('--resume: runs with train.timestep_schedule cannot be resumed (a stage restarts from the previous stage\'s final weights); start the schedule again, or train the remaining stages with --weights RUN_DIR/model.safetensors and a shorter schedule');
+  }
   if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume);
   // train.distill: the teacher run is read, built and checked against the student here, before the run folder exists.
   const teacher = loadTeacher(session);
@@ -117,8 +123,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   // per-iteration schedule.
   // (An object, so the callback's writes are not hidden from the reads below by narrowing.)
   const batchLr: { first: number | null; last: number | null } = { first: null, last: null };
-  const { trainer, optimizer } = sessionTrainer(session, {
-    onBatchEnd: (info) => {
+  const callbacks = {
+    onBatchEnd: (info: { lr: number; loss: number; accuracy: number }) => {
       batchesDone++;
       batchLr.first ??= info.lr;
       batchLr.last = info.lr;
@@ -126,7 +132,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       progress.update(batchesDone, { loss: info.loss, acc: info.accuracy, rate: elapsed > 0 ? epochSamples / elapsed : 0 });
       report('epoch', batchesDone, info.loss, info.accuracy);
     },
-  });
+  };
+  // Each stage trains the same model at its T with a fresh optimizer and schedule; the first is built (and checked) here.
+  let current = scheduled ? stageSession(session, stages[0]!) : session;
+  const totalEpochs = stages.reduce((a, s) => a + s.epochs, 0);
+  let { trainer, optimizer } = sessionTrainer(current, callbacks);
   let resumedFrom: string | null = null;
   if (opts.resume) {
     const path = resolve(opts.resume);
@@ -165,59 +175,73 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     if (teacher && teacherScore) progress.log(`spikeflow: distilling from ${teacher.dir}: teacher test accuracy ${(100 * teacherScore.accuracy).toFixed(2)}% (${teacherScore.seconds.toFixed(1)} s)`);
     let teacherForwardSeconds = 0;
     progress.log(
-      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train${data.validation ? ` / ${data.validation.length} validation` : ''} / ${data.test.length} test), backend ${backend.name}, T=${session.steps}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters, ${describeModelSize(modelSize(model))} → ${outDir}`,
+      `spikeflow: training '${config.name}' on ${data.train.name} (${data.train.length} train${data.validation ? ` / ${data.validation.length} validation` : ''} / ${data.test.length} test), backend ${backend.name}, T=${scheduled ? `[${config.train.timestep_schedule!.join(', ')}]` : session.steps}, method ${config.train.method}, ${model.parameters().reduce((a, p) => a + p.size, 0)} parameters, ${describeModelSize(modelSize(model))} → ${outDir}`,
     );
-    while (trainer.epoch < config.train.epochs) {
-      const e = trainer.epoch;
-      batchesDone = 0;
-      epochSamples = 0;
-      epochT0 = performance.now();
-      batchLr.first = null;
-      batchLr.last = null;
-      const lrAtStart = optimizer.lr;
-      progress.start(`epoch ${e + 1}/${config.train.epochs}`, trainLoader.numBatches);
-      reportEpoch = e + 1;
-      reportBatches = trainLoader.numBatches;
-      report('epoch', 0, null, null);
-      const batches = (function* () {
-        for (const b of trainBatches(session, trainLoader)) {
-          epochSamples += b.y.length;
-          yield b;
-        }
-      })();
-      const tr = trainer.trainEpoch(batches);
-      progress.stop();
-      trainSeconds += tr.seconds;
-      trainSamples += tr.samples;
-      // The confusion matrix of the last epoch's test pass goes into the plots (the same predictions as its accuracy).
-      const counter = new ConfusionCounter(data.test.numClasses, session.predict);
-      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session), (out, y) => counter.add(out, y));
-      confusion = counter.matrix;
-      const rec: EpochRecord = {
-        epoch: e + 1,
-        train_loss: tr.loss,
-        train_accuracy: tr.accuracy,
-        test_loss: te.loss,
-        test_accuracy: te.accuracy,
-        // The rate this epoch trained with, not the one the scheduler set for the next.
-        lr: batchLr.first ?? lrAtStart,
-        ...(batchLr.last !== null && batchLr.last !== batchLr.first ? { lr_last: batchLr.last } : {}),
-        seconds: tr.seconds,
-        samples_per_s: tr.samples / Math.max(1e-9, tr.seconds),
-        ...(teacher ? { distill: epochDistill(teacher) } : {}),
-      };
-      teacherForwardSeconds += rec.distill?.teacher_s ?? 0;
-      lastTestAccuracy = te.accuracy;
-      history.push(rec);
-      appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
-      progress.log(
-        `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s` +
-          (rec.distill ? ` (teacher ${rec.distill.teacher_s.toFixed(1)} of ${tr.seconds.toFixed(1)} s)` : ''),
-      );
-      saveTrainerCheckpoint(join(outDir, 'checkpoint.safetensors'), trainer, {
-        rngs: checkpointRngs(session),
-        config: { run: config, loader: trainLoader.getState(), history, teacher: teacher ? { dir: teacher.dir, sha256: teacher.sha256 } : null },
-      });
+    for (let stage = 0; stage < stages.length; stage++) {
+      const { steps: stageT, epochs: stageEpochs } = stages[stage]!;
+      if (stage > 0) {
+        current = stageSession(session, stages[stage]!);
+        ({ trainer, optimizer } = sessionTrainer(current, callbacks));
+        progress.log(`spikeflow: stage ${stage + 1}/${stages.length}: retraining at T=${stageT} for ${stageEpochs} epochs from the T=${stages[stage - 1]!.steps} weights`);
+      } else if (scheduled) progress.log(`spikeflow: stage 1/${stages.length}: T=${stageT} for ${stageEpochs} epochs (train.timestep_schedule [${config.train.timestep_schedule!.join(', ')}])`);
+      while (trainer.epoch < stageEpochs) {
+        // The run's epoch index: a schedule's epochs count on over its stages.
+        const e = scheduled ? history.length : trainer.epoch;
+        batchesDone = 0;
+        epochSamples = 0;
+        epochT0 = performance.now();
+        batchLr.first = null;
+        batchLr.last = null;
+        const lrAtStart = optimizer.lr;
+        progress.start(`epoch ${e + 1}/${totalEpochs}${scheduled ? ` (T=${stageT})` : ''}`, trainLoader.numBatches);
+        reportEpoch = e + 1;
+        reportBatches = trainLoader.numBatches;
+        report('epoch', 0, null, null);
+        const batches = (function* () {
+          for (const b of trainBatches(session, trainLoader)) {
+            epochSamples += b.y.length;
+            yield b;
+          }
+        })();
+        const tr = trainer.trainEpoch(batches);
+        progress.stop();
+        trainSeconds += tr.seconds;
+        trainSamples += tr.samples;
+        // The confusion matrix of the last epoch's test pass goes into the plots (the same predictions as its accuracy).
+        const counter = new ConfusionCounter(data.test.numClasses, session.predict);
+        const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(current), (out, y) => counter.add(out, y));
+        confusion = counter.matrix;
+        const rec: EpochRecord = {
+          epoch: e + 1,
+          train_loss: tr.loss,
+          train_accuracy: tr.accuracy,
+          test_loss: te.loss,
+          test_accuracy: te.accuracy,
+          // The rate this epoch trained with, not the one the scheduler set for the next.
+          lr: batchLr.first ?? lrAtStart,
+          ...(batchLr.last !== null && batchLr.last !== batchLr.first ? { lr_last: batchLr.last } : {}),
+          seconds: tr.seconds,
+          samples_per_s: tr.samples / Math.max(1e-9, tr.seconds),
+          ...(teacher ? { distill: epochDistill(teacher) } : {}),
+          ...(scheduled ? { stage: stage + 1, steps: stageT } : {}),
+        };
+        teacherForwardSeconds += rec.distill?.teacher_s ?? 0;
+        lastTestAccuracy = te.accuracy;
+        history.push(rec);
+        appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
+        progress.log(
+          `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s` +
+            (rec.distill ? ` (teacher ${rec.distill.teacher_s.toFixed(1)} of ${tr.seconds.toFixed(1)} s)` : ''),
+        );
+        saveTrainerCheckpoint(join(outDir, 'checkpoint.safetensors'), trainer, {
+          rngs: checkpointRngs(session),
+          config: { run: config, loader: trainLoader.getState(), history, teacher: teacher ? { dir: teacher.dir, sha256: teacher.sha256 } : null, ...(scheduled ? { stage: stage + 1 } : {}) },
+        });
+      }
+      if (scheduled) {
+        const last = history[history.length - 1];
+        progress.log(`stage ${stage + 1}/${stages.length} (T=${stageT}) done: test accuracy ${last && last.stage === stage + 1 ? `${(100 * last.test_accuracy).toFixed(2)}%` : '– (0 epochs)'}`);
+      }
     }
     saveModelWeights(join(outDir, 'model.safetensors'), model, config);
     // A quantized model also gets its integer weights (docs/quantization.md), read back (and dequantized) before success is reported.
@@ -231,12 +255,13 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     else {
       // No epoch ran here (a resumed run that had finished): score the test set once, counting the confusion matrix too.
       const counter = new ConfusionCounter(data.test.numClasses, session.predict);
-      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(session), (out, y) => counter.add(out, y));
+      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(current), (out, y) => counter.add(out, y));
       confusion = counter.matrix;
       final = history.length > 0 ? history[history.length - 1]! : te;
     }
     report('measure', reportBatches, null, null);
-    const measured = measureModel(session, testLoader);
+    // Measured at the final stage's T (encoder.steps), as eval runs the saved model.
+    const measured = measureModel(current, testLoader);
     const summary = buildSummary({
       config,
       environment: runEnvironment(backend.name),
@@ -258,7 +283,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     writeFileAtomic(join(outDir, 'summary.json'), enc(JSON.stringify(summary, null, 2) + '\n'));
     // Plots: a recording of a few test samples plus what was measured above, drawn as SVG (timed: it should stay a small part of a run).
     const tPlots = performance.now();
-    const plots = writeRunPlots(outDir, collectPlotData({ session, history, measured, confusion }));
+    const plots = writeRunPlots(outDir, collectPlotData({ session: current, history, measured, confusion }));
     writeFileAtomic(join(outDir, 'report.html'), enc(renderReportHtml({ summary, measured, configYaml, plots })));
     const plotMs = performance.now() - tPlots;
     writeFileAtomic(join(outDir, 'report.md'), enc(renderReport(summary, measured, plots)));

@@ -46,7 +46,7 @@ export function alifScan(x: Tensor, state: AlifState, beta: Tensor, threshold: T
       dThreshold: dThr ? dThr.storage : null,
     });
     return [dx, dv0, da0, ds0, dBeta, dThr];
-  });
+  }, [io.mask, h, a]);
   return { spikes, membrane: v, state: { v: vT, a: aT, s: sT } };
 }
 

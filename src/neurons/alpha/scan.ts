@@ -42,7 +42,7 @@ export function alphaScan(x: Tensor, state: AlphaState, threshold: Tensor, setti
       dThreshold: dThr ? dThr.storage : null,
     });
     return [dx, de0, di0, dThr];
-  });
+  }, [io.mask, e, i]);
   return { spikes, membrane: m, state: { e: eT, i: iT } };
 }
 

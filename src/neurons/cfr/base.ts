@@ -1,4 +1,6 @@
 import type { Backend } from '../../backend/backend.js';
+import { getBackend } from '../../backend/registry.js';
+import { noGrad } from '../../autograd/tape.js';
 import { ResetMode } from '../../backend/kernels/neuron.js';
 import { type ScanResult } from '../../ops/neuron.js';
 import { lifScan, type LifSettings } from '../lif/scan.js';
@@ -67,6 +69,13 @@ export abstract class ChargeFireResetNeuron extends ScanNeuron<State> {
   protected abstract decay(be: Backend): Tensor;
   /** γ = 1 − β (input decays with the membrane) or γ = 1. */
   protected abstract get inputLeak(): boolean;
+
+  /** β of the charge (1 − 1/τ; 1 for IF), read without recording (PLIF's is a function of its parameter). */
+  override onlineTraceDecay(): number | string {
+    const d = noGrad(() => this.decay(getBackend()));
+    if (d.size !== 1) return `${this.kind} has one decay per neuron; OTTT's trace needs one decay per layer`;
+    return d.data[0]!;
+  }
 
   protected initialState(stepShape: readonly number[], backend: Backend): State {
     const v = zeros(stepShape, { backend });

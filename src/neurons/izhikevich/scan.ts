@@ -39,7 +39,7 @@ export function izhikevichScan(x: Tensor, state: IzhikevichState, settings: Izhi
       du0: du0 ? du0.storage : null,
     });
     return [dx, dv0, du0];
-  });
+  }, [io.mask, vPre, u]);
   return { spikes, membrane: v, state: { v: vT, u: uT } };
 }
 

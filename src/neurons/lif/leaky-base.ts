@@ -112,6 +112,14 @@ export abstract class LeakyBase<S extends StateDict> extends ScanNeuron<S> {
     return this.opts.learnBeta ? clampUnit(this.getParameter('beta')!) : this.settingTensor('beta', this.opts.beta, be);
   }
 
+  /** β when it is one number (a learned β at its current value, clamped as the scan sees it). */
+  override onlineTraceDecay(): number | string {
+    const b = this.opts.learnBeta ? this.getParameter('beta')! : null;
+    if (b ? b.size !== 1 : typeof this.opts.beta !== 'number') return `${this.kind} has one β per neuron; OTTT's trace needs one decay per layer`;
+    const v = b ? b.data[0]! : (this.opts.beta as number);
+    return Math.min(1, Math.max(0, v));
+  }
+
   protected thresholdTensor(be: Backend): Tensor {
     return this.opts.learnThreshold ? this.getParameter('threshold')! : this.settingTensor('threshold', this.opts.threshold, be);
   }

@@ -98,7 +98,7 @@ export function lifScan(x: Tensor, state: LifState, p: LifParams, settings: LifS
       dRecW: dW ? dW.storage : null,
     });
     return [dx, dv0, ds0, dBeta, dThr, dV, dW];
-  });
+  }, [mask, h.storage, ...(rec ? [rec] : [])]);
   return { spikes, membrane, state: { v: vT, s: sT } };
 }
 

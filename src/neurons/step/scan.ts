@@ -121,6 +121,6 @@ export function scanRule<K>(
       return d;
     });
     return [dx, ...dState, ...dPar];
-  });
+  }, traces);
   return { spikes, membrane, state: finals };
 }

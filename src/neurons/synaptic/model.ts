@@ -48,6 +48,11 @@ export class Synaptic extends LeakyBase<State> {
     return { syn: zeros(stepShape, { backend }), v: zeros(stepShape, { backend }) };
   }
 
+  /** Two decays (α of the current, β of the membrane): the trace would be a double exponential. */
+  override onlineTraceDecay(): string {
+    return 'Synaptic filters its input through a decaying current before the membrane (α, then β): OTTT\'s one-decay trace does not describe it';
+  }
+
   private alphaTensor(be: Backend): Tensor {
     return this.learnAlpha ? clampUnit(this.getParameter('alpha')!) : this.settingTensor('alpha', this.alpha, be);
   }

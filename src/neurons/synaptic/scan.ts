@@ -71,7 +71,7 @@ export function synapticScan(x: Tensor, state: SynapticState, alpha: Tensor, p: 
       filterBackward({ ...fio, gy: dy, dx: dx ? dx.storage : null, dy0: dsyn0 ? dsyn0.storage : null, dAlpha: dAlpha ? dAlpha.storage : null });
     }
     return [dx, dsyn0, dv0, dAlpha, dBeta, dThr];
-  });
+  }, [y, mask, h.storage]);
   return { spikes, membrane, state: { syn: synT, v: vT } };
 }
 

@@ -161,3 +161,25 @@ test('native backend: training steps with poisoned uninitialized outputs match o
   assert.deepEqual(poisoned.losses, plain.losses);
   assert.deepEqual(poisoned.weights, plain.weights);
 });
+
+test('ArrayPool.rotateScope: kept storages are carried into the new scope and released at its end unless kept again', () => {
+  const pool = new ArrayPool();
+  pool.beginScope();
+  const outerTemp = pool.alloc(8);
+  pool.beginScope();
+  const stepTemp = pool.alloc(8);
+  const state1 = pool.alloc(8);
+  pool.rotateScope([state1]);
+  assert.throws(() => stepTemp.data, BackendError, 'a step temporary is released at the rotation');
+  assert.equal(state1.data.length, 8, 'the carried state survives');
+  const state2 = pool.alloc(8);
+  pool.rotateScope([state2]);
+  assert.throws(() => state1.data, BackendError, 'the replaced state is released one rotation later');
+  pool.endScope([state2]);
+  assert.equal(state2.data.length, 8);
+  assert.equal(outerTemp.data.length, 8, 'the enclosing scope is untouched');
+  pool.endScope([]);
+  assert.throws(() => state2.data, BackendError, 'kept by the inner scope, released by the outer one');
+  assert.throws(() => outerTemp.data, BackendError);
+  assert.throws(() => pool.rotateScope([]), /no scope is open/);
+});
