@@ -185,18 +185,8 @@ export interface SummaryInput {
   peakRssBytes?: number | null;
 }
 
-export function buildSummary(s: SummaryInput): RunSummary {
-  const last = s.history[s.history.length - 1];
-  const { summary, ops, energy } = s.measured;
-  const layers: LayerSummary[] = summary.layers.map((l, i) => ({
-    name: l.name,
-    kind: l.kind,
-    output_shape: l.outputShape.slice(2),
-    spike_rate: l.neuron ? l.neuron.rate : null,
-    input_density: l.inputDensity,
-    macs: ops.layers[i]?.macs ?? 0,
-    sops: ops.layers[i]?.sops ?? 0,
-  }));
+/** summary.json's `energy` (also `eval --json`'s): one row per precision of the energy model, pJ per sample. */
+export function energySummary(energy: ProfileResult['energy']): RunSummary['energy'] {
   const e: RunSummary['energy'] = {};
   for (const r of energy.results) {
     e[r.precision] = {
@@ -215,6 +205,22 @@ export function buildSummary(s: SummaryInput): RunSummary {
       snn_wins: r.snnWins,
     };
   }
+  return e;
+}
+
+export function buildSummary(s: SummaryInput): RunSummary {
+  const last = s.history[s.history.length - 1];
+  const { summary, ops, energy } = s.measured;
+  const layers: LayerSummary[] = summary.layers.map((l, i) => ({
+    name: l.name,
+    kind: l.kind,
+    output_shape: l.outputShape.slice(2),
+    spike_rate: l.neuron ? l.neuron.rate : null,
+    input_density: l.inputDensity,
+    macs: ops.layers[i]?.macs ?? 0,
+    sops: ops.layers[i]?.sops ?? 0,
+  }));
+  const e = energySummary(energy);
   return {
     name: s.config.name,
     dataset: s.dataset,

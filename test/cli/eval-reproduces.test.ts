@@ -43,6 +43,9 @@ test('eval --run of a rate-coded run reproduces the summary accuracy exactly, an
   assert.equal(a.accuracy, summary.accuracy);
   assert.equal(a.loss, summary.loss);
   assert.equal(b.accuracy, a.accuracy);
+  // The energy rows come from the same measurement as the run's summary.json.
+  assert.deepEqual(a.energy, summary.energy);
+  assert.equal(a.sops_per_sample, summary.sops_per_sample);
   const text = sf(['eval', '--run', 'run']);
   assert.ok(text.startsWith(`test accuracy ${(100 * summary.accuracy).toFixed(2)}%`), text);
 });

@@ -9,7 +9,7 @@ import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
-import { modelSizeSummary } from '../report.js';
+import { energySummary, modelSizeSummary } from '../report.js';
 import { checkEarlyExitFlags, checkEarlyExitSession, evaluateEarlyExit, formatEarlyExit, writeFront, type EarlyExitFlags, type EarlyExitSummary } from '../early-exit-node.js';
 
 export interface EvalOptions extends EarlyExitFlags {
@@ -77,6 +77,9 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     model_size: modelSizeSummary(size),
     mean_spike_rate: m.summary.meanRate,
     sops_per_sample: m.ops.totals.sops,
+    macs_per_sample: m.ops.totals.macs,
+    // The same energy rows as the run's summary.json, from this evaluation's measurement.
+    energy: energySummary(m.energy),
     layers: m.summary.layers.filter((l) => l.neuron).map((l) => ({ name: l.name, spike_rate: l.neuron!.rate })),
   };
   let earlyExit: EarlyExitSummary | undefined;
