@@ -23,6 +23,8 @@ export interface EvalOptions extends EarlyExitFlags {
   dataDir?: string;
   json?: boolean;
   quiet?: boolean;
+  /** Load weights holding NaN / ±Infinity (default: refused, naming the file and the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /** `spikeflow eval`: rebuild the model from a run folder (or config + weights) and score it on the test set. */
@@ -56,7 +58,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   if (opts.int && !opts.run) throw new ConfigError('eval: --int goes with --run DIR (give an integer weights file to --weights directly)');
 
   const session = createSession(config);
-  loadModelWeights(weights, session.model);
+  loadModelWeights(weights, session.model, { allowNonFinite: opts.allowNonFinite ?? false });
   if (early) checkEarlyExitSession(session, early);
   const { model, data, backend } = session;
   // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.
