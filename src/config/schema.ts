@@ -12,7 +12,6 @@ import { datasetRegistry } from '../data/registry.js';
 import { optionsObjectSchema } from './options-zod.js';
 import { QUANTIZE_OPTIONS, type QuantizeSection } from '../quant/options.js';
 import { ONLINE_UPDATES, TRAIN_METHODS, type OnlineUpdate, type TrainMethod } from '../train/online.js';
-import { withLimits, type SizeLimits } from '../io/limits.js';
 
 /*
  * The run configuration, as written in YAML. Keys are snake_case like the
@@ -152,12 +151,6 @@ export interface LimitsSection {
   parameter_bytes?: number;
   /** Most bytes of one layer's output per sample and time step, float32 (default 256 MiB). */
   activation_bytes?: number;
-}
-
-/** The run's size budgets: the config's `limits` over the defaults. */
-export function configLimits(config: Pick<RunConfig, 'limits'>): SizeLimits {
-  const l = config.limits ?? {};
-  return withLimits({ dataBytes: l.data_bytes, parameterBytes: l.parameter_bytes, activationBytes: l.activation_bytes });
 }
 
 export type LayerSpec = LayerConfig;

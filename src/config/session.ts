@@ -23,7 +23,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { lossRegistry, makeLoss, makePredict, makeStepLoss } from '../train/losses.js';
 import { isOnlineMethod } from '../train/online.js';
 import { RepeatTime } from '../nn/repeat-time.js';
-import { configLimits, type RunConfig } from './schema.js';
+import type { RunConfig } from './schema.js';
+import { withLimits, type SizeLimits } from '../io/limits.js';
 import { quantizeModel, type QuantizedLayer } from '../quant/apply.js';
 import { isPostTraining, quantizeOptionsFromSection } from '../quant/options.js';
 import type { Distillation } from './teacher.js';
@@ -209,6 +210,15 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     };
   }
   return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps, quantized };
+}
+
+/**
+ * The run's size budgets: the config's `limits` over the defaults. Here, not
+ * beside the schema, so the browser core imports no zod.
+ */
+export function configLimits(config: Pick<RunConfig, 'limits'>): SizeLimits {
+  const l = config.limits ?? {};
+  return withLimits({ dataBytes: l.data_bytes, parameterBytes: l.parameter_bytes, activationBytes: l.activation_bytes });
 }
 
 /** The network's per-sample output must be one feature per class. */
