@@ -99,6 +99,7 @@ test('CLI: --config DIR and --out FILE are one-line errors with exit 2, not raw 
   assertRefused(runMeasured(['train', '--config', cfgFile, '--out', 'taken', '--quiet'], d), /^spikeflow: error: --out: .*taken is a file, not a folder \(choose another --out\)$/);
   assertRefused(runMeasured(['train', '--config', cfgFile, '--out', 'taken/run', '--quiet'], d), /--out: .*taken is a file, so .*taken\/run cannot be a folder under it/);
   assertRefused(runMeasured(['nir', 'export', '--weights', weights, '--dt', '1e-3', '--out', 'conf.d'], d), /^spikeflow: error: --out: .*conf\.d is a folder; give the path of a file to write$/);
+  assertRefused(runMeasured(['eval', '--weights', weights, '--early-exit', '--front', 'taken'], d), /^spikeflow: error: --front: .*taken is a file, not a folder \(choose another --front\)$/);
   assert.deepEqual(readdirSync(d).sort(), ['conf.d', 'taken']);
   assert.equal(existsSync(join(d, 'conf.d', 'x')), false);
 });

@@ -7,6 +7,7 @@ import { Trainer } from '../../train/trainer.js';
 import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../session-node.js';
 import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
+import { checkOutFolder } from '../paths-node.js';
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { energySummary, modelSizeSummary } from '../report.js';
@@ -31,6 +32,7 @@ export interface EvalOptions extends EarlyExitFlags {
 export async function runEval(opts: EvalOptions): Promise<void> {
   // Flags first: a bad one fails before any data is read.
   const early = checkEarlyExitFlags(opts);
+  if (early?.front) checkOutFolder(early.front, '--front');
   const sets = [...opts.set];
   if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
   if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
