@@ -104,4 +104,14 @@ test('CLI: train on an IDX folder whose images declare 3,000,000 images exits 2 
   assert.ok(r.seconds < REFUSAL.seconds, `took ${r.seconds.toFixed(2)} s`);
   assert.ok(r.maxRssBytes < REFUSAL.maxRssBytes, `peak RSS ${(r.maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
   assert.deepEqual(readdirSync(cwd), [], 'nothing written');
+  // The budget is the config's limits.data_bytes: honest files over a small one are refused the same way.
+  const honest = join(tmp, 'idx-honest');
+  write(honest, 'train-images-idx3-ubyte', idx([4, 28, 28], new Uint8Array(4 * 784)));
+  write(honest, 'train-labels-idx1-ubyte', idx([4], Uint8Array.from([0, 1, 2, 3])));
+  write(honest, 't10k-images-idx3-ubyte', idx([2, 28, 28], new Uint8Array(2 * 784)));
+  write(honest, 't10k-labels-idx1-ubyte', idx([2], Uint8Array.from([0, 1])));
+  const small = runMeasured(['train', '--set', 'data.dataset=idx', '--set', 'limits.data_bytes=3000', '--data-dir', honest, '--out', 'run', '--quiet'], cwd);
+  assert.equal(small.code, 2, small.stderr);
+  assert.match(small.stderr, /train-images-idx3-ubyte: header \(dimensions at offset 4\) declares \[4, 28, 28\] uint8 \(3\.14 kB\) of data, over the 3\.00 kB limit for one data file \(limits\.data_bytes\)$/);
+  assert.deepEqual(readdirSync(cwd), [], 'nothing written');
 });
