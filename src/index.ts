@@ -41,6 +41,7 @@ export { Dropout } from './nn/dropout.js';
 export { Flatten } from './nn/flatten.js';
 export { RepeatTime } from './nn/repeat-time.js';
 export { buildModel, layerTypes, type LayerConfig, type BuildOptions, type BuiltModel } from './nn/builder.js';
+export { planModel, type ModelPlan, type PlanModelOptions } from './nn/plan.js';
 export * from './stream/index.js';
 export * from './neurons/index.js';
 export * from './encoding/index.js';
@@ -55,7 +56,9 @@ export type { CifarLayout, CifarLabelField } from './data/index.js';
 export * from './train/index.js';
 export * from './analysis/index.js';
 export * from './early-exit/index.js';
-export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType } from './interop/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, entryFromTensor, tensorFromEntry, type SafetensorsEntry, type SafetensorsFile, type SafetensorsDType, type DecodeSafetensorsOptions } from './interop/safetensors.js';
+export { DEFAULT_LIMITS, fmtBytes, withLimits, type SizeLimits } from './io/limits.js';
+export { assertFinite, firstNonFinite } from './io/finite.js';
 export * from './data/events/index.js';
 export * from './data/audio/index.js';
 export { runInStepScope, rotatingScope, stepBackends, optimizerStateTensors } from './train/trainer.js';
@@ -65,7 +68,7 @@ export { runInStepScope, rotatingScope, stepBackends, optimizerStateTensors } fr
 // from spikeflow/node).
 export { Registry, type RegistryEntry } from './registry/registry.js';
 export { readOptions, readConfigOptions, type OptionSpec, type OptionDef, type OptionValues } from './registry/options.js';
-export { layerRegistry, defineLayer, makeLayer, type LayerEntry, type LayerContext } from './nn/layers.js';
+export { layerRegistry, defineLayer, makeLayer, type LayerEntry, type LayerContext, type LayerPlan, type PlanContext } from './nn/layers.js';
 export { neuronLayerType, type NeuronLayerType } from './nn/builder.js';
 export { lossRegistry, defineLoss, makeLoss, makePredict, makeScores, makeStepLoss, type LossEntry, type LossConfig } from './train/losses.js';
 export { optimizerRegistry, defineOptimizer, makeOptimizer, type OptimizerEntry, type OptimizerConfig } from './train/optim/registry.js';

@@ -13,7 +13,7 @@ export { saveWeights, loadWeights, weightsFromFile, type SaveWeightsOptions, typ
 export { saveIntWeights, readIntWeights } from './quant/int-weights-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
 export { svgToPng, type PngOptions } from './viz/png-node.js';
-export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint } from './train/checkpoint-node.js';
+export { saveCheckpoint, loadCheckpoint, saveTrainerCheckpoint, loadTrainerCheckpoint, type LoadCheckpointOptions } from './train/checkpoint-node.js';
 export { loadConfig, parseConfigText, applyOverrides } from './config/load-node.js';
 export { main } from './cli/main.js';
 export { readNirFile, writeNirFile } from './interop/nir/file-node.js';

@@ -28,8 +28,8 @@ export function configForInitWeights(weights: string, configFile: string | undef
  * optimizer is made: loading replaces the parameter tensors the optimizer
  * would otherwise hold.
  */
-export function applyInitWeights(weights: string, model: Module, resume: string | undefined): void {
+export function applyInitWeights(weights: string, model: Module, resume: string | undefined, opts: { allowNonFinite?: boolean } = {}): void {
   if (resume !== undefined) throw new ConfigError('--weights and --resume exclude each other: --resume continues a run (its checkpoint has the weights), --weights starts a new run from weights');
   // A float model's weights may start quantization-aware training: the steps are then initialised from them.
-  loadModelWeights(resolve(weights), model, { floatIntoQuantized: true });
+  loadModelWeights(resolve(weights), model, { floatIntoQuantized: true, allowNonFinite: opts.allowNonFinite ?? false });
 }

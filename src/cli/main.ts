@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
     .option('--resume <checkpoint>', 'continue from a checkpoint.safetensors written by an earlier run')
     .option('-w, --weights <file>', 'start a new run from these weights (model.safetensors, e.g. from `nir import`); its embedded config unless --config')
+    .option('--allow-non-finite', 'load --weights / --resume files holding NaN or infinite values (refused by default, naming the file and the tensor)')
     .option('--json', 'print the final summary as JSON on stdout')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts) => {
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'YAML config (with --weights)')
     .option('-w, --weights <file>', 'model.safetensors, model.int.safetensors or checkpoint.safetensors')
     .option('--int', "with --run: evaluate the run's integer weights (model.int.safetensors)")
+    .option('--allow-non-finite', 'load weights holding NaN or infinite values (refused by default, naming the file and the tensor)')
     .option('-s, --set <key=value>', 'override a config key (repeatable)', collect, [])
     .option('-b, --backend <name>', 'backend: auto, ts, ...')
     .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')

@@ -16,6 +16,8 @@ export interface LoadModelWeightsOptions {
    * float model (`train --weights`). Default false: every tensor must be there.
    */
   floatIntoQuantized?: boolean;
+  /** Load NaN / ±Infinity weights too (the CLI's --allow-non-finite); default false: a NumericError names the file and the tensor. */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export function saveModelWeights(path: string, model: Module, config: RunConfig)
  * parameterised layers with the same tensor names and shapes.
  */
 export function loadModelWeights(path: string, model: Module, opts: LoadModelWeightsOptions = {}): void {
-  const file = loadSafetensors(path);
+  const file = loadSafetensors(path, { allowNonFinite: opts.allowNonFinite ?? false });
   // An integer weights file (model.int.safetensors) is dequantized first: q·step in the step's dtype.
   const given = weightsFromFile(isIntWeightsFile(file.metadata) ? dequantizeIntWeights(file, path) : file.tensors, model);
   const own = model.stateDict();
@@ -94,6 +96,7 @@ function alignByLayer(given: Map<string, Tensor>, own: Map<string, Tensor>): Map
 
 /** The config stored in a model.safetensors, if any. */
 export function configFromWeights(path: string): string | null {
-  const file = loadSafetensors(path);
+  // Only the header's config is read here; the numbers are checked when the weights are loaded.
+  const file = loadSafetensors(path, { allowNonFinite: true });
   return file.metadata['config'] ?? null;
 }

@@ -126,6 +126,13 @@ export function parseConfigText(text: string, source: string, sets: string[] = [
 export function loadConfig(file: string | undefined, sets: string[] = []): LoadedConfig {
   const path = file ? resolve(file) : join(packageRoot(), DEFAULT_CONFIG);
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
-  const text = readFileSync(path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    // A folder (EISDIR) or an unreadable file: one line naming it, not a raw errno.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'EISDIR' ? `config file ${path} is a folder; give the path of a YAML file` : `config file ${path}: cannot read (${(e as Error).message})`);
+  }
   return { config: parseConfigText(text, file ?? DEFAULT_CONFIG, sets), source: path };
 }

@@ -139,6 +139,18 @@ export interface RunConfig {
   /** `quantize`: weight quantization of the built model (docs/quantization.md); absent = float32. */
   model: { layers: LayerConfig[]; quantize?: QuantizeSection };
   train: TrainSection;
+  /** Size budgets (bytes) checked before allocating what files and configs declare; absent keys take DEFAULT_LIMITS (src/io/limits.ts). */
+  limits?: LimitsSection;
+}
+
+/** `limits`: see docs/config.md. */
+export interface LimitsSection {
+  /** Most bytes one data file may hold once decompressed (default 1 GiB). */
+  data_bytes?: number;
+  /** Most bytes of model parameters, float32 (default 1 GiB). */
+  parameter_bytes?: number;
+  /** Most bytes of one layer's output per sample and time step, float32 (default 256 MiB). */
+  activation_bytes?: number;
 }
 
 export type LayerSpec = LayerConfig;
@@ -473,6 +485,15 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
         .strict()
         .transform(resolveTrainMethod)
         .default({}),
+      // Optional, with the defaults applied where the budgets are read (src/io/limits.ts): a config without it is written back without it.
+      limits: z
+        .object({
+          data_bytes: z.number().int().positive().optional(),
+          parameter_bytes: z.number().int().positive().optional(),
+          activation_bytes: z.number().int().positive().optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict();
   // The hand-written RunConfig is what the sections produce; zod cannot infer it through the registry-driven transforms.

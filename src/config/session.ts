@@ -9,6 +9,7 @@ import { datasetRegistry, type DatasetRequest } from '../data/registry.js';
 import { holdOutValidation } from '../data/validation.js';
 import { createEncoder, type Encoder } from '../encoding/factory.js';
 import { buildModel } from '../nn/builder.js';
+import { planModel } from '../nn/plan.js';
 import type { Sequential } from '../nn/containers.js';
 import { isNeuron } from '../neurons/base.js';
 import { zeros } from '../tensor/create.js';
@@ -23,6 +24,7 @@ import { lossRegistry, makeLoss, makePredict, makeStepLoss } from '../train/loss
 import { isOnlineMethod } from '../train/online.js';
 import { RepeatTime } from '../nn/repeat-time.js';
 import type { RunConfig } from './schema.js';
+import { withLimits, type SizeLimits } from '../io/limits.js';
 import { quantizeModel, type QuantizedLayer } from '../quant/apply.js';
 import { isPostTraining, quantizeOptionsFromSection } from '../quant/options.js';
 import type { Distillation } from './teacher.js';
@@ -112,6 +114,7 @@ export function datasetRequest(config: RunConfig, frames: number, log?: (line: s
     testLimit: d.test_limit,
     frames,
     cacheDir: d.cache ? d.cache_dir ?? undefined : null,
+    ...(config.limits?.data_bytes !== undefined ? { maxDataBytes: config.limits.data_bytes } : {}),
     ...(d.options ? { options: d.options } : {}),
     emulation: {
       seed: e.seed,
@@ -158,7 +161,13 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   // The encoder may change the per-sample shape (population coding): probe it with one sample.
   const probeOut = noGrad(() => encoder.encode(zeros([1, ...data.train.shape]), new Rng(0)));
   const inputShape = probeOut.shape.slice(2);
+  const limits = configLimits(config);
+  const classes = data.train.numClasses;
+  // The shape walk before the build: a network over the size budgets, or one that cannot produce the classes, allocates nothing.
+  const planned = planModel(config.model.layers, { inputShape, where: 'model.layers', limits });
+  if (planned.outputShape) checkClassFeatures(planned.outputShape, classes, data.train.name);
   const { model, outputShape } = buildModel(config.model.layers, {
+    limits,
     inputShape,
     steps,
     // A timestep schedule runs the same model at each stage's T: RepeatTime is needed when any stage has
@@ -177,10 +186,7 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
   const neurons = model.namedModules().map(([, m]) => m).filter(isNeuron);
   const out = neurons[neurons.length - 1];
   if (lossEntry.needsMembrane && out) out.recordMembrane = true;
-  const classes = data.train.numClasses;
-  if (outputShape.length !== 1 || outputShape[0] !== classes) {
-    throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${data.train.name}' has ${classes} classes: the last layers must produce ${classes} features`);
-  }
+  checkClassFeatures(outputShape, classes, data.train.name);
   const predict = makePredict(config.train.loss) ?? predictByCounts;
   // Forked after the model's generator, so turning augmentation on leaves the initialisation, order and encoding as they were.
   let augment: ImageAugmenter | null = null;
@@ -204,6 +210,22 @@ export function buildSession(config: RunConfig, options: BuildSessionOptions = {
     };
   }
   return { config, backend, data, encoder, model, loss, predict, lossName: config.train.loss.type, rngs, augment, steps, quantized };
+}
+
+/**
+ * The run's size budgets: the config's `limits` over the defaults. Here, not
+ * beside the schema, so the browser core imports no zod.
+ */
+export function configLimits(config: Pick<RunConfig, 'limits'>): SizeLimits {
+  const l = config.limits ?? {};
+  return withLimits({ dataBytes: l.data_bytes, parameterBytes: l.parameter_bytes, activationBytes: l.activation_bytes });
+}
+
+/** The network's per-sample output must be one feature per class. */
+function checkClassFeatures(outputShape: readonly number[], classes: number, dataset: string): void {
+  if (outputShape.length !== 1 || outputShape[0] !== classes) {
+    throw new ConfigError(`model.layers: the network outputs [${outputShape.join(', ')}] per sample, but '${dataset}' has ${classes} classes: the last layers must produce ${classes} features`);
+  }
 }
 
 function camelAugment(config: RunConfig): { randomCrop: { padding: number } | null; horizontalFlip: boolean } {

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, FormatError, NotFoundError } from '../errors.js';
+import { DEFAULT_LIMITS, fmtBytes, LIMIT_KEYS } from '../io/limits.js';
 import { makeDataset, type Dataset, type SplitDataset } from './dataset.js';
 import { CIFAR10_LAYOUT, CIFAR100_LAYOUT, CIFAR_PIXELS, CIFAR_SHAPE, cifarRecordBytes, cifarRecordCount, decodeCifarRecords, type CifarLayout } from './cifar.js';
 
@@ -103,12 +104,14 @@ function readPrefix(path: string, bytes: number): Uint8Array {
  * One split from its files in order: the first `limit` records (all when
  * null), class from the label byte `labelField` of the layout.
  */
-function readSplit(v: CifarVariant, dir: string, files: readonly string[], labelField: number, limit: number | null | undefined, name: string): Dataset {
+function readSplit(v: CifarVariant, dir: string, files: readonly string[], labelField: number, limit: number | null | undefined, name: string, maxBytes: number): Dataset {
   const rec = cifarRecordBytes(v.layout);
   const paths = files.map((f) => join(dir, f));
   const counts = paths.map((p) => {
     const size = fileSize(p);
     if (size === 0) throw new FormatError(`${p}: empty file (expected ${rec}-byte records)`);
+    // Checked on the size, before the records are decoded into four bytes of float each.
+    if (size > maxBytes) throw new FormatError(`${p}: file of ${fmtBytes(size)} (${Math.floor(size / rec)} records) is over the ${fmtBytes(maxBytes)} limit for one data file (${LIMIT_KEYS.dataBytes})`);
     return cifarRecordCount(size, v.layout, p);
   });
   const total = counts.reduce((a, b) => a + b, 0);
@@ -126,13 +129,15 @@ function readSplit(v: CifarVariant, dir: string, files: readonly string[], label
 export interface CifarLoadOptions {
   trainLimit?: number | null;
   testLimit?: number | null;
+  /** Most bytes one batch file may hold (default DEFAULT_LIMITS.dataBytes, 1 GiB; limits.data_bytes). */
+  maxBytes?: number;
 }
 
 /** CIFAR-10 (50,000 / 10,000 samples [3, 32, 32] in [0, 1], 10 classes) from `dir` or `dir/cifar-10-batches-bin`. */
 export function loadCifar10(dir: string | undefined, opts: CifarLoadOptions = {}): SplitDataset {
   const v = CIFAR10_FILES;
   const at = locateCifar(v, dir);
-  return { train: readSplit(v, at, v.train, 0, opts.trainLimit, v.name), test: readSplit(v, at, v.test, 0, opts.testLimit, v.name) };
+  return { train: readSplit(v, at, v.train, 0, opts.trainLimit, v.name, opts.maxBytes ?? DEFAULT_LIMITS.dataBytes), test: readSplit(v, at, v.test, 0, opts.testLimit, v.name, opts.maxBytes ?? DEFAULT_LIMITS.dataBytes) };
 }
 
 /**
@@ -146,5 +151,5 @@ export function loadCifar100(dir: string | undefined, opts: CifarLoadOptions & {
   const coarse = opts.labels === 'coarse';
   const field = coarse ? 0 : 1;
   const name = coarse ? 'cifar100-coarse' : v.name;
-  return { train: readSplit(v, at, v.train, field, opts.trainLimit, name), test: readSplit(v, at, v.test, field, opts.testLimit, name) };
+  return { train: readSplit(v, at, v.train, field, opts.trainLimit, name, opts.maxBytes ?? DEFAULT_LIMITS.dataBytes), test: readSplit(v, at, v.test, field, opts.testLimit, name, opts.maxBytes ?? DEFAULT_LIMITS.dataBytes) };
 }

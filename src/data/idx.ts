@@ -1,4 +1,6 @@
-import { FormatError } from '../errors.js';
+import { FormatError, NumericError } from '../errors.js';
+import { firstNonFinite } from '../io/finite.js';
+import { DEFAULT_LIMITS, fmtBytes, LIMIT_KEYS } from '../io/limits.js';
 import { makeDataset, type Dataset, type Labels } from './dataset.js';
 
 /**
@@ -42,22 +44,26 @@ function hex(b: number): string {
   return '0x' + b.toString(16).padStart(2, '0');
 }
 
+/** What an IDX header declares: the element type, the dimensions and the byte counts they imply. */
+export interface IdxHeader {
+  dtype: IdxDType;
+  dims: number[];
+  /** Elements: the product of the dimensions. */
+  count: number;
+  /** Bytes of the header (4 + 4 × dimensions): where the data starts. */
+  headerBytes: number;
+  /** Bytes of data the dimensions need: count × element size. */
+  dataBytes: number;
+}
+
+/** The most header bytes an IDX file can have (255 dimensions): enough of a file to read its header. */
+export const IDX_MAX_HEADER_BYTES = 4 + 4 * 255;
+
 /**
- * Parse IDX bytes. `file` names the source in error messages. Gzipped input
- * needs a `gunzip` function (Node: zlib.gunzipSync, see idx-node.ts); without
- * one it is rejected with a message saying so.
+ * Read the header from the start of an IDX file (`bytes` may be just a
+ * prefix: only the header is looked at). Errors name the file and the offset.
  */
-export function parseIdx(bytes: Uint8Array, file: string, gunzip?: (b: Uint8Array) => Uint8Array): IdxArray {
-  if (isGzip(bytes)) {
-    if (!gunzip) throw new FormatError(`${file}: gzip-compressed IDX data (offset 0); decompress it first`);
-    let raw: Uint8Array;
-    try {
-      raw = gunzip(bytes);
-    } catch (e) {
-      throw new FormatError(`${file}: corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
-    }
-    return parseIdx(raw, file);
-  }
+export function parseIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
   if (bytes.length < 4) throw new FormatError(`${file}: truncated IDX header at offset ${bytes.length} (need 4 bytes, file has ${bytes.length})`);
   for (const off of [0, 1]) {
     if (bytes[off] !== 0) throw new FormatError(`${file}: bad IDX magic at offset ${off}: expected 0x00, found ${hex(bytes[off]!)}`);
@@ -66,9 +72,9 @@ export function parseIdx(bytes: Uint8Array, file: string, gunzip?: (b: Uint8Arra
   if (!code) throw new FormatError(`${file}: unsupported IDX element type ${hex(bytes[2]!)} at offset 2 (supported: 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e)`);
   const ndim = bytes[3]!;
   if (ndim === 0) throw new FormatError(`${file}: IDX file declares 0 dimensions at offset 3`);
-  const header = 4 + 4 * ndim;
-  if (bytes.length < header) {
-    throw new FormatError(`${file}: truncated IDX header at offset ${bytes.length}: ${ndim} dimensions need ${header} header bytes`);
+  const headerBytes = 4 + 4 * ndim;
+  if (bytes.length < headerBytes) {
+    throw new FormatError(`${file}: truncated IDX header at offset ${bytes.length}: ${ndim} dimensions need ${headerBytes} header bytes`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
@@ -78,15 +84,76 @@ export function parseIdx(bytes: Uint8Array, file: string, gunzip?: (b: Uint8Arra
     dims.push(n);
     count *= n;
   }
-  const need = count * code.bytes;
+  return { dtype: code.dtype, dims, count, headerBytes, dataBytes: count * code.bytes };
+}
+
+/** "[3000000, 28, 28] uint8 (2.35 GB)": what a header declares, for messages. */
+export function describeIdxHeader(h: IdxHeader): string {
+  return `[${h.dims.join(', ')}] ${h.dtype} (${fmtBytes(h.dataBytes)})`;
+}
+
+/**
+ * Refuse a header that declares more data than `maxBytes` (a data file's
+ * budget, limits.data_bytes): checked on the header alone, before the data
+ * is read or inflated.
+ */
+export function checkIdxBudget(h: IdxHeader, file: string, maxBytes: number): void {
+  if (h.dataBytes > maxBytes) {
+    throw new FormatError(
+      `${file}: header (dimensions at offset 4) declares ${describeIdxHeader(h)} of data, over the ${fmtBytes(maxBytes)} limit for one data file (${LIMIT_KEYS.dataBytes})`,
+    );
+  }
+}
+
+export interface ParseIdxOptions {
+  /** Most data bytes the header may declare (default DEFAULT_LIMITS.dataBytes, 1 GiB). */
+  maxBytes?: number;
+}
+
+/**
+ * Parse IDX bytes. `file` names the source in error messages. Gzipped input
+ * needs a `gunzip` function (Node: readIdxFile in idx-node.ts inflates with a
+ * ceiling itself); without one it is rejected with a message saying so.
+ * Float data must be finite (a NumericError names the file and the element).
+ */
+export function parseIdx(bytes: Uint8Array, file: string, gunzip?: (b: Uint8Array) => Uint8Array, opts: ParseIdxOptions = {}): IdxArray {
+  if (isGzip(bytes)) {
+    if (!gunzip) throw new FormatError(`${file}: gzip-compressed IDX data (offset 0); decompress it first`);
+    let raw: Uint8Array;
+    try {
+      raw = gunzip(bytes);
+    } catch (e) {
+      throw new FormatError(`${file}: corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
+    }
+    return parseIdx(raw, file, undefined, opts);
+  }
+  const h = parseIdxHeader(bytes, file);
+  checkIdxBudget(h, file, opts.maxBytes ?? DEFAULT_LIMITS.dataBytes);
+  const { headerBytes: header, dims, dtype } = h;
+  const need = h.dataBytes;
   const have = bytes.length - header;
   if (have < need) {
     throw new FormatError(
-      `${file}: truncated IDX data at offset ${bytes.length}: dims [${dims.join(', ')}] of ${code.dtype} need ${need} bytes from offset ${header}, file has ${have}`,
+      `${file}: truncated IDX data at offset ${bytes.length}: dims [${dims.join(', ')}] of ${dtype} need ${need} bytes from offset ${header}, file has ${have}`,
     );
   }
   if (have > need) throw new FormatError(`${file}: ${have - need} unexpected trailing bytes at offset ${header + need}`);
-  return { dtype: code.dtype, dims, data: decode(view, header, count, code.dtype) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data = decode(view, header, h.count, dtype);
+  if (data instanceof Float32Array || data instanceof Float64Array) checkFiniteIdx(data, file, h);
+  return { dtype, dims, data };
+}
+
+/** NaN or ±Infinity in float IDX data: a NumericError naming the file, the element's index and its byte offset. */
+function checkFiniteIdx(data: Float32Array | Float64Array, file: string, h: IdxHeader): void {
+  const bad = firstNonFinite(data);
+  if (!bad) return;
+  const size = data.BYTES_PER_ELEMENT;
+  const sample = h.dims.length > 1 ? `, sample ${Math.floor(bad.index / (h.count / h.dims[0]!))}` : '';
+  throw new NumericError(
+    `${file}: ${h.dtype} element ${bad.index}${sample} (byte offset ${h.headerBytes + bad.index * size}) is ${Number.isNaN(bad.value) ? 'NaN' : bad.value}` +
+      `${bad.count > 1 ? ` (${bad.count} of ${data.length} elements are not finite)` : ''}; IDX data must be finite numbers`,
+  );
 }
 
 function decode(view: DataView, off: number, n: number, dtype: IdxDType): IdxData {

@@ -29,6 +29,8 @@ export interface DatasetRequest {
   options?: Readonly<Record<string, unknown>>;
   /** Cache folder for generated or converted datasets; null: no cache; undefined: the loader's default. */
   cacheDir?: string | null;
+  /** Most bytes one data file may hold once decompressed (limits.data_bytes; default DEFAULT_LIMITS.dataBytes). Loaders that read files check it before reading or inflating. */
+  maxDataBytes?: number;
   log?: (line: string) => void;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { FormatError, NotFoundError } from '../errors.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type DecodeSafetensorsOptions, type SafetensorsEntry, type SafetensorsFile } from './safetensors.js';
 
 /**
  * Write a safetensors file atomically (see `writeFileAtomic`): a crash or error
@@ -15,8 +15,8 @@ export function saveSafetensorsAtomic(
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
-/** Read and validate a safetensors file (errors name the file). */
-export function loadSafetensors(path: string): SafetensorsFile {
+/** Read and validate a safetensors file (errors name the file; non-finite floats are refused unless `allowNonFinite`). */
+export function loadSafetensors(path: string, opts: DecodeSafetensorsOptions = {}): SafetensorsFile {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -25,5 +25,5 @@ export function loadSafetensors(path: string): SafetensorsFile {
     if (code === 'ENOENT') throw new NotFoundError(`${path}: no such safetensors file`);
     throw new FormatError(`${path}: cannot read (${(e as Error).message})`);
   }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(bytes, path, opts);
 }

@@ -3,6 +3,8 @@ import { getBackend } from '../backend/registry.js';
 import { FormatError, ShapeError } from '../errors.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { assertFinite } from '../io/finite.js';
+import { duplicateTopLevelKey } from './json-keys.js';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors), pure and
@@ -109,31 +111,47 @@ function fail(source: string, what: string): never {
   throw new FormatError(`${source}: ${what}`);
 }
 
+export interface DecodeSafetensorsOptions {
+  /**
+   * Accept NaN and ±Infinity in float tensors (F32, F64). Default false:
+   * such a tensor is a NumericError naming the file, the tensor and the first
+   * bad index, since weights holding them load and then evaluate to chance.
+   */
+  allowNonFinite?: boolean;
+}
+
 /**
  * Parse and validate safetensors bytes. Every check names the file (`source`),
- * the tensor and the field: header length vs. file size, JSON syntax, metadata
- * types, dtype, shape, offsets inside the data section, span = shape × item
- * size, and no two tensors overlapping. Tensor data is copied out (aligned,
- * independent of `bytes`).
+ * the tensor and the field: header length vs. file size, JSON syntax, a key
+ * written twice, metadata types, dtype, shape, offsets inside the data
+ * section, span = shape × item size, no two tensors overlapping, and (unless
+ * `allowNonFinite`) finite floats. All of it is checked on the header before
+ * any tensor is copied, so a header cannot make the reader allocate more than
+ * the file holds. Tensor data is copied out (aligned, independent of `bytes`).
  */
-export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors bytes>'): SafetensorsFile {
+export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors bytes>', opts: DecodeSafetensorsOptions = {}): SafetensorsFile {
   assertLittleEndian();
   if (bytes.length < 8) fail(source, `file of ${bytes.length} bytes is too short for the 8-byte header length`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n64 > BigInt(bytes.length - 8)) fail(source, `header length ${n64} exceeds the ${bytes.length - 8} bytes after the length field`);
   const n = Number(n64);
   let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    header = JSON.parse(text);
   } catch (e) {
     fail(source, `header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(source, 'header must be a JSON object');
+  // JSON.parse keeps the last of two equal keys: a tensor named twice would load one of them silently.
+  const dup = duplicateTopLevelKey(text);
+  if (dup !== null) fail(source, dup === METADATA_KEY ? `header has two ${METADATA_KEY} entries` : `header names tensor '${dup}' twice`);
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
 
   const metadata: Record<string, string> = {};
-  const tensors = new Map<string, SafetensorsEntry>();
+  const planned: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
   const spans: [number, number, string][] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
@@ -159,13 +177,11 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors byte
     if (count * info.size !== end - begin) {
       fail(source, `${where}: field data_offsets: span of ${end - begin} bytes does not match shape ${fmtShape(shape as number[])} × ${info.size} bytes (${dtype})`);
     }
-    // Copy into a fresh buffer (aligned; also safe for Node Buffers whose slice() is a view).
-    const copy = new Uint8Array(end - begin);
-    copy.set(bytes.subarray(dataStart + begin, dataStart + end));
-    tensors.set(name, { dtype, shape: [...(shape as number[])], data: new info.ctor(copy.buffer) });
+    planned.push({ name, dtype, shape: [...(shape as number[])], begin, end });
     // Empty tensors occupy no bytes, so they cannot overlap anything.
     if (end > begin) spans.push([begin, end, name]);
   }
+  // Overlaps are refused before anything is copied: entries that all span the whole data section would otherwise copy it once each.
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let reach = 0;
   let reachName = '';
@@ -173,6 +189,15 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors byte
     if (b < reach) fail(source, `tensor '${nm}': field data_offsets overlaps tensor '${reachName}'`);
     reach = e;
     reachName = nm;
+  }
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const t of planned) {
+    // Copy into a fresh buffer (aligned; also safe for Node Buffers whose slice() is a view).
+    const copy = new Uint8Array(t.end - t.begin);
+    copy.set(bytes.subarray(dataStart + t.begin, dataStart + t.end));
+    const data = new DTYPES[t.dtype].ctor(copy.buffer);
+    if (!opts.allowNonFinite && (t.dtype === 'F32' || t.dtype === 'F64')) assertFinite(data as Float32Array | Float64Array, `${source}: tensor '${t.name}'`, t.shape);
+    tensors.set(t.name, { dtype: t.dtype, shape: t.shape, data });
   }
   return { tensors, metadata };
 }

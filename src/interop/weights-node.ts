@@ -24,6 +24,8 @@ export function saveWeights(path: string, module: Module, opts: SaveWeightsOptio
 export interface LoadWeightsOptions {
   /** Every tensor of the module must be in the file and every tensor of the file in the module (default true). */
   strict?: boolean;
+  /** Load NaN / ±Infinity values too (default false: a NumericError names the file, the tensor and the first bad index). */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface LoadWeightsOptions {
  * Returns the file's metadata.
  */
 export function loadWeights(path: string, module: Module, opts: LoadWeightsOptions = {}): Record<string, string> {
-  const file = loadSafetensors(path);
+  const file = loadSafetensors(path, { allowNonFinite: opts.allowNonFinite ?? false });
   module.loadStateDict(weightsFromFile(file.tensors, module), { strict: opts.strict ?? true, where: path });
   return file.metadata;
 }

@@ -1,6 +1,5 @@
-import { ConfigError, ShapeError, SpikeflowError } from '../errors.js';
-import { noGrad } from '../autograd/tape.js';
-import { zeros } from '../tensor/create.js';
+import { ConfigError, ShapeError } from '../errors.js';
+import type { SizeLimits } from '../io/limits.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Rng } from '../tensor/rng.js';
 import { snakeToCamel, type OptionSpec } from '../registry/options.js';
@@ -11,6 +10,7 @@ import { Sequential } from './containers.js';
 import { Flatten } from './flatten.js';
 import { RepeatTime } from './repeat-time.js';
 import { layerRegistry, makeLayer, type BuiltLayers, type LayerConfig } from './layers.js';
+import { planModel, probe } from './plan.js';
 
 export type { LayerConfig } from './layers.js';
 
@@ -26,6 +26,8 @@ export interface BuildOptions {
   where?: string;
   /** The last layer may be any layer: the loss reads its real values (LossEntry.readout). */
   readout?: boolean;
+  /** Size budgets checked by the shape walk before anything is allocated (default DEFAULT_LIMITS; src/nn/plan.ts). */
+  limits?: Partial<SizeLimits>;
 }
 
 export interface BuiltModel {
@@ -78,26 +80,6 @@ function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts)) out[snakeToCamel(k)] = v;
   return out;
-}
-
-/**
- * Run a module on a zero input of one sample and one step to learn its output
- * shape, in eval mode: a training-mode BatchNorm would fold the zeros into its
- * running statistics (and refuses one value per channel).
- */
-function probe(m: Module, inShape: Shape, where: string): Shape {
-  const wasTraining = m.training;
-  try {
-    m.eval();
-    const out = noGrad(() => m.forward(zeros([1, 1, ...inShape])));
-    m.resetState();
-    return out.shape.slice(2);
-  } catch (e) {
-    if (e instanceof SpikeflowError) throw new ShapeError(`${where}: ${e.message}`);
-    throw e;
-  } finally {
-    m.train(wasTraining);
-  }
 }
 
 /** Whether a module holds a neuron layer (itself or a descendant): such a layer runs per step, after RepeatTime. */
@@ -181,6 +163,8 @@ function buildList(layers: readonly LayerConfig[], inputShape: Shape, prefix: st
  */
 export function buildModel(layers: readonly LayerConfig[], o: BuildOptions): BuiltModel {
   const prefix = o.where ?? 'model.layers';
+  // The shape walk first: a layer over the parameter or activation budget is refused before any layer is built.
+  planModel(layers, { inputShape: o.inputShape, where: prefix, ...(o.limits ? { limits: o.limits } : {}) });
   const { modules, shapes, outputShape } = buildList(layers, o.inputShape, prefix, { steps: o.steps, rng: o.rng, repeatBeforeNeuron: o.timeConstantInput });
   const last = modules[modules.length - 1]!;
   if (!o.readout && !isNeuron(last)) {

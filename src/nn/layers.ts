@@ -1,5 +1,6 @@
 import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape, type Shape } from '../tensor/shape.js';
+import { perDim, resolveWindow } from '../ops/conv.js';
 import type { Rng } from '../tensor/rng.js';
 import { Registry, type RegistryEntry } from '../registry/registry.js';
 import { isPositive, isUnit, readConfigOptions, type NumbersOption, type OptionSpec, type OptionValues } from '../registry/options.js';
@@ -53,6 +54,20 @@ export interface LayerContext {
   readonly build?: (layers: readonly LayerConfig[], inputShape: Shape, where: string) => BuiltLayers;
 }
 
+/** What a layer will be, worked out without building it: the per-sample output shape and the parameter count. */
+export interface LayerPlan {
+  readonly outputShape: Shape;
+  readonly parameters: number;
+}
+
+/** What a layer's `plan` gets besides its options. */
+export interface PlanContext {
+  readonly inputShape: Shape;
+  readonly where: string;
+  /** Plan a nested layer list (a container's `layers`) with the builder's rules; its parameters are returned, not yet counted. */
+  readonly plan: (layers: readonly LayerConfig[], inputShape: Shape, where: string) => LayerPlan;
+}
+
 export interface LayerEntry extends RegistryEntry {
   /**
    * The layer wants a flat [features] input: the builder inserts a Flatten
@@ -62,6 +77,14 @@ export interface LayerEntry extends RegistryEntry {
   readonly flatInput?: boolean;
   /** `options` are the validated values of `this.options` (camelCase keys, defaults applied). */
   make(options: Record<string, unknown>, context: LayerContext): Module;
+  /**
+   * The output shape and parameter count by arithmetic, allocating nothing
+   * (src/nn/plan.ts: the size budgets are checked on it before the model is
+   * built). Layers whose size follows their input (pools, norms) leave it
+   * out: they are built on a throwaway generator and probed instead. A plan
+   * may throw on options it cannot work out; the build then reports them.
+   */
+  plan?(options: Record<string, unknown>, context: PlanContext): LayerPlan;
 }
 
 /** Every stateless layer type a config can name (neuron types live in the neuron registry). */
@@ -72,7 +95,9 @@ export const layerRegistry = new Registry<LayerEntry>('layer type');
  * `readConfigOptions` returns for `options`. The cast is the one place the
  * registry's uniform `Record<string, unknown>` meets the entry's own type.
  */
-export function defineLayer<S extends OptionSpec>(entry: Omit<LayerEntry, 'options' | 'make'> & { options: S; make(options: OptionValues<S>, context: LayerContext): Module }): LayerEntry {
+export function defineLayer<S extends OptionSpec>(
+  entry: Omit<LayerEntry, 'options' | 'make' | 'plan'> & { options: S; make(options: OptionValues<S>, context: LayerContext): Module; plan?(options: OptionValues<S>, context: PlanContext): LayerPlan },
+): LayerEntry {
   return layerRegistry.register(entry as unknown as LayerEntry);
 }
 
@@ -106,6 +131,7 @@ defineLayer({
     bias: { type: 'boolean', default: true },
   },
   make: (o, c) => new Linear(features(c.inputShape), o.out, c.rng, { bias: o.bias }),
+  plan: (o, c) => ({ outputShape: [o.out], parameters: features(c.inputShape) * o.out + (o.bias ? o.out : 0) }),
 });
 
 /** `padding` is a size (per axis) or 'same' / 'valid'. */
@@ -143,6 +169,14 @@ function convEntry(name: 'conv1d' | 'conv2d'): void {
       if (s.length !== dims + 1) throw new ShapeError(`${c.where}: input per sample must be [C, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(s)}`);
       const opts = { stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups, bias: o.bias };
       return dims === 1 ? new Conv1d(s[0]!, o.outChannels, o.kernelSize!, c.rng, opts) : new Conv2d(s[0]!, o.outChannels, o.kernelSize!, c.rng, opts);
+    },
+    plan: (o, c) => {
+      const s = c.inputShape;
+      if (s.length !== dims + 1) throw new ShapeError(`${c.where}: input per sample must be [C, ${dims === 1 ? 'L' : 'H, W'}], got ${fmtShape(s)}`);
+      const kernel = perDim(c.where, 'kernel size', o.kernelSize!, dims, 1);
+      const out = resolveWindow(c.where, s.slice(1), kernel, o.stride ?? 1, o.padding, o.dilation ?? 1).out;
+      const perOut = (s[0]! / o.groups) * kernel.reduce((a, b) => a * b, 1);
+      return { outputShape: [o.outChannels, ...out], parameters: o.outChannels * perOut + (o.bias ? o.outChannels : 0) };
     },
   });
 }
@@ -230,6 +264,13 @@ defineLayer({
       bias: o.bias,
       roundAtEval: o.roundAtEval,
     }),
+  // Counted with what training holds per synapse: the weight, the position and the K-tap kernel they spread into (learned mode).
+  plan: (o, c) => {
+    const inF = features(c.inputShape);
+    const K = o.maxDelay! % 2 === 0 ? o.maxDelay! + 1 : o.maxDelay! + 2;
+    const perSynapse = o.mode === 'learned' ? 2 + K : 2;
+    return { outputShape: [o.out], parameters: inF * o.out * perSynapse + (o.bias ? o.out : 0) };
+  },
 });
 
 /** The builder's recursion, which a container needs (makeLayer called outside buildModel has none). */
@@ -257,6 +298,11 @@ defineLayer({
     }
     return new Residual(new Sequential(body.modules), sc ? new Sequential(sc.modules) : null);
   },
+  plan: (o, c) => {
+    const body = c.plan(o.layers!, c.inputShape, `${c.where}.layers`);
+    const sc = o.shortcut ? c.plan(o.shortcut, c.inputShape, `${c.where}.shortcut`) : null;
+    return { outputShape: body.outputShape, parameters: body.parameters + (sc ? sc.parameters : 0) };
+  },
 });
 
 defineLayer({
@@ -275,6 +321,18 @@ defineLayer({
       shape = b.outputShape;
     }
     return reps.length === 1 ? reps[0]! : new Sequential(reps);
+  },
+  plan: (o, c) => {
+    // Each repetition has its own weights; once the shape repeats, so does the count.
+    let shape = c.inputShape;
+    let parameters = 0;
+    for (let r = 0; r < o.repeat; r++) {
+      const b = c.plan(o.layers!, shape, `${c.where}.layers`);
+      parameters += b.parameters;
+      if (fmtShape(b.outputShape) === fmtShape(shape)) return { outputShape: shape, parameters: parameters + b.parameters * (o.repeat - r - 1) };
+      shape = b.outputShape;
+    }
+    return { outputShape: shape, parameters };
   },
 });
 
@@ -312,6 +370,11 @@ function attentionEntry(name: 'ssa' | 'sdsa'): void {
         c.rng,
         c.where,
       );
+    },
+    // Four C×C channel projections (Q, K, V, output) with their biases and BatchNorms; the neurons keep the shape.
+    plan: (o, c) => {
+      const C = c.inputShape[0] ?? 0;
+      return { outputShape: c.inputShape, parameters: 4 * C * C + 3 * (o.qkvBias ? C : 0) + C + 4 * 2 * C };
     },
   });
 }

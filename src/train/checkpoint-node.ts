@@ -9,9 +9,14 @@ export function saveCheckpoint(path: string, content: CheckpointContent): void {
   writeFileAtomic(path, encodeCheckpoint(content));
 }
 
+export interface LoadCheckpointOptions {
+  /** Restore NaN / ±Infinity values too (default false: a NumericError names the file, the tensor and the first bad index). */
+  allowNonFinite?: boolean;
+}
+
 /** Read a checkpoint file and restore it into the given parts (validated first; errors name the file and tensor). */
-export function loadCheckpoint(path: string, parts: CheckpointParts): CheckpointInfo {
-  return restoreCheckpoint(loadSafetensors(path), parts, path);
+export function loadCheckpoint(path: string, parts: CheckpointParts, opts: LoadCheckpointOptions = {}): CheckpointInfo {
+  return restoreCheckpoint(loadSafetensors(path, { allowNonFinite: opts.allowNonFinite ?? false }), parts, path);
 }
 
 export interface TrainerCheckpointExtras {
@@ -33,8 +38,8 @@ export function saveTrainerCheckpoint(path: string, trainer: Trainer, extras: Tr
 }
 
 /** Restore a Trainer (and RNGs) from a checkpoint so training continues where it stopped. */
-export function loadTrainerCheckpoint(path: string, trainer: Trainer, rngs: Record<string, Rng> = {}): CheckpointInfo {
-  const info = loadCheckpoint(path, { model: trainer.model, optimizer: trainer.optimizer, scheduler: trainer.scheduler, rngs });
+export function loadTrainerCheckpoint(path: string, trainer: Trainer, rngs: Record<string, Rng> = {}, opts: LoadCheckpointOptions = {}): CheckpointInfo {
+  const info = loadCheckpoint(path, { model: trainer.model, optimizer: trainer.optimizer, scheduler: trainer.scheduler, rngs }, opts);
   trainer.epoch = info.epoch;
   trainer.globalStep = info.step;
   return info;

@@ -151,7 +151,7 @@ export function restoreCheckpoint(file: SafetensorsFile, parts: CheckpointParts,
   return { epoch: state.epoch, step: state.step, config };
 }
 
-/** Decode checkpoint bytes and restore them (see restoreCheckpoint). */
-export function loadCheckpointBytes(bytes: Uint8Array, parts: CheckpointParts, source = '<checkpoint>'): CheckpointInfo {
-  return restoreCheckpoint(decodeSafetensors(bytes, source), parts, source);
+/** Decode checkpoint bytes and restore them (see restoreCheckpoint); non-finite values are refused unless `allowNonFinite`. */
+export function loadCheckpointBytes(bytes: Uint8Array, parts: CheckpointParts, source = '<checkpoint>', opts: { allowNonFinite?: boolean } = {}): CheckpointInfo {
+  return restoreCheckpoint(decodeSafetensors(bytes, source, opts), parts, source);
 }

@@ -7,6 +7,7 @@ import { Trainer } from '../../train/trainer.js';
 import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../session-node.js';
 import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
+import { checkOutFolder } from '../paths-node.js';
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { energySummary, modelSizeSummary } from '../report.js';
@@ -23,12 +24,15 @@ export interface EvalOptions extends EarlyExitFlags {
   dataDir?: string;
   json?: boolean;
   quiet?: boolean;
+  /** Load weights holding NaN / ±Infinity (default: refused, naming the file and the tensor). */
+  allowNonFinite?: boolean;
 }
 
 /** `spikeflow eval`: rebuild the model from a run folder (or config + weights) and score it on the test set. */
 export async function runEval(opts: EvalOptions): Promise<void> {
   // Flags first: a bad one fails before any data is read.
   const early = checkEarlyExitFlags(opts);
+  if (early?.front) checkOutFolder(early.front, '--front');
   const sets = [...opts.set];
   if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
   if (opts.backend !== undefined) sets.push(`backend=${opts.backend}`);
@@ -56,7 +60,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   if (opts.int && !opts.run) throw new ConfigError('eval: --int goes with --run DIR (give an integer weights file to --weights directly)');
 
   const session = createSession(config);
-  loadModelWeights(weights, session.model);
+  loadModelWeights(weights, session.model, { allowNonFinite: opts.allowNonFinite ?? false });
   if (early) checkEarlyExitSession(session, early);
   const { model, data, backend } = session;
   // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.

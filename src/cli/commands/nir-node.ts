@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../../io/atomic-node.js';
 import { zeros } from '../../tensor/create.js';
 import { Rng } from '../../tensor/rng.js';
 import { createSession } from '../session-node.js';
+import { checkOutFile } from '../paths-node.js';
 import { configFromWeights, loadModelWeights, saveModelWeights } from '../weights-node.js';
 
 function parseDt(v: string | undefined, required: boolean): number | undefined {
@@ -82,9 +83,11 @@ export interface NirRunOptions {
   input: string;
   out: string;
   all?: boolean;
+  allowNonFinite?: boolean;
 }
 
 export async function nirRun(file: string, opts: NirRunOptions): Promise<void> {
+  checkOutFile(opts.out, '--out');
   const doc = await readNirFile(file);
   const dt = parseDt(opts.dt, false);
   if (!existsSync(opts.input)) throw new NotFoundError(`--input: file not found: ${opts.input}`);
@@ -99,7 +102,7 @@ export async function nirRun(file: string, opts: NirRunOptions): Promise<void> {
   if (!Array.isArray(arr)) throw new FormatError(`${opts.input}: expected a nested array [t][batch][...shape] or an object with 'input'`);
   const { dims, data } = flattenNested(arr, opts.input);
   if (dims.length < 3) throw new FormatError(`${opts.input}: input has ${dims.length} dimensions; expected [t][batch][...shape]`);
-  const r = runNir(doc.graph, { steps: dims[0]!, batch: dims[1]!, shape: dims.slice(2), data }, { ...(dt !== undefined ? { dt } : {}), recordAll: opts.all ?? false });
+  const r = runNir(doc.graph, { steps: dims[0]!, batch: dims[1]!, shape: dims.slice(2), data }, { ...(dt !== undefined ? { dt } : {}), recordAll: opts.all ?? false, source: file, allowNonFinite: opts.allowNonFinite ?? false });
   const out: Record<string, unknown> = { graph: file, dt: r.dt, steps: dims[0], batch: dims[1], layout: '[t][batch][...shape]', outputs: {} };
   for (const [k, s] of r.outputs) (out['outputs'] as Record<string, unknown>)[k] = seqJson(s);
   if (opts.all) {
@@ -121,6 +124,7 @@ export interface NirExportCliOptions {
 }
 
 export async function nirExport(opts: NirExportCliOptions): Promise<void> {
+  checkOutFile(opts.out, '--out');
   const dt = parseDt(opts.dt, true)!;
   let weights: string;
   let config: RunConfig;
@@ -155,11 +159,13 @@ export interface NirImportCliOptions {
   out: string;
   /** Overrides of the written config (the encoder, data, train sections), as for train. */
   set?: string[];
+  allowNonFinite?: boolean;
 }
 
 export async function nirImport(file: string, opts: NirImportCliOptions): Promise<void> {
+  checkOutFile(opts.out, '--out');
   const doc = await readNirFile(file);
-  const r = nirToModule(doc.graph, { ...(opts.dt !== undefined ? { dt: parseDt(opts.dt, true)! } : {}) });
+  const r = nirToModule(doc.graph, { ...(opts.dt !== undefined ? { dt: parseDt(opts.dt, true)! } : {}), source: file, allowNonFinite: opts.allowNonFinite ?? false });
   // The config embedded in the weights is what eval, train --weights and nir export rebuild the model
   // from; --set gives it the encoder and data the graph was made for (NIR records neither). Its
   // layers are the graph's: the builder adds the Flatten a dataset's [1, 28, 28] samples need
@@ -185,6 +191,7 @@ export function registerNirCommands(program: Command): void {
     .requiredOption('--input <file>', 'JSON input: nested array [t][batch][...shape] or {"input": ...}')
     .requiredOption('--out <file>', 'JSON output file')
     .option('--all', 'record every node, not only the Output nodes')
+    .option('--allow-non-finite', 'run weights, biases and scales holding NaN or infinite values (refused by default, naming the node and the field)')
     .action(async (file: string, o: NirRunOptions) => nirRun(file, o));
   nir
     .command('export')
@@ -203,5 +210,6 @@ export function registerNirCommands(program: Command): void {
     .option('--dt <seconds>', 'Euler step (default: the graph metadata dt)')
     .requiredOption('--out <file>', 'model.safetensors to write')
     .option('-s, --set <key=value>', 'set a key of the embedded config (repeatable), e.g. --set encoder.type=rate --set encoder.steps=10', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('--allow-non-finite', 'import weights and biases holding NaN or infinite values (refused by default, naming the node and the field)')
     .action(async (file: string, o: NirImportCliOptions) => nirImport(file, o));
 }

@@ -19,6 +19,7 @@ import { loadModelWeights, saveModelWeights } from '../weights-node.js';
 import { testEncoder } from '../test-encoding.js';
 import { modelSizeSummary, type ModelSizeSummary } from '../report.js';
 import { INT_WEIGHTS_FILE } from './train-node.js';
+import { checkOutFolder } from '../paths-node.js';
 
 /*
  * `spikeflow quantize RUN_DIR --bits 4 --method percentile`: post-training
@@ -138,6 +139,7 @@ export async function runQuantize(runDir: string, opts: QuantizeCliOptions): Pro
   const qconfig: RunConfig = loadConfig(join(dir, 'config.yaml'), [...sets, `model.quantize=${JSON.stringify(section)}`]).config;
   const q = qconfig.model.quantize!;
   const outDir = resolve(opts.out ?? join(dir, `quantized-${q.method}-int${q.bits}`));
+  checkOutFolder(outDir, '--out');
   if (existsSync(outDir) && readdirSync(outDir).length > 0) throw new ConfigError(`quantize: output folder already exists and is not empty: ${outDir} (choose another --out)`);
 
   const log = (l: string): void => {

@@ -7,6 +7,7 @@ import type { Trainer } from '../../train/trainer.js';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/checkpoint-node.js';
 import { loadSafetensors } from '../../interop/safetensors-node.js';
 import { writeFileAtomic } from '../../io/atomic-node.js';
+import { checkOutFolder } from '../paths-node.js';
 import { saveModelWeights } from '../weights-node.js';
 import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
@@ -35,6 +36,8 @@ export interface TrainOptions {
   resume?: string;
   /** Start from these weights (model.safetensors) instead of a fresh initialisation. */
   weights?: string;
+  /** Load --weights / --resume files holding NaN / ±Infinity (default: refused, naming the file and the tensor). */
+  allowNonFinite?: boolean;
   json?: boolean;
   quiet?: boolean;
   /** Called as training goes (a sweep's worker process forwards it to the scheduler's display). */
@@ -82,6 +85,7 @@ function timestamp(): string {
 
 /** `spikeflow train`: validate everything, then train, evaluate, measure and write the run folder. */
 export async function runTrain(opts: TrainOptions): Promise<void> {
+  if (opts.out !== undefined) checkOutFolder(opts.out, '--out');
   const sets = [...opts.set];
   if (opts.seed !== undefined) {
     if (!/^\d+$/.test(opts.seed)) throw new ConfigError(`--seed: expected a non-negative integer, got '${opts.seed}'`);
@@ -110,7 +114,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   if (scheduled && opts.resume !== undefined) {
     throw new ConfigError('--resume: runs with train.timestep_schedule cannot be resumed (a stage restarts from the previous stage\'s final weights); start the schedule again, or train the remaining stages with --weights RUN_DIR/model.safetensors and a shorter schedule');
   }
-  if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume);
+  if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume, { allowNonFinite: opts.allowNonFinite ?? false });
   // train.distill: the teacher run is read, built and checked against the student here, before the run folder exists.
   const teacher = loadTeacher(session);
   const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
@@ -142,7 +146,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const path = resolve(opts.resume);
     resumedFrom = path;
     if (!existsSync(path)) throw new NotFoundError(`--resume: checkpoint not found: ${path}`);
-    const info = loadTrainerCheckpoint(path, trainer, checkpointRngs(session));
+    const info = loadTrainerCheckpoint(path, trainer, checkpointRngs(session), { allowNonFinite: opts.allowNonFinite ?? false });
     const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[]; teacher?: CheckpointTeacher | null } | null;
     checkResumedTeacher(meta?.teacher, teacher, path);
     if (meta?.loader) trainLoader.setState(meta.loader);
@@ -288,8 +292,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const plotMs = performance.now() - tPlots;
     writeFileAtomic(join(outDir, 'report.md'), enc(renderReport(summary, measured, plots)));
     progress.log(`plots: ${plots.length} SVGs and report.html in ${plotMs.toFixed(0)} ms`);
-    // Confirm the weights file reads back before reporting success.
-    loadSafetensors(join(outDir, 'model.safetensors'));
+    // Confirm the weights file reads back before reporting success (its format: whether training stayed finite is the trainer's check).
+    loadSafetensors(join(outDir, 'model.safetensors'), { allowNonFinite: true });
     report('done', reportBatches, null, null);
     progress.log(`done: test accuracy ${(100 * summary.accuracy).toFixed(2)}% in ${summary.wall_time_s.toFixed(1)} s; wrote ${outDir}`);
     if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

@@ -3,6 +3,7 @@ import { delaySteps, fuseDelayBranches } from './delay.js';
 import { convGeometry, pair, planGraph, type Plan, type Unit } from './graph.js';
 import { sizeOfShape, type NirGraph, type NirPrimitive } from './types.js';
 import { arrayField, ints } from './validate.js';
+import { checkNirValues } from './values.js';
 
 /*
  * Reference executor: runs a NIR graph step by step with forward Euler
@@ -33,6 +34,10 @@ export interface RunNirOptions {
   dt?: number;
   /** Record every node's output (default: only the top-level Output nodes). */
   recordAll?: boolean;
+  /** Names the graph in messages (the file path); default 'NIR graph'. */
+  source?: string;
+  /** Run weights holding NaN / ±Infinity (default false: refused, naming the node and the field; see values.ts). */
+  allowNonFinite?: boolean;
 }
 
 export interface NirRunResult {
@@ -241,6 +246,7 @@ function convKernel(n: NirPrimitive, where: string, u: Unit, B: number): Kernel 
  * [T, B, ...shape of the Input node].
  */
 export function runNir(graph: NirGraph, input: NirSequence | Record<string, NirSequence>, opts: RunNirOptions = {}): NirRunResult {
+  checkNirValues(graph, opts.source ?? 'NIR graph', { allowNonFinite: opts.allowNonFinite ?? false });
   const dt = resolveDt(graph, opts.dt);
   const plan: Plan = planGraph(graph);
   const { units } = plan;

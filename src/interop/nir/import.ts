@@ -18,6 +18,7 @@ import { convGeometry, pair, planGraph, type Link, type Unit } from './graph.js'
 import { nirNeuronFromNode } from './neuron.js';
 import type { NirArray, NirGraph } from './types.js';
 import { arrayField, ints } from './validate.js';
+import { checkNirValues } from './values.js';
 
 /*
  * NIR graph → spikeflow Sequential. The graph must be a chain from its Input
@@ -42,6 +43,10 @@ export interface NirImportOptions {
   dt?: number;
   /** Map to existing spikeflow neurons where exact (default true); false always uses NirNeuron. */
   preferNative?: boolean;
+  /** Names the graph in messages (the file path); default 'NIR import'. */
+  source?: string;
+  /** Import weights and biases holding NaN / ±Infinity (default false: refused, naming the node and the field). */
+  allowNonFinite?: boolean;
 }
 
 export interface NirImportResult {
@@ -221,6 +226,8 @@ function neuronLayer(u: Unit, dt: number, preferNative: boolean): { m: NeuronMod
 
 /** Turn a chain-shaped NIR graph into a spikeflow Sequential with the same spikes. */
 export function nirToModule(graph: NirGraph, opts: NirImportOptions = {}): NirImportResult {
+  // τ ≤ 0, non-finite thresholds and (unless allowed) non-finite weights are refused before anything is built.
+  checkNirValues(graph, opts.source ?? 'NIR import', { allowNonFinite: opts.allowNonFinite ?? false });
   const dt = resolveDt(graph, opts.dt, 'NIR import');
   const preferNative = opts.preferNative ?? true;
   const steps = chain(graph);
