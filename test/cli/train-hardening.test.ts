@@ -31,13 +31,16 @@ train:
   scheduler: { type: cosine }
 `;
 
-/** Refused cleanly: exit 2, one line on stderr matching `pattern`, fast and small. */
+/** Refused cleanly: exit 2, one line on stderr matching `pattern`, within 5 s (of CPU time) and 512 MB. */
 function assertRefused(r: Measured, pattern: RegExp, what: string): void {
   assert.equal(r.code, 2, `${what}: exit ${r.code}: ${r.stderr}`);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `${what}: one line expected: ${r.stderr}`);
   assert.match(lines[0]!, pattern, what);
-  assert.ok(r.ms < 5000, `${what}: took ${r.ms} ms`);
+  // 5 s of the process's own CPU time (the wall time on an idle machine; measured 2.5–4 s wall
+  // while other runs loaded the machine); the wall time is bounded loosely against hangs.
+  if (r.cpuMs !== null) assert.ok(r.cpuMs < 5000, `${what}: ${r.cpuMs} ms of CPU time`);
+  assert.ok(r.ms < 30000, `${what}: took ${r.ms} ms`);
   if (r.peakBytes !== null) assert.ok(r.peakBytes < 512 * 2 ** 20, `${what}: peak memory ${(r.peakBytes / 2 ** 20).toFixed(0)} MB`);
 }
 
