@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, parseConfigText, type LoadedConfig } from '../config/load-node.js';
+import { loadConfig, parseEmbeddedConfigText, type LoadedConfig } from '../config/load-node.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import type { Module } from '../module/module.js';
 import { configFromWeights, loadModelWeights } from './weights-node.js';
@@ -20,7 +20,7 @@ export function configForInitWeights(weights: string, configFile: string | undef
   if (configFile !== undefined) return loadConfig(configFile, sets);
   const text = configFromWeights(path);
   if (!text) throw new ConfigError(`--weights: ${path} carries no config; pass --config`);
-  return { config: parseConfigText(text, `${path} (embedded config)`, sets), source: `${path} (embedded config)` };
+  return { config: parseEmbeddedConfigText(text, `${path} (embedded config)`, sets), source: `${path} (embedded config)` };
 }
 
 /**

@@ -5,6 +5,8 @@ import YAML from 'yaml';
 import type { ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
 import { configSchema, type RunConfig } from './schema.js';
+import { checkPathKeys, checkTreeKeys } from './safe-keys.js';
+import { dropEmbeddedPaths } from './embedded.js';
 // Dataset names are checked against the registry: register the ones that live on disk first.
 import '../data/datasets-node.js';
 
@@ -47,6 +49,8 @@ export function formatZodError(e: ZodError, source: string): string {
 export function setConfigPath(obj: Record<string, unknown>, path: string, value: unknown, where = `--set ${path}`): void {
   const parts = path.split('.').filter((p) => p.length > 0);
   if (parts.length === 0) throw new ConfigError(`${where}: empty key in '${path}'`);
+  checkPathKeys(path, where);
+  checkTreeKeys(value, where);
   let cur: unknown = obj;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i]!;
@@ -67,18 +71,30 @@ export function setConfigPath(obj: Record<string, unknown>, path: string, value:
   } else (cur as Record<string, unknown>)[last] = value;
 }
 
+/**
+ * One `key=value` override: the key (checked: no `__proto__`, `constructor`
+ * or `prototype` segment) and the value read as a YAML scalar/flow value
+ * (numbers, booleans, lists; text that is not YAML stays a string).
+ */
+export function parseSetArg(s: string): { key: string; value: unknown } {
+  const eq = s.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--set '${s}': expected key=value`);
+  const key = s.slice(0, eq).trim();
+  let value: unknown;
+  try {
+    value = YAML.parse(s.slice(eq + 1));
+  } catch {
+    value = s.slice(eq + 1);
+  }
+  checkPathKeys(key, `--set ${key}`);
+  checkTreeKeys(value, `--set ${key}`);
+  return { key, value };
+}
+
 /** Parse `key=value` overrides; the value is read as a YAML scalar/flow value (numbers, booleans, lists). */
 export function applyOverrides(raw: Record<string, unknown>, sets: string[]): void {
   for (const s of sets) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set '${s}': expected key=value`);
-    const key = s.slice(0, eq).trim();
-    let value: unknown;
-    try {
-      value = YAML.parse(s.slice(eq + 1));
-    } catch {
-      value = s.slice(eq + 1);
-    }
+    const { key, value } = parseSetArg(s);
     setConfigPath(raw, key, value);
   }
 }
@@ -106,6 +122,7 @@ export function readConfigYaml(text: string, source: string): Record<string, unk
   }
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+  checkTreeKeys(raw, source);
   return raw as Record<string, unknown>;
 }
 
@@ -118,6 +135,19 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
 
 export function parseConfigText(text: string, source: string, sets: string[] = []): RunConfig {
   const raw = readConfigYaml(text, source);
+  applyOverrides(raw, sets);
+  return validateConfig(raw, source + (sets.length ? ' (with --set)' : ''));
+}
+
+/**
+ * Parse the config a weights file embeds: as parseConfigText, after dropping
+ * the keys that name paths (data.dir, data.cache_dir, train.distill; see
+ * src/config/embedded.ts), so a downloaded file never chooses where data is
+ * read or written. `sets` (the user's --set, --data-dir) apply afterwards.
+ */
+export function parseEmbeddedConfigText(text: string, source: string, sets: string[] = []): RunConfig {
+  const raw = readConfigYaml(text, source);
+  dropEmbeddedPaths(raw);
   applyOverrides(raw, sets);
   return validateConfig(raw, source + (sets.length ? ' (with --set)' : ''));
 }

@@ -11,6 +11,7 @@ import type { ParamGroupConfig } from '../train/param-groups.js';
 import { datasetRegistry } from '../data/registry.js';
 import { optionsObjectSchema } from './options-zod.js';
 import { QUANTIZE_OPTIONS, type QuantizeSection } from '../quant/options.js';
+import { runNameProblem } from './run-name.js';
 import { ONLINE_UPDATES, TRAIN_METHODS, type OnlineUpdate, type TrainMethod } from '../train/online.js';
 
 /*
@@ -92,6 +93,14 @@ export interface TrainSection {
   /** Parameters with their own learning rate, weight decay and schedule (DCLS delay positions). */
   param_groups: ParamGroupConfig[];
   clip_grad_norm: number | null;
+  /**
+   * Check every parameter for NaN/Inf after every N-th optimizer update
+   * (0: only before each checkpoint and the final model are written); the
+   * error names the layer as the config wrote it and the parameter.
+   */
+  check_finite_every: number;
+  /** Check each layer's output for NaN/Inf during training, naming the first layer producing one (slower: a debugging aid). */
+  check_activations: boolean;
   /**
    * How gradients cross time (docs/online-training.md): bptt, tbptt (chunks
    * of `tbptt` steps), or the online methods sltt, sltt_k, ottt. Left out
@@ -374,7 +383,13 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
 
   const schema = z
     .object({
-      name: z.string().default('run'),
+      name: z
+        .string()
+        .superRefine((name, ctx) => {
+          const problem = runNameProblem(name);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `run name ${problem}` });
+        })
+        .default('run'),
       seed: z.number().int().min(0).default(42),
       backend: z.string().default('auto'),
       data: z
@@ -466,6 +481,8 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             )
             .default([]),
           clip_grad_norm: z.number().positive().nullable().default(null),
+          check_finite_every: z.number().int().min(0).default(1),
+          check_activations: z.boolean().default(false),
           method: z.enum(TRAIN_METHODS).optional(),
           tbptt: z.number().int().min(0).default(0),
           sltt_k: z.number().int().positive().nullable().default(null),

@@ -8,7 +8,7 @@ import { checkNormalize, normalizedFill, normalizeDataset } from '../data/normal
 import { datasetRegistry, type DatasetRequest } from '../data/registry.js';
 import { holdOutValidation } from '../data/validation.js';
 import { createEncoder, type Encoder } from '../encoding/factory.js';
-import { buildModel } from '../nn/builder.js';
+import { buildModel, layerOrigin } from '../nn/builder.js';
 import { planModel } from '../nn/plan.js';
 import type { Sequential } from '../nn/containers.js';
 import { isNeuron } from '../neurons/base.js';
@@ -369,6 +369,9 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     scheduler,
     epochs: config.train.epochs,
     clipGradNorm: config.train.clip_grad_norm,
+    checkFiniteEvery: config.train.check_finite_every,
+    checkActivations: config.train.check_activations,
+    layerOrigin,
     method: config.train.method,
     tbptt: config.train.tbptt,
     stepLoss: isOnlineMethod(config.train.method) ? makeStepLoss(config.train.loss) : null,

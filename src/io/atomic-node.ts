@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { killPoint } from './kill-point-node.js';
 
 /**
  * Node-only file utilities shared by every floor that writes files (data
@@ -24,6 +25,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     fsyncSync(fd);
     closeSync(fd);
     fd = null;
+    killPoint(`write:${basename(path)}`);
     renameSync(tmp, path);
   } catch (e) {
     if (fd !== null) closeSync(fd);

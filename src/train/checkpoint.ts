@@ -6,7 +6,8 @@ import type { Rng } from '../tensor/rng.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Optimizer, OptimizerState } from './optim/optimizer.js';
-import type { LrScheduler, SchedulerState } from './schedulers.js';
+import type { LrScheduler } from './schedulers.js';
+import { readSavedState, type SavedState } from './checkpoint-state.js';
 
 /**
  * Checkpoints as safetensors bytes (browser-safe; file I/O in checkpoint-node.ts).
@@ -42,15 +43,6 @@ export interface CheckpointInfo {
   config: unknown;
 }
 
-interface SavedState {
-  epoch: number;
-  step: number;
-  optimizer: Omit<OptimizerState, 'tensors'> | null;
-  scheduler: SchedulerState | null;
-  /** Rng.getState() with NaN (no cached normal) written as null, since JSON has no NaN. */
-  rngs: Record<string, (number | null)[]>;
-}
-
 export function encodeCheckpoint(c: CheckpointContent): Uint8Array {
   const tensors = new Map<string, SafetensorsEntry>();
   for (const [n, p] of c.model.namedParameters()) tensors.set(`param.${n}`, entryFromTensor(p));
@@ -81,9 +73,18 @@ function parseJson(source: string, field: string, text: string | undefined): unk
   }
 }
 
+/** The index of the first NaN/±Inf among a tensor's values, or −1. */
+function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
+}
+
 function copyInto(source: string, key: string, what: string, e: SafetensorsEntry, t: Tensor): () => void {
   if (!shapeEq(e.shape, t.shape)) throw new ShapeError(`${source}: tensor '${key}' has shape ${fmtShape(e.shape)}, ${what} has ${fmtShape(t.shape)}`);
   if (e.dtype !== 'F32' && e.dtype !== 'F64') throw new FormatError(`${source}: tensor '${key}': field dtype: expected F32 or F64, got ${e.dtype}`);
+  // Training never checkpoints a non-finite model (src/train/finite.ts): such a value is damage, and a resume would only diverge.
+  const bad = firstNonFinite(e.data as Float32Array | Float64Array);
+  if (bad >= 0) throw new FormatError(`${source}: tensor '${key}' (${what}) holds ${(e.data as Float32Array)[bad]} at element ${bad}`);
   return () => t.storage.data.set(entryValues(e));
 }
 
@@ -98,11 +99,9 @@ export function restoreCheckpoint(file: SafetensorsFile, parts: CheckpointParts,
   const md = file.metadata;
   if (md.format !== CHECKPOINT_FORMAT) throw new FormatError(`${source}: not a spikeflow checkpoint (metadata format = ${JSON.stringify(md.format)})`);
   if (md.version !== CHECKPOINT_VERSION) throw new FormatError(`${source}: checkpoint version ${md.version} is not supported (expected ${CHECKPOINT_VERSION})`);
-  const state = parseJson(source, 'state', md.state) as SavedState;
+  // Every field of `state` is checked (types and ranges) before anything is restored.
+  const state = readSavedState(parseJson(source, 'state', md.state), source);
   const config = parseJson(source, 'config', md.config);
-  if (typeof state !== 'object' || state === null || !Number.isInteger(state.epoch) || !Number.isInteger(state.step)) {
-    throw new FormatError(`${source}: checkpoint metadata 'state' lacks integer epoch/step`);
-  }
 
   const writes: (() => void)[] = [];
   const used = new Set<string>();
@@ -139,12 +138,11 @@ export function restoreCheckpoint(file: SafetensorsFile, parts: CheckpointParts,
     if (s.kind !== sch.schedule.kind || s.interval !== sch.interval) {
       throw new FormatError(`${source}: scheduler state is ${s.kind}/${s.interval}, this scheduler is ${sch.schedule.kind}/${sch.interval}`);
     }
-    if (!Number.isInteger(s.t) || s.t < 0 || typeof s.baseLr !== 'number') throw new FormatError(`${source}: invalid scheduler state ${JSON.stringify(s)}`);
     writes.push(() => sch.loadStateDict(s));
   }
   for (const [name, rng] of Object.entries(parts.rngs ?? {})) {
     const s = state.rngs?.[name];
-    if (!Array.isArray(s) || s.length !== 5) throw new FormatError(`${source}: checkpoint has no state for RNG '${name}'`);
+    if (s === undefined) throw new FormatError(`${source}: checkpoint has no state for RNG '${name}' (field state.rngs.${name})`);
     writes.push(() => rng.setState(s.map((v) => (v === null ? NaN : v))));
   }
   for (const w of writes) w();

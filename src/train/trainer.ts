@@ -13,6 +13,7 @@ import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import { clipGradNorm } from './clip.js';
+import { checkModelFinite, watchActivations, type LayerOrigin } from './finite.js';
 import type { Optimizer } from './optim/optimizer.js';
 import type { LrScheduler } from './schedulers.js';
 import { bindTraces, clearTraces, drawSteps, isOnlineMethod, stepPlan, TRAIN_METHODS, tracedLayers, type OnlineOptions, type OnlineUpdate, type StepPlan, type TracedLayer, type TrainMethod } from './online.js';
@@ -152,6 +153,16 @@ export interface TrainerOptions {
   epochs?: number | null;
   /** Adds to the training loss (distillation); null/undefined: the task loss alone. */
   objective?: BatchObjective | null;
+  /**
+   * Scan every parameter for NaN/±Inf after every N-th optimizer update
+   * (default 1; 0: never) and throw a NumericError naming the first bad
+   * parameter: a diverged spiking model can be silent with a finite loss.
+   */
+  checkFiniteEvery?: number;
+  /** Check each layer's output for NaN/±Inf while training (forward hooks; a debugging aid). Default false. */
+  checkActivations?: boolean;
+  /** Where each module was written in the config, for the messages of those checks (the builder's `layerOrigin`). */
+  layerOrigin?: LayerOrigin;
   callbacks?: TrainerCallbacks;
 }
 
@@ -283,6 +294,13 @@ export class Trainer {
   private readonly neurons: NeuronModule[];
   private readonly membraneSource: NeuronModule | null;
   private readonly objective: BatchObjective | null;
+  private readonly checkFiniteEvery: number;
+  private readonly checkActivations: boolean;
+  private readonly layerOrigin: LayerOrigin | undefined;
+  /** Optimizer updates since this Trainer was made (the finite check's counter). */
+  private updates = 0;
+  /** The batch being trained (0-based), for the activation check's messages. */
+  private currentBatch = 0;
 
   constructor(opts: TrainerOptions) {
     this.model = opts.model;
@@ -298,6 +316,10 @@ export class Trainer {
     if (!(Number.isInteger(this.tbptt) && this.tbptt >= 0)) throw new ConfigError(`Trainer: tbptt must be a non-negative integer, got ${this.tbptt}`);
     if (this.clipNorm !== null && !(this.clipNorm > 0)) throw new ConfigError(`Trainer: clipGradNorm must be > 0, got ${this.clipNorm}`);
     this.objective = opts.objective ?? null;
+    this.checkFiniteEvery = opts.checkFiniteEvery ?? 1;
+    if (!(Number.isInteger(this.checkFiniteEvery) && this.checkFiniteEvery >= 0)) throw new ConfigError(`Trainer: checkFiniteEvery must be a non-negative integer, got ${this.checkFiniteEvery}`);
+    this.checkActivations = opts.checkActivations ?? false;
+    this.layerOrigin = opts.layerOrigin;
     this.neurons = this.model.namedModules().map(([, m]) => m).filter(isNeuron);
     this.membraneSource = membraneSourceOf(this.model);
     const method = opts.method ?? (this.tbptt > 0 ? 'tbptt' : 'bptt');
@@ -341,7 +363,7 @@ export class Trainer {
   private checkLoss(loss: Tensor, batch: number, where: string): number {
     if (loss.size !== 1) throw new ShapeError(`Trainer: loss must be a scalar, got ${fmtShape(loss.shape)}`);
     const v = loss.item();
-    if (!Number.isFinite(v)) throw new NumericError(`training diverged: loss is ${v} at epoch ${this.epoch}, batch ${batch}${where}`);
+    if (!Number.isFinite(v)) throw new NumericError(`training diverged: loss is ${v} at ${this.position(batch)}${where}`);
     return v;
   }
 
@@ -363,11 +385,20 @@ export class Trainer {
     let norm = NaN;
     if (this.clipNorm !== null) {
       norm = clipGradNorm(this.optimizer.params, this.clipNorm);
-      if (!Number.isFinite(norm)) throw new NumericError(`training diverged: gradient norm is ${norm} at epoch ${this.epoch}, batch ${batch}${where}`);
+      if (!Number.isFinite(norm)) throw new NumericError(`training diverged: gradient norm is ${norm} at ${this.position(batch)}${where}`);
     }
     this.optimizer.step();
     this.model.afterUpdate();
+    this.updates++;
+    if (this.checkFiniteEvery > 0 && this.updates % this.checkFiniteEvery === 0) {
+      checkModelFinite(this.model, `after the optimizer update of ${this.position(batch)}${where}`, { layerOrigin: this.layerOrigin });
+    }
     return norm;
+  }
+
+  /** `epoch 2, batch 5 (step 17 of the run)`, 1-based as the CLI counts epochs. */
+  private position(batch: number): string {
+    return `epoch ${this.epoch + 1}, batch ${batch + 1} (step ${this.globalStep + 1} of the run)`;
   }
 
   /** What must survive a step: the model's persistent tensors and the optimizer's state. */
@@ -544,11 +575,13 @@ export class Trainer {
     this.model.beginEpoch(this.epoch, this.epochs);
     const t0 = now();
     let lossSum = 0, accSum = 0, samples = 0, batch = 0;
+    const unwatch = this.checkActivations ? watchActivations(this.model, () => `in the forward of ${this.position(this.currentBatch)}`, this.layerOrigin) : null;
     try {
       this.forEachBatch(
         loader,
         (b) => {
           const tb = now();
+          this.currentBatch = batch;
           const [loss, acc, gradNorm] = this.trainBatch(b, batch);
           return { loss, acc, gradNorm, B: b.y.length, tb };
         },
@@ -565,6 +598,7 @@ export class Trainer {
         },
       );
     } finally {
+      unwatch?.();
       this.model.train(wasTraining);
     }
     const result: EpochResult = { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };

@@ -159,10 +159,10 @@ test('Trainer: a non-finite loss raises NumericError naming epoch and batch (and
     let calls = 0;
     const nanAfter = (n: number): LossFn => (o, y) => (calls++ >= n ? scale(ceRateLoss(o.spikes, y), NaN) : ceRateLoss(o.spikes, y));
     const t1 = new Trainer({ model, encode, loss: nanAfter(1), optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
-    assert.throws(() => t1.trainEpoch(new Loader(9, 3, null)), (e: Error) => e instanceof NumericError && /epoch 0, batch 1/.test(e.message));
+    assert.throws(() => t1.trainEpoch(new Loader(9, 3, null)), (e: Error) => e instanceof NumericError && /epoch 1, batch 2 \(step 2 of the run\)/.test(e.message));
     calls = 0;
     const t2 = new Trainer({ model, encode, loss: nanAfter(1), tbptt: 4, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
-    assert.throws(() => t2.trainEpoch(new Loader(9, 3, null)), (e: Error) => e instanceof NumericError && /epoch 0, batch 0, TBPTT chunk 1 \(steps 4\.\.7\)/.test(e.message));
+    assert.throws(() => t2.trainEpoch(new Loader(9, 3, null)), (e: Error) => e instanceof NumericError && /epoch 1, batch 1 \(step 1 of the run\), TBPTT chunk 1 \(steps 4\.\.7\)/.test(e.message));
   });
 });
 

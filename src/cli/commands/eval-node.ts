@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, parseConfigText } from '../../config/load-node.js';
+import { loadConfig, parseEmbeddedConfigText } from '../../config/load-node.js';
 import type { RunConfig } from '../../config/schema.js';
 import { ConfigError, NotFoundError } from '../../errors.js';
 import { Trainer } from '../../train/trainer.js';
@@ -54,7 +54,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     else {
       const text = configFromWeights(weights);
       if (!text) throw new ConfigError(`--weights: ${weights} carries no config; pass --config`);
-      config = parseConfigText(text, `${weights} (embedded config)`, sets);
+      config = parseEmbeddedConfigText(text, `${weights} (embedded config)`, sets);
     }
   } else throw new ConfigError('eval: give --run DIR, or --weights FILE (with --config unless the file embeds one)');
   if (opts.int && !opts.run) throw new ConfigError('eval: --int goes with --run DIR (give an integer weights file to --weights directly)');

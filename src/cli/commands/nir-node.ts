@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { noGrad } from '../../autograd/tape.js';
-import { loadConfig, parseConfigText } from '../../config/load-node.js';
+import { loadConfig, parseConfigText, parseEmbeddedConfigText } from '../../config/load-node.js';
 import type { RunConfig } from '../../config/schema.js';
 import YAML from 'yaml';
 import { ConfigError, FormatError, NotFoundError } from '../../errors.js';
@@ -140,7 +140,7 @@ export async function nirExport(opts: NirExportCliOptions): Promise<void> {
     else {
       const text = configFromWeights(weights);
       if (!text) throw new ConfigError(`--weights: ${weights} carries no config; pass --config`);
-      config = parseConfigText(text, `${weights} (embedded config)`);
+      config = parseEmbeddedConfigText(text, `${weights} (embedded config)`);
     }
   } else throw new ConfigError('nir export: give --run DIR, or --weights FILE (with --config unless the file embeds one)');
   const session = createSession(config);

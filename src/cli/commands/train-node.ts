@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { loadConfig, packageRoot } from '../../config/load-node.js';
@@ -8,8 +8,12 @@ import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/checkp
 import { loadSafetensors } from '../../interop/safetensors-node.js';
 import { writeFileAtomic } from '../../io/atomic-node.js';
 import { checkOutFolder } from '../paths-node.js';
+import { killPoint } from '../../io/kill-point-node.js';
+import { checkModelFinite } from '../../train/finite.js';
+import { layerOrigin } from '../../nn/builder.js';
+import { CHECKPOINT_FILE, openRunFolder } from '../run-folder-node.js';
+import { readResumeMeta, restoreLoader } from '../resume-meta.js';
 import { saveModelWeights } from '../weights-node.js';
-import type { DataLoaderState } from '../../data/loader.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
 import { createSession, makeLoader, tensorBatches, type Session } from '../session-node.js';
@@ -23,7 +27,7 @@ import { applyInitWeights, configForInitWeights } from '../init-weights-node.js'
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { readIntWeights, saveIntWeights } from '../../quant/int-weights-node.js';
-import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher, type CheckpointTeacher } from '../teacher-node.js';
+import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher } from '../teacher-node.js';
 import { evaluateTeacher } from '../../config/teacher.js';
 
 export interface TrainOptions {
@@ -147,19 +151,17 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     resumedFrom = path;
     if (!existsSync(path)) throw new NotFoundError(`--resume: checkpoint not found: ${path}`);
     const info = loadTrainerCheckpoint(path, trainer, checkpointRngs(session), { allowNonFinite: opts.allowNonFinite ?? false });
-    const meta = info.config as { loader?: DataLoaderState; history?: EpochRecord[]; teacher?: CheckpointTeacher | null } | null;
-    checkResumedTeacher(meta?.teacher, teacher, path);
-    if (meta?.loader) trainLoader.setState(meta.loader);
-    if (meta?.history) history.push(...meta.history);
+    const meta = readResumeMeta(info.config, info.epoch, path);
+    checkResumedTeacher(meta.teacher, teacher, path);
+    if (meta.loader) restoreLoader(trainLoader, meta.loader, path);
+    history.push(...meta.history);
   }
 
   const outDir = resolve(opts.out ?? join('runs', `${config.name}-${timestamp()}`));
   const resumingHere = opts.resume !== undefined && resolve(dirname(resolve(opts.resume))) === outDir;
-  if (existsSync(outDir) && readdirSync(outDir).length > 0 && !resumingHere) {
-    throw new ConfigError(`run folder already exists and is not empty: ${outDir} (choose another --out)`);
-  }
-  mkdirSync(outDir, { recursive: true });
-  const created = !resumingHere;
+  // Stale temporary files go; a folder killed before its first checkpoint is restarted in place.
+  const { created, restarted } = openRunFolder(outDir, resumingHere);
+  if (restarted) progress.log(`spikeflow: ${outDir} was interrupted before its first checkpoint; starting the run again in place`);
   try {
     const configYaml = `# resolved from ${source}\n` + YAML.stringify(config);
     writeFileAtomic(join(outDir, 'config.yaml'), enc(configYaml));
@@ -232,21 +234,30 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         teacherForwardSeconds += rec.distill?.teacher_s ?? 0;
         lastTestAccuracy = te.accuracy;
         history.push(rec);
+        // Never checkpoint a diverged model: the last good checkpoint stays (with check_finite_every 0 or > 1 this is the check that catches it).
+        checkModelFinite(model, `at the end of epoch ${e + 1}`, { buffers: true, layerOrigin });
+        // The checkpoint first, then the metrics line: a kill in between leaves a checkpoint whose
+        // history has the epoch and a metrics.jsonl without it, which --resume rewrites from the history.
+        // (The other order left a line for an epoch the checkpoint did not hold: trained again, logged twice.)
+        saveTrainerCheckpoint(join(outDir, CHECKPOINT_FILE), trainer, {
+          rngs: checkpointRngs(session),
+          config: { run: config, loader: trainLoader.getState(), history, teacher: teacher ? { dir: teacher.dir, sha256: teacher.sha256 } : null, ...(scheduled ? { stage: stage + 1 } : {}) },
+        });
+        killPoint('checkpoint-saved');
         appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
+        killPoint('epoch-end');
         progress.log(
           `epoch ${e + 1}: train loss ${tr.loss.toFixed(4)} acc ${(100 * tr.accuracy).toFixed(2)}% | test loss ${te.loss.toFixed(4)} acc ${(100 * te.accuracy).toFixed(2)}% | ${rec.samples_per_s.toFixed(0)} samples/s` +
             (rec.distill ? ` (teacher ${rec.distill.teacher_s.toFixed(1)} of ${tr.seconds.toFixed(1)} s)` : ''),
         );
-        saveTrainerCheckpoint(join(outDir, 'checkpoint.safetensors'), trainer, {
-          rngs: checkpointRngs(session),
-          config: { run: config, loader: trainLoader.getState(), history, teacher: teacher ? { dir: teacher.dir, sha256: teacher.sha256 } : null, ...(scheduled ? { stage: stage + 1 } : {}) },
-        });
       }
       if (scheduled) {
         const last = history[history.length - 1];
         progress.log(`stage ${stage + 1}/${stages.length} (T=${stageT}) done: test accuracy ${last && last.stage === stage + 1 ? `${(100 * last.test_accuracy).toFixed(2)}%` : '– (0 epochs)'}`);
       }
     }
+    // The weights a resumed run that trained no epoch here writes come from the checkpoint: checked as well.
+    checkModelFinite(model, 'before writing model.safetensors', { buffers: true, layerOrigin });
     saveModelWeights(join(outDir, 'model.safetensors'), model, config);
     // A quantized model also gets its integer weights (docs/quantization.md), read back (and dequantized) before success is reported.
     const quantization = session.quantized.length > 0 ? quantizationSummary(session) : null;
@@ -300,7 +311,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   } catch (e) {
     progress.stop();
     // A run that fails before its first epoch completes leaves nothing behind.
-    if (created && !existsSync(join(outDir, 'checkpoint.safetensors'))) rmSync(outDir, { recursive: true, force: true });
+    if (created && !existsSync(join(outDir, CHECKPOINT_FILE))) rmSync(outDir, { recursive: true, force: true });
     throw e;
   }
 }

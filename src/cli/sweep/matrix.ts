@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
 import type { RunConfig } from '../../config/schema.js';
 import { setConfigPath, validateConfig } from '../../config/load-node.js';
+import { checkKey, checkPathKeys } from '../../config/safe-keys.js';
 
 /*
  * A sweep matrix (docs/sweeps.md): a base config, overrides for every cell,
@@ -75,6 +76,7 @@ function parseAxis(name: string, spec: unknown, source: string, readBase: BaseRe
   if (Array.isArray(spec)) {
     // `encoder.steps: [1, 2, 4]`: the axis is named by the key it sets.
     if (spec.length === 0) throw new ConfigError(`${where}: an axis needs at least one value`);
+    checkPathKeys(name, where);
     return { name, kind: 'key', keys: [name], values: spec.map((v) => ({ label: valueLabel(v), value: v })) };
   }
   if (!isMapping(spec)) throw new ConfigError(`${where}: expected a list of values, a mapping with 'key' and 'values', or a mapping of labels to partial configs`);
@@ -84,6 +86,7 @@ function parseAxis(name: string, spec: unknown, source: string, readBase: BaseRe
     const key = spec.key;
     const keys = typeof key === 'string' ? [key] : Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string') ? (key as string[]) : null;
     if (!keys) throw new ConfigError(`${where}.key: expected a dotted config key or a list of them`);
+    for (const k of keys) checkPathKeys(k, `${where}.key`);
     if (!Array.isArray(spec.values) || spec.values.length === 0) throw new ConfigError(`${where}.values: expected a non-empty list of values`);
     return { name, kind: 'key', keys, values: spec.values.map((v) => ({ label: valueLabel(v), value: v })) };
   }
@@ -128,6 +131,7 @@ export function parseMatrix(doc: unknown, source: string, base: { config: Record
   if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`${source}: name: expected letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
   const set = doc.set ?? {};
   if (!isMapping(set)) throw new ConfigError(`${source}: set: expected a mapping of dotted config keys to values`);
+  for (const k of Object.keys(set)) checkPathKeys(k, `${source}: set.${k}`);
   const axesDoc = doc.axes;
   if (axesDoc === undefined || axesDoc === null || (isMapping(axesDoc) && Object.keys(axesDoc).length === 0)) {
     throw new ConfigError(`${source}: empty matrix: 'axes' names no axis (give at least one, e.g. axes: { seed: [1, 2, 3] })`);
@@ -154,7 +158,7 @@ function clone<T>(x: T): T {
 function mergeAt(root: Record<string, unknown>, path: string, value: unknown, where: string): void {
   const existing = getPath(root, path);
   if (isMapping(existing) && isMapping(value) && !replaces(existing, value)) {
-    mergeInto(existing, value);
+    mergeInto(existing, value, where);
     return;
   }
   setConfigPath(root, path, clone(value), where);
@@ -166,14 +170,16 @@ function replaces(existing: Record<string, unknown>, value: Record<string, unkno
   return 'name' in value && 'name' in existing && value.name !== existing.name;
 }
 
-function mergeInto(target: Record<string, unknown>, value: Record<string, unknown>): void {
+function mergeInto(target: Record<string, unknown>, value: Record<string, unknown>, where: string): void {
   for (const [k, v] of Object.entries(value)) {
+    // Before any merge: `target['__proto__']` is the prototype, and merging into it pollutes every object.
+    checkKey(k, `${where}: partial config key '${k}'`);
     if (k.includes('.')) {
-      mergeAt(target, k, v, `partial config key '${k}'`);
+      mergeAt(target, k, v, `${where}: partial config key '${k}'`);
       continue;
     }
     const cur = target[k];
-    if (isMapping(cur) && isMapping(v) && !replaces(cur, v)) mergeInto(cur, v);
+    if (isMapping(cur) && isMapping(v) && !replaces(cur, v)) mergeInto(cur, v, where);
     else target[k] = clone(v);
   }
 }
@@ -189,7 +195,7 @@ function getPath(root: unknown, path: string): unknown {
 
 function applyValue(raw: Record<string, unknown>, axis: Axis, v: AxisValue, where: string): void {
   if (axis.kind === 'key') for (const k of axis.keys) setConfigPath(raw, k, clone(v.value), `${where} (key ${k})`);
-  else mergeInto(raw, v.partial!);
+  else mergeInto(raw, v.partial!, where);
 }
 
 /** JSON with object keys sorted at every level: the same config always gives the same text. */

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, 
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, NotFoundError } from '../../errors.js';
-import { readConfigYaml } from '../../config/load-node.js';
+import { parseSetArg, readConfigYaml } from '../../config/load-node.js';
 import { writeFileAtomic } from '../../io/atomic-node.js';
 import { expandMatrix, parseMatrix, seedAxes, type Axis, type Cell } from './matrix.js';
 
@@ -69,15 +69,9 @@ export function loadMatrix(file: string, sets: string[] = []): { plan: Omit<Plan
   const matrix = parseMatrix(doc, file, base, basename(path, extname(path)), readBase);
   const extra: Record<string, unknown> = {};
   for (const s of sets) {
-    const eq = s.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set '${s}': expected key=value`);
-    let v: unknown;
-    try {
-      v = YAML.parse(s.slice(eq + 1));
-    } catch {
-      v = s.slice(eq + 1);
-    }
-    extra[s.slice(0, eq).trim()] = v;
+    // Checked like train's --set (no __proto__ key: it would set `extra`'s prototype).
+    const { key, value } = parseSetArg(s);
+    extra[key] = value;
   }
   const { cells, duplicates } = expandMatrix(matrix, extra);
   const plan = {

@@ -48,6 +48,10 @@ export class Adam extends Optimizer {
     return ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
   }
 
+  protected override get nonNegativeSlots(): readonly string[] {
+    return ['exp_avg_sq', 'max_exp_avg_sq'];
+  }
+
   private validate(s: AdamSettings): void {
     const { beta1, beta2, eps, weightDecay } = s;
     for (const [k, v] of [['beta1', beta1], ['beta2', beta2]] as const) {

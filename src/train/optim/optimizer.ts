@@ -100,6 +100,15 @@ export abstract class Optimizer {
   /** Update parameter i from its gradient. */
   protected abstract update(i: number, p: Tensor, grad: Tensor): void;
 
+  /**
+   * Slots whose values are never negative (Adam's second moments): a saved
+   * state with a negative one is damaged (its square root is NaN at the next
+   * update), so loading refuses it.
+   */
+  protected get nonNegativeSlots(): readonly string[] {
+    return [];
+  }
+
   /** Drop all gradients (the next backward starts from zero). */
   /** The state tensors (moments, momentum buffers) that must outlive a training step. */
   stateTensors(): Tensor[] {
@@ -157,6 +166,10 @@ export abstract class Optimizer {
   }
 
   private prepare(s: OptimizerState, where: string): Map<string, Tensor>[] {
+    // A state read from a file may lack fields: a FormatError here, not a TypeError below.
+    if (typeof s !== 'object' || s === null || typeof s.hyper !== 'object' || s.hyper === null || !Array.isArray(s.steps) || typeof s.tensors !== 'object' || s.tensors === null) {
+      throw new FormatError(`${where}: optimizer state must have type, hyper, steps and tensors`);
+    }
     if (s.type !== this.type) throw new FormatError(`${where}: optimizer state was saved by ${s.type}, this optimizer is ${this.type}`);
     if (s.steps.length !== this.params.length) throw new FormatError(`${where}: optimizer state has ${s.steps.length} parameters, optimizer has ${this.params.length}`);
     if (!s.steps.every((v) => Number.isInteger(v) && v >= 0)) throw new FormatError(`${where}: optimizer step counts must be non-negative integers`);
@@ -167,17 +180,36 @@ export abstract class Optimizer {
       if (!m || i >= this.params.length || !this.slotNames.includes(m[2]!)) throw new FormatError(`${where}: unexpected optimizer state tensor '${key}'`);
       const p = this.params[i]!;
       if (!shapeEq(src.shape, p.shape)) throw new ShapeError(`${where}: optimizer state tensor '${key}' has shape ${fmtShape(src.shape)}, parameter ${i} '${p.name ?? ''}' has ${fmtShape(p.shape)}`);
+      checkSlotValues(where, key, src.data, this.nonNegativeSlots.includes(m[2]!));
       next[i]!.set(m[2]!, new Tensor(p.backend.fromArray(src.data), p.shape, { backend: p.backend }));
     }
-    if (typeof s.hyper.lr !== 'number') throw new FormatError(`${where}: hyper.lr must be a number`);
+    if (typeof s.hyper.lr !== 'number' || !Number.isFinite(s.hyper.lr) || s.hyper.lr < 0) throw new FormatError(`${where}: optimizer hyper.lr must be a finite number ≥ 0, got ${s.hyper.lr}`);
     const saved = Object.keys(s.hyper).filter((k) => k.startsWith('group.') && k.endsWith('.lr')).map((k) => k.slice(6, -3));
     const mine = this.groups.map((g) => g.name);
     if (saved.length !== mine.length || !mine.every((n) => saved.includes(n))) {
       throw new FormatError(`${where}: optimizer state has parameter groups [${saved.join(', ')}], this optimizer has [${mine.join(', ')}]`);
     }
-    for (const n of mine) if (typeof s.hyper[`group.${n}.lr`] !== 'number') throw new FormatError(`${where}: hyper.group.${n}.lr must be a number`);
-    this.setHyper(s.hyper, true);
+    for (const n of mine) {
+      const lr = s.hyper[`group.${n}.lr`];
+      if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new FormatError(`${where}: optimizer hyper.group.${n}.lr must be a finite number ≥ 0, got ${lr}`);
+    }
+    try {
+      this.setHyper(s.hyper, true);
+    } catch (e) {
+      // A saved value out of range is a damaged file, not a bad config.
+      if (e instanceof ConfigError) throw new FormatError(`${where}: optimizer hyper-parameters: ${e.message}`);
+      throw e;
+    }
     return next;
+  }
+}
+
+/** Refuse NaN/±Inf in a saved state tensor, and negative values in a slot that cannot hold them. */
+function checkSlotValues(where: string, key: string, data: ArrayLike<number>, nonNegative: boolean): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) throw new FormatError(`${where}: optimizer state tensor '${key}' holds ${v} at element ${i}`);
+    if (nonNegative && v < 0) throw new FormatError(`${where}: optimizer state tensor '${key}' holds ${v} at element ${i}; it holds squared gradients and cannot be negative`);
   }
 }
 
