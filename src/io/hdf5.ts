@@ -195,7 +195,7 @@ export function checkDatasetSize(d: Dataset, maxBytes: number, source: string): 
   const count = shape.reduce((a, b) => a * b, 1);
   const bytes = count * Math.max(1, meta.size);
   if (!Number.isFinite(bytes) || bytes > maxBytes) {
-    throw new FormatError(`${source}: dataset '${d.path}' declares shape [${shape.join(', ')}] of ${meta.size}-byte values (${mib(bytes)}), over the ${mib(maxBytes)} memory budget`);
+    throw new FormatError(`${source}: dataset '${d.path}' declares shape [${shape.join(', ')}] of ${meta.size}-byte values (${mib(bytes)}), more than the ${mib(maxBytes)} one dataset may take (half the memory budget; SPIKEFLOW_HDF5_MEMORY_MB raises it)`);
   }
 }
 
