@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ConfigError, FormatError, NotFoundError, NumericError, ShapeError } from '../errors.js';
-import type { Hdf5JobRequest, Hdf5Sandbox } from './hdf5.js';
+import type { Hdf5JobName, Hdf5JobRequest, Hdf5Sandbox } from './hdf5.js';
 
 /*
  * Untrusted HDF5 files are parsed in a worker thread (hdf5-worker-node.ts)
@@ -41,6 +41,15 @@ interface Reply {
   overBudget?: boolean;
   heapBytes: number;
 }
+
+/**
+ * Each job's module (by URL, not import: the readers stand on higher floors
+ * and are loaded only inside the worker) and exported function.
+ */
+const JOBS: Record<Hdf5JobName, { module: string; fn: string }> = {
+  nir: { module: new URL('../interop/nir/read-job.js', import.meta.url).href, fn: 'nirJob' },
+  shd: { module: new URL('../data/events/shd-job-node.js', import.meta.url).href, fn: 'shdJob' },
+};
 
 const TYPED: Record<string, new (message: string) => Error> = { FormatError, NotFoundError, ConfigError, NumericError, ShapeError };
 
@@ -128,10 +137,16 @@ class WorkerSandbox implements Hdf5Sandbox {
   }
 
   private spawn(memoryMiB: number): Worker {
+    const setup = new URL('./hdf5-worker-setup-node.js', import.meta.url).href;
+    const main = new URL('./hdf5-worker-node.js', import.meta.url).href;
     // The worker silences its own stdout and stderr (the library's diagnostics
     // would otherwise reach the caller's); errors come back as one line each.
     // (Parent-side stdio streams are not used: reading them keeps the process alive.)
-    const w = new Worker(new URL('./hdf5-worker-node.js', import.meta.url), {
+    // Functions, not script bodies, so importing the modules has no effect
+    // (package.json sideEffects stays exact); the setup runs before h5wasm loads.
+    const boot = `(async () => { (await import(${JSON.stringify(setup)})).setUpHdf5Worker(); (await import(${JSON.stringify(main)})).runHdf5Worker(); })();`;
+    const w = new Worker(boot, {
+      eval: true,
       workerData: { compiled: this.compiled },
       execArgv: workerExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMiB), maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
@@ -232,7 +247,7 @@ class WorkerSandbox implements Hdf5Sandbox {
       w.on('message', onMessage);
       w.on('error', onError);
       w.on('exit', onExit);
-      w.postMessage({ id, module: job.module, fn: job.fn, input: job.input, capBytes: memoryMiB * MiB }, job.transfer ?? []);
+      w.postMessage({ id, ...JOBS[job.job], input: job.input, capBytes: memoryMiB * MiB }, job.transfer ?? []);
     });
   }
 

@@ -1,15 +1,15 @@
-// First: it must change this realm before h5wasm (imported by ./hdf5.js) loads.
-import { budget } from './hdf5-worker-setup-node.js';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { SpikeflowError } from '../errors.js';
 import { h5Module, isTrap } from './hdf5.js';
+import { budget } from './hdf5-worker-setup-node.js';
 
 /*
  * The worker side of the HDF5 sandbox (hdf5-sandbox-node.ts). Each message
  * names a job (a module URL and an exported function) and the memory budget;
  * the job runs on this worker's own h5wasm instance and its result (or its
  * error, as name and message) goes back. The memory budget is enforced in
- * hdf5-worker-setup-node.ts.
+ * hdf5-worker-setup-node.ts, whose setUpHdf5Worker has run before this
+ * module (and h5wasm with it) was loaded.
  */
 
 interface JobMessage {
@@ -21,9 +21,6 @@ interface JobMessage {
 }
 
 type JobFn = (input: unknown, limits: { maxBytes: number }) => Promise<{ value: unknown; transfer?: ArrayBuffer[] }>;
-
-const port = parentPort;
-if (!port) throw new Error('hdf5-worker-node.js runs as a worker thread');
 
 let heapView: { HEAPU8: Uint8Array } | null = null;
 
@@ -44,16 +41,13 @@ async function scrubDevices(): Promise<void> {
     }
   }
 }
-const started = scrubDevices();
-// The host starts a file's clock only once the library is up.
-void started.then(() => port.postMessage({ ready: true }));
 
 function heapBytes(): number {
   // Emscripten keeps Module.HEAPU8 pointing at the current (grown) memory.
   return heapView ? heapView.HEAPU8.length : 0;
 }
 
-async function handle(msg: JobMessage): Promise<void> {
+async function handle(port: MessagePort, started: Promise<void>, msg: JobMessage): Promise<void> {
   budget.cap = msg.capBytes;
   budget.refused = false;
   try {
@@ -63,15 +57,23 @@ async function handle(msg: JobMessage): Promise<void> {
     if (typeof fn !== 'function') throw new Error(`${msg.module} exports no function '${msg.fn}'`);
     // Half the heap budget for one dataset: it is read into the heap, then copied out.
     const out = await (fn as JobFn)(msg.input, { maxBytes: Math.floor(msg.capBytes / 2) });
-    port!.postMessage({ id: msg.id, ok: true, value: out.value, heapBytes: heapBytes() }, out.transfer ?? []);
+    port.postMessage({ id: msg.id, ok: true, value: out.value, heapBytes: heapBytes() }, out.transfer ?? []);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     // Only spikeflow's own errors are known to leave the library in a clean state.
     const poisoned = isTrap(e) || !(e instanceof SpikeflowError);
-    port!.postMessage({ id: msg.id, ok: false, error: { name: err.name, message: err.message }, poisoned, overBudget: budget.refused, heapBytes: heapBytes() });
+    port.postMessage({ id: msg.id, ok: false, error: { name: err.name, message: err.message }, poisoned, overBudget: budget.refused, heapBytes: heapBytes() });
   }
 }
 
-port.on('message', (msg: JobMessage) => {
-  void handle(msg);
-});
+/** The worker's main: start the library, say so, then serve jobs. */
+export function runHdf5Worker(): void {
+  const port = parentPort;
+  if (!port) throw new Error('runHdf5Worker runs in a worker thread');
+  const started = scrubDevices();
+  // The host starts a file's clock only once the library is up.
+  void started.then(() => port.postMessage({ ready: true }));
+  port.on('message', (msg: JobMessage) => {
+    void handle(port, started, msg);
+  });
+}

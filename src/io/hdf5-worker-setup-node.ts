@@ -2,8 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 /*
  * What the HDF5 sandbox worker (hdf5-worker-node.ts) changes in its own realm
- * before h5wasm is loaded; a module of its own because imports are evaluated
- * in order, so this runs before h5wasm's module starts its instance.
+ * before h5wasm is loaded (the worker's boot code calls setUpHdf5Worker, then
+ * imports the worker module, which imports h5wasm).
  *
  * - Silence: diagnostics of the C library and of Emscripten (an abort prints a
  *   line before it throws) must not reach the caller's terminal; the error
@@ -18,9 +18,8 @@ import { parentPort, workerData } from 'node:worker_threads';
  *   same immutable code), so replacing a worker after a trap is cheap.
  */
 
-for (const stream of [process.stdout, process.stderr]) {
-  stream.write = (() => true) as typeof stream.write;
-}
+/** The heap cap of the current job, and whether the job hit it. */
+export const budget = { cap: Number.POSITIVE_INFINITY, refused: false };
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -30,30 +29,33 @@ interface WasmApi {
   Memory: { prototype: WasmMemory };
   instantiate(source: unknown, imports?: unknown): Promise<unknown>;
 }
-// The root tsconfig has no DOM lib, which declares WebAssembly's classes.
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** The heap cap of the current job, and whether the job hit it. */
-export const budget = { cap: Number.POSITIVE_INFINITY, refused: false };
-
-const grow = wasm.Memory.prototype.grow;
-wasm.Memory.prototype.grow = function (this: WasmMemory, delta: number): number {
-  if (this.buffer.byteLength + delta * 65536 > budget.cap) {
-    budget.refused = true;
-    throw new RangeError('the HDF5 memory budget is spent');
+export function setUpHdf5Worker(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.write = (() => true) as typeof stream.write;
   }
-  return grow.call(this, delta);
-};
+  // The root tsconfig has no DOM lib, which declares WebAssembly's classes.
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-const compiled = (workerData as { compiled?: object } | null)?.compiled ?? null;
-const instantiate = wasm.instantiate;
-let first = true;
-wasm.instantiate = async function (source: unknown, imports?: unknown): Promise<unknown> {
-  // Only h5wasm's main module is shared (later calls would be plugins).
-  if (!first) return instantiate.call(wasm, source, imports);
-  first = false;
-  if (compiled) return { module: compiled, instance: await instantiate.call(wasm, compiled, imports) };
-  const result = (await instantiate.call(wasm, source, imports)) as { module: object };
-  parentPort?.postMessage({ compiled: result.module });
-  return result;
-};
+  const grow = wasm.Memory.prototype.grow;
+  wasm.Memory.prototype.grow = function (this: WasmMemory, delta: number): number {
+    if (this.buffer.byteLength + delta * 65536 > budget.cap) {
+      budget.refused = true;
+      throw new RangeError('the HDF5 memory budget is spent');
+    }
+    return grow.call(this, delta);
+  };
+
+  const compiled = (workerData as { compiled?: object } | null)?.compiled ?? null;
+  const instantiate = wasm.instantiate;
+  let first = true;
+  wasm.instantiate = async function (source: unknown, imports?: unknown): Promise<unknown> {
+    // Only h5wasm's main module is shared (later calls would be plugins).
+    if (!first) return instantiate.call(wasm, source, imports);
+    first = false;
+    if (compiled) return { module: compiled, instance: await instantiate.call(wasm, compiled, imports) };
+    const result = (await instantiate.call(wasm, source, imports)) as { module: object };
+    parentPort?.postMessage({ compiled: result.module });
+    return result;
+  };
+}

@@ -206,15 +206,16 @@ function mib(bytes: number): string {
 export { Dataset, Group };
 export type { H5File };
 
+/** The readers the sandbox can run (io/hdf5-sandbox-node.ts maps each to its module and function). */
+export type Hdf5JobName = 'nir' | 'shd';
+
 /**
  * One read of an untrusted HDF5 file in the Node sandbox (io/hdf5-sandbox-node.ts):
- * `fn` exported by the module at URL `module` runs in a worker on `input`
- * (structured-cloned) with `{ maxBytes }`, the dataset-size budget, and
- * resolves to `{ value, transfer? }`.
+ * the job's function runs in a worker on `input` (structured-cloned) with
+ * `{ maxBytes }`, the dataset-size budget, and resolves to `{ value, transfer? }`.
  */
 export interface Hdf5JobRequest {
-  module: string;
-  fn: string;
+  job: Hdf5JobName;
   input: unknown;
   transfer?: ArrayBuffer[];
   /** The file named in errors (a path, or a name given by the caller). */
@@ -231,14 +232,18 @@ export interface Hdf5Sandbox {
   run<T>(job: Hdf5JobRequest): Promise<T>;
 }
 
-// A variable, not a literal, so bundlers neither follow this Node-only module
-// into a browser bundle nor treat `new URL(...)` as an asset.
-const SANDBOX_MODULE = './hdf5-sandbox-node.js';
+/*
+ * The Node-only sandbox is reached through package.json "imports" by a
+ * specifier held in a variable: bundlers leave a computed import() alone, so a
+ * browser bundle neither includes it nor needs `import.meta` (which an IIFE
+ * bundle cannot provide).
+ */
+const SANDBOX_SPECIFIER = '#spikeflow/hdf5-sandbox';
 
 /** The worker sandbox where this is Node (null in a browser, where the caller reads in its own thread). */
 export async function hdf5Sandbox(): Promise<Hdf5Sandbox | null> {
   const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
   if (typeof proc?.versions?.node !== 'string') return null;
-  const m = (await import(/* @vite-ignore */ new URL(SANDBOX_MODULE, import.meta.url).href)) as { sandbox: Hdf5Sandbox };
+  const m = (await import(/* @vite-ignore */ SANDBOX_SPECIFIER)) as { sandbox: Hdf5Sandbox };
   return m.sandbox;
 }

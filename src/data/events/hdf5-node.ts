@@ -50,8 +50,7 @@ export async function readShdFile(path: string, opts: ReadShdOptions = {}): Prom
   const box = await hdf5Sandbox();
   if (!box) throw new Error('readShdFile needs Node');
   const flat = await box.run<ShdFlat>({
-    module: new URL('./shd-job-node.js', import.meta.url).href,
-    fn: 'shdJob',
+    job: 'shd',
     input: { path: resolve(path), source: path },
     source: path,
     size,

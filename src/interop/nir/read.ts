@@ -19,9 +19,6 @@ export interface ReadNirResult extends NirDocument {
   warnings: string[];
 }
 
-// A variable, not a literal, so that browser bundlers do not treat it as an asset.
-const NIR_JOB = './read-job.js';
-
 /** In a browser, where the file is read in the calling thread: the dataset-size budget. */
 const IN_THREAD_MIB = 256;
 
@@ -39,8 +36,7 @@ export async function readNir(bytes: Uint8Array, opts: ReadNirOptions = {}): Pro
   let out: NirReadOutput;
   if (sandbox) {
     out = await sandbox.run<NirReadOutput>({
-      module: new URL(NIR_JOB, import.meta.url).href,
-      fn: 'nirJob',
+      job: 'nir',
       input: { bytes, source, lenient },
       source,
       size: bytes.length,
