@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FormatError } from '../../../src/errors.js';
+import { ConfigError, FormatError } from '../../../src/errors.js';
 import { buildH5Bytes, Group } from '../../../src/io/hdf5.js';
 import { readNir } from '../../../src/interop/nir/read.js';
 import { runCliMeasured, runNodeMeasured } from '../../io/measure.js';
@@ -151,6 +151,32 @@ test('a dataset declared larger than the memory budget is refused before it is r
   });
   assert.ok(big.length < 2_000_000, `${big.length} bytes`);
   await assert.rejects(readNir(big, { source: 'big.nir', memoryMiB: 32 }), oneLine('big.nir', /dataset '\/node\/nodes\/fc\/weight' declares shape \[2000, 2000\] of 8-byte values \(31 MiB\)/));
+});
+
+test('the memory budget holds where declared sizes say nothing: 10 MB of variable-length strings', { skip }, async () => {
+  // A string dataset declares only its pointers; the strings themselves land in the heap as it is read.
+  const long = 'x'.repeat(20_000);
+  const blob = await graphFile((_, node) => {
+    node.create_dataset({ name: 'edges', data: [], shape: [0, 2], dtype: 'S' });
+    (node.create_group('metadata') as Group).create_dataset({ name: 'blob', data: Array.from({ length: 500 }, () => long) });
+  });
+  await assert.rejects(readNir(blob, { source: 'blob.nir', memoryMiB: 16 }), oneLine('blob.nir', /reading needs more than the 16 MiB memory budget/));
+  // The default budget grows with the file and reads it.
+  const r = await readNir(blob, { source: 'blob.nir' });
+  assert.equal(JSON.parse((r.graph.metadata['blob'] as { value: string }).value).length, 500);
+});
+
+test('budgets that are not positive numbers are refused naming the option or variable', { skip }, async () => {
+  const bytes = new Uint8Array(readFileSync(fixturePath()));
+  await assert.rejects(readNir(bytes, { timeoutMs: 0 }), (e: unknown) => e instanceof ConfigError && /timeoutMs must be a positive number, got 0/.test(e.message));
+  const saved = process.env['SPIKEFLOW_HDF5_MEMORY_MB'];
+  process.env['SPIKEFLOW_HDF5_MEMORY_MB'] = 'lots';
+  try {
+    await assert.rejects(readNir(bytes), (e: unknown) => e instanceof ConfigError && /SPIKEFLOW_HDF5_MEMORY_MB=lots: expected a positive number/.test(e.message));
+  } finally {
+    if (saved === undefined) delete process.env['SPIKEFLOW_HDF5_MEMORY_MB'];
+    else process.env['SPIKEFLOW_HDF5_MEMORY_MB'] = saved;
+  }
 });
 
 test('repo fixture still reads after all of the above (the sandbox recovers)', { skip }, async () => {
