@@ -19,7 +19,7 @@ import type { Hdf5JobName, Hdf5JobRequest, Hdf5Sandbox } from './hdf5.js';
 
 const MiB = 2 ** 20;
 /** Base budgets of one read; both grow with the file (see hdf5Budget). */
-export const DEFAULT_TIMEOUT_S = 2;
+export const DEFAULT_TIMEOUT_S = 1;
 export const DEFAULT_MEMORY_MIB = 256;
 /** A worker whose WebAssembly heap grew past this is replaced, so memory stays flat over many files. */
 const RECYCLE_HEAP = 128 * MiB;

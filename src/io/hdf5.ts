@@ -222,7 +222,7 @@ export interface Hdf5JobRequest {
   source: string;
   /** The file's size in bytes (the default budgets grow with it). */
   size: number;
-  /** Wall-time budget; default 2 s (SPIKEFLOW_HDF5_TIMEOUT_S) plus 1 s per 4 MiB of file. */
+  /** Wall-time budget; default 1 s (SPIKEFLOW_HDF5_TIMEOUT_S) plus 1 s per 4 MiB of file. */
   timeoutMs?: number | undefined;
   /** Memory budget of the WebAssembly heap; default 256 MiB (SPIKEFLOW_HDF5_MEMORY_MB) plus 4 × the file size. */
   memoryMiB?: number | undefined;

@@ -26,7 +26,7 @@ export const SHD_CHANNELS = 700;
 export interface ReadShdOptions {
   /** Channels of every stream (default: 700, or one more than the largest unit). */
   channels?: number | undefined;
-  /** Give up reading after this many milliseconds (default 2 s plus 1 s per 4 MiB; env SPIKEFLOW_HDF5_TIMEOUT_S sets the 2). */
+  /** Give up reading after this many milliseconds (default 1 s plus 1 s per 4 MiB; env SPIKEFLOW_HDF5_TIMEOUT_S sets the 1). */
   timeoutMs?: number | undefined;
   /** Memory budget of the HDF5 library in MiB (default 256 plus 4 × the file size; env SPIKEFLOW_HDF5_MEMORY_MB sets the 256). */
   memoryMiB?: number | undefined;

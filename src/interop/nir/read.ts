@@ -9,7 +9,7 @@ export interface ReadNirOptions {
   lenient?: boolean;
   /** Receives the lenient mode's warnings (default: collected in the result only). In Node they arrive once the file is read. */
   onWarning?: (message: string) => void;
-  /** Node: give up reading after this many milliseconds (default 2 s plus 1 s per 4 MiB; env SPIKEFLOW_HDF5_TIMEOUT_S sets the 2). */
+  /** Node: give up reading after this many milliseconds (default 1 s plus 1 s per 4 MiB; env SPIKEFLOW_HDF5_TIMEOUT_S sets the 1). */
   timeoutMs?: number;
   /** Memory budget of the HDF5 library in MiB (default 256 plus 4 × the file size; env SPIKEFLOW_HDF5_MEMORY_MB sets the 256). */
   memoryMiB?: number;

@@ -39,7 +39,7 @@ const oneLine = (file: string, pattern: RegExp) => (e: unknown) => e instanceof 
 
 test('a zeroed string heap (h5wasm spins on it) ends in a FormatError within the time budget, and the next read works', { skip }, async () => {
   const t0 = performance.now();
-  await assert.rejects(readNir(zeroedHeap(), { source: 'zero.nir' }), oneLine('zero.nir', /took longer than 2 s/));
+  await assert.rejects(readNir(zeroedHeap(), { source: 'zero.nir' }), oneLine('zero.nir', /took longer than 1 s/));
   assert.ok(performance.now() - t0 < 5000, `took ${Math.round(performance.now() - t0)} ms`);
   const ok = await readNir(new Uint8Array(readFileSync(fixturePath())), { source: 'ok.nir' });
   assert.equal(ok.graph.nodes.size, 6);
