@@ -40,9 +40,10 @@ function aliasBomb(): string {
   return '\n' + lines.join('\n') + '\n';
 }
 
+/** A long run of one pattern: long lines, deep flow or block nesting, many anchors or aliases. */
 function long(rng: Prng): string {
-  const c = rng.pick(['x', '[', '{', '9', ' ', '- [', '"']);
-  return c.repeat(rng.pick([1000, 5000, 70000]) / c.length);
+  const c = rng.pick(['x', '[', '{', '9', ' ', '- [', '"', '- ', '? ', '{x: ', '&a ', '*a ', '\n ']);
+  return c.repeat(Math.ceil(rng.pick([1000, 5000, 70000]) / c.length));
 }
 
 export function latin1(b: Uint8Array, start = 0, end = b.length): string {

@@ -16,11 +16,13 @@ const CASES = 120;
 const SEED = 18;
 
 /**
- * Parsers other parts of issue 18 are hardening (HDF5/NIR, tensor files,
- * checkpoints, configs): `npm run fuzz` runs them, this slice does not assert
- * on them until they come through clean.
+ * Parsers another part of issue 18 is hardening and that still fail this
+ * slice on this branch: `npm run fuzz` runs them, this slice does not assert
+ * on them until they come through clean. shd: h5wasm errors that are not
+ * SpikeflowErrors ("name not defined", a RangeError on a Uint16Array's byte
+ * length) and hangs in h5wasm on damaged files.
  */
-const PENDING = new Set<string>([]);
+const PENDING = new Set<string>(['shd']);
 
 let pool: FuzzPool;
 before(() => {
