@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
       const fails = stats.cases - stats.counts.ok - stats.counts.clean;
       process.stdout.write(`  ${t.name}: ${stats.cases} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${fails} failing, slowest case ${stats.slowest}\n`);
       for (const line of saveFailures(a.out, stats, a.seed)) process.stdout.write(`    ${line.replace(/\n/g, '\n    ')}\n`);
+      if (stats.unnamedExample) process.stdout.write(`    ${stats.unnamed} clean errors do not name the file, e.g. case ${stats.unnamedExample.index}: ${stats.unnamedExample.message}\n`);
     } finally {
       await pool.close();
       spawned += pool.spawned;

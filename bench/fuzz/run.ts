@@ -35,6 +35,8 @@ export interface ParserStats {
   readonly failures: FailureKind[];
   /** Clean errors whose message does not name the file read (the file name is the case's). */
   readonly unnamed: number;
+  /** The first such message, with its case index. */
+  readonly unnamedExample?: { readonly index: number; readonly message: string };
 }
 
 /** Builds a target's seeds in a scratch folder (removed afterwards). */
@@ -77,6 +79,7 @@ export async function fuzzTarget(pool: FuzzPool, target: FuzzTarget, seeds: read
   const counts = Object.fromEntries(OUTCOMES.map((k) => [k, 0])) as Record<Outcome, number>;
   const kinds = new Map<string, FailureKind>();
   let totalMs = 0, maxMs = 0, slowest = -1, peakMb = 0, unnamed = 0, next = 0, done = 0;
+  let unnamedExample: ParserStats['unnamedExample'];
   const fileName = target.fileName.split(/[\\/]/).pop()!;
   pool.setWarmInput(target.name, seeds[0]!);
   const lane = async (): Promise<void> => {
@@ -91,7 +94,7 @@ export async function fuzzTarget(pool: FuzzPool, target: FuzzTarget, seeds: read
         slowest = index;
       }
       peakMb = Math.max(peakMb, r.rssMb ?? 0);
-      if (r.outcome === 'clean' && !(r.message ?? '').includes(fileName)) unnamed++;
+      if (r.outcome === 'clean' && !(r.message ?? '').includes(fileName) && unnamed++ === 0) unnamedExample = { index, message: `${r.name}: ${r.message ?? ''}`.slice(0, 300) };
       if (isFailure(r.outcome)) {
         const sig = signature(r);
         const k = kinds.get(sig);
@@ -112,5 +115,6 @@ export async function fuzzTarget(pool: FuzzPool, target: FuzzTarget, seeds: read
     peakMb,
     failures: [...kinds.values()].sort((a, b) => a.index - b.index),
     unnamed,
+    unnamedExample,
   };
 }

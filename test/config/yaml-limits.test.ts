@@ -26,7 +26,9 @@ test('deep block and flow nesting, and oversized texts, are refused before parsi
   refused('model:\n  layers:\n' + ' '.repeat(MAX_BLOCK_INDENT + 1) + 'x: 1\n', /^c\.yaml:3:1: YAML block nesting/);
   refused('a: ' + '['.repeat(5000) + ']'.repeat(5000), new RegExp(`^c\\.yaml:1:${4 + MAX_FLOW_DEPTH}: YAML nesting deeper than ${MAX_FLOW_DEPTH} levels`));
   refused('a: 1\nb: ' + '{x: '.repeat(100), /^c\.yaml:2:\d+: YAML nesting deeper than/);
-  refused('a: "' + 'x'.repeat(MAX_CONFIG_CHARS) + '"', /^c\.yaml: \d+ characters is too large for a config \(at most 262144\)$/);
+  refused('a: "' + 'x'.repeat(MAX_CONFIG_CHARS) + '"', /^c\.yaml: \d+ characters is too large for a config \(at most 65536\)$/);
+  // Just under the size limit, a line of errors (one per '""') is still refused quickly.
+  refused('a: { t: ' + '""'.repeat((MAX_CONFIG_CHARS - 20) / 2) + '}', /^c\.yaml:1:\d+: YAML syntax error: /);
 });
 
 test('nesting within the bounds still parses; brackets in strings and comments do not count', () => {
