@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FuzzPool } from '../../bench/fuzz/pool.js';
-import { buildSeeds, fuzzTarget } from '../../bench/fuzz/run.js';
-import { findTarget, targetNames } from '../../bench/fuzz/targets/index.js';
+import { FuzzPool } from '../../../bench/fuzz/pool.js';
+import { buildSeeds, fuzzTarget } from '../../../bench/fuzz/run.js';
+import { findTarget, targetNames } from '../../../bench/fuzz/targets/index.js';
 
 /*
  * A short seeded slice of `npm run fuzz`: the same cases as the full run's

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FuzzPool } from '../../bench/fuzz/pool.js';
-import { buildSeeds, caseBytes, fuzzTarget } from '../../bench/fuzz/run.js';
-import { findTarget } from '../../bench/fuzz/targets/index.js';
-import { saveFailures } from '../../bench/fuzz/report.js';
-import { repoRoot } from '../helpers.js';
+import { FuzzPool } from '../../../bench/fuzz/pool.js';
+import { buildSeeds, caseBytes, fuzzTarget } from '../../../bench/fuzz/run.js';
+import { findTarget } from '../../../bench/fuzz/targets/index.js';
+import { saveFailures } from '../../../bench/fuzz/report.js';
+import { repoRoot } from '../../helpers.js';
 
 /*
  * The harness itself: each outcome class is what the pool reports for a
