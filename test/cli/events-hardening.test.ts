@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../helpers.js';
+import { ConfigError, FormatError, NotFoundError } from '../../src/errors.js';
+import { parseSensor } from '../../src/cli/commands/events-node.js';
+import { readEventFile } from '../../src/data/events/io-node.js';
 import { makeDvsEvents } from '../../src/data/events/stream.js';
 import { encodeEvt2 } from '../../src/data/events/formats/evt2.js';
 import { encodeNpy } from '../../src/data/events/formats/npy.js';
@@ -62,11 +65,11 @@ test('events frames on two events at (11999, 11999) or (65534, 65534): exit 2, o
     assert.match(big.stderr, /^spikeflow: error: --sensor 12000x12000: a 12000×12000 frame needs \d+ MiB .*above the 256 MiB frame budget\n$/);
     assert.ok(big.rssMb < 400, `peak RSS ${big.rssMb} MB`);
     assert.equal(existsSync(join(dir, 'frames')), false);
-    for (const bad of ['12000', '0x5', '70000x2', 'axb']) {
-      const r = cli(['events', 'info', 'corner11999.npy', '--sensor', bad], dir);
-      assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
-      assert.match(r.stderr, /^spikeflow: error: --sensor must be WxH/);
-    }
+    const bad = cli(['events', 'info', 'corner11999.npy', '--sensor', '70000x2'], dir);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /^spikeflow: error: --sensor must be WxH with each side in \[1, 65536\] \(e\.g\. 346x260\), got '70000x2'\n$/);
+    for (const v of ['12000', '0x5', 'axb', '12x']) assert.throws(() => parseSensor(v), (e: unknown) => e instanceof ConfigError && e.message.includes(`got '${v}'`));
+    assert.deepEqual(parseSensor(' 346X260 '), { width: 346, height: 260 });
     // With the real size given, info reads the file.
     const info = cli(['events', 'info', 'corner11999.npy', '--sensor', '12000x12000'], dir);
     assert.equal(info.code, 0, info.stderr);
@@ -107,19 +110,16 @@ test('events frames with --sensor draws the same frames as ToFrame, one PNG per 
   }
 });
 
-test('events info on a folder, a missing file, and a headerless EVT 2.0 body: one line, exit 2', () => {
+test('events info on a folder, a missing file, and a headerless EVT 2.0 body: one line, exit 2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sf-events-hard-'));
   try {
     mkdirSync(join(dir, 'recordings'));
     const folder = cli(['events', 'info', 'recordings'], dir);
     assert.equal(folder.code, 2, folder.stderr);
     assert.equal(folder.stderr, 'spikeflow: error: recordings: is a folder; give an event file (nmnist, aedat2, aedat3, evt2, npy, hdf5)\n');
-    const withFormat = cli(['events', 'info', 'recordings', '--format', 'hdf5'], dir);
-    assert.equal(withFormat.code, 2, withFormat.stderr);
-    assert.match(withFormat.stderr, /^spikeflow: error: recordings: is a folder/);
-    const missing = cli(['events', 'info', 'nope.raw'], dir);
-    assert.equal(missing.code, 2);
-    assert.equal(missing.stderr, 'spikeflow: error: nope.raw: no such file\n');
+    // The same through the reader, whatever the format named; a missing path is a NotFoundError.
+    await assert.rejects(readEventFile(join(dir, 'recordings'), 'hdf5'), (e: unknown) => e instanceof FormatError && /recordings: is a folder/.test(e.message));
+    await assert.rejects(readEventFile(join(dir, 'nope.raw')), (e: unknown) => e instanceof NotFoundError && /nope\.raw: no such file$/.test(e.message));
     const s = makeDvsEvents({ x: [1, 2], y: [3, 4], t: [5, 6], p: [1, 0], width: 34, height: 34 });
     const whole = encodeEvt2(s);
     const end = Buffer.from(whole).indexOf('% end\n') + '% end\n'.length;
