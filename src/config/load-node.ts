@@ -105,21 +105,94 @@ export interface LoadedConfig {
   source: string;
 }
 
-/** The YAML text of a config as a plain object tree (not yet validated): syntax errors name the line and column. */
+/**
+ * Run configs and sweep matrices are a few kilobytes (the largest example is
+ * 3 kB); anything near this is not one. It bounds the parse: an error-dense
+ * line (35,000 '""' in a flow map: 35,000 errors) costs about 10 µs a character.
+ */
+export const MAX_CONFIG_CHARS = 64 * 1024;
+/**
+ * Nesting the YAML composer may see. It recurses once per level: a few
+ * thousand levels overflow the stack, and an overflow at the wrong moment
+ * (V8 compiling a regular expression) aborts the whole process, which no
+ * try/catch can stop: 20,000 '- ' on one line, 40 kB, did. So nesting is
+ * measured before parsing. Real configs nest under 10 levels.
+ */
+export const MAX_FLOW_DEPTH = 64;
+/** Block nesting bound: indentation columns plus compact '- ' / '? ' entries opening a line. */
+export const MAX_BLOCK_INDENT = 256;
+
+/**
+ * Where the text nests deeper than the bounds above, as a 0-based offset and
+ * what, or null. Flow depth counts [ and { against ] and }, outside quoted
+ * strings and comments (brackets inside plain scalars count too, which only
+ * matters for text nobody writes); block depth is bounded by each line's
+ * indentation plus the '- ' entries that open it.
+ */
+export function yamlNestingExceeded(text: string): { offset: number; what: string } | null {
+  const block = /^( *)((?:[-?][ \t]+)*)/gm;
+  for (let m = block.exec(text); m; m = block.exec(text)) {
+    const entries = m[2]!.replace(/[ \t]+/g, '').length;
+    if (m[1]!.length + 2 * entries > MAX_BLOCK_INDENT) return { offset: m.index, what: `block nesting (indentation plus '- ' entries) beyond ${MAX_BLOCK_INDENT} columns` };
+    if (m[0].length === 0) block.lastIndex++;
+  }
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_FLOW_DEPTH) return { offset: i, what: `nesting deeper than ${MAX_FLOW_DEPTH} levels of [ ] / { }` };
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (c === 0x23 && (i === 0 || text.charCodeAt(i - 1) <= 0x20)) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+    } else if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x27 && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) {
+      // A single quote opens a string only where a scalar can start (don't, it's, ... are plain text).
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x27; i++);
+    }
+  }
+  return null;
+}
+
+/**
+ * The YAML text of a config as a plain object tree (not yet validated): syntax errors name the line and column.
+ * Size and nesting are checked first (see MAX_CONFIG_CHARS, yamlNestingExceeded).
+ * The parser's `prettyErrors` is off: it formats every error with its line of
+ * context, four times the cost of the parse on a long line full of errors,
+ * and its regular expressions, compiled after a stack overflow in the
+ * composer, have aborted the process; the first error's line and column come
+ * from a LineCounter instead.
+ */
 export function readConfigYaml(text: string, source: string): Record<string, unknown> {
+  if (text.length > MAX_CONFIG_CHARS) throw new ConfigError(`${source}: ${text.length} characters is too large for a config (at most ${MAX_CONFIG_CHARS})`);
+  const lines = new YAML.LineCounter();
+  const deep = yamlNestingExceeded(text);
+  if (deep) {
+    // The line counter fills while parsing; before that, count lines directly.
+    const before = text.slice(0, deep.offset);
+    const line = before.split('\n').length, col = deep.offset - before.lastIndexOf('\n');
+    throw new ConfigError(`${source}:${line}:${col}: YAML ${deep.what}`);
+  }
   let raw: unknown;
+  let problem: string | null = null;
+  // The parser makes an Error per problem it meets, and a line of 35,000 '""' is 35,000 of them: without
+  // stack traces (never shown: only the first message is) that costs a sixth of the time.
+  const traceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    const doc = YAML.parseDocument(text, { prettyErrors: false, lineCounter: lines });
     if (doc.errors.length > 0) {
       const err = doc.errors[0]!;
-      const pos = err.linePos?.[0];
-      throw new ConfigError(`${source}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax error: ${err.message.split('\n')[0]}`);
-    }
-    raw = doc.toJS();
+      const pos = lines.linePos(err.pos[0]);
+      problem = `${source}:${pos.line}:${pos.col}: YAML syntax error: ${err.message.split('\n')[0]!.slice(0, 200)}`;
+    } else raw = doc.toJS();
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`${source}: cannot parse YAML: ${(e as Error).message.split('\n')[0]}`);
+    problem = `${source}: cannot parse YAML: ${(e as Error).message.split('\n')[0]!.slice(0, 200)}`;
+  } finally {
+    Error.stackTraceLimit = traceLimit;
   }
+  if (problem !== null) throw new ConfigError(problem);
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
   checkTreeKeys(raw, source);

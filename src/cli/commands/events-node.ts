@@ -8,8 +8,8 @@ import { parseFormat, readEventFile, writeEventStream } from '../../data/events/
 import { encodePngRgb } from '../../data/events/png-node.js';
 import { renderPolarityFrame } from '../../data/events/render.js';
 import type { AnyEventFormat } from '../../data/events/formats/registry.js';
-import { timeSpan, type EventStream } from '../../data/events/stream.js';
-import { ToFrame } from '../../data/events/transforms/frame.js';
+import { timeSpan, type DvsEvents, type EventStream } from '../../data/events/stream.js';
+import { computeSlices } from '../../data/events/transforms/slicing.js';
 
 /** Summary of one stream, as printed by `events info`. */
 export interface StreamInfo {
@@ -43,14 +43,48 @@ export function countOf(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** The sensor size from `--sensor WxH`, each side in [1, 65536] (the coordinate range of a stream). */
+export function parseSensor(v: string | undefined): { width: number; height: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)x(\d+)$/i.exec(v.trim());
+  const width = m ? Number(m[1]) : NaN, height = m ? Number(m[2]) : NaN;
+  if (!(width >= 1 && width <= 65536 && height >= 1 && height <= 65536)) throw new ConfigError(`--sensor must be WxH with each side in [1, 65536] (e.g. 346x260), got '${v}'`);
+  return { width, height };
+}
+
+/** `events frames` draws one frame at a time and holds no more than this for it. */
+export const FRAME_BUDGET_BYTES = 256 * 2 ** 20;
+/** More bins than this is a typo, not a film: each bin is a PNG file. */
+export const MAX_FRAME_BINS = 10_000;
+
+/** Bytes one frame of a width × height sensor takes: ON/OFF counts (float32), the RGB image and the PNG's raw rows. */
+export function frameBytes(width: number, height: number): number {
+  return width * height * (2 * 4 + 3 + 3) + height;
+}
+
+/**
+ * Refuse, before anything is allocated, a frame larger than FRAME_BUDGET_BYTES.
+ * A sensor read from the file is bounded already (MAX_INFERRED_SENSOR), so this
+ * catches sizes given with --sensor (a ConfigError) or raised through the API.
+ */
+export function checkFrameBudget(s: DvsEvents, file: string, sensorGiven = false): void {
+  const need = frameBytes(s.width, s.height);
+  if (need <= FRAME_BUDGET_BYTES) return;
+  const what = `a ${s.width}×${s.height} frame needs ${Math.ceil(need / 2 ** 20)} MiB (counts, image, PNG rows), above the ${FRAME_BUDGET_BYTES / 2 ** 20} MiB frame budget`;
+  if (sensorGiven) throw new ConfigError(`--sensor ${s.width}x${s.height}: ${what}`);
+  throw new FormatError(`${file}: sensor ${s.width}×${s.height} (width, height): ${what}; pass a smaller --sensor`);
+}
+
 export interface EventsInfoOptions {
   format?: string;
   json?: boolean;
+  /** Sensor size WxH of DVS files (default: from the header or the coordinates, at most 4096 a side). */
+  sensor?: string;
 }
 
 export async function runEventsInfo(file: string, opts: EventsInfoOptions): Promise<void> {
   const fmt = opts.format ? parseFormat(opts.format, '--format') : undefined;
-  const { format, streams, labels } = await readEventFile(file, fmt);
+  const { format, streams, labels } = await readEventFile(file, fmt, parseSensor(opts.sensor));
   const infos = streams.map(streamInfo);
   if (opts.json) {
     const out = streams.length === 1 && !labels ? { file, format, ...infos[0]! } : { file, format, samples: infos.length, labels: labels ? Array.from(labels) : undefined, streams: infos };
@@ -76,6 +110,7 @@ export function formatFromName(path: string): AnyEventFormat | null {
 export interface EventsConvertOptions {
   from?: string;
   to?: string;
+  sensor?: string;
   /** For HDF5 inputs going to a single-recording format: which sample (default 0). */
   sample?: string;
 }
@@ -84,7 +119,7 @@ export async function runEventsConvert(input: string, output: string, opts: Even
   const from = opts.from ? parseFormat(opts.from, '--from') : undefined;
   const to = opts.to ? parseFormat(opts.to, '--to') : formatFromName(output);
   if (!to) throw new ConfigError(`${output}: cannot tell the output format from the name; pass --to (nmnist, aedat2, aedat3, evt2, npy, hdf5)`);
-  const { streams, labels } = await readEventFile(input, from);
+  const { streams, labels } = await readEventFile(input, from, parseSensor(opts.sensor));
   if (to === 'hdf5') {
     if (streams.some((s) => s.kind !== 'channel')) throw new FormatError(`${output}: the HDF5 (SHD) layout holds channel events; ${input} has DVS events`);
     await writeShdFile(output, streams.filter((s) => s.kind === 'channel'), labels ?? new Int32Array(streams.length));
@@ -101,30 +136,44 @@ export interface EventsFramesOptions {
   out: string;
   format?: string;
   sample?: string;
+  sensor?: string;
 }
 
-/** Write `bins` PNG frames (ON red, OFF blue, on black) to `out`; returns the file names. */
+/**
+ * Write `bins` PNG frames (ON red, OFF blue, on black) to `out`; returns the
+ * file names. Each frame holds the ON/OFF counts of one of `bins` equal time
+ * windows (ToFrame's nTimeBins windows), drawn one at a time so memory is one
+ * frame's whatever the number of bins, and checked against the frame budget
+ * before the first allocation.
+ */
 export async function runEventsFrames(file: string, opts: EventsFramesOptions): Promise<string[]> {
   const bins = Number(opts.bins);
-  if (!Number.isInteger(bins) || bins < 1) throw new ConfigError(`--bins must be a positive integer, got '${opts.bins}'`);
+  if (!Number.isInteger(bins) || bins < 1 || bins > MAX_FRAME_BINS) throw new ConfigError(`--bins must be an integer in [1, ${MAX_FRAME_BINS}], got '${opts.bins}'`);
   const fmt = opts.format ? parseFormat(opts.format, '--format') : undefined;
-  const { streams } = await readEventFile(file, fmt);
+  const sensor = parseSensor(opts.sensor);
+  const { streams } = await readEventFile(file, fmt, sensor);
   const k = Number(opts.sample ?? 0);
   const s = streams[k];
   if (!s) throw new ConfigError(`--sample ${opts.sample}: ${file} has ${countOf(streams.length, 'recording')}`);
   if (s.kind !== 'dvs') throw new FormatError(`${file}: frames are drawn from DVS events (x, y, polarity); this file has channel events`);
-  const frames = new ToFrame({ nTimeBins: bins }).apply(s);
-  const plane = 2 * s.width * s.height;
+  checkFrameBudget(s, file, sensor !== undefined);
+  const { starts, ends } = computeSlices(s, { nTimeBins: bins });
+  const W = s.width, H = s.height, plane = W * H;
+  const counts = new Float32Array(2 * plane);
   mkdirSync(opts.out, { recursive: true });
   const names: string[] = [];
   for (let b = 0; b < bins; b++) {
-    const rgb = renderPolarityFrame(frames.data.subarray(b * plane, (b + 1) * plane), s.width, s.height);
+    counts.fill(0);
+    for (let i = starts[b]!, e = ends[b]!; i < e; i++) counts[s.p[i]! * plane + s.y[i]! * W + s.x[i]!]! += 1;
+    const rgb = renderPolarityFrame(counts, W, H);
     const name = `frame_${String(b).padStart(4, '0')}.png`;
-    writeFileAtomic(join(opts.out, name), encodePngRgb(rgb, s.width, s.height));
+    writeFileAtomic(join(opts.out, name), encodePngRgb(rgb, W, H));
     names.push(name);
   }
   return names;
 }
+
+const SENSOR_HELP = 'sensor size of DVS input, e.g. 346x260 (default: from the file header or the coordinates, refused above 4096 a side)';
 
 /** Add `events info|convert|frames` to a commander program. */
 export function registerEventsCommands(program: Command): void {
@@ -133,6 +182,7 @@ export function registerEventsCommands(program: Command): void {
     .command('info <file>')
     .description('event count, sensor size, time span, polarity or channel counts')
     .option('-f, --format <format>', 'nmnist, aedat2, aedat3, evt2, npy, hdf5 (default: detected)')
+    .option('--sensor <WxH>', SENSOR_HELP)
     .option('--json', 'print as JSON')
     .action(async (file: string, opts: EventsInfoOptions) => {
       await runEventsInfo(file, opts);
@@ -143,16 +193,18 @@ export function registerEventsCommands(program: Command): void {
     .option('--from <format>', 'input format (default: detected)')
     .option('--to <format>', 'output format (default: from the output extension)')
     .option('--sample <n>', 'recording of a multi-sample (HDF5) input to write (default 0)')
+    .option('--sensor <WxH>', SENSOR_HELP)
     .action(async (input: string, output: string, opts: EventsConvertOptions) => {
       await runEventsConvert(input, output, opts);
     });
   events
     .command('frames <file>')
     .description('render N time-bin frames as PNG (ON red, OFF blue, on black)')
-    .requiredOption('--bins <n>', 'number of equal time bins')
+    .requiredOption('--bins <n>', `number of equal time bins (1 to ${MAX_FRAME_BINS})`)
     .requiredOption('--out <dir>', 'folder for frame_NNNN.png')
     .option('-f, --format <format>', 'input format (default: detected)')
     .option('--sample <n>', 'recording of a multi-sample input (default 0)')
+    .option('--sensor <WxH>', SENSOR_HELP)
     .action(async (file: string, opts: EventsFramesOptions) => {
       const names = await runEventsFrames(file, opts);
       process.stdout.write(`wrote ${countOf(names.length, 'frame')} to ${opts.out}\n`);

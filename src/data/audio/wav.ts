@@ -156,8 +156,10 @@ export function decodeWav(bytes: Uint8Array, opts: WavDecodeOptions = {}): WavAu
       s /= channels;
     }
     // Float files can hold anything; a NaN or infinity would poison every filter downstream.
-    if (!Number.isFinite(s)) fail(file, base, `sample ${i} is ${s}`);
-    samples[i] = s;
+    // The samples are float32, so a float64 sample beyond its range would become infinite on the way in.
+    const f = Math.fround(s);
+    if (!Number.isFinite(f)) fail(file, base, `sample ${i} is ${s}${Number.isFinite(s) ? ' (beyond the float32 range of the samples)' : ''}`);
+    samples[i] = f;
   }
   return { sampleRate: format.sampleRate, samples, channels };
 }

@@ -98,6 +98,9 @@ test('wav: malformed input gives one-line FormatErrors naming the file and the f
   rejects(riff([{ id: 'fmt ', body: fmtBody({ code: 1, channels: 1, rate: 16000, bits: 16 }), declaredSize: 0x7fffffff }, data]), /'fmt ' chunk declares 2147483647 bytes/);
   // A float file holding a NaN.
   rejects(writeTestWav([[0], [NaN]], 8000, 'f32'), /sample 1 is NaN/);
+  // A float64 sample beyond the float32 range would turn into Infinity in the float32 samples.
+  rejects(writeTestWav([[0.5], [1e300]], 8000, 'f64'), /sample 1 is 1e\+300 \(beyond the float32 range of the samples\)/);
+  rejects(writeTestWav([[0.5, 1e308], [0, 0]], 8000, 'f64'), /sample 0 is 5e\+307 \(beyond the float32 range/);
   // The message names the byte offset of the field.
   assert.throws(() => decodeWav(riff([fmt({ channels: 0, blockAlign: 0 }), data]), { file: 'a.wav' }), /^FormatError: a\.wav: byte 22: /);
 });

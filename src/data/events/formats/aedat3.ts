@@ -1,6 +1,6 @@
 import { FormatError } from '../../../errors.js';
 import { makeDvsEvents, type DvsEvents } from '../stream.js';
-import { asciiBytes, checkIntTime, concatBytes, extent, fail, readHeaderLines, viewOf, type DecodeOptions } from './common.js';
+import { asciiBytes, checkInside, checkIntTime, concatBytes, fail, readHeaderLines, sensorSide, viewOf, type DecodeOptions } from './common.js';
 
 /**
  * AEDAT 3.1 (cAER/libcaer): '#' header lines ending with '#!END-HEADER', then
@@ -35,18 +35,19 @@ export function decodeAedat3(bytes: Uint8Array, opts: Aedat3DecodeOptions = {}):
     fail(opts.file, 0, `not an AEDAT 3.x file: first line must start with '#!AER-DAT3' (got ${JSON.stringify((lines[0] ?? '').slice(0, 40))})`);
   }
   if (!lines[lines.length - 1]!.startsWith('#!END-HEADER')) fail(opts.file, end, `AEDAT 3.x header has no '#!END-HEADER' line`);
-  let width = opts.width, height = opts.height;
+  // The sensor size a '#Source' line declares (a 'WxH' or a known camera); the caller's size wins.
+  let headerW: number | undefined, headerH: number | undefined;
   for (const l of lines) {
     if (!/^#Source/i.test(l)) continue;
     const m = /(\d+)x(\d+)/.exec(l);
     if (m) {
-      width ??= Number(m[1]);
-      height ??= Number(m[2]);
+      headerW ??= Number(m[1]);
+      headerH ??= Number(m[2]);
     }
     for (const [re, w, h] of KNOWN_SOURCES) {
       if (re.test(l)) {
-        width ??= w;
-        height ??= h;
+        headerW ??= w;
+        headerH ??= h;
       }
     }
   }
@@ -81,11 +82,9 @@ export function decodeAedat3(bytes: Uint8Array, opts: Aedat3DecodeOptions = {}):
     }
     o = pk.next;
   }
-  width ??= extent(x);
-  height ??= extent(y);
-  for (let i = 0; i < n; i++) {
-    if (x[i]! >= width || y[i]! >= height) throw new FormatError(`${opts.file ?? '<bytes>'}: polarity event ${i} at (${x[i]}, ${y[i]}) is outside the ${width}×${height} sensor`);
-  }
+  const width = sensorSide('width', opts.width, headerW, x, 'x', opts);
+  const height = sensorSide('height', opts.height, headerH, y, 'y', opts);
+  checkInside(x, y, width, height, opts.file, 'polarity event');
   return makeDvsEvents({ x, y, t, p, width, height, timeUnit: 'us' });
 }
 

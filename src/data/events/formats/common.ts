@@ -3,7 +3,20 @@ import { FormatError } from '../../../errors.js';
 /** Where a decode error points: the file name (or a label such as '<bytes>'). */
 export interface DecodeOptions {
   file?: string;
+  /**
+   * Largest width or height taken from the file itself (its coordinates or a
+   * header line) rather than given by the caller; default MAX_INFERRED_SENSOR.
+   */
+  maxSensor?: number;
 }
+
+/**
+ * Default ceiling on a sensor side read from a file: above the largest event
+ * cameras made (1280×960), far below what would let a few hostile coordinates
+ * size a frame at gigabytes. A caller who knows the sensor passes its size,
+ * which is not bounded by this.
+ */
+export const MAX_INFERRED_SENSOR = 4096;
 
 export function fail(file: string | undefined, offset: number, what: string): never {
   throw new FormatError(`${file ?? '<bytes>'}: byte ${offset}: ${what}`);
@@ -71,6 +84,44 @@ export function extent(a: Uint16Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) if (a[i]! > m) m = a[i]!;
   return m + 1;
+}
+
+/**
+ * One side of the sensor: the caller's value when given (the caller knows
+ * the camera), else the file's header value, else the coordinate extent; a
+ * side taken from the file must not exceed the ceiling (opts.maxSensor,
+ * default MAX_INFERRED_SENSOR), so that a damaged or hostile file cannot make
+ * the sensor, and every frame drawn from it, arbitrarily large.
+ */
+export function sensorSide(
+  side: 'width' | 'height',
+  given: number | undefined,
+  header: number | undefined,
+  coords: Uint16Array,
+  field: string,
+  opts: DecodeOptions,
+): number {
+  if (given !== undefined) return given;
+  const max = opts.maxSensor ?? MAX_INFERRED_SENSOR;
+  const file = opts.file ?? '<bytes>';
+  if (header !== undefined) {
+    if (!(Number.isInteger(header) && header >= 1 && header <= max)) {
+      throw new FormatError(`${file}: header declares sensor ${side} ${header}, outside [1, ${max}] (the ceiling for sizes read from a file); pass the sensor size (--sensor WxH) if it is real`);
+    }
+    return header;
+  }
+  const n = extent(coords);
+  if (n > max) {
+    throw new FormatError(`${file}: field '${field}': coordinate ${n - 1} implies a sensor ${side} of ${n}, above the ceiling of ${max} for sizes inferred from a file; pass the sensor size (--sensor WxH) if it is real`);
+  }
+  return n;
+}
+
+/** Every event inside the sensor, or a FormatError naming the file, the event and the size. */
+export function checkInside(x: Uint16Array, y: Uint16Array, width: number, height: number, file: string | undefined, what = 'event'): void {
+  for (let i = 0; i < x.length; i++) {
+    if (x[i]! >= width || y[i]! >= height) throw new FormatError(`${file ?? '<bytes>'}: ${what} ${i} at (${x[i]}, ${y[i]}) is outside the ${width}×${height} sensor`);
+  }
 }
 
 /** Integer time stamp check shared by the integer-time writers. */

@@ -1,6 +1,6 @@
 import { FormatError } from '../../../errors.js';
 import { makeDvsEvents, type DvsEvents } from '../stream.js';
-import { asciiBytes, checkIntTime, concatBytes, extent, fail, readHeaderLines, viewOf, type DecodeOptions } from './common.js';
+import { asciiBytes, checkInside, checkIntTime, concatBytes, fail, readHeaderLines, sensorSide, viewOf, type DecodeOptions } from './common.js';
 
 /**
  * Prophesee EVT 2.0 raw: '%' header lines (ending with '% end' when present),
@@ -21,23 +21,31 @@ export interface Evt2DecodeOptions extends DecodeOptions {
 
 export function decodeEvt2(bytes: Uint8Array, opts: Evt2DecodeOptions = {}): DvsEvents {
   const { lines, end } = readHeaderLines(bytes, '%', (l) => /^%\s*end\s*$/.test(l));
-  let width = opts.width, height = opts.height;
+  let headerW: number | undefined, headerH: number | undefined;
+  // Words carry no format marker: without a header declaring EVT 2.0, any bytes would decode as events.
+  let declared = false;
   for (const l of lines) {
     const g = /^%\s*geometry\s+(\d+)x(\d+)/.exec(l);
     if (g) {
-      width ??= Number(g[1]);
-      height ??= Number(g[2]);
+      headerW ??= Number(g[1]);
+      headerH ??= Number(g[2]);
     }
     const f = /^%\s*format\s+(\S+)/.exec(l);
     if (f) {
-      if (!/^EVT2/i.test(f[1]!)) fail(opts.file, 0, `raw file format is '${f[1]}', not EVT 2.0`);
+      if (!/^EVT2/i.test(f[1]!)) fail(opts.file, 0, `raw file format is '${f[1]!.slice(0, 40)}', not EVT 2.0`);
+      declared = true;
       const w = /width=(\d+)/.exec(f[1]!), h = /height=(\d+)/.exec(f[1]!);
-      if (w) width ??= Number(w[1]);
-      if (h) height ??= Number(h[1]);
+      if (w) headerW ??= Number(w[1]);
+      if (h) headerH ??= Number(h[1]);
     }
     const e = /^%\s*evt\s+(\S+)/.exec(l);
-    if (e && e[1] !== '2.0') fail(opts.file, 0, `raw file declares 'evt ${e[1]}', not 2.0`);
+    if (e) {
+      if (e[1] !== '2.0') fail(opts.file, 0, `raw file declares 'evt ${e[1]!.slice(0, 40)}', not 2.0`);
+      declared = true;
+    }
   }
+  if (lines.length === 0) fail(opts.file, 0, `no '%' header: an EVT 2.0 file starts with header lines such as '% evt 2.0' (a headerless body cannot be told from other bytes)`);
+  if (!declared) fail(opts.file, 0, `the '%' header does not declare the event format ('% evt 2.0' or '% format EVT2')`);
   const body = bytes.length - end;
   if (body % 4 !== 0) fail(opts.file, end + body - (body % 4), `EVT 2.0 data is truncated: ${body} bytes after the header is not a multiple of 4`);
   const words = body / 4;
@@ -60,11 +68,9 @@ export function decodeEvt2(bytes: Uint8Array, opts: Evt2DecodeOptions = {}): Dvs
       high = w & 0x0fffffff;
     }
   }
-  width ??= extent(x);
-  height ??= extent(y);
-  for (let i = 0; i < n; i++) {
-    if (x[i]! >= width || y[i]! >= height) throw new FormatError(`${opts.file ?? '<bytes>'}: CD event ${i} at (${x[i]}, ${y[i]}) is outside the ${width}×${height} sensor`);
-  }
+  const width = sensorSide('width', opts.width, headerW, x, 'x', opts);
+  const height = sensorSide('height', opts.height, headerH, y, 'y', opts);
+  checkInside(x, y, width, height, opts.file, 'CD event');
   return makeDvsEvents({ x, y, t, p, width, height, timeUnit: 'us' });
 }
 

@@ -1,6 +1,6 @@
 import { FormatError } from '../../../errors.js';
 import { makeDvsEvents, type DvsEvents } from '../stream.js';
-import { checkIntTime, extent, fail, type DecodeOptions } from './common.js';
+import { checkIntTime, fail, sensorSide, type DecodeOptions } from './common.js';
 
 /**
  * N-MNIST / N-Caltech101 binary (Orchard et al. 2015): 5 bytes per event,
@@ -46,7 +46,9 @@ export function decodeNmnist(bytes: Uint8Array, opts: NmnistDecodeOptions = {}):
     t[k] = ts;
     k++;
   }
-  return makeDvsEvents({ x, y, t, p, width: opts.width ?? extent(x), height: opts.height ?? extent(y), timeUnit: 'us' });
+  const width = sensorSide('width', opts.width, undefined, x, 'x', opts);
+  const height = sensorSide('height', opts.height, undefined, y, 'y', opts);
+  return makeDvsEvents({ x, y, t, p, width, height, timeUnit: 'us' });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { FormatError } from '../../../errors.js';
 import { makeChannelEvents, makeDvsEvents, type EventStream, type TimeUnit } from '../stream.js';
-import { asciiBytes, concatBytes, extent, fail, latin1, viewOf, type DecodeOptions } from './common.js';
+import { asciiBytes, checkInside, concatBytes, extent, fail, latin1, sensorSide, viewOf, type DecodeOptions } from './common.js';
 import { parsePyLiteral, PyLiteralError, type PyValue } from './pyliteral.js';
 
 /**
@@ -55,10 +55,10 @@ export function decodeNpy(bytes: Uint8Array, opts: NpyDecodeOptions = {}): Event
     throw e;
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(file, hstart, '.npy header is not a dict');
-  if (header['fortran_order'] !== false) fail(file, hstart, `.npy fortran_order must be False (got ${String(header['fortran_order'])})`);
+  if (header['fortran_order'] !== false) fail(file, hstart, `.npy fortran_order must be False (got ${show(header['fortran_order'])})`);
   const shape = header['shape'];
   if (!Array.isArray(shape) || shape.length !== 1 || typeof shape[0] !== 'number' || shape[0] < 0) {
-    fail(file, hstart, `.npy shape must be a 1-D tuple (n,), got ${JSON.stringify(shape)}`);
+    fail(file, hstart, `.npy shape must be a 1-D tuple (n,), got ${show(shape)}`);
   }
   const n = shape[0] as number;
   const { fields, itemsize } = parseDescr(header['descr'], file, hstart);
@@ -76,6 +76,8 @@ export function decodeNpy(bytes: Uint8Array, opts: NpyDecodeOptions = {}): Event
     return out;
   };
   const t = column(ft);
+  // A NaN or infinite stamp would break the time order every slice and window relies on.
+  for (let i = 0; i < n; i++) if (!Number.isFinite(t[i]!)) fail(file, data + i * itemsize + ft.offset, `.npy record ${i}: field 't' = ${t[i]} is not a finite time stamp`);
   const fx = get('x'), fy = get('y'), fp = get('p'), fc = get('channel');
   if (fx && fy) {
     const x = toU16(column(fx), 'x', file, data);
@@ -85,12 +87,26 @@ export function decodeNpy(bytes: Uint8Array, opts: NpyDecodeOptions = {}): Event
       const pv = column(fp);
       for (let i = 0; i < n; i++) p[i] = pv[i]! > 0 ? 1 : 0;
     } else p.fill(1);
-    return makeDvsEvents({ x, y, t, p, width: opts.width ?? extent(x), height: opts.height ?? extent(y), timeUnit: opts.timeUnit ?? 'us' });
+    const width = sensorSide('width', opts.width, undefined, x, 'x', opts);
+    const height = sensorSide('height', opts.height, undefined, y, 'y', opts);
+    checkInside(x, y, width, height, file, '.npy record');
+    return makeDvsEvents({ x, y, t, p, width, height, timeUnit: opts.timeUnit ?? 'us' });
   }
   const fch = fc ?? fx;
   if (!fch) fail(file, hstart, `.npy descr needs fields x, y (DVS) or channel (audio); got ${fields.map((f) => f.name).join(', ')}`);
   const channel = toU16(column(fch), fch.name, file, data);
-  return makeChannelEvents({ t, channel, channels: opts.channels ?? extent(channel), timeUnit: opts.timeUnit ?? 's' });
+  const channels = opts.channels ?? extent(channel);
+  for (let i = 0; i < n; i++) {
+    if (channel[i]! >= channels) fail(file, data, `.npy record ${i}: field '${fch.name}' = ${channel[i]} is outside the ${channels} channels`);
+  }
+  return makeChannelEvents({ t, channel, channels, timeUnit: opts.timeUnit ?? 's' });
+}
+
+/** A header value for an error message: one line, and short whatever the file holds. */
+function show(v: PyValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 function toU16(v: Float64Array, name: string, file: string | undefined, data: number): Uint16Array {
@@ -104,18 +120,18 @@ function toU16(v: Float64Array, name: string, file: string | undefined, data: nu
 }
 
 function parseDescr(descr: PyValue, file: string | undefined, at: number): { fields: Field[]; itemsize: number } {
-  if (!Array.isArray(descr)) fail(file, at, `.npy descr must be a list of (name, type) fields (a structured array), got ${JSON.stringify(descr)}`);
+  if (!Array.isArray(descr)) fail(file, at, `.npy descr must be a list of (name, type) fields (a structured array), got ${show(descr)}`);
   const fields: Field[] = [];
   let offset = 0;
   for (const d of descr) {
     if (!Array.isArray(d) || d.length !== 2 || typeof d[0] !== 'string' || typeof d[1] !== 'string') {
-      fail(file, at, `.npy field ${JSON.stringify(d)} is not a (name, scalar type) pair`);
+      fail(file, at, `.npy field ${show(d)} is not a (name, scalar type) pair`);
     }
     const m = /^([<>|=]?)([iufbV?])(\d+)?$/.exec(d[1]);
     const kind = m ? (m[2] === '?' ? 'b' : (m[2] as Field['kind'])) : null;
     const size = m ? (m[2] === '?' ? 1 : Number(m[3] ?? 0)) : 0;
     const ok = kind !== null && (kind === 'V' ? size >= 1 && size <= 4096 : kind === 'f' ? size === 4 || size === 8 : [1, 2, 4, 8].includes(size));
-    if (!ok) fail(file, at, `.npy field '${d[0]}' has unsupported type '${d[1]}'`);
+    if (!ok) fail(file, at, `.npy field '${d[0].slice(0, 40)}' has unsupported type '${d[1].slice(0, 40)}'`);
     fields.push({ name: d[0], kind: kind!, size, little: m![1] !== '>', offset });
     offset += size;
   }

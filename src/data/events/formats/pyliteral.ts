@@ -23,7 +23,8 @@ export function parsePyLiteral(src: string): PyValue {
     if (c === undefined) throw new PyLiteralError('unexpected end', i);
     if (c === '{') {
       i++;
-      const out: { [key: string]: PyValue } = {};
+      // No prototype: a '__proto__' key is then an ordinary key, not a way to swap the dict's prototype.
+      const out: { [key: string]: PyValue } = Object.create(null) as { [key: string]: PyValue };
       for (;;) {
         ws();
         if (src[i] === '}') {

@@ -44,10 +44,13 @@ export function detectEventFormat(bytes: Uint8Array, fileName = ''): AnyEventFor
 
 export interface DecodeEventsOptions {
   file?: string;
+  /** Sensor size of DVS streams; when absent it comes from the file (header or coordinates), bounded by maxSensor. */
   width?: number;
   height?: number;
   channels?: number;
   timeUnit?: TimeUnit;
+  /** Ceiling on a sensor side read from the file (default MAX_INFERRED_SENSOR, 4096). */
+  maxSensor?: number;
 }
 
 export function decodeEvents(bytes: Uint8Array, format: EventFormat, opts: DecodeEventsOptions = {}): EventStream {
