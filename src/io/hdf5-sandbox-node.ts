@@ -91,6 +91,11 @@ function workerExecArgv(): string[] {
       i++;
       continue;
     }
+    // Heap and stack sizes are per-isolate V8 options a Worker refuses in
+    // execArgv (ERR_WORKER_INVALID_EXEC_ARGV): a process started with
+    // --max-old-space-size could otherwise read no HDF5 file at all. The
+    // worker's own heap is bounded by resourceLimits instead.
+    if (/^--(max-old-space-size|max-semi-space-size|max-heap-size|initial-heap-size|initial-old-space-size|stack-size)=/.test(a)) continue;
     out.push(a);
   }
   return out;

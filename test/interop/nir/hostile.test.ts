@@ -5,6 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, FormatError } from '../../../src/errors.js';
@@ -182,4 +183,12 @@ test('budgets that are not positive numbers are refused naming the option or var
 test('repo fixture still reads after all of the above (the sandbox recovers)', { skip }, async () => {
   const r = await readNir(new Uint8Array(readFileSync(join(dir!, 'ii_cubalif_2layer.nir'))), { source: 'ii.nir' });
   assert.ok(r.graph.nodes.size > 0);
+});
+
+test('a process started with V8 heap flags (--max-old-space-size) still reads HDF5: the worker does not inherit them', { skip }, () => {
+  // Worker threads refuse per-isolate flags in execArgv; the fuzz suite's children run with one, and so may users.
+  const bin = new URL('../../../../bin/spikeflow.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, ['--max-old-space-size=400', bin, 'nir', 'inspect', fixturePath()], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /NIR graph .*6 nodes/);
 });
