@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--data-dir <dir>', 'dataset directory (overrides data.dir)')
     .option('--resume <checkpoint>', 'continue from a checkpoint.safetensors written by an earlier run')
     .option('-w, --weights <file>', 'start a new run from these weights (model.safetensors, e.g. from `nir import`); its embedded config unless --config')
-    .option('--allow-non-finite', 'load --weights / --resume files holding NaN or infinite values (refused by default, naming the file and the tensor)')
+    .option('--allow-non-finite', 'load a --weights file holding NaN or infinite values (refused by default, naming the file and the tensor; a --resume checkpoint must be finite)')
     .option('--json', 'print the final summary as JSON on stdout')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts) => {

@@ -114,7 +114,7 @@ test('bad matrices: each one clear error naming the axis and key', () => {
   throwsConfig(() => expand({ axes: { n: { a: {} } }, include: [{ n: 'b' }] }), /include\[0\]: axis 'n' has no value 'b' \(values: a\)/);
   throwsConfig(() => expand({ axes: { seed: [1] }, sweep: 1 }), /unknown key 'sweep' at top level/);
   throwsConfig(() => expand({ axes: { x: { key: 'seed', values: [1], extra: 2 } } }), /axes\.x: unknown field 'extra'/);
-  throwsConfig(() => expand({ set: { 'train.epochz': 2 }, axes: { seed: [1] } }), /base\.yaml \(with the matrix's set\): unknown key 'epochz' at train/);
+  throwsConfig(() => expand({ set: { 'train.epochz': 2 }, axes: { seed: [1] } }), /^m\.yaml: the base base\.yaml with the matrix's set: unknown key 'epochz' at train/);
 });
 
 test('the sweep folder: plan, matrix copy, resolved configs that reload to the same cell ids', () => {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { FormatError } from '../../src/errors.js';
+import { FormatError, NumericError } from '../../src/errors.js';
 import { readSavedState } from '../../src/train/checkpoint-state.js';
 import { Linear } from '../../src/nn/linear.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -62,5 +62,10 @@ test('restoring: negative Adam second moments and non-finite weights are refused
   assert.deepEqual(Array.from(fresh.parameters()[0]!.data), before, 'a refused checkpoint changes nothing');
   v[1] = 0.25;
   (file.tensors.get('param.weight')!.data as Float32Array)[2] = Infinity;
-  assert.throws(() => loadCheckpointBytes(encodeSafetensors(file.tensors, file.metadata), { model: fresh, optimizer: freshOpt }, 'ck'), (e: unknown) => e instanceof FormatError && /tensor 'param\.weight' \(parameter 'weight' of the model\) holds Infinity at element 2/.test(e.message));
+  // The safetensors decoder refuses it first (NumericError, naming the tensor and index);
+  // with allowNonFinite the file decodes and the restore refuses the parameter itself.
+  const inf = encodeSafetensors(file.tensors, file.metadata);
+  assert.throws(() => loadCheckpointBytes(inf, { model: fresh, optimizer: freshOpt }, 'ck'), (e: unknown) => e instanceof NumericError && /^ck: tensor 'param\.weight' holds Infinity at index 2/.test(e.message));
+  assert.throws(() => loadCheckpointBytes(inf, { model: fresh, optimizer: freshOpt }, 'ck', { allowNonFinite: true }), (e: unknown) => e instanceof FormatError && /tensor 'param\.weight' \(parameter 'weight' of the model\) holds Infinity at element 2/.test(e.message));
+  assert.deepEqual(Array.from(fresh.parameters()[0]!.data), before, 'a refused checkpoint changes nothing');
 });

@@ -285,7 +285,7 @@ function resolveRaw(m: Matrix, c: Choice, extraSets: Record<string, unknown>, on
  */
 export function expandMatrix(m: Matrix, extraSets: Record<string, unknown> = {}): { cells: Cell[]; duplicates: string[] } {
   // The base with `set` alone must be valid: otherwise every cell would fail for the same reason.
-  validateConfig(resolveRaw(m, new Map(), extraSets, { name: '', kind: 'key', keys: [], values: [] }), `${m.baseSource} (with the matrix's set)`);
+  validateConfig(resolveRaw(m, new Map(), extraSets, { name: '', kind: 'key', keys: [], values: [] }), `${m.source}: the base ${m.baseSource} with the matrix's set`);
   const excludes = m.exclude.map((r, i) => ruleAxes(m, r, `${m.source}: exclude[${i}]`));
   let choices = product(m.axes, new Map()).filter((c) => !excludes.some((ex) => [...ex].every(([n, vals]) => vals.includes(c.get(n)!) || vals.some((v) => v.label === c.get(n)!.label))));
   m.include.forEach((r, i) => {

@@ -198,6 +198,8 @@ export abstract class Optimizer {
     } catch (e) {
       // A saved value out of range is a damaged file, not a bad config.
       if (e instanceof ConfigError) throw new FormatError(`${where}: optimizer hyper-parameters: ${e.message}`);
+      // hyperNumber/hyperBool name the optimizer and field but not the file being read.
+      if (e instanceof FormatError && !e.message.startsWith(`${where}:`)) throw new FormatError(`${where}: ${e.message}`);
       throw e;
     }
     return next;
