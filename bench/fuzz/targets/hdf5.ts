@@ -60,8 +60,8 @@ export const HDF5_TARGETS: readonly FuzzTarget[] = [
       const { readNirFile } = await import('../../../src/interop/nir/file-node.js');
       const { nirToModule } = await import('../../../src/interop/nir/import.js');
       const doc = await readNirFile(file);
-      // With a dt, as `nir import --dt` gives it: the shared fixtures carry none, and without one every import stops at the first check.
-      nirToModule(doc.graph, { dt: 1e-3 });
+      // With a dt and the file as source, as `nir import FILE --dt` gives them: the shared fixtures carry no dt, and without one every import stops at the first check.
+      nirToModule(doc.graph, { dt: 1e-3, source: file });
     },
   },
   {

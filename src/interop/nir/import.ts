@@ -1,4 +1,4 @@
-import { ConfigError } from '../../errors.js';
+import { ConfigError, SpikeflowError } from '../../errors.js';
 import type { NeuronModule } from '../../neurons/base.js';
 import type { NirImportContext } from '../../neurons/entry.js';
 import { neuronRegistry } from '../../neurons/registry.js';
@@ -226,6 +226,20 @@ function neuronLayer(u: Unit, dt: number, preferNative: boolean): { m: NeuronMod
 
 /** Turn a chain-shaped NIR graph into a spikeflow Sequential with the same spikes. */
 export function nirToModule(graph: NirGraph, opts: NirImportOptions = {}): NirImportResult {
+  try {
+    return importGraph(graph, opts);
+  } catch (e) {
+    // The graph checks deep inside name the node and field but not the file; prefix it once, keeping the error's class.
+    const source = opts.source;
+    if (source !== undefined && e instanceof SpikeflowError && !e.message.startsWith(`${source}:`)) {
+      const Cls = e.constructor as new (message: string) => SpikeflowError;
+      throw new Cls(`${source}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+function importGraph(graph: NirGraph, opts: NirImportOptions): NirImportResult {
   // τ ≤ 0, non-finite thresholds and (unless allowed) non-finite weights are refused before anything is built.
   checkNirValues(graph, opts.source ?? 'NIR import', { allowNonFinite: opts.allowNonFinite ?? false });
   const dt = resolveDt(graph, opts.dt, 'NIR import');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FormatError, NumericError } from '../../../src/errors.js';
+import { FormatError, NumericError, ShapeError } from '../../../src/errors.js';
 import { readNirFile, writeNirFile } from '../../../src/interop/nir/file-node.js';
 import { nirToModule } from '../../../src/interop/nir/import.js';
 import { runNir } from '../../../src/interop/nir/executor.js';
@@ -104,4 +104,13 @@ test('CLI: nir import and nir run of a graph with tau = 0 exit 2 with one line a
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('errors found deep in the graph walk (shapes, dt) name the file given as source, once, keeping their class', { skip }, async () => {
+  const { path, graph } = await fixture('i_affine_lif_2layer');
+  // The shared fixtures carry no dt: without one the import stops at its dt check.
+  assert.throws(() => nirToModule(graph, { source: path }), (e: unknown) => e instanceof Error && e.message.startsWith(`${path}: `) && e.message.indexOf(path, 1) === -1 && /dt/.test(e.message));
+  const [, out] = nodeOf(graph, 'Output');
+  out.fields.shape = { kind: 'array', dtype: 'int64', shape: [1], data: new Float64Array([551406493304]) };
+  assert.throws(() => nirToModule(graph, { dt: 1e-3, source: path }), (e: unknown) => e instanceof ShapeError && e.message.startsWith(`${path}: node '`) && /declares \[551406493304\]/.test(e.message));
 });
