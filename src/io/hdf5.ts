@@ -118,18 +118,27 @@ export async function withH5Bytes<T>(bytes: Uint8Array, source: string, fn: (f: 
     }
     throw e;
   } finally {
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // the file is unlinked below anyway; a failing close must not hide the first error
-      }
-    }
+    releaseFile(m, file, path);
+  }
+}
+
+/**
+ * Close (if still open) and unlink an in-memory file, ignoring failures: a
+ * failing close or unlink must not hide the error that got here, and an
+ * instance that trapped is never used again anyway.
+ */
+function releaseFile(m: H5Module, file: H5File | null, path: string): void {
+  if (file) {
     try {
-      m.FS.unlink(path);
+      file.close();
     } catch {
-      // a trapped instance may not get this far; it is never used again
+      // unlinked below anyway
     }
+  }
+  try {
+    m.FS.unlink(path);
+  } catch {
+    // never created, or a trapped instance
   }
 }
 
@@ -145,18 +154,7 @@ export async function buildH5Bytes(fn: (f: H5File) => void): Promise<Uint8Array>
     file = null;
     return m.FS.readFile(path);
   } finally {
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // see withH5Bytes
-      }
-    }
-    try {
-      m.FS.unlink(path);
-    } catch {
-      // never created
-    }
+    releaseFile(m, file, path);
   }
 }
 
