@@ -62,6 +62,11 @@ export interface DataSection {
   /** nmnist-emulated generation. */
   emulator: EmulatorSection;
   batch_size: number;
+  /**
+   * Skip the last, smaller training batch of each epoch (PyTorch's
+   * `drop_last=True`, as the snnTorch tutorials train). Test batches are never dropped.
+   */
+  drop_last: boolean;
   test_batch_size: number;
   /** Use only the first N training samples (quick experiments); null = all. */
   train_limit: number | null;
@@ -416,6 +421,7 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
             .strict()
             .default({}),
           batch_size: z.number().int().positive().default(128),
+          drop_last: z.boolean().default(false),
           test_batch_size: z.number().int().positive().default(256),
           train_limit: z.number().int().positive().nullable().default(null),
           test_limit: z.number().int().positive().nullable().default(null),

@@ -337,8 +337,8 @@ export function* tensorBatches(loader: DataLoader, shape: readonly number[], bac
   }
 }
 
-export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng?: Rng): DataLoader {
-  return new DataLoader(ds, { batchSize, shuffle, rng: rng ?? new Rng(0) });
+export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng?: Rng, dropLast = false): DataLoader {
+  return new DataLoader(ds, { batchSize, shuffle, rng: rng ?? new Rng(0), dropLast });
 }
 
 /**

@@ -212,7 +212,7 @@ function train(name: string, configYaml: string, epochs: number): void {
   const session = buildSession(config, { data, backend: 'wasm' });
   // The session's data: normalised when the config says so (data.normalize).
   const { model, backend, data: sdata } = session;
-  const trainLoader = makeLoader(sdata.train, config.data.batch_size, true, session.rngs.loader);
+  const trainLoader = makeLoader(sdata.train, config.data.batch_size, true, session.rngs.loader, config.data.drop_last);
   const testLoader = makeLoader(sdata.test, config.data.test_batch_size, false);
   const nb = trainLoader.numBatches;
   const points: EpochPoint[] = [];

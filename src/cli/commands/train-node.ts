@@ -121,7 +121,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   if (opts.weights !== undefined) applyInitWeights(opts.weights, model, opts.resume, { allowNonFinite: opts.allowNonFinite ?? false });
   // train.distill: the teacher run is read, built and checked against the student here, before the run folder exists.
   const teacher = loadTeacher(session);
-  const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader);
+  const trainLoader = makeLoader(data.train, config.data.batch_size, true, session.rngs.loader, config.data.drop_last);
   const history: EpochRecord[] = [];
   let batchesDone = 0;
   let epochSamples = 0; // counted as batches are handed to the Trainer
