@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { reshape, stack, unstack } from '../ops/shape.js';
+import { reshape, sliceLeading, stack } from '../ops/shape.js';
 import { selectRows } from '../ops/select.js';
 import { storageCopy } from '../ops/util.js';
 import type { ScanResult } from '../ops/neuron.js';
@@ -167,13 +167,13 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
 
   /** `forward` under `detachBetweenSteps`: one scan per step, the state detached before each. */
   private forwardDetachedSteps(x: Tensor, stepShape: readonly number[]): Tensor {
-    const steps = unstack(x);
+    const T = x.shape[0]!;
     const spikes: Tensor[] = [];
     const membranes: Tensor[] = [];
-    for (const step of steps) {
+    for (let t = 0; t < T; t++) {
       this.detachState();
       const st = this.state ?? this.initialState(stepShape, x.backend);
-      const xt = reshape(step, [1, ...stepShape]);
+      const xt = sliceLeading(x, t, t + 1);
       const r = this.useStepRule ? this.scanStepRule(xt, st) : this.scan(xt, st);
       this.state = r.state;
       spikes.push(reshape(r.spikes, stepShape));

@@ -2,7 +2,7 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { empty, emptyOverwritten } from './util.js';
+import { empty } from './util.js';
 
 /** Same numbers, new shape (shares storage). One dimension may be -1. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -64,32 +64,6 @@ export function stack(xs: Tensor[]): Tensor {
     }),
   );
   return out;
-}
-
-/**
- * The steps of x [T, ...] as T tensors [...] (copies): the inverse of
- * `stack`, one node for all T, so the backward writes each step's gradient
- * into one [T, ...] buffer (T slices would each build a full-size gradient).
- */
-export function unstack(x: Tensor): Tensor[] {
-  if (x.ndim < 1) throw new ShapeError(`unstack: a scalar has no leading dimension`);
-  const T = x.shape[0]!;
-  const n = T > 0 ? x.size / T : 0;
-  const inner = x.shape.slice(1);
-  const outs = Array.from({ length: T }, (_, t) => {
-    const o = emptyOverwritten(x.backend, inner, x.binary);
-    x.backend.copy(x.storage, t * n, o.storage, 0, n);
-    return o;
-  });
-  record('unstack', [x], outs, (gs) => {
-    // empty() is zeroed: a step whose output fed nothing gets a zero gradient.
-    const gx = empty(x.backend, x.shape);
-    gs.forEach((g, t) => {
-      if (g) x.backend.copy(g.storage, 0, gx.storage, t * n, n);
-    });
-    return [gx];
-  });
-  return outs;
 }
 
 /** Slice [start, end) of the leading dimension (copy). */
