@@ -120,12 +120,6 @@ export interface TrainSection {
   /** Online methods: one update per batch from the accumulated gradients ('sequence') or one per step ('step', OTTT_O). */
   online_update: OnlineUpdate;
   /**
-   * sltt and ottt with 'sequence' updates: steps run per forward and
-   * backward (the neurons detach their state between them, so the gradients
-   * are those of one-step backwards); 1 = step by step.
-   */
-  online_chunk: number;
-  /**
    * Retrain at fewer steps stage by stage from the previous stage's weights
    * (IIR-SNN; docs/online-training.md), e.g. [5, 3, 2, 1]; null: one stage
    * at encoder.steps. The last entry must equal encoder.steps, the T the
@@ -499,7 +493,6 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
           tbptt: z.number().int().min(0).default(0),
           sltt_k: z.number().int().positive().nullable().default(null),
           online_update: z.enum(ONLINE_UPDATES).default('sequence'),
-          online_chunk: z.number().int().positive().default(1),
           timestep_schedule: z.array(z.number().int().positive()).min(1).nullable().default(null),
           stage_epochs: z.union([z.number().int().min(0), z.array(z.number().int().min(0)).min(1)]).nullable().default(null),
           distill: z
@@ -549,8 +542,6 @@ function resolveTrainMethod(t: TrainInput, ctx: z.RefinementCtx): TrainSection {
   if (method === 'sltt_k' && t.sltt_k === null) issue('sltt_k', "train.method 'sltt_k' needs K: train.sltt_k: K (steps backpropagated per batch, 1 ≤ K ≤ T)");
   if (method !== 'sltt_k' && t.sltt_k !== null) issue('sltt_k', `K is the option of train.method 'sltt_k', but the method is '${method}'`);
   if (!online && t.online_update !== 'sequence') issue('online_update', `'${t.online_update}' updates are an option of the online methods (sltt, sltt_k, ottt), not of '${method}'`);
-  if (t.online_chunk > 1 && method !== 'sltt' && method !== 'ottt') issue('online_chunk', `${t.online_chunk} steps per chunk is an option of train.method sltt and ottt, not of '${method}'${method === 'sltt_k' ? ' (SLTT-K backpropagates single steps drawn at random)' : ''}`);
-  if (t.online_chunk > 1 && t.online_update === 'step') issue('online_chunk', `${t.online_chunk} steps per chunk needs online_update 'sequence' (with 'step' the weights change after every step)`);
   if (online && t.distill) issue('distill', `distillation is not supported with train.method '${method}' (its terms compare whole sequences); use bptt or tbptt`);
   if (t.timestep_schedule !== null && t.distill) issue('distill', 'distillation is not supported with train.timestep_schedule (the teacher runs at one T)');
   if (t.stage_epochs !== null) {

@@ -375,7 +375,7 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     method: config.train.method,
     tbptt: config.train.tbptt,
     stepLoss: isOnlineMethod(config.train.method) ? makeStepLoss(config.train.loss) : null,
-    online: { k: config.train.sltt_k, update: config.train.online_update, chunk: config.train.online_chunk, rng: session.rngs.online ?? null },
+    online: { k: config.train.sltt_k, update: config.train.online_update, rng: session.rngs.online ?? null },
     objective: session.distillation?.distiller ?? null,
     callbacks,
   });

@@ -35,16 +35,6 @@ export interface SpikesAndMembrane {
 export abstract class NeuronModule extends Module {
   recordMembrane = false;
   lastMembrane: Tensor | null = null;
-  /**
-   * Cut the gradient's temporal route inside a sequence: `forward` over T
-   * steps then runs the steps one at a time with `detachState()` before each,
-   * so step t's state enters step t+1 as a constant (v_t = λ·sg(v_{t−1}) + I_t,
-   * SLTT's rule) while the values are those of the ordinary forward. The
-   * online methods set it to run several steps per call (`train.online_chunk`):
-   * the layers around the neurons then see one batch of c steps instead of c
-   * calls of one. Off by default.
-   */
-  detachBetweenSteps = false;
 
   abstract step(x: Tensor): Tensor;
   abstract detachState(): void;

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { reshape, sliceLeading, stack } from '../ops/shape.js';
+import { reshape } from '../ops/shape.js';
 import { selectRows } from '../ops/select.js';
 import { storageCopy } from '../ops/util.js';
 import type { ScanResult } from '../ops/neuron.js';
@@ -156,31 +156,11 @@ export abstract class ScanNeuron<S extends StateDict> extends NeuronModule {
       if (first && (first.shape.length !== stepShape.length || first.shape.some((d, i) => d !== stepShape[i])))
         throw new ShapeError(`${this.kind}: state has shape ${fmtShape(first.shape)} but input steps are ${fmtShape(stepShape)}; call resetState() before a new batch size`);
     }
-    const T = x.shape[0]!;
-    if (this.detachBetweenSteps && T > 1) return this.forwardDetachedSteps(x, stepShape);
     const st = this.state ?? this.initialState(stepShape, x.backend);
     const r = this.useStepRule ? this.scanStepRule(x, st) : this.scan(x, st);
     this.state = r.state;
     this.lastMembrane = this.recordMembrane ? r.membrane : null;
     return r.spikes;
-  }
-
-  /** `forward` under `detachBetweenSteps`: one scan per step, the state detached before each. */
-  private forwardDetachedSteps(x: Tensor, stepShape: readonly number[]): Tensor {
-    const T = x.shape[0]!;
-    const spikes: Tensor[] = [];
-    const membranes: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      this.detachState();
-      const st = this.state ?? this.initialState(stepShape, x.backend);
-      const xt = sliceLeading(x, t, t + 1);
-      const r = this.useStepRule ? this.scanStepRule(xt, st) : this.scan(xt, st);
-      this.state = r.state;
-      spikes.push(reshape(r.spikes, stepShape));
-      if (this.recordMembrane) membranes.push(reshape(r.membrane, stepShape));
-    }
-    this.lastMembrane = this.recordMembrane ? stack(membranes) : null;
-    return stack(spikes);
   }
 
   /** One step [B, ...] → [B, ...]; `lastMembrane` is then [1, B, ...]. */

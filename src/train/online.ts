@@ -49,17 +49,6 @@ export interface OnlineOptions {
   update?: OnlineUpdate;
   /** SLTT-K's draw of the steps (required for sltt_k). */
   rng?: Rng | null;
-  /**
-   * Steps run per forward and backward (default 1). With c > 1 the model
-   * runs c steps in one call, its neurons detaching their state between the
-   * steps (NeuronModule.detachBetweenSteps), and the c steps' losses are
-   * backpropagated together: the same gradients as c one-step backwards
-   * (the temporal route is cut either way), with c-times larger products
-   * and c-times fewer calls; the graph held is c steps', still flat in T.
-   * Batch-norm statistics then cover the c steps of a chunk, as BPTT's
-   * cover all T. sltt and ottt with 'sequence' updates only.
-   */
-  chunk?: number;
 }
 
 /**

@@ -7,8 +7,7 @@ import { isNeuron, type NeuronModule } from '../neurons/base.js';
 import type { Module } from '../module/module.js';
 import { predictFromCounts } from '../ops/loss.js';
 import { reduceOverTime } from '../ops/readout.js';
-import { repeatTime, sliceLeading } from '../ops/shape.js';
-import { add } from '../ops/elementwise.js';
+import { sliceLeading } from '../ops/shape.js';
 import { empty } from '../ops/util.js';
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -286,8 +285,6 @@ export class Trainer {
   private readonly onlineUpdate: OnlineUpdate;
   private readonly slttK: number | null;
   private readonly onlineRng: Rng | null;
-  /** Steps per forward/backward of the online methods (OnlineOptions.chunk). */
-  private readonly onlineChunk: number;
   private readonly plan: StepPlan | null;
   private readonly traced: TracedLayer[];
   /** The steps whose loss was backpropagated in the last training batch (online methods; all T but under SLTT-K). */
@@ -334,12 +331,6 @@ export class Trainer {
     this.onlineUpdate = online.update ?? 'sequence';
     this.slttK = online.k ?? null;
     this.onlineRng = online.rng ?? null;
-    this.onlineChunk = online.chunk ?? 1;
-    if (!(Number.isInteger(this.onlineChunk) && this.onlineChunk >= 1)) throw new ConfigError(`train.online_chunk: steps per chunk must be a positive integer, got ${this.onlineChunk}`);
-    if (this.onlineChunk > 1) {
-      if (method !== 'sltt' && method !== 'ottt') throw new ConfigError(`train.online_chunk: ${this.onlineChunk} steps per chunk is an option of the online methods sltt and ottt, not of '${method}'${method === 'sltt_k' ? ' (SLTT-K backpropagates single steps drawn at random)' : ''}`);
-      if (this.onlineUpdate === 'step') throw new ConfigError(`train.online_chunk: ${this.onlineChunk} steps per chunk needs online_update 'sequence' (with 'step' the weights change after every step, so steps cannot share a forward)`);
-    }
     this.stepLoss = opts.stepLoss ?? null;
     if (isOnlineMethod(method)) {
       if (!this.stepLoss) throw new ConfigError(`Trainer: method '${method}' takes a loss at every step and needs stepLoss (the loss entry's per-step form, makeStepLoss)`);
@@ -533,7 +524,6 @@ export class Trainer {
     }
     const stepInput = (t: number): Tensor => prefixLeaf ?? runLayers(plan.prefix, timeConstant ? seq : sliceLeading(seq, t, t + 1));
     const runStep = (t: number): ModelOutput => this.outputOf(runLayers(plan.perStep, stepInput(t)));
-    if (this.onlineChunk > 1) return this.trainOnlineChunks(b, batch, seq, T, timeConstant, prefixOut, prefixLeaf, runLayers);
     if (!perStepUpdate) this.zeroGrads();
     const gathered = new OutputGather(T);
     let total = 0;
@@ -575,66 +565,6 @@ export class Trainer {
       if (prefixOut && prefixLeaf && prefixLeaf !== prefixOut && prefixLeaf.grad) backward(prefixOut, prefixLeaf.grad);
       norm = this.applyUpdate(batch, '');
     }
-    return [total, accuracyOf(this.predictFn(gathered.output()), b.y), norm];
-  }
-
-  /**
-   * trainOnlineBatch with `online.chunk` = c > 1 (sltt, ottt; 'sequence'
-   * updates): the steps run c at a time, the neurons detaching their state
-   * between steps, and the sum of the c steps' losses is backpropagated at
-   * once. The gradients equal those of c one-step backwards.
-   */
-  private trainOnlineChunks(
-    b: Batch,
-    batch: number,
-    seq: Tensor,
-    T: number,
-    timeConstant: boolean,
-    prefixOut: Tensor | null,
-    prefixLeaf: Tensor | null,
-    runLayers: (layers: readonly Module[], x: Tensor) => Tensor,
-  ): [number, number, number] {
-    const plan = this.plan!;
-    const stepLoss = this.stepLoss!;
-    const c = this.onlineChunk;
-    const chunkInput = (s: number, e: number): Tensor => {
-      if (prefixLeaf) return e - s > 1 ? repeatTime(prefixLeaf, e - s) : prefixLeaf;
-      return runLayers(plan.prefix, timeConstant ? repeatTime(seq, e - s) : sliceLeading(seq, s, e));
-    };
-    this.zeroGrads();
-    const gathered = new OutputGather(T);
-    let total = 0;
-    const carried = (): Tensor[] => [
-      ...this.persistent(),
-      ...this.model.parameters().flatMap((p) => (p.grad ? [p.grad] : [])),
-      ...(prefixLeaf?.grad ? [prefixLeaf.grad] : []),
-      ...gathered.tensors(),
-    ];
-    for (const n of plan.neurons) n.detachBetweenSteps = true;
-    try {
-      rotatingScope(stepBackends(this.model), carried, (endStep) => {
-        for (let s = 0; s < T; s += c) {
-          const e = Math.min(T, s + c);
-          const where = `, steps ${s}..${e - 1}`;
-          const out = this.outputOf(runLayers(plan.perStep, chunkInput(s, e)));
-          // The chunk's loss: the sum of its steps' per-step losses.
-          let loss: Tensor | null = null;
-          for (let t = 0; t < e - s; t++) {
-            const l = stepLoss(stepOf(out, t), b.y, T);
-            loss = loss ? add(loss, l) : l;
-          }
-          total += this.checkLoss(loss!, batch, where);
-          backward(loss!);
-          gathered.add(out, s);
-          for (const n of plan.neurons) n.detachState();
-          endStep();
-        }
-      });
-    } finally {
-      for (const n of plan.neurons) n.detachBetweenSteps = false;
-    }
-    if (prefixOut && prefixLeaf && prefixLeaf !== prefixOut && prefixLeaf.grad) backward(prefixOut, prefixLeaf.grad);
-    const norm = this.applyUpdate(batch, '');
     return [total, accuracyOf(this.predictFn(gathered.output()), b.y), norm];
   }
 
@@ -715,12 +645,6 @@ export class Trainer {
     }
     return { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
   }
-}
-
-/** Step t of a piece's output, as a one-step output [1, B, C] (differentiable). */
-function stepOf(out: ModelOutput, t: number): ModelOutput {
-  if (out.spikes.shape[0] === 1) return out;
-  return { spikes: sliceLeading(out.spikes, t, t + 1), membrane: out.membrane ? sliceLeading(out.membrane, t, t + 1) : null };
 }
 
 /**
