@@ -9,11 +9,12 @@ import type { GpuContext, GpuCounters } from './context.js';
 import { webgpuCoreKernels } from './core.js';
 import type { AdapterSummary } from './device.js';
 import { webgpuNeuronKernels } from './neuron.js';
+import { webgpuTrainKernels } from './train.js';
 
 /*
  * The WebGPU backend (float32): storage in GPU buffers, kernels in WGSL,
- * commands batched per step (context.ts). Families without GPU kernels yet
- * (conv/pool/batch norm, train, delay, attention) refuse with a BackendError
+ * commands batched per step (context.ts). Kernels without a GPU version yet
+ * (conv/pool/batch norm, the losses, delay, attention) refuse with a BackendError
  * naming the kernel: a CPU fallback through `.data` cannot exist here, and a
  * hidden read-back per call would cost more than the GPU saves.
  */
@@ -50,6 +51,7 @@ export function createWebGpuBackend(ctx: GpuContext, adapter: AdapterSummary): W
   return {
     ...refused('convolution', tsConvKernels),
     ...refused('training', tsTrainKernels),
+    ...webgpuTrainKernels(ctx),
     ...refused('delay', tsDelayKernels),
     ...refused('attention', tsAttentionKernels),
     ...webgpuCoreKernels(ctx),

@@ -1,0 +1,68 @@
+import { LINEAR_INDEX, WG, type KernelSpec } from './kernel.js';
+
+/*
+ * Optimizer updates and clamping in WGSL: one invocation per parameter, the
+ * reference's operations (backend/ts/train.ts) in float32. The per-step
+ * scalars (bias corrections, step size, decoupled decay) are computed once on
+ * the host in double precision and passed as uniforms.
+ */
+
+function perElement(name: string, params: KernelSpec['params'], bindings: KernelSpec['bindings'], body: string): KernelSpec {
+  return {
+    name,
+    params: [['n', 'u32'], ...params],
+    bindings,
+    body: `
+${LINEAR_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linearIndex(gid, nwg);
+  if (i >= p.n) { return; }
+  ${body}
+}`,
+  };
+}
+
+/** SGD with optional momentum buffer (`hasBuf`); initBuf: the buffer starts as the first direction. */
+export function sgdSpec(hasBuf: boolean): KernelSpec {
+  return perElement(
+    `sgd_b${+hasBuf}`,
+    [['lr', 'f32'], ['momentum', 'f32'], ['dampening', 'f32'], ['nesterov', 'u32'], ['wd', 'f32'], ['initBuf', 'u32']],
+    [['g', 'read'], ['param', 'read_write'], ...(hasBuf ? [['buf', 'read_write'] as const] : [])],
+    `
+  var d = g[i];
+  if (p.wd != 0.0) { d += p.wd * param[i]; }
+  ${hasBuf ? `
+  var m = d;
+  if (p.initBuf == 0u) { m = p.momentum * buf[i] + (1.0 - p.dampening) * d; }
+  buf[i] = m;
+  if (p.nesterov == 1u) { d = d + p.momentum * m; } else { d = m; }` : ''}
+  param[i] = param[i] - p.lr * d;`,
+  );
+}
+
+/** Adam / AdamW, AMSGrad with `hasMax`. */
+export function adamSpec(hasMax: boolean): KernelSpec {
+  return perElement(
+    `adam_x${+hasMax}`,
+    [['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['decoupled', 'u32'], ['decay', 'f32'], ['stepSize', 'f32'], ['bc2Sqrt', 'f32']],
+    [['g', 'read'], ['param', 'read_write'], ['m1', 'read_write'], ['m2', 'read_write'], ...(hasMax ? [['vm', 'read_write'] as const] : [])],
+    `
+  var d = g[i];
+  var w = param[i];
+  if (p.decoupled == 1u) { w *= p.decay; } else if (p.wd != 0.0) { d += p.wd * w; }
+  let a = p.beta1 * m1[i] + (1.0 - p.beta1) * d;
+  let b = p.beta2 * m2[i] + (1.0 - p.beta2) * d * d;
+  m1[i] = a;
+  m2[i] = b;
+  var second = b;
+  ${hasMax ? 'if (second > vm[i]) { vm[i] = second; } second = vm[i];' : ''}
+  let denom = sqrt(second) / p.bc2Sqrt + p.eps;
+  param[i] = w - (p.stepSize * a) / denom;`,
+  );
+}
+
+/** x clamped to [lo, hi] in place; NaN stays NaN as in the reference (WGSL's min/max leave NaN implementation-defined). */
+export const clampSpec = perElement('clamp', [['lo', 'f32'], ['hi', 'f32']], [['x', 'read_write']], `
+  let v = x[i];
+  if (v < p.lo) { x[i] = p.lo; } else if (v > p.hi) { x[i] = p.hi; }`);
