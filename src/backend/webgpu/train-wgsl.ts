@@ -66,3 +66,38 @@ export function adamSpec(hasMax: boolean): KernelSpec {
 export const clampSpec = perElement('clamp', [['lo', 'f32'], ['hi', 'f32']], [['x', 'read_write']], `
   let v = x[i];
   if (v < p.lo) { x[i] = p.lo; } else if (v > p.hi) { x[i] = p.hi; }`);
+
+/**
+ * Row-wise softmax cross-entropy, one invocation per row r (C is a class
+ * count, small): probabilities into `probs`, −log softmax(logits_r)[y_r] into
+ * `rowLoss[r]` (summed by reduceInto afterwards). Targets arrive as float32
+ * class indices (exact below 2²⁴); row r uses target r mod B.
+ */
+export const crossEntropyRowsSpec: KernelSpec = perElement(
+  'crossEntropyRows',
+  [['C', 'u32'], ['B', 'u32']],
+  [['logits', 'read'], ['tg', 'read'], ['probs', 'read_write'], ['rowLoss', 'read_write']],
+  `
+  let o = i * p.C;
+  var mx = logits[o];
+  for (var c = 1u; c < p.C; c++) { mx = max(mx, logits[o + c]); }
+  var z = 0.0;
+  for (var c = 0u; c < p.C; c++) { let e = exp(logits[o + c] - mx); probs[o + c] = e; z += e; }
+  let inv = 1.0 / z;
+  for (var c = 0u; c < p.C; c++) { probs[o + c] *= inv; }
+  let y = u32(tg[i % p.B]);
+  rowLoss[i] = mx + log(z) - logits[o + y];`,
+);
+
+/** out[r, c] = s·(probs[r, c] − [c = y_r]) with s = g[0] / divisor read on the device; one invocation per element (n = R·C). */
+export const crossEntropyBackwardSpec: KernelSpec = perElement(
+  'crossEntropyBackward',
+  [['C', 'u32'], ['B', 'u32'], ['divisor', 'f32']],
+  [['probs', 'read'], ['tg', 'read'], ['g', 'read'], ['out', 'read_write']],
+  `
+  let s = g[0] / p.divisor;
+  let r = i / p.C;
+  var v = s * probs[i];
+  if (i % p.C == u32(tg[r % p.B])) { v -= s; }
+  out[i] = v;`,
+);

@@ -1,6 +1,6 @@
 // A Linear + LIF training step on webgpu, end to end through the public ops
-// and modules: forward over T steps with spike inputs, a loss reduced on the
-// device (sum of the output spikes and membrane), backward through the fused
+// and modules: forward over T steps with spike inputs, a loss computed on the
+// device (ce_count, the default run's loss, plus a sum() term), backward through the fused
 // scan and the GEMMs, one Adam step — against the same step on ts from the
 // same initial weights. Parameters after the step agree to 1e-4 relative to
 // 1 + |expected|; the loss is read back asynchronously and agrees to 1e-4.
@@ -16,6 +16,7 @@ import { Linear } from '../../../src/nn/linear.js';
 import { Sequential } from '../../../src/nn/containers.js';
 import { LIF } from '../../../src/neurons/lif/model.js';
 import { add, sum, scale } from '../../../src/ops/elementwise.js';
+import { ceCountLoss } from '../../../src/ops/loss.js';
 import { Adam } from '../../../src/train/optim/adam.js';
 import { Rng } from '../../../src/tensor/rng.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
@@ -36,7 +37,8 @@ async function trainStep(be: Backend): Promise<StepResult> {
     const x = new Tensor(be.fromArray(spikes(new Rng(7), T * B * K, 0.3)), [T, B, K], { backend: be, binary: true });
     const opt = new Adam(net.parameters(), { lr: 1e-2 });
     const y = net.forward(x);
-    const loss = add(sum(y), scale(sum(net.parameters()[0]!), 0.01));
+    // ce_count (the default run's loss) plus a small term reduced with sum(), both on the device.
+    const loss = add(ceCountLoss(y, Int32Array.from([3, 1, 4, 1])), scale(sum(net.parameters()[0]!), 0.01));
     opt.zeroGrad();
     backward(loss);
     opt.step();

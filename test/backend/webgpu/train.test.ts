@@ -75,3 +75,26 @@ test('clamp matches ts exactly, NaN kept', async (t) => {
   ts.clamp(r, -1, 1);
   assert.deepEqual([...(await readBack(be, g))], [...r.data]);
 });
+
+test('the device-side cross-entropy forms match ts (loss and probabilities 1e-5, gradient 1e-6)', async (t) => {
+  const be = await webgpuOrSkip(t);
+  if (!be) return;
+  const rng = new Rng(9);
+  for (const [R, C, B] of [[1, 1, 1], [12, 10, 4], [300, 7, 300]] as const) {
+    const logits = randoms(rng, R * C, -8, 8);
+    const targets = Int32Array.from({ length: B }, () => rng.int(C));
+    const gLoss = [rng.uniform(0.5, 2)];
+    const pg = be.alloc(R * C), pt = ts.alloc(R * C);
+    const og = be.alloc(3), ot = ts.alloc(3);
+    be.crossEntropyRowsInto(R, C, be.fromArray(logits), targets, pg, B, og, 2);
+    ts.crossEntropyRowsInto(R, C, ts.fromArray(logits), targets, pt, B, ot, 2);
+    const what = `R=${R} C=${C} B=${B}`;
+    assertNear(await readBack(be, og), ot.data, 1e-5, `loss ${what}`);
+    assertNear(await readBack(be, pg), pt.data, 1e-5, `probabilities ${what}`);
+    const dg = be.alloc(R * C), dt = ts.alloc(R * C);
+    be.crossEntropyRowsBackwardFrom(R, C, pg, targets, be.fromArray(gLoss), B, dg);
+    ts.crossEntropyRowsBackwardFrom(R, C, pt, targets, ts.fromArray(gLoss), B, dt);
+    assertNear(await readBack(be, dg), dt.data, 1e-6, `gradient ${what}`);
+  }
+  assert.throws(() => be.crossEntropyRowsInto(1, 3, be.alloc(3), Int32Array.from([3]), be.alloc(3), 1, be.alloc(1), 0), /target 3 at 0 is not a class index in \[0, 3\)/);
+});
