@@ -189,5 +189,6 @@ test('the scalar kernels refuse with the device-side way out; shapes and foreign
   const cpu: Storage = ts.fromArray([1, 2, 3]);
   assert.throws(() => be.add(x, cpu, be.alloc(3)), (e: unknown) => e instanceof BackendError && /b is not webgpu storage/.test(e.message));
   assert.throws(() => be.reduceInto('sum', x, be.alloc(1), 1, 1), ShapeError);
-  assert.throws(() => be.adamStep(x, x, x, x, null, 1, { lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false }), (e: unknown) => e instanceof BackendError && /no training kernel 'adamStep'/.test(e.message));
+  // A kernel that returns a host number has no GPU form; its family's method refuses by name.
+  assert.throws(() => be.crossEntropyRows(1, 3, x, Int32Array.from([0]), be.alloc(3)), (e: unknown) => e instanceof BackendError && /no training kernel 'crossEntropyRows'/.test(e.message));
 });
