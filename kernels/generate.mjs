@@ -976,6 +976,61 @@ function checkWasmSources() {
   if (problems.length) fail(`wasm exports disagree with the manifest:\n  ${problems.join('\n  ')}`);
 }
 
+
+/**
+ * WGSL (the webgpu backend): g(x) in f32, ternaries as select() (both sides are
+ * evaluated; no formula has a side effect), exp and abs the WGSL built-ins —
+ * so the GPU's surrogate agrees with the others to float32 rounding, not to the bit.
+ */
+function genSurrogatesWgsl(list) {
+  const consts = { PI: 'SG_PI', INV_SQRT_PI: 'SG_INV_SQRT_PI' };
+  function p(n) {
+    switch (n.k) {
+      case 'num':
+        return dbl(n.v);
+      case 'var':
+      case 'local':
+        return n.v;
+      case 'const':
+        return consts[n.v];
+      case 'call':
+        onlyScalarFns('WGSL')(n.f);
+        return `${n.f}(${n.args.map(p).join(', ')})`;
+      case 'neg':
+        return `-(${p(n.a)})`;
+      case 'bin':
+        return `(${p(n.a)} ${n.op} ${p(n.b)})`;
+      case 'cond':
+        return `select(${p(n.b)}, ${p(n.a)}, ${p(n.c)})`;
+    }
+    throw new Error(`unknown node ${n.k}`);
+  }
+  const fn = [
+    'const SG_PI: f32 = 3.141592653589793;',
+    'const SG_INV_SQRT_PI: f32 = 0.5641895835477563;',
+    'fn sgGrad(id: u32, p0: f32, p1: f32, x: f32) -> f32 {',
+    '  switch id {',
+  ];
+  for (const s of list) {
+    fn.push(`    case ${s.id}u: {`);
+    for (const d of s.g.defs) fn.push(`      let ${d.name}: f32 = ${p(d.e)};`);
+    fn.push(`      return f32(${p(s.g.result)});`, '    }');
+  }
+  fn.push('    default: { return 0.0; } // ids are validated on the JavaScript side', '  }', '}');
+  return [
+    `// ${HEADER('kernels/surrogates.mjs')}`,
+    '/*',
+    ' * The surrogate gradients g(x), x = v − θ, as one WGSL function for the webgpu',
+    ' * kernels: f32 arithmetic, ternaries as select(), exp the WGSL built-in, so',
+    ' * results agree with the other backends to float32 rounding, not to the bit.',
+    ' */',
+    '',
+    '/** WGSL source of `fn sgGrad(id: u32, p0: f32, p1: f32, x: f32) -> f32`. */',
+    `export const SURROGATE_WGSL = ${JSON.stringify(fn.join('\n') + '\n')};`,
+    '',
+  ].join('\n');
+}
+
 // ---------------------------------------------------------------- main
 
 /** Every generated file: repository-relative path → text. */
@@ -993,6 +1048,7 @@ export function generate() {
     'src/backend/kernels/surrogates.generated.ts': genSurrogatesTs(sg, ex),
     'kernels/wasm/surrogate.generated.ts': genSurrogatesAs(sg, ex),
     'kernels/native/surrogates.generated.h': genSurrogatesCpp(sg, ex),
+    'src/backend/webgpu/surrogates.generated.ts': genSurrogatesWgsl(sg),
   };
 }
 

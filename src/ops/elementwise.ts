@@ -55,10 +55,11 @@ export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
 /** Sum of all elements → scalar tensor of shape []. */
 export function sum(x: Tensor): Tensor {
   const out = empty(x.backend, []);
-  out.storage.data[0] = x.backend.sum(x.storage);
+  // On the device (reduceInto; the gradient broadcast as a one-column row vector), so a GPU backend needs no read-back.
+  x.backend.reduceInto('sum', x.storage, out.storage, 0, 1);
   record('sum', [x], [out], ([g]) => {
     const gx = empty(x.backend, x.shape);
-    x.backend.fill(gx.storage, g!.storage.data[0]!);
+    x.backend.addRowVector(x.size, 1, gx.storage, g!.storage);
     return [gx];
   });
   return out;

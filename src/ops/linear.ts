@@ -10,7 +10,7 @@ export const EVENT_MIN_ROWS = 8;
 export interface LinearStats {
   /** Whether the last call took the event-driven path. */
   eventDriven: boolean;
-  /** Fraction of nonzero inputs seen by the last call (binary inputs only; 1 otherwise). */
+  /** Fraction of nonzero inputs seen by the last call (binary inputs only; 1 otherwise; NaN when the backend does not count them). */
   density: number;
 }
 
@@ -50,7 +50,10 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, stats?: LinearSta
   const y = emptyOverwritten(be, [...x.shape.slice(0, -1), N]); // beta = 0 below: fully written
   let eventDriven = false;
   let density = 1;
-  if (x.binary && M > 0) {
+  // A threshold of 0 means the backend never takes the event path (webgpu: counting
+  // would be a read-back); the density is then not measured and reported as NaN.
+  if (x.binary && M > 0 && be.eventDensityThreshold <= 0) density = NaN;
+  else if (x.binary && M > 0) {
     density = be.countNonzero(x.storage) / x.size;
     // The event kernels read Wᵀ, transposed once per call (O(N·K), one dense row's
     // worth of work): with only a few rows (streaming, batch 1) dense GEMM wins.

@@ -44,10 +44,11 @@ function crossEntropyNode(name: string, x: Tensor, rows: number, C: number, targ
   const be = x.backend;
   const probs = be.alloc(rows * C);
   const out = empty(be, []);
-  out.data[0] = be.crossEntropyRows(rows, C, x.storage, targets, probs) / divisor;
+  // Device-side forms: the loss and its gradient scale stay where the backend computes.
+  be.crossEntropyRowsInto(rows, C, x.storage, targets, probs, divisor, out.storage, 0);
   record(name, [x], [out], ([g]) => {
     const gx = empty(be, x.shape);
-    be.crossEntropyRowsBackward(rows, C, probs, targets, scalarGrad(g) / divisor, gx.storage);
+    if (g) be.crossEntropyRowsBackwardFrom(rows, C, probs, targets, g.storage, divisor, gx.storage);
     return [gx];
   });
   return out;
@@ -64,10 +65,10 @@ export function ceCountLoss(spikes: Tensor, targets: Int32Array): Tensor {
   be.sumRows(T, B * C, spikes.storage, 0, counts.storage);
   const probs = be.alloc(B * C);
   const out = empty(be, []);
-  out.data[0] = be.crossEntropyRows(B, C, counts.storage, targets, probs) / B;
+  be.crossEntropyRowsInto(B, C, counts.storage, targets, probs, B, out.storage, 0);
   record('ceCountLoss', [spikes], [out], ([g]) => {
     const gCounts = empty(be, [B, C]);
-    be.crossEntropyRowsBackward(B, C, probs, targets, scalarGrad(g) / B, gCounts.storage);
+    if (g) be.crossEntropyRowsBackwardFrom(B, C, probs, targets, g.storage, B, gCounts.storage);
     return [broadcastOverTime(gCounts, spikes, T)];
   });
   return out;

@@ -52,8 +52,11 @@ export function foldLast(be: Backend, g: Tensor | null, gLast: Tensor | null, T:
   const out = be.alloc(T * N);
   if (g) be.copy(g.storage, 0, out, 0, T * N);
   if (T > 0) {
-    const o = out.data, d = gLast.storage.data, off = (T - 1) * N;
-    for (let n = 0; n < N; n++) o[off + n] += d[n]!;
+    // Last row += gLast through kernels (no host view, so a GPU backend runs it too).
+    const last = be.alloc(N);
+    be.copy(out, (T - 1) * N, last, 0, N);
+    be.add(last, gLast.storage, last);
+    be.copy(last, 0, out, (T - 1) * N, N);
   }
   return out;
 }

@@ -121,4 +121,7 @@ test('info lists the backends and the active one', () => {
   const info = JSON.parse(r.stdout);
   assert.ok(info.backends.includes('ts'));
   assert.equal(typeof info.active, 'string');
+  // The adapter, or why there is no webgpu backend (never the chosen one: training does not run on it yet).
+  assert.match(info.webgpu, /^webgpu /);
+  assert.notEqual(info.active, 'webgpu');
 });

@@ -68,7 +68,7 @@ const FLOORS: readonly (readonly string[])[] = [
 /**
  * Folders private to their unit: code outside the unit reaches them only
  * through the unit's own interface files. The backends' implementations
- * (reference, wasm, native) are chosen through backend/registry.ts, so
+ * (reference, wasm, native, webgpu) are chosen through backend/registry.ts, so
  * nothing above backend/ depends on one of them; the Node-only loader of the
  * native addon is the one door, for the Node entry and the CLI.
  */
@@ -76,6 +76,9 @@ const PRIVATE: readonly { folder: string; doors: readonly string[] }[] = [
   { folder: 'backend/ts/', doors: [] },
   { folder: 'backend/wasm/', doors: [] },
   { folder: 'backend/native/', doors: ['backend/native/load-node.ts'] },
+  // Registering webgpu is asynchronous (adapter and device requests): the
+  // browser entry calls register.ts with navigator.gpu, Node code load-node.ts.
+  { folder: 'backend/webgpu/', doors: ['backend/webgpu/register.ts', 'backend/webgpu/load-node.ts'] },
 ];
 
 /**

@@ -1,5 +1,8 @@
 import type { Storage } from '../storage.js';
 
+/** The reductions of a whole storage to one number. */
+export type Reduction = 'sum' | 'sumSquares' | 'countNonzero';
+
 /**
  * Dense and event-driven linear algebra plus the elementwise kernels autograd
  * needs. All matrices are row-major and contiguous; offsets are in elements.
@@ -29,6 +32,12 @@ export interface CoreKernels {
   addRowVector(M: number, N: number, Y: Storage, b: Storage): void;
   /** out[N] = beta·out + Σ_m X[m,n]. */
   sumRows(M: number, N: number, X: Storage, beta: number, out: Storage): void;
+  /**
+   * out[outOff] = scale·(the reduction of x): the device-side form of sum,
+   * sumSquares and countNonzero, for a loss or a norm that must stay on a GPU
+   * (whose scalar kernels cannot return a number without waiting for it).
+   */
+  reduceInto(kind: Reduction, x: Storage, out: Storage, outOff: number, scale: number): void;
   sum(x: Storage): number;
   /** Sum of squares (for gradient-norm clipping). */
   sumSquares(x: Storage): number;

@@ -36,6 +36,13 @@ export interface TrainKernels {
   /** out[r, c] = scale·(probs[r, c] − [c = y_r]) with y_r as in crossEntropyRows (the CE gradient w.r.t. the logits). */
   crossEntropyRowsBackward(R: number, C: number, probs: Storage, targets: Int32Array, scale: number, out: Storage): void;
   /**
+   * The device-side forms the losses use, so a GPU backend needs no read-back:
+   * out[outOff] = crossEntropyRows(...) / divisor, and the backward with its
+   * scale g[0] / divisor read from a storage (g: the loss's one-element gradient).
+   */
+  crossEntropyRowsInto(R: number, C: number, logits: Storage, targets: Int32Array, probs: Storage, divisor: number, out: Storage, outOff: number): void;
+  crossEntropyRowsBackwardFrom(R: number, C: number, probs: Storage, targets: Int32Array, g: Storage, divisor: number, out: Storage): void;
+  /**
    * out[n] = max_t x[t, n] over a [T, N] array; argmax[n] = the first t reaching
    * the maximum (ties → earliest step, so the gradient goes to one element).
    */

@@ -1,5 +1,5 @@
 import type { CoreKernels } from '../kernels/core.js';
-import { tsCoreKernels } from '../ts/core.js';
+import { reduceIntoVia, tsCoreKernels } from '../ts/core.js';
 import type { NativeAddon } from './addon.js';
 
 /*
@@ -13,7 +13,7 @@ const SMALL = 256;
 /** Core kernels computed by the addon; sum, sumSquares, fill and copy stay in TypeScript (already native speed or order-sensitive). */
 export function nativeCoreKernels(addon: NativeAddon): CoreKernels {
   const ts = tsCoreKernels;
-  return {
+  const kernels: CoreKernels = {
     ...ts,
     gemm(tA, tB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff) {
       addon.gemm(tA, tB, M, N, K, alpha, A.data, aOff, B.data, bOff, beta, C.data, cOff);
@@ -66,5 +66,10 @@ export function nativeCoreKernels(addon: NativeAddon): CoreKernels {
       const a = x.data;
       return a.length < SMALL && a instanceof Float32Array ? ts.countNonzero(x) : addon.countNonzero(a);
     },
+    // Through this backend's own scalar kernels (the number is on the host already).
+    reduceInto(kind, x, out, outOff, scale) {
+      reduceIntoVia(kernels, kind, x, out, outOff, scale);
+    },
   };
+  return kernels;
 }

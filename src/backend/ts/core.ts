@@ -1,5 +1,14 @@
-import type { CoreKernels } from '../kernels/core.js';
+import { ShapeError } from '../../errors.js';
+import type { CoreKernels, Reduction } from '../kernels/core.js';
+import type { Storage } from '../storage.js';
 import { gemm, eventGemm, eventGemmGradW, transposeInto } from './gemm.js';
+
+/** reduceInto through a backend's scalar kernels (every CPU backend: the host holds the number anyway). */
+export function reduceIntoVia(k: Pick<CoreKernels, Reduction>, kind: Reduction, x: Storage, out: Storage, outOff: number, scale: number): void {
+  if (!Number.isInteger(outOff) || outOff < 0 || outOff >= out.length) throw new ShapeError(`reduceInto: offset ${outOff} is outside the output's ${out.length} elements`);
+  const v = k[kind](x);
+  out.data[outOff] = scale * v;
+}
 
 /** Reference implementation of the core kernels on typed arrays. */
 export const tsCoreKernels: CoreKernels = {
@@ -56,6 +65,9 @@ export const tsCoreKernels: CoreKernels = {
       const r = m * N;
       for (let n = 0; n < N; n++) o[n] += x[r + n]!;
     }
+  },
+  reduceInto(kind, x, out, outOff, scale) {
+    reduceIntoVia(tsCoreKernels, kind, x, out, outOff, scale);
   },
   sum(x) {
     const a = x.data;

@@ -38,6 +38,15 @@ export const tsTrainKernels: TrainKernels = {
     }
   },
 
+  // The same operations as the losses did on the host (a division by the divisor, in double).
+  crossEntropyRowsInto(R, C, logits, targets, probs, divisor, out, outOff) {
+    out.data[outOff] = tsTrainKernels.crossEntropyRows(R, C, logits, targets, probs) / divisor;
+  },
+
+  crossEntropyRowsBackwardFrom(R, C, probs, targets, g, divisor, out) {
+    tsTrainKernels.crossEntropyRowsBackward(R, C, probs, targets, g.data[0]! / divisor, out);
+  },
+
   maxLeading(T, N, x, out, argmax) {
     const a = x.data, o = out.data;
     for (let n = 0; n < N; n++) {

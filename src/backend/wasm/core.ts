@@ -1,5 +1,6 @@
 import type { CoreKernels } from '../kernels/core.js';
 import type { WasmContext } from './context.js';
+import { reduceIntoVia } from '../ts/core.js';
 
 /*
  * CoreKernels on wasm. Each method checks that its storages live in this
@@ -8,7 +9,7 @@ import type { WasmContext } from './context.js';
  */
 export function wasmCoreKernels(ctx: WasmContext, ts: CoreKernels): CoreKernels {
   const k = ctx.k;
-  return {
+  const kernels: CoreKernels = {
     gemm(tA, tB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff) {
       if (!ctx.owns(A) || !ctx.owns(B) || !ctx.owns(C)) return ts.gemm(tA, tB, M, N, K, alpha, A, aOff, B, bOff, beta, C, cOff);
       ctx.need(A, aOff + M * K, 'gemm', 'A');
@@ -106,5 +107,10 @@ export function wasmCoreKernels(ctx: WasmContext, ts: CoreKernels): CoreKernels 
     countNonzero(x) {
       return ctx.owns(x) ? k.countNonzero(x.ptr, x.length) : ts.countNonzero(x);
     },
+    // Through this backend's own scalar kernels (the number is on the host already).
+    reduceInto(kind, x, out, outOff, scale) {
+      reduceIntoVia(kernels, kind, x, out, outOff, scale);
+    },
   };
+  return kernels;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { backendNames, getBackend } from '../../backend/registry.js';
 import { packageRoot } from '../../config/load-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
+import { registerNodeWebGpuBackend } from '../../backend/webgpu/load-node.js';
 
 export interface InfoOptions {
   json?: boolean;
@@ -17,6 +18,10 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
   const pkg = { version: packageVersion() };
   const native = registerNativeBackend();
   const active = getBackend();
+  // Probed after the active backend is chosen: training does not run on webgpu
+  // yet (docs/design.md, "WebGPU backend"), so `auto` must not pick it here either.
+  const gpu = await registerNodeWebGpuBackend();
+  gpu.backend?.dispose();
   const info = {
     spikeflow: pkg.version,
     node: process.versions.node,
@@ -28,6 +33,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
       : `auto: fastest backend that loaded (${active.name})`,
     eventDensityThreshold: active.eventDensityThreshold,
     native: native.reason,
+    webgpu: gpu.reason,
   };
   if (opts.json) {
     process.stdout.write(JSON.stringify(info, null, 2) + '\n');
@@ -39,6 +45,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
       `backends available: ${info.backends.join(', ')}`,
       `active backend: ${info.active} — ${info.reason}`,
       `native: ${info.native}`,
+      `webgpu: ${info.webgpu}`,
       `event-driven propagation below ${(100 * info.eventDensityThreshold).toFixed(0)}% input density`,
     ].join('\n') + '\n',
   );

@@ -1,0 +1,103 @@
+import { LINEAR_INDEX, WG, type KernelSpec } from './kernel.js';
+
+/*
+ * Optimizer updates and clamping in WGSL: one invocation per parameter, the
+ * reference's operations (backend/ts/train.ts) in float32. The per-step
+ * scalars (bias corrections, step size, decoupled decay) are computed once on
+ * the host in double precision and passed as uniforms.
+ */
+
+function perElement(name: string, params: KernelSpec['params'], bindings: KernelSpec['bindings'], body: string): KernelSpec {
+  return {
+    name,
+    params: [['n', 'u32'], ...params],
+    bindings,
+    body: `
+${LINEAR_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linearIndex(gid, nwg);
+  if (i >= p.n) { return; }
+  ${body}
+}`,
+  };
+}
+
+/** SGD with optional momentum buffer (`hasBuf`); initBuf: the buffer starts as the first direction. */
+export function sgdSpec(hasBuf: boolean): KernelSpec {
+  return perElement(
+    `sgd_b${+hasBuf}`,
+    [['lr', 'f32'], ['momentum', 'f32'], ['dampening', 'f32'], ['nesterov', 'u32'], ['wd', 'f32'], ['initBuf', 'u32']],
+    [['g', 'read'], ['param', 'read_write'], ...(hasBuf ? [['buf', 'read_write'] as const] : [])],
+    `
+  var d = g[i];
+  if (p.wd != 0.0) { d += p.wd * param[i]; }
+  ${hasBuf ? `
+  var m = d;
+  if (p.initBuf == 0u) { m = p.momentum * buf[i] + (1.0 - p.dampening) * d; }
+  buf[i] = m;
+  if (p.nesterov == 1u) { d = d + p.momentum * m; } else { d = m; }` : ''}
+  param[i] = param[i] - p.lr * d;`,
+  );
+}
+
+/** Adam / AdamW, AMSGrad with `hasMax`. */
+export function adamSpec(hasMax: boolean): KernelSpec {
+  return perElement(
+    `adam_x${+hasMax}`,
+    [['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['decoupled', 'u32'], ['decay', 'f32'], ['stepSize', 'f32'], ['bc2Sqrt', 'f32']],
+    [['g', 'read'], ['param', 'read_write'], ['m1', 'read_write'], ['m2', 'read_write'], ...(hasMax ? [['vm', 'read_write'] as const] : [])],
+    `
+  var d = g[i];
+  var w = param[i];
+  if (p.decoupled == 1u) { w *= p.decay; } else if (p.wd != 0.0) { d += p.wd * w; }
+  let a = p.beta1 * m1[i] + (1.0 - p.beta1) * d;
+  let b = p.beta2 * m2[i] + (1.0 - p.beta2) * d * d;
+  m1[i] = a;
+  m2[i] = b;
+  var second = b;
+  ${hasMax ? 'if (second > vm[i]) { vm[i] = second; } second = vm[i];' : ''}
+  let denom = sqrt(second) / p.bc2Sqrt + p.eps;
+  param[i] = w - (p.stepSize * a) / denom;`,
+  );
+}
+
+/** x clamped to [lo, hi] in place; NaN stays NaN as in the reference (WGSL's min/max leave NaN implementation-defined). */
+export const clampSpec = perElement('clamp', [['lo', 'f32'], ['hi', 'f32']], [['x', 'read_write']], `
+  let v = x[i];
+  if (v < p.lo) { x[i] = p.lo; } else if (v > p.hi) { x[i] = p.hi; }`);
+
+/**
+ * Row-wise softmax cross-entropy, one invocation per row r (C is a class
+ * count, small): probabilities into `probs`, −log softmax(logits_r)[y_r] into
+ * `rowLoss[r]` (summed by reduceInto afterwards). Targets arrive as float32
+ * class indices (exact below 2²⁴); row r uses target r mod B.
+ */
+export const crossEntropyRowsSpec: KernelSpec = perElement(
+  'crossEntropyRows',
+  [['C', 'u32'], ['B', 'u32']],
+  [['logits', 'read'], ['tg', 'read'], ['probs', 'read_write'], ['rowLoss', 'read_write']],
+  `
+  let o = i * p.C;
+  var mx = logits[o];
+  for (var c = 1u; c < p.C; c++) { mx = max(mx, logits[o + c]); }
+  var z = 0.0;
+  for (var c = 0u; c < p.C; c++) { let e = exp(logits[o + c] - mx); probs[o + c] = e; z += e; }
+  let inv = 1.0 / z;
+  for (var c = 0u; c < p.C; c++) { probs[o + c] *= inv; }
+  let y = u32(tg[i % p.B]);
+  rowLoss[i] = mx + log(z) - logits[o + y];`,
+);
+
+/** out[r, c] = s·(probs[r, c] − [c = y_r]) with s = g[0] / divisor read on the device; one invocation per element (n = R·C). */
+export const crossEntropyBackwardSpec: KernelSpec = perElement(
+  'crossEntropyBackward',
+  [['C', 'u32'], ['B', 'u32'], ['divisor', 'f32']],
+  [['probs', 'read'], ['tg', 'read'], ['g', 'read'], ['out', 'read_write']],
+  `
+  let s = g[0] / p.divisor;
+  let r = i / p.C;
+  var v = s * probs[i];
+  if (i % p.C == u32(tg[r % p.B])) { v -= s; }
+  out[i] = v;`,
+);
