@@ -1,4 +1,4 @@
-import { LINEAR_INDEX, WG, type KernelSpec } from './kernel.js';
+import { elementwise, LINEAR_INDEX, WG, type KernelSpec } from './kernel.js';
 
 /*
  * WGSL for CoreKernels. Sizes and offsets are in elements; every kernel
@@ -142,21 +142,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }`,
 };
 
-function elementwise(name: string, params: KernelSpec['params'], bindings: KernelSpec['bindings'], stmt: string): KernelSpec {
-  return {
-    name,
-    params: [['n', 'u32'], ...params],
-    bindings,
-    body: `
-${LINEAR_INDEX}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  ${stmt}
-}`,
-  };
-}
 
 export const fillSpec = elementwise('fill', [['value', 'f32']], [['x', 'read_write']], 'x[i] = p.value;');
 /** op: 0 add, 1 sub, 2 mul. */

@@ -74,3 +74,20 @@ export function grid1d(n: number, perGroup = WG): [number, number] {
 
 /** WGSL: the flat index of a 1-D kernel dispatched with grid1d (workgroup size WG). */
 export const LINEAR_INDEX = `fn linearIndex(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * ${WG}u; }`;
+
+/** A kernel of one invocation per element i < n: `stmt` is its body (WGSL), after the bounds check. */
+export function elementwise(name: string, params: KernelSpec['params'], bindings: KernelSpec['bindings'], stmt: string): KernelSpec {
+  return {
+    name,
+    params: [['n', 'u32'], ...params],
+    bindings,
+    body: `
+${LINEAR_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = linearIndex(gid, nwg);
+  if (i >= p.n) { return; }
+  ${stmt}
+}`,
+  };
+}

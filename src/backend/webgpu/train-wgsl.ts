@@ -1,4 +1,4 @@
-import { LINEAR_INDEX, WG, type KernelSpec } from './kernel.js';
+import { elementwise, type KernelSpec } from './kernel.js';
 
 /*
  * Optimizer updates and clamping in WGSL: one invocation per parameter, the
@@ -7,25 +7,9 @@ import { LINEAR_INDEX, WG, type KernelSpec } from './kernel.js';
  * the host in double precision and passed as uniforms.
  */
 
-function perElement(name: string, params: KernelSpec['params'], bindings: KernelSpec['bindings'], body: string): KernelSpec {
-  return {
-    name,
-    params: [['n', 'u32'], ...params],
-    bindings,
-    body: `
-${LINEAR_INDEX}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = linearIndex(gid, nwg);
-  if (i >= p.n) { return; }
-  ${body}
-}`,
-  };
-}
-
 /** SGD with optional momentum buffer (`hasBuf`); initBuf: the buffer starts as the first direction. */
 export function sgdSpec(hasBuf: boolean): KernelSpec {
-  return perElement(
+  return elementwise(
     `sgd_b${+hasBuf}`,
     [['lr', 'f32'], ['momentum', 'f32'], ['dampening', 'f32'], ['nesterov', 'u32'], ['wd', 'f32'], ['initBuf', 'u32']],
     [['g', 'read'], ['param', 'read_write'], ...(hasBuf ? [['buf', 'read_write'] as const] : [])],
@@ -43,7 +27,7 @@ export function sgdSpec(hasBuf: boolean): KernelSpec {
 
 /** Adam / AdamW, AMSGrad with `hasMax`. */
 export function adamSpec(hasMax: boolean): KernelSpec {
-  return perElement(
+  return elementwise(
     `adam_x${+hasMax}`,
     [['beta1', 'f32'], ['beta2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['decoupled', 'u32'], ['decay', 'f32'], ['stepSize', 'f32'], ['bc2Sqrt', 'f32']],
     [['g', 'read'], ['param', 'read_write'], ['m1', 'read_write'], ['m2', 'read_write'], ...(hasMax ? [['vm', 'read_write'] as const] : [])],
@@ -63,7 +47,7 @@ export function adamSpec(hasMax: boolean): KernelSpec {
 }
 
 /** x clamped to [lo, hi] in place; NaN stays NaN as in the reference (WGSL's min/max leave NaN implementation-defined). */
-export const clampSpec = perElement('clamp', [['lo', 'f32'], ['hi', 'f32']], [['x', 'read_write']], `
+export const clampSpec = elementwise('clamp', [['lo', 'f32'], ['hi', 'f32']], [['x', 'read_write']], `
   let v = x[i];
   if (v < p.lo) { x[i] = p.lo; } else if (v > p.hi) { x[i] = p.hi; }`);
 
@@ -73,7 +57,7 @@ export const clampSpec = perElement('clamp', [['lo', 'f32'], ['hi', 'f32']], [['
  * `rowLoss[r]` (summed by reduceInto afterwards). Targets arrive as float32
  * class indices (exact below 2²⁴); row r uses target r mod B.
  */
-export const crossEntropyRowsSpec: KernelSpec = perElement(
+export const crossEntropyRowsSpec: KernelSpec = elementwise(
   'crossEntropyRows',
   [['C', 'u32'], ['B', 'u32']],
   [['logits', 'read'], ['tg', 'read'], ['probs', 'read_write'], ['rowLoss', 'read_write']],
@@ -90,7 +74,7 @@ export const crossEntropyRowsSpec: KernelSpec = perElement(
 );
 
 /** out[r, c] = s·(probs[r, c] − [c = y_r]) with s = g[0] / divisor read on the device; one invocation per element (n = R·C). */
-export const crossEntropyBackwardSpec: KernelSpec = perElement(
+export const crossEntropyBackwardSpec: KernelSpec = elementwise(
   'crossEntropyBackward',
   [['C', 'u32'], ['B', 'u32'], ['divisor', 'f32']],
   [['probs', 'read'], ['tg', 'read'], ['g', 'read'], ['out', 'read_write']],
