@@ -5,6 +5,7 @@ import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { tsDelayKernels } from '../ts/delay.js';
 import { tsAttentionKernels } from '../ts/attention.js';
+import { tsRwkvKernels } from '../ts/rwkv.js';
 import { WasmContext } from './context.js';
 import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
@@ -56,6 +57,7 @@ export function createWasmBackend(): WasmBackend {
     ...wasmTrainKernels(ctx, tsTrainKernels),
     ...wasmDelayKernels(ctx, tsDelayKernels),
     ...wasmAttentionKernels(ctx, tsAttentionKernels),
+    ...tsRwkvKernels,
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,
