@@ -170,6 +170,8 @@ const binary = (name, op) => ({
 const attnHead = [dim('R'), dim('heads'), dim('dh'), dim('N'), num('scale')];
 const attnLets = [['idx_t', 'total', 'product(args, {R, heads, dh, N})'], ['idx_t', 'gSize', 'product(args, {R, heads, dh, dh})']];
 const lnHead = [dim('R'), dim('C'), dim('N')];
+const wkvHead = [dim('T'), dim('B'), dim('C')];
+const wkvLets = [['idx_t', 'total', 'product(args, {T, B, C})'], ['idx_t', 'stateSize', 'product(args, {3, B, C})']];
 const lnLets = [['idx_t', 'total', 'product(args, {R, C, N})'], ['idx_t', 'statSize', 'product(args, {2, R, N})']];
 
 /** Native kernels, in registration order. */
@@ -464,6 +466,23 @@ export const native = [
     ],
     lets: lnLets,
     call: 'sf::layerNormBackward(R, C, N, x, gamma, stats, dY, dX, dGamma, dBeta);',
+  },
+  {
+    name: 'wkvForward',
+    doc: 'The RWKV-4 WKV recurrence over [T, B, C] (RwkvKernels, src/backend/kernels/rwkv.ts) from state s0 [3, B, C]; s1 receives the final state; bit-identical to the reference.',
+    args: [...wkvHead, f32('k', 'total'), f32('v', 'total'), f32('w', 'C'), f32('u', 'C'), f32('s0', 'stateSize'), f32('y', 'total'), f32('s1', 'stateSize')],
+    lets: wkvLets,
+    call: 'sf::wkvForward(T, B, C, k, v, w, u, s0, y, s1);',
+  },
+  {
+    name: 'wkvBackward',
+    doc: 'Its vector–Jacobian product from gy: gk, gv, gw, gu overwritten (gw, gu summed over T and B); the forward states are recomputed.',
+    args: [
+      ...wkvHead, f32('k', 'total'), f32('v', 'total'), f32('w', 'C'), f32('u', 'C'), f32('s0', 'stateSize'), f32('gy', 'total'),
+      f32('gk', 'total'), f32('gv', 'total'), f32('gw', 'C'), f32('gu', 'C'),
+    ],
+    lets: wkvLets,
+    call: 'sf::wkvBackward(T, B, C, k, v, w, u, s0, gy, gk, gv, gw, gu);',
   },
   {
     name: 'surrogateEval',
