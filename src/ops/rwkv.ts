@@ -84,13 +84,17 @@ export function tokenShiftMix(x: Tensor, prev: Tensor | null, mu: Tensor): Tenso
   const out = emptyOverwritten(be, x.shape);
   const O = out.data as Arr;
   const BC = B * C;
+  // Loops over (t, b, c) without an index division: these elementwise passes are a fair share of a step.
   for (let t = 0; t < T; t++) {
-    for (let i = 0; i < BC; i++) {
-      const c = i % C;
-      const cur = X[t * BC + i]!;
-      const before = t > 0 ? X[(t - 1) * BC + i]! : P ? P[i]! : 0;
-      const m = M[c]!;
-      O[t * BC + i] = m * cur + (1 - m) * before;
+    const cur = t * BC;
+    for (let b = 0; b < B; b++) {
+      const row = b * C;
+      for (let c = 0; c < C; c++) {
+        const i = row + c;
+        const before = t > 0 ? X[cur - BC + i]! : P ? P[i]! : 0;
+        const m = M[c]!;
+        O[cur + i] = m * X[cur + i]! + (1 - m) * before;
+      }
     }
   }
   record(op, [x, mu], [out], ([g]) => {
@@ -101,19 +105,29 @@ export function tokenShiftMix(x: Tensor, prev: Tensor | null, mu: Tensor): Tenso
     if (dx) {
       const D = dx.data as Arr;
       for (let t = 0; t < T; t++) {
-        for (let i = 0; i < BC; i++) {
-          const m = Mg[i % C]!;
-          const next = t + 1 < T ? G[(t + 1) * BC + i]! : 0;
-          D[t * BC + i] = m * G[t * BC + i]! + (1 - m) * next;
+        const cur = t * BC;
+        for (let b = 0; b < B; b++) {
+          const row = b * C;
+          for (let c = 0; c < C; c++) {
+            const i = row + c;
+            const m = Mg[c]!;
+            const next = t + 1 < T ? G[cur + BC + i]! : 0;
+            D[cur + i] = m * G[cur + i]! + (1 - m) * next;
+          }
         }
       }
     }
     if (dm) {
       const acc = new Float64Array(C);
       for (let t = 0; t < T; t++) {
-        for (let i = 0; i < BC; i++) {
-          const before = t > 0 ? Xg[(t - 1) * BC + i]! : Pg ? Pg[i]! : 0;
-          acc[i % C]! += G[t * BC + i]! * (Xg[t * BC + i]! - before);
+        const cur = t * BC;
+        for (let b = 0; b < B; b++) {
+          const row = b * C;
+          for (let c = 0; c < C; c++) {
+            const i = row + c;
+            const before = t > 0 ? Xg[cur - BC + i]! : Pg ? Pg[i]! : 0;
+            acc[c]! += G[cur + i]! * (Xg[cur + i]! - before);
+          }
         }
       }
       (dm.data as Arr).set(acc);
@@ -139,20 +153,23 @@ export function sigmoidGate(r: Tensor, y: Tensor): Tensor {
   const be = r.backend;
   const R = r.data as Arr, Y = y.data as Arr;
   const out = emptyOverwritten(be, r.shape);
-  const O = out.data as Arr;
-  for (let i = 0; i < O.length; i++) O[i] = Y[i]! / (1 + Math.exp(-R[i]!));
+  // σ(r) is kept for the backward (one exp per element instead of two).
+  const sig = emptyOverwritten(be, r.shape);
+  const O = out.data as Arr, S = sig.data as Arr;
+  for (let i = 0; i < O.length; i++) {
+    const s = 1 / (1 + Math.exp(-R[i]!));
+    S[i] = s;
+    O[i] = Y[i]! * s;
+  }
   record(op, [r, y], [out], ([g]) => {
-    const G = g!.data as Arr, Rg = r.data as Arr, Yg = y.data as Arr;
+    const G = g!.data as Arr, Yg = y.data as Arr, Sg = sig.data as Arr;
     const dr = r.requiresGrad ? emptyOverwritten(be, r.shape) : null;
     const dy = y.requiresGrad ? emptyOverwritten(be, y.shape) : null;
     const Dr = dr ? (dr.data as Arr) : null, Dy = dy ? (dy.data as Arr) : null;
-    for (let i = 0; i < G.length; i++) {
-      const s = 1 / (1 + Math.exp(-Rg[i]!));
-      if (Dr) Dr[i] = G[i]! * Yg[i]! * s * (1 - s);
-      if (Dy) Dy[i] = G[i]! * s;
-    }
+    if (Dr) for (let i = 0; i < G.length; i++) Dr[i] = G[i]! * Yg[i]! * Sg[i]! * (1 - Sg[i]!);
+    if (Dy) for (let i = 0; i < G.length; i++) Dy[i] = G[i]! * Sg[i]!;
     return [dr, dy];
-  });
+  }, [sig.storage]);
   return out;
 }
 
