@@ -19,14 +19,14 @@ function run(args: string[]): { code: number; stdout: string; stderr: string } {
 const CONFIG = `task: language_model
 name: tiny
 seed: 3
-data: { dataset: text, context: 16, batch_size: 4, splits: [0.8, 0.1, 0.1] }
+data: { dataset: text, context: 16, batch_size: 8, splits: [0.8, 0.1, 0.1] }
 model:
   layers:
-    - { type: embedding, dim: 16 }
+    - { type: embedding, dim: 32 }
     - { type: rwkv, blocks: 1, ffn_mult: 2 }
     - { type: layernorm }
     - { type: linear, out: vocab, bias: false }
-train: { steps: 30, lr: 3.0e-3, eval_every: 15, eval_tokens: 256, log_every: 15 }
+train: { steps: 80, lr: 3.0e-3, lr_final: 2.0e-3, eval_every: 40, eval_tokens: 256, log_every: 40 }
 eval: { speed_tokens: 50 }
 `;
 
@@ -40,9 +40,9 @@ test('spikeflow train / generate / eval on a text corpus given by --data-dir', (
     const out = join(dir, 'run');
     const t = run(['train', '--config', cfg, '--data-dir', corpus, '--out', out, '--backend', 'ts']);
     assert.equal(t.code, 0, t.stderr);
-    assert.match(t.stdout, /step 30 .* validation \d+\.\d+ bpc/);
+    assert.match(t.stdout, /step 80 .* validation \d+\.\d+ bpc/);
     for (const f of ['config.yaml', 'tokenizer.json', 'model.safetensors', 'metrics.json', 'summary.json']) assert.ok(existsSync(join(out, f)), f);
-    assert.deepEqual(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')).chars, [' ', ',', '.', 'a', 'b', 'e', 'h', 'i', 'n', 'o', 'q', 's', 't', 'u']);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')).chars, [' ', ',', '.', 'a', 'b', 'e', 'h', 'i', 'n', 'o', 'q', 'r', 's', 't', 'u']);
 
     const g1 = run(['generate', '--run', out, '--prompt', 'to be', '--tokens', '40', '--seed', '5', '--backend', 'ts']);
     assert.equal(g1.code, 0, g1.stderr);
@@ -54,7 +54,7 @@ test('spikeflow train / generate / eval on a text corpus given by --data-dir', (
     const e = run(['eval', out, '--backend', 'ts', '--json']);
     assert.equal(e.code, 0, e.stderr);
     const m = JSON.parse(e.stdout);
-    assert.ok(m.bpc > 0 && m.bpc < Math.log2(14), `bpc ${m.bpc}`);
+    assert.ok(m.bpc > 0 && m.bpc < 3, `trained bpc (uniform: log2 15 = 3.9) ${m.bpc}`);
     assert.ok(Math.abs(m.perplexity - 2 ** m.bpc) < 1e-9);
     assert.equal(m.firingRates.length, 2);
     assert.ok(m.perToken.macs > 0 && m.tokensPerSecond > 0);
