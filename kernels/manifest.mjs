@@ -587,6 +587,9 @@ export const wasm = [
   },
   { name: 'eventConvGradW', args: 'g N Cin Cout groups x dy dw scratch' },
   { name: 'convGradXSparse', args: 'g N Cin Cout groups dy w dx scratch' },
+  { name: 'wkvScratchBytes', args: 'T C', returns: 'number', doc: 'Bytes of scratch wkvBackward needs for T tokens and C channels.' },
+  { name: 'wkvForward', args: 'T B C k v w u s0 y s1', doc: 'The WKV recurrence (kernels/wasm/rwkv.ts), bit-identical to the reference.' },
+  { name: 'wkvBackward', args: 'T B C k v w u s0 gy gk gv gw gu scratch', doc: '`scratch`: wkvScratchBytes(T, C) bytes.' },
 ];
 
 /** Types the NativeAddon interface uses besides arrays and numbers. */

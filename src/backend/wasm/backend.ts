@@ -11,6 +11,7 @@ import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
 import { wasmDelayKernels } from './delay.js';
 import { wasmAttentionKernels } from './attention.js';
+import { wasmRwkvKernels } from './rwkv.js';
 import { wasmNeuronKernels } from './neuron.js';
 import { wasmTrainKernels } from './train.js';
 import type { WasmMemoryStats } from './context.js';
@@ -57,7 +58,7 @@ export function createWasmBackend(): WasmBackend {
     ...wasmTrainKernels(ctx, tsTrainKernels),
     ...wasmDelayKernels(ctx, tsDelayKernels),
     ...wasmAttentionKernels(ctx, tsAttentionKernels),
-    ...tsRwkvKernels,
+    ...wasmRwkvKernels(ctx, tsRwkvKernels),
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,
