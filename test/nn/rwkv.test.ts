@@ -51,8 +51,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test('SpikeGPT: recurrent (one token per call) logits equal the parallel ones within 1e-4 in float32 (ts, native), spiking and twin', () => {
-  const backends = ['ts', ...(nativeStatus.ok ? ['native'] : [])];
+test('SpikeGPT: recurrent (one token per call) logits equal the parallel ones within 1e-4 in float32 (ts, wasm, native), spiking and twin', () => {
+  const backends = ['ts', 'wasm', ...(nativeStatus.ok ? ['native'] : [])];
   for (const name of backends) {
     for (const [label, neuron, binary] of [['spiking', undefined, false], ['spiking, binary embedding', undefined, true], ['twin', false, false]] as const) {
       const { parallel, recurrent } = parallelAndRecurrent(getBackendByName(name), spikegpt(11, 16, 2, neuron, binary), 24, 3, 11);
