@@ -5,6 +5,7 @@ import type { Module } from '../module/module.js';
 import { add } from '../ops/elementwise.js';
 import { l2wrap, tokenCrossEntropy } from '../ops/lm.js';
 import { tensor } from '../tensor/create.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import { randomWindows, type TokenBatch } from '../data/text.js';
 import { clipGradNorm } from '../train/clip.js';
@@ -103,7 +104,7 @@ export function lmTrainStep(model: Module, optimizer: Optimizer, batch: TokenBat
 export function trainLm(o: LmTrainOptions): LmTrainResult {
   const start = Date.now();
   const clock = o.clock ?? (() => (Date.now() - start) / 1000);
-  const keep = (): Iterable<import('../tensor/tensor.js').Tensor> => [...o.model.allPersistentTensors(), ...o.optimizer.stateTensors()];
+  const keep = (): Iterable<Tensor> => [...o.model.allPersistentTensors(), ...o.optimizer.stateTensors()];
   const history: LmLogEntry[] = [];
   const evaluate = (): number =>
     runInStepScope([o.backend], keep, () => noGrad(() => evaluateBpc(o.model, o.validation, o.context, o.batchSize, o.evalTokens)));

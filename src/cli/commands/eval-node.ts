@@ -33,7 +33,7 @@ export interface EvalOptions extends EarlyExitFlags {
 export async function runEval(opts: EvalOptions): Promise<void> {
   // A language-model run folder (it has a tokenizer) is evaluated by its own measurement (docs/spikegpt.md).
   if (opts.run && isLmRun(resolve(opts.run))) {
-    runLmEval({ run: opts.run, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.json ? { json: true } : {}) });
+    runLmEval({ run: opts.run, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), ...(opts.json ? { json: true } : {}) });
     return;
   }
   // Flags first: a bad one fails before any data is read.

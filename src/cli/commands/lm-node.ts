@@ -100,6 +100,8 @@ function fmt(x: number | undefined, digits = 3): string {
 /** `spikeflow train` for a language-model config. */
 export function runLmTrain(o: LmTrainCliOptions): void {
   const config = parseLmConfig(o.raw, o.configPath, o.sets, o.dataDir, o.seed);
+  // The run folder's config names the corpus file itself, absolute, so eval and generate find it from anywhere.
+  if (config.data.path !== null) config.data.path = resolveTextPath(config.data.path);
   const backend = pickBackend(o.backend ?? config.backend);
   const text = readLmCorpus(config);
   const source = config.data.dataset === 'kjv' ? 'kjv corpus' : `text corpus '${config.data.path}'`;
@@ -214,6 +216,8 @@ export function runLmGenerate(o: LmGenerateOptions): void {
 export interface LmEvalOptions {
   run: string;
   backend?: string;
+  /** A text run's corpus, when it is no longer where the run's config says (--data-dir). */
+  dataDir?: string;
   json?: boolean;
   /** Predict at most this many test characters (default: config eval.test_tokens, else the whole split). */
   testTokens?: number;
@@ -222,6 +226,7 @@ export interface LmEvalOptions {
 /** `spikeflow eval` on a language-model run: test bpc and perplexity, firing rates, operations, energy, generation speed. */
 export function runLmEval(o: LmEvalOptions): LmMeasurement {
   const { config, tokenizer, model, backend } = loadRun(o.run, o.backend);
+  if (o.dataDir !== undefined) config.data.path = o.dataDir;
   const text = readLmCorpus(config);
   const splits = splitTokens(tokenizer.encode(text, 'corpus'), config.data.splits, config.data.context + 1);
   const m = lmMeasure(model, splits.test, {
