@@ -22,6 +22,7 @@
         "kernels/native/conv_event.cc",
         "kernels/native/delay.cc",
         "kernels/native/attention.cc",
+        "kernels/native/rwkv.cc",
         "kernels/native/surrogate_eval.cc"
       ],
       "defines": ["NAPI_VERSION=8"],

@@ -28,6 +28,7 @@ import { runInference, runTrainStep } from './workloads/mlp.js';
 import { runLifScan } from './workloads/scan.js';
 import { runStreaming } from './workloads/streaming.js';
 import { runTransformer } from './workloads/transformer.js';
+import { runSpikegpt } from './workloads/spikegpt.js';
 
 const RUNNERS: Record<WorkloadId, (ctx: BenchContext) => CaseResult[]> = {
   a: runGemm,
@@ -39,12 +40,13 @@ const RUNNERS: Record<WorkloadId, (ctx: BenchContext) => CaseResult[]> = {
   g: runEvents,
   h: runDelay,
   i: runTransformer,
+  j: runSpikegpt,
 };
 
 /** Workloads with no backend kernel (plain typed-array code): run once, under the first backend. */
 const BACKEND_INDEPENDENT: readonly WorkloadId[] = ['g'];
 /** Workloads the PyTorch reference implements. */
-const TORCH_WORKLOADS: readonly WorkloadId[] = ['a', 'b', 'c', 'd', 'e', 'f', 'h', 'i'];
+const TORCH_WORKLOADS: readonly WorkloadId[] = ['a', 'b', 'c', 'd', 'e', 'f', 'h', 'i', 'j'];
 
 const ACCOUNTING = [
   'GEMM: 2·M·N·K. Event-driven products: nnz·N additions (a spike of value 1 adds a weight row), dW event path + K·N for the final transpose-add; bias M·N.',

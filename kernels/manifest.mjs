@@ -170,6 +170,8 @@ const binary = (name, op) => ({
 const attnHead = [dim('R'), dim('heads'), dim('dh'), dim('N'), num('scale')];
 const attnLets = [['idx_t', 'total', 'product(args, {R, heads, dh, N})'], ['idx_t', 'gSize', 'product(args, {R, heads, dh, dh})']];
 const lnHead = [dim('R'), dim('C'), dim('N')];
+const wkvHead = [dim('T'), dim('B'), dim('C')];
+const wkvLets = [['idx_t', 'total', 'product(args, {T, B, C})'], ['idx_t', 'stateSize', 'product(args, {3, B, C})']];
 const lnLets = [['idx_t', 'total', 'product(args, {R, C, N})'], ['idx_t', 'statSize', 'product(args, {2, R, N})']];
 
 /** Native kernels, in registration order. */
@@ -466,6 +468,23 @@ export const native = [
     call: 'sf::layerNormBackward(R, C, N, x, gamma, stats, dY, dX, dGamma, dBeta);',
   },
   {
+    name: 'wkvForward',
+    doc: 'The RWKV-4 WKV recurrence over [T, B, C] (RwkvKernels, src/backend/kernels/rwkv.ts) from state s0 [3, B, C]; s1 receives the final state; bit-identical to the reference.',
+    args: [...wkvHead, f32('k', 'total'), f32('v', 'total'), f32('w', 'C'), f32('u', 'C'), f32('s0', 'stateSize'), f32('y', 'total'), f32('s1', 'stateSize')],
+    lets: wkvLets,
+    call: 'sf::wkvForward(T, B, C, k, v, w, u, s0, y, s1);',
+  },
+  {
+    name: 'wkvBackward',
+    doc: 'Its vector–Jacobian product from gy: gk, gv, gw, gu overwritten (gw, gu summed over T and B); the forward states are recomputed.',
+    args: [
+      ...wkvHead, f32('k', 'total'), f32('v', 'total'), f32('w', 'C'), f32('u', 'C'), f32('s0', 'stateSize'), f32('gy', 'total'),
+      f32('gk', 'total'), f32('gv', 'total'), f32('gw', 'C'), f32('gu', 'C'),
+    ],
+    lets: wkvLets,
+    call: 'sf::wkvBackward(T, B, C, k, v, w, u, s0, gy, gk, gv, gw, gu);',
+  },
+  {
     name: 'surrogateEval',
     doc: 'Test hook: out[i] = g(x[i]) for surrogate sid (parameters p0, p1), or e^x[i] (sgExp) for sid = -1, computed by the lane code the LIF backward uses on the active instruction set (vectors, then the tail one at a time).',
     args: [num('sid'), num('p0'), num('p1'), { name: 'x', kind: 'f64', bind: 'n' }, { name: 'out', kind: 'f64', len: 'n' }],
@@ -568,6 +587,9 @@ export const wasm = [
   },
   { name: 'eventConvGradW', args: 'g N Cin Cout groups x dy dw scratch' },
   { name: 'convGradXSparse', args: 'g N Cin Cout groups dy w dx scratch' },
+  { name: 'wkvScratchBytes', args: 'T C', returns: 'number', doc: 'Bytes of scratch wkvBackward needs for T tokens and C channels.' },
+  { name: 'wkvForward', args: 'T B C k v w u s0 y s1', doc: 'The WKV recurrence (kernels/wasm/rwkv.ts), bit-identical to the reference.' },
+  { name: 'wkvBackward', args: 'T B C k v w u s0 gy gk gv gw gu scratch', doc: '`scratch`: wkvScratchBytes(T, C) bytes.' },
 ];
 
 /** Types the NativeAddon interface uses besides arrays and numbers. */

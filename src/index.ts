@@ -32,6 +32,12 @@ export { lsqQuantize, quantLevels, quantizeLevel, roundHalfEven, type QuantLevel
 export * from './quant/index.js';
 export { DelayedLinear, type DelayedLinearOptions, type DelayMode } from './nn/delay.js';
 export { delayKernel, delayConv, delaySparse, delayConvExact, type DelayKernelOptions } from './ops/delay.js';
+// SpikeGPT / RWKV language models (docs/spikegpt.md); the training loop and CLI are in spikeflow/node.
+export { Embedding, TimeMix, ChannelMix, RwkvBlock, SPIKEGPT_NEURON, type RwkvBlockOptions } from './nn/rwkv.js';
+export { wkv, tokenShiftMix, emptyWkvState } from './ops/rwkv.js';
+export { embedding, heavisideArctan } from './ops/embedding.js';
+export { tokenCrossEntropy, l2wrap } from './ops/lm.js';
+export { CharTokenizer, splitTokens, randomWindows, type TextSplits, type TokenBatch } from './data/text.js';
 export { DELAY_INTERP, type DelayInterp, type DelaySynapses } from './backend/kernels/delay.js';
 export { Sequential, Residual } from './nn/containers.js';
 export { Conv1d, Conv2d } from './nn/conv.js';

@@ -1,6 +1,6 @@
 /** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
 
-export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] as const;
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
@@ -13,6 +13,7 @@ export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   g: 'event representations (ToFrame, ToVoxelGrid) on 1M events, target < 50 ms',
   h: 'learnable-delay layer (DCLS), SHD configuration: 140→256, K=25, T=100+12',
   i: 'spiking-transformer training steps (Spikformer SSA, SDT SDSA), FMNIST examples, T=4, B=64',
+  j: 'SpikeGPT (kjv example): training step T=128 B=16, and one generated token (batch 1)',
 };
 
 /** The work one iteration does, counted explicitly (see the notes of each case). */

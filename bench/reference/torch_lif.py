@@ -14,6 +14,8 @@ Implements the same computations as the spikeflow workloads with torch only
   h  learnable-delay layer (DCLS Gaussian kernel + causal conv1d), forward and
      backward to the input, weights and positions, T=100+12, I=140, O=256, K=25
   i  spiking-transformer training steps (the FMNIST Spikformer and SDT examples, T=4, B=64)
+  j  SpikeGPT (examples/kjv-spikegpt.yaml): a training step (T=128, B=16) and one generated token
+     (torch_spikegpt.py)
 
 LIF is snnTorch's Leaky with beta=0.95, threshold 1, delayed subtract reset
 (reset = H(mem[t-1] - 1), detached), fast-sigmoid surrogate with slope 25,
@@ -497,13 +499,20 @@ def bench_transformer(results, quick):
         record(results, "i", case, measure(step, w, n))
 
 
-BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay, "i": bench_transformer}
+def bench_spikegpt(results, quick):
+    # The SpikeGPT reference lives in its own file (same folder, on sys.path as the script's directory).
+    import torch_spikegpt
+
+    torch_spikegpt.bench(results, quick, measure, reps, record)
+
+
+BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay, "i": bench_transformer, "j": bench_spikegpt}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 or 2 on this machine)")
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,h,i", help="comma-separated subset of a,b,c,d,e,f,h,i")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,h,i,j", help="comma-separated subset of a,b,c,d,e,f,h,i,j")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

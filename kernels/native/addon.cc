@@ -25,6 +25,7 @@
 #include "gemm.h"
 #include "lif.h"
 #include "multilevel.h"
+#include "rwkv.h"
 #include "simd.h"
 #include "surrogate_eval.h"
 #include "surrogates.generated.h"

@@ -832,6 +832,49 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// wkvForward(T, B, C, k, v, w, u, s0, y, s1)
+napi_value WkvForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "wkvForward");
+  const idx_t T = args.dim(0, "T");
+  const idx_t B = args.dim(1, "B");
+  const idx_t C = args.dim(2, "C");
+  const idx_t total = product(args, {T, B, C});
+  const idx_t stateSize = product(args, {3, B, C});
+  float* k = args.f32(3, "k", total);
+  float* v = args.f32(4, "v", total);
+  float* w = args.f32(5, "w", C);
+  float* u = args.f32(6, "u", C);
+  float* s0 = args.f32(7, "s0", stateSize);
+  float* y = args.f32(8, "y", total);
+  float* s1 = args.f32(9, "s1", stateSize);
+  if (!args.ok()) return nullptr;
+  sf::wkvForward(T, B, C, k, v, w, u, s0, y, s1);
+  return nullptr;
+}
+
+// wkvBackward(T, B, C, k, v, w, u, s0, gy, gk, gv, gw, gu)
+napi_value WkvBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "wkvBackward");
+  const idx_t T = args.dim(0, "T");
+  const idx_t B = args.dim(1, "B");
+  const idx_t C = args.dim(2, "C");
+  const idx_t total = product(args, {T, B, C});
+  const idx_t stateSize = product(args, {3, B, C});
+  float* k = args.f32(3, "k", total);
+  float* v = args.f32(4, "v", total);
+  float* w = args.f32(5, "w", C);
+  float* u = args.f32(6, "u", C);
+  float* s0 = args.f32(7, "s0", stateSize);
+  float* gy = args.f32(8, "gy", total);
+  float* gk = args.f32(9, "gk", total);
+  float* gv = args.f32(10, "gv", total);
+  float* gw = args.f32(11, "gw", C);
+  float* gu = args.f32(12, "gu", C);
+  if (!args.ok()) return nullptr;
+  sf::wkvBackward(T, B, C, k, v, w, u, s0, gy, gk, gv, gw, gu);
+  return nullptr;
+}
+
 // surrogateEval(sid, p0, p1, x, out)
 napi_value SurrogateEval(napi_env env, napi_callback_info info) {
   Args args(env, info, "surrogateEval");
@@ -893,6 +936,8 @@ const napi_property_descriptor kFunctions[] = {
     {"rowScale", nullptr, RowScale, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"layerNormForward", nullptr, LayerNormForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"wkvForward", nullptr, WkvForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"wkvBackward", nullptr, WkvBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"surrogateEval", nullptr, SurrogateEval, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -17,6 +17,7 @@ export {
   channelAffine, channelAffine2, mulBroadcast, pool2d, pool2dBackward,
 } from './conv';
 export { eventConv, eventConvGradW, convGradXSparse } from './conv_event';
+export { wkvScratchBytes, wkvForward, wkvBackward } from './rwkv';
 
 /** First byte after the module's static data: the JavaScript allocator starts above it. */
 export function heapBase(): usize {

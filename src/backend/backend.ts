@@ -5,6 +5,7 @@ import type { ConvKernels } from './kernels/conv.js';
 import type { TrainKernels } from './kernels/train.js';
 import type { DelayKernels } from './kernels/delay.js';
 import type { AttentionKernels } from './kernels/attention.js';
+import type { RwkvKernels } from './kernels/rwkv.js';
 
 /**
  * A backend owns tensor storage and implements the hot kernels. Ops and layers
@@ -12,7 +13,7 @@ import type { AttentionKernels } from './kernels/attention.js';
  * providing the same object. Kernels are grouped in families, one file each
  * under kernels/, so each family can be implemented (or fall back) separately.
  */
-export interface Backend extends CoreKernels, ConvKernels, TrainKernels, DelayKernels, AttentionKernels {
+export interface Backend extends CoreKernels, ConvKernels, TrainKernels, DelayKernels, AttentionKernels, RwkvKernels {
   readonly name: string;
   readonly dtype: DType;
   /** True when `Storage.data` is a synchronous view (every CPU backend). */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, SpikeflowError } from '../errors.js';
 import { runTrain } from './commands/train-node.js';
 import { runEval } from './commands/eval-node.js';
+import { runLmGenerate } from './commands/lm-node.js';
 import { DEFAULT_MAX_ACCURACY_LOSS } from './early-exit-node.js';
 import { runInfo } from './commands/info-node.js';
 import { runQuantize } from './commands/quantize-node.js';
@@ -79,6 +80,35 @@ export async function main(argv: string[]): Promise<number> {
         opts.run = runDir;
       }
       await runEval(opts);
+    });
+
+  program
+    .command('generate')
+    .description('continue a prompt with a trained language model (a `task: language_model` run, docs/spikegpt.md), printing tokens as they are drawn')
+    .requiredOption('-r, --run <dir>', 'language-model run folder written by `spikeflow train`')
+    .option('-p, --prompt <text>', 'the text to continue (every character must be in the model\'s vocabulary)', '\n')
+    .option('-n, --tokens <n>', 'tokens to generate', '200')
+    .option('-t, --temperature <t>', 'softmax temperature (0: always the most likely token)', '1')
+    .option('--top-p <p>', 'nucleus sampling: draw from the most likely tokens covering probability p', '0.9')
+    .option('--seed <n>', 'random seed of the sampler', '0')
+    .option('-b, --backend <name>', 'backend: auto, ts, native, wasm')
+    .action((opts) => {
+      const num = (flag: string, v: string): number => {
+        const x = Number(v);
+        if (v.trim() === '' || !Number.isFinite(x)) throw new ConfigError(`${flag}: expected a number, got '${v}'`);
+        return x;
+      };
+      const seed = num('--seed', opts.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`--seed: expected a non-negative integer, got '${opts.seed}'`);
+      runLmGenerate({
+        run: opts.run,
+        prompt: opts.prompt,
+        tokens: num('--tokens', opts.tokens),
+        temperature: num('--temperature', opts.temperature),
+        topP: num('--top-p', opts.topP),
+        seed,
+        ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+      });
     });
 
   program

@@ -15,6 +15,7 @@ import { DelayedLinear } from './delay.js';
 import { Residual, Sequential } from './containers.js';
 import { LayerNorm, SpikingAttention, TRANSFORMER_NEURON, type NeuronSpec } from './attention.js';
 import { GlobalAvgPool } from './pool.js';
+import { Embedding, RwkvBlock, SPIKEGPT_NEURON } from './rwkv.js';
 
 /*
  * The catalog of stateless (non-neuron) layers a config can name. Each entry
@@ -399,5 +400,53 @@ defineLayer({
   make: (_o, c) => {
     if (c.inputShape.length < 2) throw new ShapeError(`${c.where}: input per sample must be [C, ...positions], got ${fmtShape(c.inputShape)}`);
     return new GlobalAvgPool();
+  },
+});
+
+defineLayer({
+  name: 'embedding',
+  doc: 'token embedding: ids [T, B, 1] → [T, B, dim]; binary: Heaviside of the row with the arctan surrogate (SpikeGPT). A language-model run fills vocab from its tokenizer',
+  options: {
+    vocab: { ...positiveInt, required: true, doc: 'vocabulary size (a language-model run sets it from the tokenizer)' },
+    dim: { ...positiveInt, required: true, doc: 'embedding size' },
+    binary: { type: 'boolean', default: false, doc: 'binary (spiking) embedding' },
+  },
+  make: (o, c) => new Embedding(o.vocab!, o.dim!, c.rng, o.binary),
+  plan: (o) => ({ outputShape: [o.dim!], parameters: o.vocab! * o.dim! }),
+});
+
+const rwkvNeuron = {
+  type: 'custom',
+  accepts: ['layer', 'boolean'],
+  doc: "the neuron after each residual branch, a neuron layer config (default SpikeGPT's { type: lifnode, tau: 2, threshold: 1, surrogate: arctan }); false: none (the non-spiking RWKV twin)",
+  parse: (v: unknown, where: string): NeuronSpec | null => {
+    if (v === undefined || v === true) return SPIKEGPT_NEURON;
+    if (v === false || v === null) return null;
+    if (typeof v !== 'object' || Array.isArray(v) || typeof (v as { type?: unknown }).type !== 'string') throw new ConfigError(`${where} must be a neuron layer config { type, ...options } or false, got ${JSON.stringify(v)}`);
+    return v as NeuronSpec;
+  },
+} as const;
+
+defineLayer({
+  name: 'rwkv',
+  aliases: ['spikegpt'],
+  doc: 'a stack of SpikeGPT / RWKV-4 blocks on [T, B, dim] (tokens as time): x ← LN0(x) at the first; x ← x + LIF(TimeMix(LN1(x))); x ← x + LIF(ChannelMix(LN2(x))); neuron: false gives the non-spiking RWKV',
+  options: {
+    blocks: { ...positiveInt, required: true, doc: 'number of blocks' },
+    ffnMult: { ...positiveInt, default: 4, doc: 'channel-mixing hidden size as a multiple of dim' },
+    neuron: rwkvNeuron,
+  },
+  make: (o, c) => {
+    if (c.inputShape.length !== 1) throw new ShapeError(`${c.where}: input per token must be [dim] (an embedding before it), got ${fmtShape(c.inputShape)}`);
+    const d = c.inputShape[0]!;
+    const blocks = Array.from({ length: o.blocks! }, (_, i) => new RwkvBlock(d, i, o.blocks!, { ffnMult: o.ffnMult, neuron: o.neuron }, c.rng, `${c.where} block ${i}`));
+    return new Sequential(blocks);
+  },
+  // Per block: LN1, LN2 (2·2d), time mixing (4d² + 5d), channel mixing (2·m·d² + d² + 2d); LN0 once (2d).
+  plan: (o, c) => {
+    const d = c.inputShape[0] ?? 0;
+    const m = o.ffnMult;
+    const perBlock = 4 * d + 4 * d * d + 5 * d + 2 * m * d * d + d * d + 2 * d;
+    return { outputShape: c.inputShape, parameters: o.blocks! * perBlock + 2 * d };
   },
 });

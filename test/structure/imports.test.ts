@@ -37,6 +37,9 @@ import { repoRoot } from '../helpers.js';
  *   it is confident; it counts what ran with analysis's monitor.
  * - config builds a session from a config object, so it stands above every
  *   part it names (nn, train, data, ...); viz and cli are users of all.
+ * - lm (language models: SpikeGPT and its baselines) has its own config,
+ *   training loop, evaluation and sampler over nn, data, train and analysis;
+ *   it reuses config's size limits, so it stands just above config.
  * - the entry files (the core, spikeflow/node, spikeflow/nir, spikeflow/config)
  *   side by side at the top.
  */
@@ -60,6 +63,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['analysis/'],
   ['early-exit/'],
   ['config/'],
+  ['lm/'], // language models (SpikeGPT): their config, training loop, evaluation and generation
   ['viz/'], // SVG plots from plain data (browser-safe); PNG in png-node.ts
   ['cli/'],
   ['index.ts', 'node.ts', 'nir.ts', 'config.ts'],

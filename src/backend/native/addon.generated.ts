@@ -111,6 +111,13 @@ export interface NativeAddon {
     R: number, C: number, N: number, x: Floats, gamma: Floats | null, stats: Floats, dY: Floats, dX: Floats, dGamma: Floats | null,
     dBeta: Floats | null,
   ): void;
+  /** The RWKV-4 WKV recurrence over [T, B, C] (RwkvKernels, src/backend/kernels/rwkv.ts) from state s0 [3, B, C]; s1 receives the final state; bit-identical to the reference. */
+  wkvForward(T: number, B: number, C: number, k: Floats, v: Floats, w: Floats, u: Floats, s0: Floats, y: Floats, s1: Floats): void;
+  /** Its vector–Jacobian product from gy: gk, gv, gw, gu overwritten (gw, gu summed over T and B); the forward states are recomputed. */
+  wkvBackward(
+    T: number, B: number, C: number, k: Floats, v: Floats, w: Floats, u: Floats, s0: Floats, gy: Floats, gk: Floats, gv: Floats, gw: Floats,
+    gu: Floats,
+  ): void;
   /** Test hook: out[i] = g(x[i]) for surrogate sid (parameters p0, p1), or e^x[i] (sgExp) for sid = -1, computed by the lane code the LIF backward uses on the active instruction set (vectors, then the tail one at a time). */
   surrogateEval(sid: number, p0: number, p1: number, x: Float64Array, out: Float64Array): void;
   /** Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2). */
@@ -130,8 +137,8 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'countNonzero', 'transpose', 'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments',
   'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'eventConv', 'eventConvGradW',
   'convGradXSparse', 'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward',
-  'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'surrogateEval', 'info', 'setIsa', 'setThreads',
-  'setErrorClass',
+  'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'wkvForward', 'wkvBackward', 'surrogateEval', 'info',
+  'setIsa', 'setThreads', 'setErrorClass',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

@@ -2,6 +2,7 @@ import type { Backend } from '../backend.js';
 import { createTsBackend } from '../ts/backend.js';
 import type { NativeAddon } from './addon.js';
 import { nativeAttentionKernels } from './attention.js';
+import { nativeRwkvKernels } from './rwkv.js';
 import { nativeConvKernels } from './conv.js';
 import { nativeCoreKernels } from './core.js';
 import { nativeDelayKernels } from './delay.js';
@@ -39,6 +40,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     ...nativeConvKernels(addon),
     ...nativeDelayKernels(addon),
     ...nativeAttentionKernels(addon),
+    ...nativeRwkvKernels(addon),
     name: 'native',
     eventDensityThreshold: NATIVE_EVENT_DENSITY_THRESHOLD,
     // Step scopes recycle a step's temporaries (see pool.ts); outside a scope storage is plain GC'd memory.

@@ -5,6 +5,7 @@ import { tsConvKernels } from './conv.js';
 import { tsTrainKernels } from './train.js';
 import { tsDelayKernels } from './delay.js';
 import { tsAttentionKernels } from './attention.js';
+import { tsRwkvKernels } from './rwkv.js';
 
 /**
  * The TypeScript reference backend: every kernel in plain TypeScript over typed
@@ -20,6 +21,7 @@ export function createTsBackend(dtype: DType = 'float32'): Backend {
     ...tsTrainKernels,
     ...tsDelayKernels,
     ...tsAttentionKernels,
+    ...tsRwkvKernels,
     name: dtype === 'float64' ? 'ts64' : 'ts',
     dtype,
     syncRead: true,

@@ -5,11 +5,13 @@ import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { tsDelayKernels } from '../ts/delay.js';
 import { tsAttentionKernels } from '../ts/attention.js';
+import { tsRwkvKernels } from '../ts/rwkv.js';
 import { WasmContext } from './context.js';
 import { wasmConvKernels } from './conv.js';
 import { wasmCoreKernels } from './core.js';
 import { wasmDelayKernels } from './delay.js';
 import { wasmAttentionKernels } from './attention.js';
+import { wasmRwkvKernels } from './rwkv.js';
 import { wasmNeuronKernels } from './neuron.js';
 import { wasmTrainKernels } from './train.js';
 import type { WasmMemoryStats } from './context.js';
@@ -56,6 +58,7 @@ export function createWasmBackend(): WasmBackend {
     ...wasmTrainKernels(ctx, tsTrainKernels),
     ...wasmDelayKernels(ctx, tsDelayKernels),
     ...wasmAttentionKernels(ctx, tsAttentionKernels),
+    ...wasmRwkvKernels(ctx, tsRwkvKernels),
     name: 'wasm',
     dtype: 'float32',
     syncRead: true,

@@ -128,6 +128,15 @@ export interface KernelFunctions {
   eventConv(g: number, N: number, Cin: number, Cout: number, groups: number, x: number, w: number, y: number, scratch: number): void;
   eventConvGradW(g: number, N: number, Cin: number, Cout: number, groups: number, x: number, dy: number, dw: number, scratch: number): void;
   convGradXSparse(g: number, N: number, Cin: number, Cout: number, groups: number, dy: number, w: number, dx: number, scratch: number): void;
+  /** Bytes of scratch wkvBackward needs for T tokens and C channels. */
+  wkvScratchBytes(T: number, C: number): number;
+  /** The WKV recurrence (kernels/wasm/rwkv.ts), bit-identical to the reference. */
+  wkvForward(T: number, B: number, C: number, k: number, v: number, w: number, u: number, s0: number, y: number, s1: number): void;
+  /** `scratch`: wkvScratchBytes(T, C) bytes. */
+  wkvBackward(
+    T: number, B: number, C: number, k: number, v: number, w: number, u: number, s0: number, gy: number, gk: number, gv: number,
+    gw: number, gu: number, scratch: number,
+  ): void;
 }
 
 /** Every function the module exports (checked against kernels/wasm/index.ts by the generator). */
@@ -138,7 +147,8 @@ export const WASM_FUNCTIONS: readonly (keyof KernelFunctions)[] = [
   'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'adamStep', 'sgdStep', 'im2col',
   'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments', 'channelCenteredDot', 'channelAffine', 'channelAffine2',
   'mulBroadcast', 'pool2d', 'pool2dBackward', 'attentionScratchBytes', 'layerNormScratchBytes', 'linearAttentionForward', 'linearAttentionBackward', 'rowDot',
-  'rowScale', 'layerNormForward', 'layerNormBackward', 'surrogateEval', 'eventConv', 'eventConvGradW', 'convGradXSparse',
+  'rowScale', 'layerNormForward', 'layerNormBackward', 'surrogateEval', 'eventConv', 'eventConvGradW', 'convGradXSparse', 'wkvScratchBytes',
+  'wkvForward', 'wkvBackward',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

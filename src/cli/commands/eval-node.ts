@@ -8,6 +8,7 @@ import { createSession, makeLoader, makeOptimizer, tensorBatches } from '../sess
 import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
 import { checkOutFolder } from '../paths-node.js';
+import { isLmRun, runLmEval } from './lm-node.js';
 import { testEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { energySummary, modelSizeSummary } from '../report.js';
@@ -30,6 +31,11 @@ export interface EvalOptions extends EarlyExitFlags {
 
 /** `spikeflow eval`: rebuild the model from a run folder (or config + weights) and score it on the test set. */
 export async function runEval(opts: EvalOptions): Promise<void> {
+  // A language-model run folder (it has a tokenizer) is evaluated by its own measurement (docs/spikegpt.md).
+  if (opts.run && isLmRun(resolve(opts.run))) {
+    runLmEval({ run: opts.run, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), ...(opts.json ? { json: true } : {}) });
+    return;
+  }
   // Flags first: a bad one fails before any data is read.
   const early = checkEarlyExitFlags(opts);
   if (early?.front) checkOutFolder(early.front, '--front');

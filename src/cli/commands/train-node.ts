@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { loadConfig, packageRoot } from '../../config/load-node.js';
+import { loadConfig, packageRoot, readConfigYaml } from '../../config/load-node.js';
+import { isLmConfig } from '../../lm/config.js';
+import { runLmTrain } from './lm-node.js';
 import { ConfigError, NotFoundError } from '../../errors.js';
 import type { Trainer } from '../../train/trainer.js';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../train/checkpoint-node.js';
@@ -87,9 +89,34 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
+/** The parsed YAML of a config file when it is a language-model config, else null (the classification path reads it again). */
+function lmConfigRaw(path: string): Record<string, unknown> | null {
+  if (!existsSync(path)) return null;
+  let raw: Record<string, unknown>;
+  try {
+    raw = readConfigYaml(readFileSync(path, 'utf8'), path);
+  } catch {
+    return null;
+  }
+  return isLmConfig(raw) ? raw : null;
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
 /** `spikeflow train`: validate everything, then train, evaluate, measure and write the run folder. */
 export async function runTrain(opts: TrainOptions): Promise<void> {
   if (opts.out !== undefined) checkOutFolder(opts.out, '--out');
+  // A language-model config (task: language_model) has its own schema and loop (docs/spikegpt.md).
+  const lm = opts.config !== undefined && opts.weights === undefined && opts.resume === undefined ? lmConfigRaw(opts.config) : null;
+  if (lm) {
+    if (opts.seed !== undefined && !/^\d+$/.test(opts.seed)) throw new ConfigError(`--seed: expected a non-negative integer, got '${opts.seed}'`);
+    runLmTrain({ configPath: opts.config!, raw: lm, sets: opts.set, ...pick(opts, ['out', 'backend', 'seed', 'dataDir', 'json', 'quiet']) });
+    return;
+  }
   const sets = [...opts.set];
   if (opts.seed !== undefined) {
     if (!/^\d+$/.test(opts.seed)) throw new ConfigError(`--seed: expected a non-negative integer, got '${opts.seed}'`);
