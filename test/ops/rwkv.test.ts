@@ -7,6 +7,9 @@ import { tensor } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { reluSquare, sigmoidGate, tokenShiftMix, wkv, lastToken } from '../../src/ops/rwkv.js';
+import { embedding, heavisideArctan } from '../../src/ops/embedding.js';
+import { backward } from '../../src/autograd/tape.js';
+import { sum } from '../../src/ops/elementwise.js';
 import { ShapeError } from '../../src/errors.js';
 import { assertClose } from '../helpers.js';
 
@@ -151,5 +154,20 @@ test('wkv and tokenShiftMix name the bad shape', () => {
     assert.throws(() => wkv(k, k, rand([3], rng), rand([4], rng), null), (e: unknown) => e instanceof ShapeError && /time_decay \[3\] must be \[4\]/.test(e.message));
     assert.throws(() => wkv(rand([3, 8], rng), k, rand([4], rng), rand([4], rng), null), (e: unknown) => e instanceof ShapeError && /\[T, B, C\]/.test(e.message));
     assert.throws(() => tokenShiftMix(k, rand([3, 4], rng), rand([4], rng)), (e: unknown) => e instanceof ShapeError && /previous token \[3, 4\] must be \[2, 4\]/.test(e.message));
+  });
+});
+
+test('gradcheck: embedding (repeated ids accumulate); heavisideArctan passes the arctan surrogate', () => {
+  withBackend(ts64, () => {
+    const rng = new Rng(11);
+    const ids = tensor([0, 2, 2, 1, 0, 2], [3, 2, 1]);
+    const r = gradcheck(([w]) => embedding(ids, w!), [rand([3, 4], rng)]);
+    assert.ok(r.ok, `embedding: ${r.worst}`);
+    const x = tensor([-1, 0, 0.25, 2], [4], { requiresGrad: true });
+    const s = heavisideArctan(x);
+    assert.deepEqual(Array.from(s.data), [0, 0, 1, 1]);
+    backward(sum(s));
+    const g = (v: number): number => 1 / (1 + (Math.PI * v) ** 2);
+    assertClose(x.grad!.data, [-1, 0, 0.25, 2].map(g), 1e-15);
   });
 });
