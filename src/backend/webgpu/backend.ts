@@ -5,6 +5,7 @@ import { tsConvKernels } from '../ts/conv.js';
 import { tsTrainKernels } from '../ts/train.js';
 import { tsDelayKernels } from '../ts/delay.js';
 import { tsAttentionKernels } from '../ts/attention.js';
+import { tsRwkvKernels } from '../ts/rwkv.js';
 import type { GpuContext, GpuCounters } from './context.js';
 import { webgpuCoreKernels } from './core.js';
 import type { AdapterSummary } from './device.js';
@@ -14,7 +15,7 @@ import { webgpuTrainKernels } from './train.js';
 /*
  * The WebGPU backend (float32): storage in GPU buffers, kernels in WGSL,
  * commands batched per step (context.ts). Kernels without a GPU version yet
- * (conv/pool/batch norm, the losses, delay, attention) refuse with a BackendError
+ * (conv/pool/batch norm, the losses, delay, attention, RWKV's WKV) refuse with a BackendError
  * naming the kernel: a CPU fallback through `.data` cannot exist here, and a
  * hidden read-back per call would cost more than the GPU saves.
  */
@@ -54,6 +55,7 @@ export function createWebGpuBackend(ctx: GpuContext, adapter: AdapterSummary): W
     ...webgpuTrainKernels(ctx),
     ...refused('delay', tsDelayKernels),
     ...refused('attention', tsAttentionKernels),
+    ...refused('RWKV', tsRwkvKernels),
     ...webgpuCoreKernels(ctx),
     neuronKernels: webgpuNeuronKernels(ctx),
     name: 'webgpu',
