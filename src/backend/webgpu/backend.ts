@@ -6,6 +6,7 @@ import { tsTrainKernels } from '../ts/train.js';
 import { tsDelayKernels } from '../ts/delay.js';
 import { tsAttentionKernels } from '../ts/attention.js';
 import type { GpuContext, GpuCounters } from './context.js';
+import { webgpuConvKernels } from './conv.js';
 import { webgpuCoreKernels } from './core.js';
 import type { AdapterSummary } from './device.js';
 import { webgpuNeuronKernels } from './neuron.js';
@@ -14,7 +15,7 @@ import { webgpuTrainKernels } from './train.js';
 /*
  * The WebGPU backend (float32): storage in GPU buffers, kernels in WGSL,
  * commands batched per step (context.ts). Kernels without a GPU version yet
- * (conv/pool/batch norm, the losses, delay, attention) refuse with a BackendError
+ * (event convolution, batch norm, the losses, delay, attention) refuse with a BackendError
  * naming the kernel: a CPU fallback through `.data` cannot exist here, and a
  * hidden read-back per call would cost more than the GPU saves.
  */
@@ -50,6 +51,7 @@ function refused<T extends object>(family: string, reference: T): T {
 export function createWebGpuBackend(ctx: GpuContext, adapter: AdapterSummary): WebGpuBackend {
   return {
     ...refused('convolution', tsConvKernels),
+    ...webgpuConvKernels(ctx),
     ...refused('training', tsTrainKernels),
     ...webgpuTrainKernels(ctx),
     ...refused('delay', tsDelayKernels),
