@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/tape.js';
+import type { Backend } from '../backend/backend.js';
 import { registerNativeBackend } from '../backend/native/load-node.js';
 import { backendNames, getBackendByName, withBackend } from '../backend/registry.js';
 import { registerNodeWebGpuBackend } from '../backend/webgpu/load-node.js';
@@ -66,4 +67,12 @@ export function hostMirror(config: RunConfig, data: SplitDataset): HostMirror {
     const session = buildSession(config, { data, backend: cpu });
     return { session, trainer: sessionTrainer(session).trainer };
   });
+}
+
+/**
+ * Destroy the device of a finished run, so Dawn's handles do not keep the
+ * process alive (as `spikeflow info` does). Other backends: nothing to do.
+ */
+export function releaseDevice(backend: Backend): void {
+  if (backend.name === 'webgpu' && 'dispose' in backend && typeof backend.dispose === 'function') (backend.dispose as () => void)();
 }

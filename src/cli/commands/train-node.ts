@@ -31,7 +31,7 @@ import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher } from '
 import { evaluateTeacher } from '../../config/teacher.js';
 import { setBackend, withBackend } from '../../backend/registry.js';
 import { copyTrainerState } from '../../train/mirror.js';
-import { ensureWebGpu, hostMirror, probeSession, refuseUnsupported, type HostMirror } from '../webgpu-train-node.js';
+import { ensureWebGpu, hostMirror, probeSession, refuseUnsupported, releaseDevice, type HostMirror } from '../webgpu-train-node.js';
 
 export interface TrainOptions {
   config?: string;
@@ -122,9 +122,14 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   // A backend without synchronous reads trains asynchronously; the host reads go through a CPU mirror (webgpu-train-node.ts).
   let mirror: HostMirror | null = null;
   if (!backend.syncRead) {
-    refuseUnsupported({ resume: opts.resume, weights: opts.weights, scheduled: config.train.timestep_schedule !== null, distill: Boolean(config.train.distill) });
-    probeSession(session);
-    mirror = hostMirror(config, rawData ?? loadSessionData(config));
+    try {
+      refuseUnsupported({ resume: opts.resume, weights: opts.weights, scheduled: config.train.timestep_schedule !== null, distill: Boolean(config.train.distill) });
+      probeSession(session);
+      mirror = hostMirror(config, rawData ?? loadSessionData(config));
+    } catch (e) {
+      releaseDevice(backend);
+      throw e;
+    }
   }
   /** The model whose tensors the host reads: the mirror's on webgpu (synced each epoch), else the trained one. */
   const hostModel = mirror ? mirror.session.model : model;
@@ -345,5 +350,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     // A run that fails before its first epoch completes leaves nothing behind.
     if (created && !existsSync(join(outDir, CHECKPOINT_FILE))) rmSync(outDir, { recursive: true, force: true });
     throw e;
+  } finally {
+    releaseDevice(backend);
   }
 }
