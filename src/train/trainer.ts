@@ -670,8 +670,8 @@ export class Trainer {
 
   /** The synchronous loops read the loss and predictions every batch: say which method a backend like webgpu needs. */
   private refuseAsyncBackend(where: string): void {
-    const be = getBackend();
-    if (!be.syncRead) throw new BackendError(`Trainer.${where} reads each batch's loss on the host, which the ${be.name} backend cannot do synchronously; use \`await trainer.${where === 'trainEpoch' ? 'trainEpochAsync' : 'evaluateAsync'}(...)\``);
+    const be = stepBackends(this.model).find((b) => !b.syncRead);
+    if (be) throw new BackendError(`Trainer.${where} reads each batch's loss on the host, which the ${be.name} backend cannot do synchronously; use \`await trainer.${where === 'trainEpoch' ? 'trainEpochAsync' : 'evaluateAsync'}(...)\``);
   }
 
   /**
