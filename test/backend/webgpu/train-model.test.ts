@@ -4,8 +4,9 @@
 // the same initial weights (same seed, both float32) and the same batches.
 // Per-batch losses agree to 1e-4 and parameters after the updates to 1e-3,
 // relative to 1 + |expected| (float32 GEMM sums in another order, compounded
-// over Adam steps whose first updates are ±lr·sign-like); accuracies are the
-// same counts. Then the layer probe: a neuron without a GPU kernel is refused
+// over Adam steps whose first updates are ±lr·sign-like); per-batch
+// accuracies are the same counts; the test pass on the updated weights to
+// 1e-2 in loss and two samples in accuracy (a spike may flip, see below). Then the layer probe: a neuron without a GPU kernel is refused
 // before training, naming the layer as the config wrote it.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,11 +59,14 @@ test('the default network trains on webgpu as on ts: per-batch losses, accuracie
   assert.equal(gpu.losses.length, 3, 'three batches of 64');
   assertNear(gpu.losses, ref.losses, 1e-4, 'per-batch training losses');
   assert.deepEqual(gpu.accuracies, ref.accuracies, 'per-batch training accuracies');
-  assertNear([gpu.train.loss, gpu.test.loss], [ref.train.loss, ref.test.loss], 1e-4, 'epoch train and test losses');
-  assert.equal(gpu.test.accuracy, ref.test.accuracy, 'test accuracy');
-  assert.equal(gpu.test.samples, 128);
+  assertNear([gpu.train.loss], [ref.train.loss], 1e-4, 'epoch training loss');
   assert.equal(gpu.params.length, ref.params.length);
   gpu.params.forEach((p, i) => assertNear(p, ref.params[i]!, 1e-3, `parameter ${i} after three Adam steps`));
+  // The test pass runs the updated weights, which differ by float32 rounding: a membrane that lands within
+  // that rounding of θ flips one spike and moves a count by 1 (measured: test loss 1.99345 vs 1.99578).
+  assert.equal(gpu.test.samples, 128);
+  assertNear([gpu.test.loss], [ref.test.loss], 1e-2, 'test loss');
+  assert.ok(Math.abs(gpu.test.accuracy - ref.test.accuracy) <= 2 / 128, `test accuracy ${gpu.test.accuracy} vs ${ref.test.accuracy}`);
 });
 
 test('a layer without a webgpu kernel is refused before training, naming the layer', async (t) => {
