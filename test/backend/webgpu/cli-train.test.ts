@@ -22,8 +22,8 @@ test('spikeflow train --backend webgpu writes a complete run folder for the defa
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, SPIKEFLOW_BACKEND: '' }, timeout: 240_000 });
   assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}\n${r.stderr}`);
   for (const f of ['config.yaml', 'metrics.jsonl', 'checkpoint.safetensors', 'model.safetensors', 'summary.json', 'report.md', 'report.html']) assert.ok(existsSync(join(out, f)), `${f} is missing (have ${readdirSync(out).join(', ')})`);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { environment: { backend: string }; accuracy: number };
-  assert.equal(summary.environment.backend, 'webgpu');
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { backend: string; accuracy: number };
+  assert.equal(summary.backend, 'webgpu');
   assert.ok(summary.accuracy > 0.1 && summary.accuracy <= 1, `test accuracy ${summary.accuracy} after one short epoch`);
   const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { train_loss: number; test_accuracy: number });
   assert.equal(metrics.length, 1);
