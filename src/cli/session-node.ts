@@ -24,8 +24,8 @@ export function loadSessionData(config: RunConfig, log?: (line: string) => void)
 }
 
 /** Load data, build encoder and model; throws typed errors before anything touches disk. */
-export function createSession(config: RunConfig, opts: { backend?: string; log?: (line: string) => void } = {}): Session {
-  // The backend is chosen before the data loads, as it always was.
+export function createSession(config: RunConfig, opts: { backend?: string; log?: (line: string) => void; data?: SplitDataset } = {}): Session {
+  // The backend is chosen before the data loads, as it always was (`data`: already loaded, as loadSessionData returns it).
   const backend = setBackend(opts.backend ?? config.backend);
-  return buildSession(config, { data: loadSessionData(config, opts.log), backend });
+  return buildSession(config, { data: opts.data ?? loadSessionData(config, opts.log), backend });
 }

@@ -20,7 +20,7 @@ import { makeTrainOptimizer } from '../train/param-groups.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import type { LrScheduler } from '../train/schedulers.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { lossRegistry, makeLoss, makePredict, makeStepLoss } from '../train/losses.js';
+import { lossRegistry, makeLoss, makePredict, makeScores, makeStepLoss } from '../train/losses.js';
 import { isOnlineMethod } from '../train/online.js';
 import { RepeatTime } from '../nn/repeat-time.js';
 import type { RunConfig } from './schema.js';
@@ -365,6 +365,7 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     encode: (x: Tensor) => encoder.encode(x, session.rngs.encoder),
     loss: session.loss,
     predict: session.predict,
+    scores: makeScores(config.train.loss),
     optimizer,
     scheduler,
     epochs: config.train.epochs,

@@ -111,7 +111,7 @@ export type ConvPath = 'event' | 'pointwise' | 'im2col';
 /** What the last call of a convolution did (filled when the caller passes one, as LinearStats). */
 export interface ConvStats {
   path: ConvPath;
-  /** Fraction of nonzero inputs (binary inputs only; 1 otherwise). */
+  /** Fraction of nonzero inputs (binary inputs only; 1 otherwise; NaN where the backend never runs event kernels and so does not count). */
   density: number;
 }
 
@@ -211,7 +211,8 @@ function convNd(name: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tens
   const g = windowGeometry(spatial, win);
   const be = x.backend;
   const N = sizeOf(lead);
-  const inDensity = x.binary && N > 0 ? density(x) : 1;
+  // A backend that never takes the event path (threshold 0: webgpu) is not asked to count: the count is a host read.
+  const inDensity = x.binary && N > 0 ? (be.convEventDensityThreshold > 0 || be.eventDensityThreshold > 0 ? density(x) : NaN) : 1;
   const path = chooseConvPath(be, g, N, x.binary, inDensity);
   if (stats) {
     stats.path = path;
@@ -258,7 +259,7 @@ function pointwiseForward(be: Backend, x: Storage, w: Storage, y: Storage, p: Co
  */
 function convBackward(be: Backend, dY: Tensor, x: Tensor, xw: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
   const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path, dwPath } = p;
-  const sparseDx = x.requiresGrad && N > 0 && Cg >= SPARSE_DX_MIN_CHANNELS && density(dY) < be.convSparseGradDensityThreshold;
+  const sparseDx = x.requiresGrad && N > 0 && Cg >= SPARSE_DX_MIN_CHANNELS && be.convSparseGradDensityThreshold > 0 && density(dY) < be.convSparseGradDensityThreshold;
   // Overwritten in full: convGradXSparse and the pointwise GEMMs (beta = 0); col2im and the dW kernels accumulate.
   const dX = x.requiresGrad ? (sparseDx || path === 'pointwise' ? emptyOverwritten(be, x.shape) : empty(be, x.shape)) : null;
   const dW = weight.requiresGrad ? empty(be, weight.shape) : null;

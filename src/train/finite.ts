@@ -39,8 +39,8 @@ export function firstNonFinite(a: Floats): number {
 }
 
 /** A description of one non-finite value: `NaN` / `Infinity` / `-Infinity` at an element of a shape. */
-function describeValue(t: Tensor, i: number): string {
-  const v = t.storage.data[i]!;
+function describeValue(t: Tensor, i: number, values: Floats = t.storage.data): string {
+  const v = values[i]!;
   return `${v} (element ${i} of ${fmtShape(t.shape)})`;
 }
 
@@ -76,16 +76,32 @@ export function describeTensor(model: Module, fullName: string, kind: 'parameter
  * in module order, so the error names the first layer that went bad.
  */
 export function checkModelFinite(model: Module, when: string, opts: { buffers?: boolean; layerOrigin?: LayerOrigin } = {}): void {
-  const origin = opts.layerOrigin ?? noOrigin;
-  for (const [name, p] of model.namedParameters()) {
-    const i = firstNonFinite(p.storage.data);
-    if (i >= 0) throw new NumericError(`training diverged: ${describeTensor(model, name, 'parameter', origin)} holds ${describeValue(p, i)} ${when}; lower train.optimizer.lr or set train.clip_grad_norm`);
-  }
-  if (!opts.buffers) return;
-  for (const [name, b] of model.namedBuffers()) {
-    const i = firstNonFinite(b.storage.data);
-    if (i >= 0) throw new NumericError(`training diverged: ${describeTensor(model, name, 'buffer', origin)} holds ${describeValue(b, i)} ${when}`);
-  }
+  for (const [kind, name, t] of finiteTargets(model, opts.buffers ?? false)) failIfNonFinite(model, kind, name, t, t.storage.data, when, opts.layerOrigin ?? noOrigin);
+}
+
+/**
+ * checkModelFinite for a backend without synchronous reads (webgpu): each
+ * tensor is read back with `await tensor.read()`, then checked the same way.
+ */
+export async function checkModelFiniteAsync(model: Module, when: string, opts: { buffers?: boolean; layerOrigin?: LayerOrigin } = {}): Promise<void> {
+  const targets = finiteTargets(model, opts.buffers ?? false);
+  // Every read is queued before the first is awaited, so the device submits once.
+  const values = await Promise.all(targets.map(([, , t]) => t.read()));
+  targets.forEach(([kind, name, t], i) => failIfNonFinite(model, kind, name, t, values[i]!, when, opts.layerOrigin ?? noOrigin));
+}
+
+/** The tensors a finite check scans, in module order: parameters, then (with `buffers`) buffers. */
+function finiteTargets(model: Module, buffers: boolean): ['parameter' | 'buffer', string, Tensor][] {
+  const out: ['parameter' | 'buffer', string, Tensor][] = model.namedParameters().map(([n, p]) => ['parameter', n, p]);
+  if (buffers) for (const [n, b] of model.namedBuffers()) out.push(['buffer', n, b]);
+  return out;
+}
+
+function failIfNonFinite(model: Module, kind: 'parameter' | 'buffer', name: string, t: Tensor, values: Floats, when: string, origin: LayerOrigin): void {
+  const i = firstNonFinite(values);
+  if (i < 0) return;
+  const advice = kind === 'parameter' ? '; lower train.optimizer.lr or set train.clip_grad_norm' : '';
+  throw new NumericError(`training diverged: ${describeTensor(model, name, kind, origin)} holds ${describeValue(t, i, values)} ${when}${advice}`);
 }
 
 /**

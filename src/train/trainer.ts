@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import type { Storage } from '../backend/storage.js';
 import { backward, noGrad } from '../autograd/tape.js';
+import { BackendError } from '../errors.js';
 import { ConfigError, NumericError, ShapeError } from '../errors.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
 import type { Module } from '../module/module.js';
@@ -13,7 +14,8 @@ import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import { clipGradNorm } from './clip.js';
-import { checkModelFinite, watchActivations, type LayerOrigin } from './finite.js';
+import { DeviceLedger, type LedgerEntry } from './ledger.js';
+import { checkModelFinite, checkModelFiniteAsync, watchActivations, type LayerOrigin } from './finite.js';
 import type { Optimizer } from './optim/optimizer.js';
 import type { LrScheduler } from './schedulers.js';
 import { bindTraces, clearTraces, drawSteps, isOnlineMethod, stepPlan, TRAIN_METHODS, tracedLayers, type OnlineOptions, type OnlineUpdate, type StepPlan, type TracedLayer, type TrainMethod } from './online.js';
@@ -149,6 +151,19 @@ export interface TrainerOptions {
   stepLoss?: StepLossFn | null;
   /** SLTT-K's K and generator, the online methods' update mode. */
   online?: OnlineOptions;
+  /**
+   * Differentiable class scores [B, C] whose largest entry is the class
+   * `predict` decides (default: spike counts). The asynchronous epochs count
+   * correct predictions from them on the device (countCorrectInto).
+   */
+  scores?: ScoreFn;
+  /**
+   * Backends without synchronous reads (webgpu): the batches between two
+   * reads of the device-side loss and correct counts (default 16). Progress
+   * callbacks arrive in windows of this many batches; the parameter finite
+   * check runs once per window.
+   */
+  readEvery?: number;
   /** The run's number of epochs, passed to `Module.beginEpoch` (schedules of untrained settings); default null. */
   epochs?: number | null;
   /** Adds to the training loss (distillation); null/undefined: the task loss alone. */
@@ -277,6 +292,8 @@ export class Trainer {
   private readonly encode: (x: Tensor) => Tensor;
   private readonly lossFn: LossFn;
   private readonly predictFn: PredictFn;
+  private readonly scoresFn: ScoreFn;
+  private readonly readEvery: number;
   private readonly clipNorm: number | null;
   private readonly tbptt: number;
   /** How gradients cross time (TrainerOptions.method). */
@@ -309,6 +326,9 @@ export class Trainer {
     this.encode = opts.encode;
     this.lossFn = opts.loss;
     this.predictFn = opts.predict ?? predictByCounts;
+    this.scoresFn = opts.scores ?? scoreByCounts;
+    this.readEvery = opts.readEvery ?? 16;
+    if (!(Number.isInteger(this.readEvery) && this.readEvery >= 1)) throw new ConfigError(`Trainer: readEvery must be a positive integer, got ${this.readEvery}`);
     this.clipNorm = opts.clipGradNorm ?? null;
     this.tbptt = opts.tbptt ?? 0;
     this.epochs = opts.epochs ?? null;
@@ -570,6 +590,7 @@ export class Trainer {
 
   /** One pass over the loader with updates. */
   trainEpoch(loader: Iterable<Batch>): EpochResult {
+    this.refuseAsyncBackend('trainEpoch');
     const wasTraining = this.model.training;
     this.model.train();
     this.model.beginEpoch(this.epoch, this.epochs);
@@ -619,6 +640,7 @@ export class Trainer {
    * (inside the batch's step scope), e.g. to count a confusion matrix.
    */
   evaluate(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode, onOutput?: (out: ModelOutput, targets: Int32Array) => void): EpochResult {
+    this.refuseAsyncBackend('evaluate');
     const wasTraining = this.model.training;
     this.model.eval();
     const t0 = now();
@@ -644,6 +666,182 @@ export class Trainer {
       this.model.train(wasTraining);
     }
     return { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
+  }
+
+  /** The synchronous loops read the loss and predictions every batch: say which method a backend like webgpu needs. */
+  private refuseAsyncBackend(where: string): void {
+    const be = stepBackends(this.model).find((b) => !b.syncRead);
+    if (be) throw new BackendError(`Trainer.${where} reads each batch's loss on the host, which the ${be.name} backend cannot do synchronously; use \`await trainer.${where === 'trainEpoch' ? 'trainEpochAsync' : 'evaluateAsync'}(...)\``);
+  }
+
+  /**
+   * Why this trainer cannot run an asynchronous epoch, or null. Refused up
+   * front, with the config key, rather than failing on the first kernel.
+   */
+  private asyncRefusal(): string | null {
+    if (this.plan || (this.method === 'tbptt' && this.tbptt > 0)) return `train.method '${this.method}' (only full BPTT runs there so far)`;
+    if (this.clipNorm !== null) return 'train.clip_grad_norm (the global norm is a host number)';
+    if (this.checkActivations) return 'train.check_activations (the forward hooks read each output on the host)';
+    if (this.objective) return 'train.distill (the teacher\'s terms are computed on the host)';
+    return null;
+  }
+
+  private checkAsync(where: string): void {
+    const why = this.asyncRefusal();
+    if (why) throw new ConfigError(`Trainer.${where}: on a backend without synchronous reads (webgpu) ${why} is not supported; train on a CPU backend (--backend native, wasm or ts)`);
+  }
+
+  /**
+   * Run each batch of the loader in its own step scope, as forEachBatch,
+   * calling `drain` (awaited) whenever `full()` says so and once at the end.
+   */
+  private async forEachBatchAsync(loader: Iterable<Batch>, step: (b: Batch) => void, full: () => boolean, drain: () => Promise<void>): Promise<void> {
+    const backends = stepBackends(this.model);
+    const keep = () => this.persistent();
+    const it = loader[Symbol.iterator]();
+    let done = false;
+    try {
+      for (;;) {
+        const more = runInStepScope(backends, keep, () => {
+          const next = it.next();
+          if (next.done) return false;
+          try {
+            step(next.value);
+          } finally {
+            this.clearStep();
+          }
+          return true;
+        });
+        if (!more) {
+          done = true;
+          break;
+        }
+        if (full()) await drain();
+      }
+      await drain();
+    } finally {
+      if (!done) it.return?.();
+    }
+  }
+
+  /**
+   * trainEpoch for a backend without synchronous reads (Backend.syncRead
+   * false: webgpu). The same updates in the same order, but nothing waits
+   * for the device inside a batch: each batch's loss and its count of
+   * correct predictions (argmax of the `scores`, as `predict` decides) stay
+   * on the device in a DeviceLedger, read with one `await` every
+   * `readEvery` batches and at the end. Then the loss is checked (a
+   * non-finite one names its batch), onBatchEnd runs for each batch of the
+   * window (samplesPerSec: the window's mean), and — when
+   * checkFiniteEvery > 0 — the parameters are read back and checked once
+   * per window, so a divergence is caught within `readEvery` updates.
+   * The scheduler steps per batch as it is recorded (it needs no device number).
+   */
+  async trainEpochAsync(loader: Iterable<Batch>): Promise<EpochResult> {
+    this.checkAsync('trainEpochAsync');
+    const be = getBackend();
+    const ledger = new DeviceLedger(be, this.readEvery);
+    const wasTraining = this.model.training;
+    this.model.train();
+    this.model.beginEpoch(this.epoch, this.epochs);
+    const t0 = now();
+    let lossSum = 0, correctSum = 0, samples = 0, batch = 0;
+    // The batches in the ledger: their index, size and the rate they trained with.
+    let window: { batch: number; B: number; lr: number }[] = [];
+    let windowT0 = now();
+    const drain = async (): Promise<void> => {
+      const entries: LedgerEntry[] = await ledger.read();
+      const dt = (now() - windowT0) / 1000;
+      const windowSamples = window.reduce((a, w) => a + w.B, 0);
+      entries.forEach(({ loss, correct }, i) => {
+        const w = window[i]!;
+        if (!Number.isFinite(loss)) throw new NumericError(`training diverged: loss is ${loss} at epoch ${this.epoch + 1}, batch ${w.batch + 1}`);
+        lossSum += loss * w.B;
+        correctSum += correct;
+        samples += w.B;
+        this.callbacks.onBatchEnd?.({ epoch: this.epoch, batch: w.batch, loss, accuracy: correct / w.B, samplesPerSec: dt > 0 ? windowSamples / dt : Infinity, lr: w.lr, gradNorm: NaN });
+      });
+      if (this.checkFiniteEvery > 0 && window.length > 0) {
+        const last = window[window.length - 1]!.batch;
+        await checkModelFiniteAsync(this.model, `after the optimizer updates of epoch ${this.epoch + 1}, batches ${window[0]!.batch + 1}–${last + 1} (checked once per ${this.readEvery} batches on the ${be.name} backend)`, { layerOrigin: this.layerOrigin });
+      }
+      window = [];
+      windowT0 = now();
+    };
+    try {
+      await this.forEachBatchAsync(
+        loader,
+        (b) => {
+          this.currentBatch = batch;
+          this.model.resetState();
+          const out = this.forward(this.encode(b.x));
+          const loss = this.lossFn(out, b.y);
+          noGrad(() => ledger.record(loss, this.scoresFn(out), b.y));
+          this.zeroGrads();
+          backward(loss);
+          this.optimizer.step();
+          this.model.afterUpdate();
+          this.updates++;
+          window.push({ batch, B: b.y.length, lr: this.optimizer.lr });
+          this.globalStep++;
+          this.scheduler?.onIteration();
+          batch++;
+        },
+        () => ledger.full,
+        drain,
+      );
+    } finally {
+      this.model.train(wasTraining);
+    }
+    const result: EpochResult = { loss: samples ? lossSum / samples : NaN, accuracy: samples ? correctSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
+    const lr = this.optimizer.lr;
+    const epoch = this.epoch;
+    this.epoch++;
+    this.scheduler?.onEpoch();
+    this.callbacks.onEpochEnd?.({ ...result, epoch, lr });
+    return result;
+  }
+
+  /**
+   * evaluate for a backend without synchronous reads: the loss and the
+   * correct count of each batch kept on the device (DeviceLedger) and read
+   * once per `readEvery` batches. A per-batch output callback would need the
+   * outputs on the host, so there is none (the CLI counts its confusion
+   * matrix on a CPU copy of the model).
+   */
+  async evaluateAsync(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode): Promise<EpochResult> {
+    const be = getBackend();
+    const ledger = new DeviceLedger(be, this.readEvery);
+    const wasTraining = this.model.training;
+    this.model.eval();
+    const t0 = now();
+    let lossSum = 0, correctSum = 0, samples = 0;
+    const sizes: number[] = [];
+    try {
+      await this.forEachBatchAsync(
+        loader,
+        (b) =>
+          noGrad(() => {
+            this.model.resetState();
+            const out = this.forward(encode(b.x));
+            ledger.record(this.lossFn(out, b.y), this.scoresFn(out), b.y);
+            sizes.push(b.y.length);
+          }),
+        () => ledger.full,
+        async () => {
+          const entries = await ledger.read();
+          entries.forEach(({ loss, correct }, i) => {
+            lossSum += loss * sizes[i]!;
+            correctSum += correct;
+            samples += sizes[i]!;
+          });
+          sizes.length = 0;
+        },
+      );
+    } finally {
+      this.model.train(wasTraining);
+    }
+    return { loss: samples ? lossSum / samples : NaN, accuracy: samples ? correctSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
   }
 }
 

@@ -43,6 +43,13 @@ export interface TrainKernels {
   crossEntropyRowsInto(R: number, C: number, logits: Storage, targets: Int32Array, probs: Storage, divisor: number, out: Storage, outOff: number): void;
   crossEntropyRowsBackwardFrom(R: number, C: number, probs: Storage, targets: Int32Array, g: Storage, divisor: number, out: Storage): void;
   /**
+   * out[outOff] = the number of rows r of scores [R, C] whose largest entry
+   * (the first one on ties, so a silent output predicts class 0) is at
+   * column targets[r]: a batch's correct predictions, counted where the
+   * scores live so a GPU backend reports accuracy without reading scores back.
+   */
+  countCorrectInto(R: number, C: number, scores: Storage, targets: Int32Array, out: Storage, outOff: number): void;
+  /**
    * out[n] = max_t x[t, n] over a [T, N] array; argmax[n] = the first t reaching
    * the maximum (ties → earliest step, so the gradient goes to one element).
    */

@@ -1,3 +1,4 @@
+import { ShapeError } from '../../errors.js';
 import type { TrainKernels } from '../kernels/train.js';
 
 /**
@@ -45,6 +46,19 @@ export const tsTrainKernels: TrainKernels = {
 
   crossEntropyRowsBackwardFrom(R, C, probs, targets, g, divisor, out) {
     tsTrainKernels.crossEntropyRowsBackward(R, C, probs, targets, g.data[0]! / divisor, out);
+  },
+
+  // The rule of predictFromScores (ops/loss.ts): strictly greater moves the choice.
+  countCorrectInto(R, C, scores, targets, out, outOff) {
+    if (targets.length !== R) throw new ShapeError(`countCorrectInto: ${targets.length} targets for ${R} rows of scores`);
+    const s = scores.data;
+    let correct = 0;
+    for (let r = 0; r < R; r++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (s[r * C + c]! > s[r * C + best]!) best = c;
+      if (best === targets[r]) correct++;
+    }
+    out.data[outOff] = correct;
   },
 
   maxLeading(T, N, x, out, argmax) {

@@ -7,6 +7,7 @@ import { tsDelayKernels } from '../ts/delay.js';
 import { tsAttentionKernels } from '../ts/attention.js';
 import { tsRwkvKernels } from '../ts/rwkv.js';
 import type { GpuContext, GpuCounters } from './context.js';
+import { webgpuConvKernels } from './conv.js';
 import { webgpuCoreKernels } from './core.js';
 import type { AdapterSummary } from './device.js';
 import { webgpuNeuronKernels } from './neuron.js';
@@ -15,7 +16,7 @@ import { webgpuTrainKernels } from './train.js';
 /*
  * The WebGPU backend (float32): storage in GPU buffers, kernels in WGSL,
  * commands batched per step (context.ts). Kernels without a GPU version yet
- * (conv/pool/batch norm, the losses, delay, attention, RWKV's WKV) refuse with a BackendError
+ * (event convolution, batch norm, the losses, delay, attention, RWKV's WKV) refuse with a BackendError
  * naming the kernel: a CPU fallback through `.data` cannot exist here, and a
  * hidden read-back per call would cost more than the GPU saves.
  */
@@ -51,6 +52,7 @@ function refused<T extends object>(family: string, reference: T): T {
 export function createWebGpuBackend(ctx: GpuContext, adapter: AdapterSummary): WebGpuBackend {
   return {
     ...refused('convolution', tsConvKernels),
+    ...webgpuConvKernels(ctx),
     ...refused('training', tsTrainKernels),
     ...webgpuTrainKernels(ctx),
     ...refused('delay', tsDelayKernels),

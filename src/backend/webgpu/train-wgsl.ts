@@ -1,4 +1,4 @@
-import { elementwise, type KernelSpec } from './kernel.js';
+import { elementwise, WG, type KernelSpec } from './kernel.js';
 
 /*
  * Optimizer updates and clamping in WGSL: one invocation per parameter, the
@@ -85,3 +85,33 @@ export const crossEntropyBackwardSpec: KernelSpec = elementwise(
   if (i % p.C == u32(tg[r % p.B])) { v -= s; }
   out[i] = v;`,
 );
+
+/**
+ * out[outOff] = Σ_r [argmax_c scores[r, c] = targets[r]] (first maximum on
+ * ties, as predictFromScores): one workgroup, each invocation counting a
+ * strided slice of the rows, then a tree in workgroup memory (counts are
+ * exact in float32 below 2²⁴).
+ */
+export const countCorrectSpec: KernelSpec = {
+  name: 'countCorrect',
+  params: [['R', 'u32'], ['C', 'u32'], ['outOff', 'u32']],
+  bindings: [['scores', 'read'], ['targets', 'read'], ['out', 'read_write']],
+  body: `
+var<workgroup> part: array<f32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_id) lid: vec3u) {
+  var acc = 0.0;
+  for (var r = lid.x; r < p.R; r += ${WG}u) {
+    var best = 0u;
+    for (var c = 1u; c < p.C; c++) { if (scores[r * p.C + c] > scores[r * p.C + best]) { best = c; } }
+    if (f32(best) == targets[r]) { acc += 1.0; }
+  }
+  part[lid.x] = acc;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s >>= 1u) {
+    if (lid.x < s) { part[lid.x] += part[lid.x + s]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[p.outOff] = part[0]; }
+}`,
+};

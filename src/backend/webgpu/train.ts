@@ -4,7 +4,7 @@ import type { GpuStorage } from './storage.js';
 import { grid1d } from './kernel.js';
 import { ShapeError } from '../../errors.js';
 import { ReduceKind, reduceSpec } from './core-wgsl.js';
-import { adamSpec, clampSpec, crossEntropyBackwardSpec, crossEntropyRowsSpec, sgdSpec } from './train-wgsl.js';
+import { adamSpec, clampSpec, countCorrectSpec, crossEntropyBackwardSpec, crossEntropyRowsSpec, sgdSpec } from './train-wgsl.js';
 
 /*
  * TrainKernels on the GPU: the optimizer updates, clamp, and the device-side
@@ -12,7 +12,7 @@ import { adamSpec, clampSpec, crossEntropyBackwardSpec, crossEntropyRowsSpec, sg
  * number and maxLeading fills a host array, so they stay refused (see
  * docs/design.md, "WebGPU backend").
  */
-export type WebGpuTrainKernels = Pick<TrainKernels, 'sgdStep' | 'adamStep' | 'clamp' | 'crossEntropyRowsInto' | 'crossEntropyRowsBackwardFrom'>;
+export type WebGpuTrainKernels = Pick<TrainKernels, 'sgdStep' | 'adamStep' | 'clamp' | 'crossEntropyRowsInto' | 'crossEntropyRowsBackwardFrom' | 'countCorrectInto'>;
 
 /** Class indices as float32 on the device (exact below 2²⁴), checked against C. */
 function uploadTargets(ctx: GpuContext, targets: Int32Array, C: number, kernel: string): GpuStorage {
@@ -61,6 +61,14 @@ export function webgpuTrainKernels(ctx: GpuContext): WebGpuTrainKernels {
       const tg = uploadTargets(ctx, targets, C, k);
       ctx.run(crossEntropyBackwardSpec, [g(probs, R * C, k, 'probs'), tg.buffer, g(gs, 1, k, 'g'), g(out, R * C, k, 'out')], [R * C, C, targets.length, divisor], grid1d(R * C));
       tg.release('a temporary of crossEntropyRowsBackwardFrom');
+    },
+    countCorrectInto(R, C, scores, targets, out, outOff) {
+      const k = 'countCorrectInto';
+      if (targets.length !== R) throw new ShapeError(`webgpu ${k}: ${targets.length} targets for ${R} rows of scores`);
+      ctx.need(out, outOff + 1, k, 'out');
+      const tg = uploadTargets(ctx, targets, C, k);
+      ctx.run(countCorrectSpec, [g(scores, R * C, k, 'scores'), tg.buffer, g(out, outOff + 1, k, 'out')], [R, C, outOff], [1]);
+      tg.release('a temporary of countCorrectInto');
     },
   };
 }

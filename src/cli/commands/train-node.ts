@@ -18,7 +18,7 @@ import { readResumeMeta, restoreLoader } from '../resume-meta.js';
 import { saveModelWeights } from '../weights-node.js';
 import { Progress } from '../progress-node.js';
 import { registerNativeBackend } from '../../backend/native/load-node.js';
-import { createSession, makeLoader, tensorBatches, type Session } from '../session-node.js';
+import { createSession, loadSessionData, makeLoader, tensorBatches, type Session } from '../session-node.js';
 import { checkpointRngs, sessionTrainer, stageSession, trainBatches, trainStages } from '../../config/session.js';
 import { measureModel } from '../measure.js';
 import { buildSummary, renderReport, type EpochRecord, type QuantizationSummary, type RunEnvironment } from '../report.js';
@@ -31,6 +31,9 @@ import { describeModelSize, modelSize } from '../../quant/size.js';
 import { readIntWeights, saveIntWeights } from '../../quant/int-weights-node.js';
 import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher } from '../teacher-node.js';
 import { evaluateTeacher } from '../../config/teacher.js';
+import { setBackend, withBackend } from '../../backend/registry.js';
+import { copyTrainerState } from '../../train/mirror.js';
+import { ensureWebGpu, hostMirror, probeSession, refuseUnsupported, releaseDevice, type HostMirror } from '../webgpu-train-node.js';
 
 export interface TrainOptions {
   config?: string;
@@ -134,11 +137,29 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   };
 
   // Everything that can fail on bad input happens before the run folder exists.
-  const session = createSession(config, opts.quiet ? {} : { log: (l: string) => process.stderr.write(l + '\n') });
+  await ensureWebGpu(config);
+  const log = opts.quiet ? {} : { log: (l: string) => process.stderr.write(l + '\n') };
+  // webgpu: the data is loaded once for the device session and its host mirror.
+  const rawData = config.backend === 'webgpu' ? loadSessionData(config, log.log) : undefined;
+  const session = createSession(config, { ...log, ...(rawData ? { data: rawData } : {}) });
   if (config.backend === 'auto' && session.backend.name !== 'native') {
     progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);
   }
   const { model, data, backend } = session;
+  // A backend without synchronous reads trains asynchronously; the host reads go through a CPU mirror (webgpu-train-node.ts).
+  let mirror: HostMirror | null = null;
+  if (!backend.syncRead) {
+    try {
+      refuseUnsupported({ resume: opts.resume, weights: opts.weights, scheduled: config.train.timestep_schedule !== null, distill: Boolean(config.train.distill) });
+      probeSession(session);
+      mirror = hostMirror(config, rawData ?? loadSessionData(config));
+    } catch (e) {
+      releaseDevice(backend);
+      throw e;
+    }
+  }
+  /** The model whose tensors the host reads: the mirror's on webgpu (synced each epoch), else the trained one. */
+  const hostModel = mirror ? mirror.session.model : model;
   // The stages of train.timestep_schedule (one stage without it), checked against the encoder and method.
   const stages = trainStages(config);
   const scheduled = config.train.timestep_schedule !== null;
@@ -236,14 +257,20 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
             yield b;
           }
         })();
-        const tr = trainer.trainEpoch(batches);
+        const tr = mirror ? await trainer.trainEpochAsync(batches) : trainer.trainEpoch(batches);
         progress.stop();
         trainSeconds += tr.seconds;
         trainSamples += tr.samples;
         // The confusion matrix of the last epoch's test pass goes into the plots (the same predictions as its accuracy).
-        const counter = new ConfusionCounter(data.test.numClasses, session.predict);
-        const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(current), (out, y) => counter.add(out, y));
-        confusion = counter.matrix;
+        let te: ReturnType<Trainer['evaluate']>;
+        if (mirror) {
+          te = await trainer.evaluateAsync(tensorBatches(testLoader, data.test.shape, backend), testEncoder(current));
+          await copyTrainerState(trainer, mirror.trainer);
+        } else {
+          const counter = new ConfusionCounter(data.test.numClasses, session.predict);
+          te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(current), (out, y) => counter.add(out, y));
+          confusion = counter.matrix;
+        }
         const rec: EpochRecord = {
           epoch: e + 1,
           train_loss: tr.loss,
@@ -262,11 +289,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         lastTestAccuracy = te.accuracy;
         history.push(rec);
         // Never checkpoint a diverged model: the last good checkpoint stays (with check_finite_every 0 or > 1 this is the check that catches it).
-        checkModelFinite(model, `at the end of epoch ${e + 1}`, { buffers: true, layerOrigin });
+        checkModelFinite(hostModel, `at the end of epoch ${e + 1}`, { buffers: true, layerOrigin });
         // The checkpoint first, then the metrics line: a kill in between leaves a checkpoint whose
         // history has the epoch and a metrics.jsonl without it, which --resume rewrites from the history.
         // (The other order left a line for an epoch the checkpoint did not hold: trained again, logged twice.)
-        saveTrainerCheckpoint(join(outDir, CHECKPOINT_FILE), trainer, {
+        saveTrainerCheckpoint(join(outDir, CHECKPOINT_FILE), mirror ? mirror.trainer : trainer, {
           rngs: checkpointRngs(session),
           config: { run: config, loader: trainLoader.getState(), history, teacher: teacher ? { dir: teacher.dir, sha256: teacher.sha256 } : null, ...(scheduled ? { stage: stage + 1 } : {}) },
         });
@@ -283,13 +310,23 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         progress.log(`stage ${stage + 1}/${stages.length} (T=${stageT}) done: test accuracy ${last && last.stage === stage + 1 ? `${(100 * last.test_accuracy).toFixed(2)}%` : '– (0 epochs)'}`);
       }
     }
+    if (mirror) {
+      // The confusion matrix of the final weights, counted on the host mirror (the device evaluation keeps only counts).
+      const m = mirror;
+      const counter = new ConfusionCounter(data.test.numClasses, m.session.predict);
+      withBackend(m.session.backend, () => m.trainer.evaluate(tensorBatches(testLoader, data.test.shape, m.session.backend), testEncoder(m.session), (out, y) => counter.add(out, y)));
+      confusion = counter.matrix;
+      // From here on everything reads tensors on the host: the mirror's session stands in for the device one.
+      current = m.session;
+      setBackend(m.session.backend.name);
+    }
     // The weights a resumed run that trained no epoch here writes come from the checkpoint: checked as well.
-    checkModelFinite(model, 'before writing model.safetensors', { buffers: true, layerOrigin });
-    saveModelWeights(join(outDir, 'model.safetensors'), model, config);
+    checkModelFinite(hostModel, 'before writing model.safetensors', { buffers: true, layerOrigin });
+    saveModelWeights(join(outDir, 'model.safetensors'), hostModel, config);
     // A quantized model also gets its integer weights (docs/quantization.md), read back (and dequantized) before success is reported.
-    const quantization = session.quantized.length > 0 ? quantizationSummary(session) : null;
+    const quantization = current.quantized.length > 0 ? quantizationSummary(current) : null;
     if (quantization) {
-      saveIntWeights(join(outDir, INT_WEIGHTS_FILE), model, { config: YAML.stringify(config) });
+      saveIntWeights(join(outDir, INT_WEIGHTS_FILE), hostModel, { config: YAML.stringify(config) });
       readIntWeights(join(outDir, INT_WEIGHTS_FILE));
     }
     let final: EpochRecord | ReturnType<Trainer['evaluate']>;
@@ -297,7 +334,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     else {
       // No epoch ran here (a resumed run that had finished): score the test set once, counting the confusion matrix too.
       const counter = new ConfusionCounter(data.test.numClasses, session.predict);
-      const te = trainer.evaluate(tensorBatches(testLoader, data.test.shape, backend), testEncoder(current), (out, y) => counter.add(out, y));
+      const te = (mirror ? mirror.trainer : trainer).evaluate(tensorBatches(testLoader, data.test.shape, current.backend), testEncoder(current), (out, y) => counter.add(out, y));
       confusion = counter.matrix;
       final = history.length > 0 ? history[history.length - 1]! : te;
     }
@@ -340,5 +377,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     // A run that fails before its first epoch completes leaves nothing behind.
     if (created && !existsSync(join(outDir, CHECKPOINT_FILE))) rmSync(outDir, { recursive: true, force: true });
     throw e;
+  } finally {
+    releaseDevice(backend);
   }
 }

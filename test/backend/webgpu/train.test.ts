@@ -98,3 +98,29 @@ test('the device-side cross-entropy forms match ts (loss and probabilities 1e-5,
   }
   assert.throws(() => be.crossEntropyRowsInto(1, 3, be.alloc(3), Int32Array.from([3]), be.alloc(3), 1, be.alloc(1), 0), /target 3 at 0 is not a class index in \[0, 3\)/);
 });
+
+test('countCorrectInto counts as predictFromScores decides (first maximum on ties, silent rows predict class 0), exactly, on webgpu and ts', async (t) => {
+  const be = await webgpuOrSkip(t);
+  if (!be) return;
+  const rng = new Rng(9);
+  const [R, C] = [300, 10];
+  // Spike counts: small integers, so ties are common; every tenth row silent.
+  const scores = new Float32Array(R * C);
+  for (let i = 0; i < scores.length; i++) scores[i] = Math.floor(rng.random() * 4);
+  for (let r = 0; r < R; r += 10) scores.fill(0, r * C, (r + 1) * C);
+  const targets = Int32Array.from({ length: R }, () => Math.floor(rng.random() * C));
+  let expected = 0;
+  for (let r = 0; r < R; r++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (scores[r * C + c]! > scores[r * C + best]!) best = c;
+    if (best === targets[r]) expected++;
+  }
+  assert.ok(expected > 0 && expected < R);
+  const want = ts.alloc(3);
+  ts.countCorrectInto(R, C, ts.fromArray(scores), targets, want, 2);
+  assert.equal(want.data[2], expected, 'ts');
+  const got = be.alloc(3);
+  be.countCorrectInto(R, C, be.fromArray(scores), targets, got, 2);
+  assert.deepEqual([...(await readBack(be, got))], [0, 0, expected], 'webgpu (the other slots untouched)');
+  assert.throws(() => be.countCorrectInto(R, C, be.fromArray(scores), targets.subarray(1), got, 0), /299 targets for 300 rows/);
+});
