@@ -622,6 +622,11 @@ export class Trainer {
       unwatch?.();
       this.model.train(wasTraining);
     }
+    return this.endEpoch(lossSum, accSum, samples, t0);
+  }
+
+  /** The epoch's result from its sums (accuracy summed per sample); advances the epoch and the scheduler, reports it. */
+  private endEpoch(lossSum: number, accSum: number, samples: number, t0: number): EpochResult {
     const result: EpochResult = { loss: samples ? lossSum / samples : NaN, accuracy: samples ? accSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
     const lr = this.optimizer.lr;
     const epoch = this.epoch;
@@ -793,13 +798,7 @@ export class Trainer {
     } finally {
       this.model.train(wasTraining);
     }
-    const result: EpochResult = { loss: samples ? lossSum / samples : NaN, accuracy: samples ? correctSum / samples : NaN, samples, seconds: (now() - t0) / 1000 };
-    const lr = this.optimizer.lr;
-    const epoch = this.epoch;
-    this.epoch++;
-    this.scheduler?.onEpoch();
-    this.callbacks.onEpochEnd?.({ ...result, epoch, lr });
-    return result;
+    return this.endEpoch(lossSum, correctSum, samples, t0);
   }
 
   /**
