@@ -1,6 +1,7 @@
 import { z, type ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { LayerConfig } from '../nn/layers.js';
+import { LM_LR_SCHEDULES } from './train.js';
 
 /*
  * The config of a language-model run (`task: language_model`,
@@ -37,6 +38,7 @@ export const lmConfigSchema = z
         minutes: z.number().positive().nullable().default(null),
         lr: z.number().positive().default(6e-4),
         lr_final: z.number().positive().default(1e-5),
+        lr_schedule: z.enum(LM_LR_SCHEDULES).default('exponential'),
         warmup_steps: z.number().int().min(0).default(0),
         betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.99]),
         eps: z.number().positive().default(1e-8),

@@ -16,8 +16,8 @@ import { evaluateBpc } from './evaluate.js';
 /*
  * The language-model training loop (docs/spikegpt.md): random context
  * windows of the training split, next-character cross-entropy (+ L2Wrap),
- * clipped gradients, Adam with an exponential learning-rate decay over the
- * run, a validation bits-per-character figure every `evalEvery` steps. Not
+ * clipped gradients, Adam with a learning rate decaying over the run
+ * (exponential, cosine or linear), a validation bits-per-character figure every `evalEvery` steps. Not
  * the classification Trainer: its batches carry one label per sample and it
  * counts epochs and accuracy, where a language model has a target per token
  * and runs for a step count or a time budget.
@@ -40,6 +40,8 @@ export interface LmTrainOptions {
   minutes: number | null;
   lr: number;
   lrFinal: number;
+  /** How the rate falls from lr to lrFinal over the run's progress (after the warm-up). */
+  lrSchedule: LmLrSchedule;
   warmupSteps: number;
   clipGradNorm: number | null;
   l2wrap: number;
@@ -78,9 +80,25 @@ function progress(step: number, seconds: number, o: Pick<LmTrainOptions, 'steps'
   return Math.min(1, Math.max(a, b));
 }
 
-/** Learning rate: linear warm-up, then lr·(lrFinal/lr)^progress (RWKV's exponential decay to lr_final). */
-export function lmLearningRate(step: number, p: number, o: Pick<LmTrainOptions, 'lr' | 'lrFinal' | 'warmupSteps'>): number {
-  const decayed = o.lr * Math.pow(o.lrFinal / o.lr, p);
+/**
+ * The decay of the learning rate over a run, progress p ∈ [0, 1]:
+ * - `exponential`: lr·(lr_final/lr)^p, RWKV's (and SpikeGPT's) schedule;
+ * - `cosine`: lr_final + (lr − lr_final)·(1 + cos πp)/2;
+ * - `linear`: lr + (lr_final − lr)·p.
+ * Exponential spends most of a run near lr_final (at p = 2/3 it is at 3 % of lr
+ * for lr/lr_final = 200), which suits RWKV's long runs; a time-budgeted run of a
+ * few thousand steps learns more with cosine (docs/spikegpt.md).
+ */
+export const LM_LR_SCHEDULES = ['exponential', 'cosine', 'linear'] as const;
+export type LmLrSchedule = (typeof LM_LR_SCHEDULES)[number];
+
+/** Learning rate: linear warm-up, then the schedule's decay from lr to lrFinal over the progress p. */
+export function lmLearningRate(step: number, p: number, o: Pick<LmTrainOptions, 'lr' | 'lrFinal' | 'warmupSteps'> & { lrSchedule?: LmLrSchedule }): number {
+  const schedule = o.lrSchedule ?? 'exponential';
+  const decayed =
+    schedule === 'cosine' ? o.lrFinal + ((o.lr - o.lrFinal) * (1 + Math.cos(Math.PI * p))) / 2
+    : schedule === 'linear' ? o.lr + (o.lrFinal - o.lr) * p
+    : o.lr * Math.pow(o.lrFinal / o.lr, p);
   return o.warmupSteps > 0 && step < o.warmupSteps ? (decayed * (step + 1)) / o.warmupSteps : decayed;
 }
 

@@ -64,6 +64,21 @@ test('lmLearningRate: warm-up, then exponential decay from lr to lr_final over t
   assert.equal(lmLearningRate(0, 0, { ...o, warmupSteps: 4 }), 1.5e-4);
 });
 
+test('lmLearningRate: cosine and linear decays from lr to lr_final, after the same warm-up', () => {
+  const o = { lr: 2e-3, lrFinal: 1e-5, warmupSteps: 0 };
+  const cos = { ...o, lrSchedule: 'cosine' as const }, lin = { ...o, lrSchedule: 'linear' as const };
+  for (const s of [cos, lin]) {
+    assert.ok(Math.abs(lmLearningRate(0, 0, s) - 2e-3) < 1e-18);
+    assert.ok(Math.abs(lmLearningRate(99, 1, s) - 1e-5) < 1e-18);
+    assert.ok(Math.abs(lmLearningRate(50, 0.5, s) - (2e-3 + 1e-5) / 2) < 1e-18);
+  }
+  // A quarter of the way: cosine still near the top, linear three quarters up, exponential far below both.
+  assert.ok(Math.abs(lmLearningRate(25, 0.25, cos) - (1e-5 + 1.99e-3 * (1 + Math.SQRT1_2) / 2)) < 1e-15);
+  assert.ok(Math.abs(lmLearningRate(25, 0.25, lin) - (2e-3 - 0.25 * 1.99e-3)) < 1e-15);
+  assert.ok(lmLearningRate(25, 0.25, o) < lmLearningRate(25, 0.25, lin));
+  assert.equal(lmLearningRate(1, 0.25, { ...cos, warmupSteps: 4 }), (lmLearningRate(1, 0.25, cos) * 2) / 4);
+});
+
 test('a tiny SpikeGPT learns a repetitive text far below the uniform bpc, and generation continues the pattern', () => {
   const be = getBackendByName('ts');
   withBackend(be, () => {
@@ -78,7 +93,7 @@ test('a tiny SpikeGPT learns a repetitive text far below the uniform bpc, and ge
     ];
     const { model } = buildLanguageModel(layers, tok.size, 16, new Rng(1));
     const before = evaluateBpc(model, splits.validation, 16, 4);
-    const r = trainLm({ model, backend: be, optimizer: new Adam(model.parameters(), { lr: 3e-3, betas: [0.9, 0.99] }), train: splits.train, validation: splits.validation, context: 16, batchSize: 8, rng: new Rng(2), steps: 150, minutes: null, lr: 3e-3, lrFinal: 1e-3, warmupSteps: 0, clipGradNorm: 1, l2wrap: 1e-4, evalEvery: 50, evalTokens: 1000, logEvery: 50 });
+    const r = trainLm({ model, backend: be, optimizer: new Adam(model.parameters(), { lr: 3e-3, betas: [0.9, 0.99] }), train: splits.train, validation: splits.validation, context: 16, batchSize: 8, rng: new Rng(2), steps: 150, minutes: null, lr: 3e-3, lrFinal: 1e-3, lrSchedule: 'exponential', warmupSteps: 0, clipGradNorm: 1, l2wrap: 1e-4, evalEvery: 50, evalTokens: 1000, logEvery: 50 });
     assert.equal(r.steps, 150);
     assert.ok(before > 2.5, `untrained ${before} bpc (uniform: ${Math.log2(tok.size).toFixed(2)})`);
     assert.ok(r.valBpc < 1.0, `trained ${r.valBpc} bpc`);

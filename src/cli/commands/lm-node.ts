@@ -133,6 +133,7 @@ export function runLmTrain(o: LmTrainCliOptions): void {
     minutes: t.minutes,
     lr: t.lr,
     lrFinal: t.lr_final,
+    lrSchedule: t.lr_schedule,
     warmupSteps: t.warmup_steps,
     clipGradNorm: t.clip_grad_norm,
     l2wrap: t.l2wrap,
