@@ -23,6 +23,7 @@
         "kernels/native/delay.cc",
         "kernels/native/attention.cc",
         "kernels/native/rwkv.cc",
+        "kernels/native/rwkv_mix.cc",
         "kernels/native/surrogate_eval.cc"
       ],
       "defines": ["NAPI_VERSION=8"],

@@ -172,6 +172,7 @@ const attnLets = [['idx_t', 'total', 'product(args, {R, heads, dh, N})'], ['idx_
 const lnHead = [dim('R'), dim('C'), dim('N')];
 const wkvHead = [dim('T'), dim('B'), dim('C')];
 const wkvLets = [['idx_t', 'total', 'product(args, {T, B, C})'], ['idx_t', 'stateSize', 'product(args, {3, B, C})']];
+const shiftLets = [['idx_t', 'total', 'product(args, {T, B, C})'], ['idx_t', 'rowSize', 'product(args, {B, C})']];
 const lnLets = [['idx_t', 'total', 'product(args, {R, C, N})'], ['idx_t', 'statSize', 'product(args, {2, R, N})']];
 
 /** Native kernels, in registration order. */
@@ -483,6 +484,47 @@ export const native = [
     ],
     lets: wkvLets,
     call: 'sf::wkvBackward(T, B, C, k, v, w, u, s0, gy, gk, gv, gw, gu);',
+  },
+  {
+    name: 'tokenShiftForward',
+    doc: 'RWKV token shift with mixing over [T, B, C]: out[t] = mu·x[t] + (1 − mu)·x[t−1], x[−1] = prev [B, C] (null: zeros); bit-identical to the reference.',
+    args: [...wkvHead, f32('x', 'total'), f32('prev', 'rowSize', { nullable: true }), f32('mu', 'C'), f32('out', 'total')],
+    lets: shiftLets,
+    call: 'sf::tokenShiftForward(T, B, C, x, prev, mu, out);',
+  },
+  {
+    name: 'tokenShiftBackward',
+    doc: 'Its vector–Jacobian product from g: dx (overwritten) and dMu (overwritten, summed over t then b in double), either null when not wanted.',
+    args: [
+      ...wkvHead, f32('x', 'total'), f32('prev', 'rowSize', { nullable: true }), f32('mu', 'C'), f32('g', 'total'),
+      f32('dx', 'total', { nullable: true }), f32('dMu', 'C', { nullable: true }),
+    ],
+    lets: shiftLets,
+    call: 'sf::tokenShiftBackward(T, B, C, x, prev, mu, g, dx, dMu);',
+  },
+  {
+    name: 'sigmoidGateForward',
+    doc: 'sig = σ(r) (sgExp), out = y·σ(r), over n elements.',
+    args: [dim('n'), f32('r', 'n'), f32('y', 'n'), f32('out', 'n'), f32('sig', 'n')],
+    call: 'sf::sigmoidGateForward(n, r, y, out, sig);',
+  },
+  {
+    name: 'sigmoidGateBackward',
+    doc: 'dr = g·y·σ·(1 − σ), dy = g·σ over n elements; either null when not wanted.',
+    args: [dim('n'), f32('g', 'n'), f32('y', 'n'), f32('sig', 'n'), f32('dr', 'n', { nullable: true }), f32('dy', 'n', { nullable: true })],
+    call: 'sf::sigmoidGateBackward(n, g, y, sig, dr, dy);',
+  },
+  {
+    name: 'reluSquareForward',
+    doc: 'out = max(x, 0)² over n elements.',
+    args: [dim('n'), f32('x', 'n'), f32('out', 'n')],
+    call: 'sf::reluSquareForward(n, x, out);',
+  },
+  {
+    name: 'reluSquareBackward',
+    doc: 'dx = 2·x·g where x > 0, else 0, over n elements.',
+    args: [dim('n'), f32('x', 'n'), f32('g', 'n'), f32('dx', 'n')],
+    call: 'sf::reluSquareBackward(n, x, g, dx);',
   },
   {
     name: 'surrogateEval',

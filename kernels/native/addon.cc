@@ -26,6 +26,7 @@
 #include "lif.h"
 #include "multilevel.h"
 #include "rwkv.h"
+#include "rwkv_mix.h"
 #include "simd.h"
 #include "surrogate_eval.h"
 #include "surrogates.generated.h"

@@ -875,6 +875,92 @@ napi_value WkvBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// tokenShiftForward(T, B, C, x, prev | null, mu, out)
+napi_value TokenShiftForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "tokenShiftForward");
+  const idx_t T = args.dim(0, "T");
+  const idx_t B = args.dim(1, "B");
+  const idx_t C = args.dim(2, "C");
+  const idx_t total = product(args, {T, B, C});
+  const idx_t rowSize = product(args, {B, C});
+  float* x = args.f32(3, "x", total);
+  float* prev = args.f32(4, "prev", rowSize, true);
+  float* mu = args.f32(5, "mu", C);
+  float* out = args.f32(6, "out", total);
+  if (!args.ok()) return nullptr;
+  sf::tokenShiftForward(T, B, C, x, prev, mu, out);
+  return nullptr;
+}
+
+// tokenShiftBackward(T, B, C, x, prev | null, mu, g, dx | null, dMu | null)
+napi_value TokenShiftBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "tokenShiftBackward");
+  const idx_t T = args.dim(0, "T");
+  const idx_t B = args.dim(1, "B");
+  const idx_t C = args.dim(2, "C");
+  const idx_t total = product(args, {T, B, C});
+  const idx_t rowSize = product(args, {B, C});
+  float* x = args.f32(3, "x", total);
+  float* prev = args.f32(4, "prev", rowSize, true);
+  float* mu = args.f32(5, "mu", C);
+  float* g = args.f32(6, "g", total);
+  float* dx = args.f32(7, "dx", total, true);
+  float* dMu = args.f32(8, "dMu", C, true);
+  if (!args.ok()) return nullptr;
+  sf::tokenShiftBackward(T, B, C, x, prev, mu, g, dx, dMu);
+  return nullptr;
+}
+
+// sigmoidGateForward(n, r, y, out, sig)
+napi_value SigmoidGateForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "sigmoidGateForward");
+  const idx_t n = args.dim(0, "n");
+  float* r = args.f32(1, "r", n);
+  float* y = args.f32(2, "y", n);
+  float* out = args.f32(3, "out", n);
+  float* sig = args.f32(4, "sig", n);
+  if (!args.ok()) return nullptr;
+  sf::sigmoidGateForward(n, r, y, out, sig);
+  return nullptr;
+}
+
+// sigmoidGateBackward(n, g, y, sig, dr | null, dy | null)
+napi_value SigmoidGateBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "sigmoidGateBackward");
+  const idx_t n = args.dim(0, "n");
+  float* g = args.f32(1, "g", n);
+  float* y = args.f32(2, "y", n);
+  float* sig = args.f32(3, "sig", n);
+  float* dr = args.f32(4, "dr", n, true);
+  float* dy = args.f32(5, "dy", n, true);
+  if (!args.ok()) return nullptr;
+  sf::sigmoidGateBackward(n, g, y, sig, dr, dy);
+  return nullptr;
+}
+
+// reluSquareForward(n, x, out)
+napi_value ReluSquareForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "reluSquareForward");
+  const idx_t n = args.dim(0, "n");
+  float* x = args.f32(1, "x", n);
+  float* out = args.f32(2, "out", n);
+  if (!args.ok()) return nullptr;
+  sf::reluSquareForward(n, x, out);
+  return nullptr;
+}
+
+// reluSquareBackward(n, x, g, dx)
+napi_value ReluSquareBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "reluSquareBackward");
+  const idx_t n = args.dim(0, "n");
+  float* x = args.f32(1, "x", n);
+  float* g = args.f32(2, "g", n);
+  float* dx = args.f32(3, "dx", n);
+  if (!args.ok()) return nullptr;
+  sf::reluSquareBackward(n, x, g, dx);
+  return nullptr;
+}
+
 // surrogateEval(sid, p0, p1, x, out)
 napi_value SurrogateEval(napi_env env, napi_callback_info info) {
   Args args(env, info, "surrogateEval");
@@ -938,6 +1024,12 @@ const napi_property_descriptor kFunctions[] = {
     {"layerNormBackward", nullptr, LayerNormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"wkvForward", nullptr, WkvForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"wkvBackward", nullptr, WkvBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"tokenShiftForward", nullptr, TokenShiftForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"tokenShiftBackward", nullptr, TokenShiftBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"sigmoidGateForward", nullptr, SigmoidGateForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"sigmoidGateBackward", nullptr, SigmoidGateBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"reluSquareForward", nullptr, ReluSquareForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+    {"reluSquareBackward", nullptr, ReluSquareBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"surrogateEval", nullptr, SurrogateEval, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
     {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -80,60 +80,15 @@ export function tokenShiftMix(x: Tensor, prev: Tensor | null, mu: Tensor): Tenso
   channelParam(op, 'mix', mu, C);
   if (prev && !shapeEq(prev.shape, [B, C])) throw new ShapeError(`${op}: previous token ${fmtShape(prev.shape)} must be [${B}, ${C}]`);
   const be = x.backend;
-  const X = x.data as Arr, M = mu.data as Arr, P = prev ? (prev.data as Arr) : null;
   const out = emptyOverwritten(be, x.shape);
-  const O = out.data as Arr;
-  const BC = B * C;
-  // Loops over (t, b, c) without an index division: these elementwise passes are a fair share of a step.
-  for (let t = 0; t < T; t++) {
-    const cur = t * BC;
-    for (let b = 0; b < B; b++) {
-      const row = b * C;
-      for (let c = 0; c < C; c++) {
-        const i = row + c;
-        const before = t > 0 ? X[cur - BC + i]! : P ? P[i]! : 0;
-        const m = M[c]!;
-        O[cur + i] = m * X[cur + i]! + (1 - m) * before;
-      }
-    }
-  }
+  const prevStorage = prev ? prev.storage : null;
+  be.tokenShiftForward(T, B, C, x.storage, prevStorage, mu.storage, out.storage);
   record(op, [x, mu], [out], ([g]) => {
-    const G = g!.data as Arr;
     const dx = x.requiresGrad ? emptyOverwritten(be, x.shape) : null;
     const dm = mu.requiresGrad ? emptyOverwritten(be, [C]) : null;
-    const Xg = x.data as Arr, Mg = mu.data as Arr, Pg = prev ? (prev.data as Arr) : null;
-    if (dx) {
-      const D = dx.data as Arr;
-      for (let t = 0; t < T; t++) {
-        const cur = t * BC;
-        for (let b = 0; b < B; b++) {
-          const row = b * C;
-          for (let c = 0; c < C; c++) {
-            const i = row + c;
-            const m = Mg[c]!;
-            const next = t + 1 < T ? G[cur + BC + i]! : 0;
-            D[cur + i] = m * G[cur + i]! + (1 - m) * next;
-          }
-        }
-      }
-    }
-    if (dm) {
-      const acc = new Float64Array(C);
-      for (let t = 0; t < T; t++) {
-        const cur = t * BC;
-        for (let b = 0; b < B; b++) {
-          const row = b * C;
-          for (let c = 0; c < C; c++) {
-            const i = row + c;
-            const before = t > 0 ? Xg[cur - BC + i]! : Pg ? Pg[i]! : 0;
-            acc[c]! += G[cur + i]! * (Xg[cur + i]! - before);
-          }
-        }
-      }
-      (dm.data as Arr).set(acc);
-    }
+    if (dx || dm) be.tokenShiftBackward(T, B, C, x.storage, prevStorage, mu.storage, g!.storage, dx ? dx.storage : null, dm ? dm.storage : null);
     return [dx, dm];
-  });
+  }, prevStorage ? [prevStorage] : undefined);
   return out;
 }
 
@@ -151,23 +106,15 @@ export function sigmoidGate(r: Tensor, y: Tensor): Tensor {
   const op = 'sigmoidGate';
   if (!shapeEq(r.shape, y.shape)) throw new ShapeError(`${op}: r ${fmtShape(r.shape)} and y ${fmtShape(y.shape)} differ`);
   const be = r.backend;
-  const R = r.data as Arr, Y = y.data as Arr;
+  const n = r.size;
   const out = emptyOverwritten(be, r.shape);
   // σ(r) is kept for the backward (one exp per element instead of two).
   const sig = emptyOverwritten(be, r.shape);
-  const O = out.data as Arr, S = sig.data as Arr;
-  for (let i = 0; i < O.length; i++) {
-    const s = 1 / (1 + Math.exp(-R[i]!));
-    S[i] = s;
-    O[i] = Y[i]! * s;
-  }
+  be.sigmoidGateForward(n, r.storage, y.storage, out.storage, sig.storage);
   record(op, [r, y], [out], ([g]) => {
-    const G = g!.data as Arr, Yg = y.data as Arr, Sg = sig.data as Arr;
     const dr = r.requiresGrad ? emptyOverwritten(be, r.shape) : null;
     const dy = y.requiresGrad ? emptyOverwritten(be, y.shape) : null;
-    const Dr = dr ? (dr.data as Arr) : null, Dy = dy ? (dy.data as Arr) : null;
-    if (Dr) for (let i = 0; i < G.length; i++) Dr[i] = G[i]! * Yg[i]! * Sg[i]! * (1 - Sg[i]!);
-    if (Dy) for (let i = 0; i < G.length; i++) Dy[i] = G[i]! * Sg[i]!;
+    be.sigmoidGateBackward(n, g!.storage, y.storage, sig.storage, dr ? dr.storage : null, dy ? dy.storage : null);
     return [dr, dy];
   }, [sig.storage]);
   return out;
@@ -176,18 +123,11 @@ export function sigmoidGate(r: Tensor, y: Tensor): Tensor {
 /** max(x, 0)², elementwise (channel mixing's key activation). */
 export function reluSquare(x: Tensor): Tensor {
   const be = x.backend;
-  const X = x.data as Arr;
   const out = emptyOverwritten(be, x.shape);
-  const O = out.data as Arr;
-  for (let i = 0; i < O.length; i++) {
-    const r = X[i]! > 0 ? X[i]! : 0;
-    O[i] = r * r;
-  }
+  be.reluSquareForward(x.size, x.storage, out.storage);
   record('reluSquare', [x], [out], ([g]) => {
-    const G = g!.data as Arr, Xg = x.data as Arr;
     const dx = emptyOverwritten(be, x.shape);
-    const D = dx.data as Arr;
-    for (let i = 0; i < D.length; i++) D[i] = Xg[i]! > 0 ? 2 * Xg[i]! * G[i]! : 0;
+    be.reluSquareBackward(x.size, x.storage, g!.storage, dx.storage);
     return [dx];
   });
   return out;

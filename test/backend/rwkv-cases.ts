@@ -66,3 +66,56 @@ export function checkWkv(be: Backend, label: string): void {
     });
   });
 }
+
+/*
+ * The block's elementwise kernels (token shift with mixing, sigmoid gate,
+ * ReLU²) against the reference, bit for bit: channel counts that leave vector
+ * tails, sizes past the two-thread split, a previous token or none, and the
+ * optional gradients left out.
+ */
+const MIX_CASES = [
+  { T: 1, B: 1, C: 1 },
+  { T: 3, B: 2, C: 13 },
+  { T: 9, B: 3, C: 37 },
+  { T: 64, B: 16, C: 130 },
+];
+
+function runMix(be: Backend, c: { T: number; B: number; C: number }, seed: number, withPrev: boolean, wanted: boolean): number[][] {
+  const rng = new Rng(seed);
+  const { T, B, C } = c;
+  const n = T * B * C;
+  const x = be.fromArray(values(n, rng, 2)), g = be.fromArray(values(n, rng, 1));
+  const prev = withPrev ? be.fromArray(values(B * C, rng, 1)) : null;
+  const mu = be.fromArray(Array.from({ length: C }, () => rng.random()));
+  // Gate inputs wide enough to saturate the sigmoid both ways.
+  const r = be.fromArray(values(n, rng, 8)), y = be.fromArray(values(n, rng, 1));
+  const nan = (len: number) => be.fromArray(new Array<number>(len).fill(NaN));
+  const shifted = nan(n), dx = nan(n), dMu = nan(C), out = nan(n), sig = nan(n), dr = nan(n), dy = nan(n), sq = nan(n), dsq = nan(n);
+  be.tokenShiftForward(T, B, C, x, prev, mu, shifted);
+  be.tokenShiftBackward(T, B, C, x, prev, mu, g, dx, wanted ? dMu : null);
+  be.sigmoidGateForward(n, r, y, out, sig);
+  be.sigmoidGateBackward(n, g, y, sig, wanted ? dr : null, dy);
+  be.reluSquareForward(n, x, sq);
+  be.reluSquareBackward(n, x, g, dsq);
+  const got = [shifted, dx, out, sig, dy, sq, dsq];
+  if (wanted) got.push(dMu, dr);
+  return got.map((s) => Array.from(s.data));
+}
+
+/** The elementwise kernels on `be` equal the float32 reference to the bit; left-out gradients stay untouched. */
+export function checkRwkvMix(be: Backend, label: string): void {
+  const ref = getBackendByName('ts');
+  const names = ['token shift', 'token shift dx', 'gate out', 'gate sigma', 'gate dy', 'relu²', 'relu² dx', 'token shift dMu', 'gate dr'];
+  MIX_CASES.forEach((c, i) => {
+    for (const withPrev of [false, true]) {
+      for (const wanted of [true, false]) {
+        const want = runMix(ref, c, 200 + i, withPrev, wanted);
+        const got = runMix(be, c, 200 + i, withPrev, wanted);
+        want.forEach((w, j) => {
+          for (const x of w) assert.ok(Number.isFinite(x), `reference ${names[j]} is finite`);
+          assert.deepEqual(got[j], w, `${label}: ${names[j]}, case ${JSON.stringify({ ...c, withPrev, wanted })}`);
+        });
+      }
+    }
+  });
+}

@@ -118,6 +118,20 @@ export interface NativeAddon {
     T: number, B: number, C: number, k: Floats, v: Floats, w: Floats, u: Floats, s0: Floats, gy: Floats, gk: Floats, gv: Floats, gw: Floats,
     gu: Floats,
   ): void;
+  /** RWKV token shift with mixing over [T, B, C]: out[t] = mu·x[t] + (1 − mu)·x[t−1], x[−1] = prev [B, C] (null: zeros); bit-identical to the reference. */
+  tokenShiftForward(T: number, B: number, C: number, x: Floats, prev: Floats | null, mu: Floats, out: Floats): void;
+  /** Its vector–Jacobian product from g: dx (overwritten) and dMu (overwritten, summed over t then b in double), either null when not wanted. */
+  tokenShiftBackward(
+    T: number, B: number, C: number, x: Floats, prev: Floats | null, mu: Floats, g: Floats, dx: Floats | null, dMu: Floats | null,
+  ): void;
+  /** sig = σ(r) (sgExp), out = y·σ(r), over n elements. */
+  sigmoidGateForward(n: number, r: Floats, y: Floats, out: Floats, sig: Floats): void;
+  /** dr = g·y·σ·(1 − σ), dy = g·σ over n elements; either null when not wanted. */
+  sigmoidGateBackward(n: number, g: Floats, y: Floats, sig: Floats, dr: Floats | null, dy: Floats | null): void;
+  /** out = max(x, 0)² over n elements. */
+  reluSquareForward(n: number, x: Floats, out: Floats): void;
+  /** dx = 2·x·g where x > 0, else 0, over n elements. */
+  reluSquareBackward(n: number, x: Floats, g: Floats, dx: Floats): void;
   /** Test hook: out[i] = g(x[i]) for surrogate sid (parameters p0, p1), or e^x[i] (sgExp) for sid = -1, computed by the lane code the LIF backward uses on the active instruction set (vectors, then the tail one at a time). */
   surrogateEval(sid: number, p0: number, p1: number, x: Float64Array, out: Float64Array): void;
   /** Instruction set in use, the best one the CPU has, and the threads GEMM and the event kernels may use (1 or 2). */
@@ -137,8 +151,9 @@ export const NATIVE_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'countNonzero', 'transpose', 'im2col', 'col2im', 'swapAxes01', 'addChannelBias', 'channelSums', 'channelMoments',
   'channelCenteredDot', 'channelAffine', 'channelAffine2', 'mulBroadcast', 'pool2d', 'pool2dBackward', 'eventConv', 'eventConvGradW',
   'convGradXSparse', 'delayKernelBuild', 'delayKernelBuildBackward', 'delaySparseForward', 'delayEventForward', 'delayEventGradKernel', 'linearAttentionForward', 'linearAttentionBackward',
-  'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'wkvForward', 'wkvBackward', 'surrogateEval', 'info',
-  'setIsa', 'setThreads', 'setErrorClass',
+  'rowDot', 'rowScale', 'layerNormForward', 'layerNormBackward', 'wkvForward', 'wkvBackward', 'tokenShiftForward', 'tokenShiftBackward',
+  'sigmoidGateForward', 'sigmoidGateBackward', 'reluSquareForward', 'reluSquareBackward', 'surrogateEval', 'info', 'setIsa', 'setThreads',
+  'setErrorClass',
 ];
 
 /** PoolMode ids (kernels/manifest.mjs enums; sf::PoolMode in C++). */

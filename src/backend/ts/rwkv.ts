@@ -3,7 +3,7 @@ import type { Storage } from '../storage.js';
 import { sgExp } from '../kernels/surrogates.generated.js';
 
 /*
- * Reference WKV kernels (kernels/rwkv.ts): float64 arithmetic over the
+ * Reference RWKV kernels (kernels/rwkv.ts): float64 arithmetic over the
  * storages' typed arrays, sgExp for every exponential, maxima written as
  * `a > b ? a : b`. The native and wasm kernels repeat these operations in
  * this order, which is what makes them agree to the bit; change one, change
@@ -112,4 +112,95 @@ function wkvBackward(T: number, B: number, C: number, k: Storage, v: Storage, w:
   }
 }
 
-export const tsRwkvKernels: RwkvKernels = { wkvForward, wkvBackward };
+function tokenShiftForward(T: number, B: number, C: number, x: Storage, prev: Storage | null, mu: Storage, out: Storage): void {
+  const X = x.data as Arr, M = mu.data as Arr, P = prev ? (prev.data as Arr) : null, O = out.data as Arr;
+  const BC = B * C;
+  for (let t = 0; t < T; t++) {
+    const cur = t * BC;
+    // (b, c) loops rather than an index modulo: the wasm backend runs this reference too.
+    for (let b = 0, i = 0; b < B; b++) {
+      for (let c = 0; c < C; c++, i++) {
+        const m = M[c]!;
+        const before = t > 0 ? X[cur - BC + i]! : P ? P[i]! : 0;
+        O[cur + i] = m * X[cur + i]! + (1 - m) * before;
+      }
+    }
+  }
+}
+
+function tokenShiftBackward(T: number, B: number, C: number, x: Storage, prev: Storage | null, mu: Storage, g: Storage, dx: Storage | null, dMu: Storage | null): void {
+  const X = x.data as Arr, M = mu.data as Arr, P = prev ? (prev.data as Arr) : null, G = g.data as Arr;
+  const BC = B * C;
+  if (dx) {
+    const D = dx.data as Arr;
+    for (let t = 0; t < T; t++) {
+      const cur = t * BC;
+      for (let b = 0, i = 0; b < B; b++) {
+        for (let c = 0; c < C; c++, i++) {
+          const m = M[c]!;
+          const next = t + 1 < T ? G[cur + BC + i]! : 0;
+          D[cur + i] = m * G[cur + i]! + (1 - m) * next;
+        }
+      }
+    }
+  }
+  if (dMu) {
+    // Per channel: over t, then b within t (the order every backend sums in).
+    const acc = new Float64Array(C);
+    for (let t = 0; t < T; t++) {
+      const cur = t * BC;
+      for (let b = 0, i = 0; b < B; b++) {
+        for (let c = 0; c < C; c++, i++) {
+          const before = t > 0 ? X[cur - BC + i]! : P ? P[i]! : 0;
+          acc[c]! += G[cur + i]! * (X[cur + i]! - before);
+        }
+      }
+    }
+    (dMu.data as Arr).set(acc);
+  }
+}
+
+function sigmoidGateForward(n: number, r: Storage, y: Storage, out: Storage, sig: Storage): void {
+  const R = r.data as Arr, Y = y.data as Arr, O = out.data as Arr, S = sig.data as Arr;
+  for (let i = 0; i < n; i++) {
+    const s = 1 / (1 + sgExp(-R[i]!));
+    S[i] = s;
+    O[i] = Y[i]! * s;
+  }
+}
+
+function sigmoidGateBackward(n: number, g: Storage, y: Storage, sig: Storage, dr: Storage | null, dy: Storage | null): void {
+  const G = g.data as Arr, Y = y.data as Arr, S = sig.data as Arr;
+  if (dr) {
+    const D = dr.data as Arr;
+    for (let i = 0; i < n; i++) D[i] = G[i]! * Y[i]! * S[i]! * (1 - S[i]!);
+  }
+  if (dy) {
+    const D = dy.data as Arr;
+    for (let i = 0; i < n; i++) D[i] = G[i]! * S[i]!;
+  }
+}
+
+function reluSquareForward(n: number, x: Storage, out: Storage): void {
+  const X = x.data as Arr, O = out.data as Arr;
+  for (let i = 0; i < n; i++) {
+    const r = X[i]! > 0 ? X[i]! : 0;
+    O[i] = r * r;
+  }
+}
+
+function reluSquareBackward(n: number, x: Storage, g: Storage, dx: Storage): void {
+  const X = x.data as Arr, G = g.data as Arr, D = dx.data as Arr;
+  for (let i = 0; i < n; i++) D[i] = X[i]! > 0 ? 2 * X[i]! * G[i]! : 0;
+}
+
+export const tsRwkvKernels: RwkvKernels = {
+  wkvForward,
+  wkvBackward,
+  tokenShiftForward,
+  tokenShiftBackward,
+  sigmoidGateForward,
+  sigmoidGateBackward,
+  reluSquareForward,
+  reluSquareBackward,
+};

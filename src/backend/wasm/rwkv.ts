@@ -38,5 +38,14 @@ export function wasmRwkvKernels(ctx: WasmContext, ts: RwkvKernels): RwkvKernels 
       const scratch = ctx.scratch('wkv', k.wkvScratchBytes(T, C));
       k.wkvBackward(T, B, C, p(kk), p(v), p(w), p(u), p(s0), p(gy), p(gk), p(gv), p(gw), p(gu), scratch);
     },
+    // The block's elementwise passes run the reference's loops on views of the
+    // module's memory (about a quarter of a SpikeGPT step on ts); the native
+    // addon has lane kernels for them (rwkv_mix.cc), wasm ones are not written yet.
+    tokenShiftForward: ts.tokenShiftForward,
+    tokenShiftBackward: ts.tokenShiftBackward,
+    sigmoidGateForward: ts.sigmoidGateForward,
+    sigmoidGateBackward: ts.sigmoidGateBackward,
+    reluSquareForward: ts.reluSquareForward,
+    reluSquareBackward: ts.reluSquareBackward,
   };
 }
