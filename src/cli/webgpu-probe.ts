@@ -35,7 +35,9 @@ export function encoderRefusal(config: RunConfig, backend: Backend, sampleShape:
     withBackend(backend, () => runInStepScope([backend], () => [], () => noGrad(() => encoder.encode(zeros([1, ...sampleShape]), new Rng(0)))));
   } catch (e) {
     if (!(e instanceof BackendError)) throw e;
-    return `encoder.type '${type}' cannot run on the ${backend.name} backend yet: it computes its spikes on the host (${e.message.split(';')[0]})`;
+    // The storage error is the expected one (the encoder reads its input on the host); anything else is quoted.
+    const how = /no synchronous view/.test(e.message) ? 'it computes its spikes on the host, from a synchronous read of the input' : e.message;
+    return `encoder.type '${type}' cannot run on the ${backend.name} backend yet: ${how}`;
   }
   return null;
 }
