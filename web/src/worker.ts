@@ -36,6 +36,7 @@ import {
   trainingCurves,
   unpackDigits,
   sessionTrainer,
+  type Backend,
   type EpochPoint,
   type Session,
   type SplitDataset,
@@ -88,7 +89,7 @@ let choice: BrowserBackendChoice | null = null;
 let batchSize: number | null = null;
 
 /** The CPU backend of the host side: every read the page needs happens there. */
-const host = (): ReturnType<typeof getBackendByName> => getBackendByName('wasm');
+const host = (): Backend => getBackendByName('wasm');
 /** Run fn with wasm as the default backend (the global one is webgpu while a device run trains). */
 const onHost = <T>(fn: () => T): T => withBackend(host(), fn);
 
