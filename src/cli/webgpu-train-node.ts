@@ -1,4 +1,3 @@
-import { noGrad } from '../autograd/tape.js';
 import type { Backend } from '../backend/backend.js';
 import { registerNativeBackend } from '../backend/native/load-node.js';
 import { backendNames, getBackendByName, withBackend } from '../backend/registry.js';
@@ -6,12 +5,11 @@ import { registerNodeWebGpuBackend } from '../backend/webgpu/load-node.js';
 import type { RunConfig } from '../config/schema.js';
 import { buildSession, sessionTrainer, type Session } from '../config/session.js';
 import { ConfigError } from '../errors.js';
-import { layerOrigin } from '../nn/builder.js';
-import { zeros } from '../tensor/create.js';
-import { Rng } from '../tensor/rng.js';
-import { probeLayers } from '../train/backend-probe.js';
 import type { Trainer } from '../train/trainer.js';
 import type { SplitDataset } from '../data/dataset.js';
+
+// The layer probe lives in a browser-safe file (the playground's worker runs it too).
+export { probeSession } from './webgpu-probe.js';
 
 /*
  * `spikeflow train` on a backend without synchronous reads (webgpu; see
@@ -43,12 +41,6 @@ export function refuseUnsupported(opts: { resume?: string; weights?: string; sch
   if (opts.weights !== undefined) no('--weights');
   if (opts.scheduled) no('train.timestep_schedule');
   if (opts.distill) no('train.distill');
-}
-
-/** Every top-level layer run forward and backward once on the device; a layer without kernels fails naming itself. */
-export function probeSession(session: Session): void {
-  const input = noGrad(() => session.encoder.encode(zeros([1, ...session.data.train.shape]), new Rng(0)));
-  probeLayers(session.model, input, session.backend, layerOrigin);
 }
 
 export interface HostMirror {

@@ -15,7 +15,7 @@ import { isNeuron } from '../neurons/base.js';
 import { zeros } from '../tensor/create.js';
 import { noGrad } from '../autograd/tape.js';
 import { Rng } from '../tensor/rng.js';
-import { predictByCounts, Trainer, type Batch as TrainBatch, type LossFn, type PredictFn, type TrainerCallbacks } from '../train/trainer.js';
+import { predictByCounts, Trainer, type Batch as TrainBatch, type LossFn, type PredictFn, type TrainerCallbacks, type TrainerOptions } from '../train/trainer.js';
 import { makeTrainOptimizer } from '../train/param-groups.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import type { LrScheduler } from '../train/schedulers.js';
@@ -346,9 +346,14 @@ export function makeLoader(ds: Dataset, batchSize: number, shuffle: boolean, rng
  * groups and schedules (train.param_groups), the training encoder on the
  * session's generator, the loss and its class decision, clipping, TBPTT and
  * the run length for the modules' epoch hooks. The CLI and the browser
- * playground both train through it; `callbacks` are the caller's.
+ * playground both train through it; `callbacks` are the caller's, and
+ * `options.readEvery` the window of the asynchronous epochs (webgpu).
  */
-export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {}): { trainer: Trainer; optimizer: Optimizer; scheduler: LrScheduler | null } {
+export function sessionTrainer(
+  session: Session,
+  callbacks: TrainerCallbacks = {},
+  options: Pick<TrainerOptions, 'readEvery'> = {},
+): { trainer: Trainer; optimizer: Optimizer; scheduler: LrScheduler | null } {
   const { config, model, encoder } = session;
   const q = config.model.quantize;
   if (q && isPostTraining(q.method)) {
@@ -379,6 +384,7 @@ export function sessionTrainer(session: Session, callbacks: TrainerCallbacks = {
     online: { k: config.train.sltt_k, update: config.train.online_update, rng: session.rngs.online ?? null },
     objective: session.distillation?.distiller ?? null,
     callbacks,
+    ...options,
   });
   return { trainer, optimizer, scheduler };
 }

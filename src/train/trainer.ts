@@ -680,10 +680,12 @@ export class Trainer {
   }
 
   /**
-   * Why this trainer cannot run an asynchronous epoch, or null. Refused up
-   * front, with the config key, rather than failing on the first kernel.
+   * Why this trainer cannot run an asynchronous epoch, or null: the config
+   * key and why, as in "train.clip_grad_norm (the global norm is a host
+   * number)". Refused up front rather than failing on the first kernel;
+   * public so a caller choosing a backend (the playground) can ask first.
    */
-  private asyncRefusal(): string | null {
+  asyncRefusal(): string | null {
     if (this.plan || (this.method === 'tbptt' && this.tbptt > 0)) return `train.method '${this.method}' (only full BPTT runs there so far)`;
     if (this.clipNorm !== null) return 'train.clip_grad_norm (the global norm is a host number)';
     if (this.checkActivations) return 'train.check_activations (the forward hooks read each output on the host)';

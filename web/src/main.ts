@@ -8,7 +8,8 @@ import mnistLif from '../../examples/mnist-lif.yaml?raw';
 import mnistMlpRate from '../../examples/mnist-mlp-rate.yaml?raw';
 import mnistConv from '../../examples/mnist-conv.yaml?raw';
 import { digitFromCanvas } from './digit.js';
-import type { FromWorker, LayerInfo, ToWorker } from './protocol.js';
+import type { BackendInfo, FromWorker, LayerInfo, ToWorker } from './protocol.js';
+import type { BrowserBackendRequest } from '../../src/backend/webgpu/register.js';
 
 /** The example networks on the embedded digits (the first is `spikeflow train`'s default). */
 const NETWORKS: ReadonlyArray<{ name: string; yaml: string }> = [
@@ -30,6 +31,7 @@ const ui = {
   stop: $<HTMLButtonElement>('stop'),
   config: $<HTMLPreElement>('network-config'),
   status: $<HTMLParagraphElement>('status'),
+  backend: $<HTMLParagraphElement>('backend'),
   metrics: $<HTMLTableElement>('metrics'),
   curves: $<HTMLDivElement>('curves'),
   layer: $<HTMLSelectElement>('layer'),
@@ -54,6 +56,30 @@ const mark = (key: string, value: string | number): void => {
   document.body.dataset[key] = String(value);
 };
 
+/**
+ * The page's URL parameters: `backend` (auto, webgpu or wasm) forces a
+ * backend, for testing and for anyone who wants to compare; `train_limit` and
+ * `test_limit` keep only the first digits of each split and `batch_size`
+ * replaces the networks' own, for a short run on a slow adapter. A value the
+ * page cannot use is named on the backend line, and the default kept.
+ */
+function urlOptions(): { backend: BrowserBackendRequest; trainLimit: number | null; testLimit: number | null; batchSize: number | null; problems: string[] } {
+  const q = new URLSearchParams(location.search);
+  const problems: string[] = [];
+  const b = q.get('backend') ?? 'auto';
+  const backend: BrowserBackendRequest = b === 'webgpu' || b === 'wasm' || b === 'auto' ? b : 'auto';
+  if (backend !== b) problems.push(`?backend=${b}: expected auto, webgpu or wasm`);
+  const limit = (key: string): number | null => {
+    const v = q.get(key);
+    if (v === null) return null;
+    if (/^[1-9]\d*$/.test(v)) return Number(v);
+    problems.push(`?${key}=${v}: expected a positive whole number`);
+    return null;
+  };
+  return { backend, trainLimit: limit('train_limit'), testLimit: limit('test_limit'), batchSize: limit('batch_size'), problems };
+}
+const options = urlOptions();
+
 let worker: Worker;
 let busy = false;
 let hasModel = false;
@@ -64,7 +90,7 @@ function startWorker(): void {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
   worker.onerror = (ev) => fail(`worker: ${ev.message}`);
-  send({ type: 'init', dataUrl: new URL('mnist-digits.bin', document.baseURI).href });
+  send({ type: 'init', dataUrl: new URL('mnist-digits.bin', document.baseURI).href, backend: options.backend, trainLimit: options.trainLimit, testLimit: options.testLimit, batchSize: options.batchSize });
 }
 
 function send(msg: ToWorker, transfer: Transferable[] = []): void {
@@ -102,16 +128,25 @@ function showActivity(): void {
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
+/** Which backend runs and why, on the page and as marks (backend, backendReason) for the test. */
+function showBackend(b: BackendInfo): void {
+  ui.backend.textContent = `backend: ${b.name} (${b.reason})` + (options.problems.length > 0 ? `; ignored ${options.problems.join('; ')}` : '');
+  mark('backend', b.name);
+  mark('backendReason', b.reason);
+}
+
 function onMessage(msg: FromWorker): void {
   switch (msg.type) {
     case 'ready':
       mark('readyMs', Math.round(performance.now()));
       ui.status.textContent = `${msg.train} training and ${msg.test} test digits loaded in ${msg.seconds.toFixed(2)} s. Choose a network and train.`;
+      showBackend(msg.backend);
       ui.train.textContent = 'train';
       setBusy(false);
       break;
     case 'session':
-      ui.status.textContent = `training ${msg.name} on the ${msg.backend} backend: ${msg.parameters} parameters, ${msg.batchesPerEpoch} batches per epoch`;
+      ui.status.textContent = `training ${msg.name} on the ${msg.backend.name} backend: ${msg.parameters} parameters, ${msg.batchesPerEpoch} batches per epoch`;
+      showBackend(msg.backend);
       showLayers(msg.layers);
       break;
     case 'batch':
@@ -129,6 +164,9 @@ function onMessage(msg: FromWorker): void {
       const s = msg.summary;
       const row = ui.metrics.tBodies[0]!.insertRow();
       for (const v of [String(s.epoch), s.trainLoss.toFixed(4), pct(s.trainAccuracy), s.testLoss.toFixed(4), pct(s.testAccuracy), s.seconds.toFixed(1)]) row.insertCell().textContent = v;
+      row.dataset.trainLoss = String(s.trainLoss);
+      row.dataset.trainAccuracy = String(s.trainAccuracy);
+      row.dataset.testLoss = String(s.testLoss);
       row.dataset.testAccuracy = String(s.testAccuracy);
       row.dataset.seconds = String(s.seconds);
       hasModel = true;
@@ -215,7 +253,7 @@ ui.train.onclick = () => {
   send({ type: 'train', name: net.name.split(' ')[0]!, configYaml: net.yaml, epochs });
 };
 ui.stop.onclick = () => {
-  // A synchronous training loop cannot be interrupted from outside: end the worker and start a fresh one.
+  // The training loop does not look at messages (on wasm it never yields): end the worker and start a fresh one.
   worker.terminate();
   hasModel = false;
   mark('trainState', 'stopped');

@@ -6,6 +6,14 @@
  */
 
 /** A spiking layer the raster/traces can show: its module path and class. */
+import type { BrowserBackendRequest } from '../../src/backend/webgpu/register.js';
+
+/** The backend a run trains on and why (chooseBrowserBackend's reason, or the layer probe's). */
+export interface BackendInfo {
+  name: 'webgpu' | 'wasm';
+  reason: string;
+}
+
 export interface LayerInfo {
   path: string;
   kind: string;
@@ -13,7 +21,12 @@ export interface LayerInfo {
 }
 
 export type ToWorker =
-  | { type: 'init'; dataUrl: string }
+  /**
+   * `backend`: the page's ?backend= (auto: webgpu on a hardware adapter, else wasm).
+   * `trainLimit`/`testLimit`: keep only the first digits of each split (?train_limit=, ?test_limit=; null: all).
+   * `batchSize`: replaces every network's data.batch_size (?batch_size=; null: the network's own).
+   */
+  | { type: 'init'; dataUrl: string; backend: BrowserBackendRequest; trainLimit: number | null; testLimit: number | null; batchSize: number | null }
   | { type: 'train'; name: string; configYaml: string; epochs: number }
   | { type: 'predict'; pixels: Float32Array }
   | { type: 'weights' }
@@ -32,8 +45,10 @@ export interface EpochSummary {
 }
 
 export type FromWorker =
-  | { type: 'ready'; train: number; test: number; seconds: number }
-  | { type: 'session'; name: string; layers: LayerInfo[]; parameters: number; batchesPerEpoch: number; backend: string }
+  /** `backend`: what the browser offers, before any network is known. */
+  | { type: 'ready'; train: number; test: number; seconds: number; backend: BackendInfo }
+  /** `backend`: what this network trains on (the layer probe may send a network back to wasm). */
+  | { type: 'session'; name: string; layers: LayerInfo[]; parameters: number; batchesPerEpoch: number; backend: BackendInfo }
   | { type: 'batch'; epoch: number; batch: number; batchesPerEpoch: number; loss: number; accuracy: number; samplesPerSec: number }
   | { type: 'curves'; svg: string }
   /** The chosen recording of every spiking layer, keyed by layer path. */

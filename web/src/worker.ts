@@ -1,13 +1,26 @@
 /*
  * The playground's training worker: holds the digits, the model and the
- * trainer, and answers the page with plain numbers and SVG strings. Training
- * is synchronous here (Trainer.trainEpoch), which is the point of a worker:
- * the page's thread never runs a kernel. Messages sent while a run trains
- * wait until it ends (the page disables those controls meanwhile).
+ * trainer, and answers the page with plain numbers and SVG strings; the
+ * page's thread never runs a kernel. Messages sent while a run trains wait
+ * until it ends (the page disables those controls meanwhile).
+ *
+ * Backend: WebGPU when the browser offers a hardware adapter and the
+ * network's layers all have GPU kernels, else wasm (SIMD); `?backend=` on the
+ * page forces one (chooseBrowserBackend, then the layer probe). On wasm the
+ * Trainer runs synchronously, as `spikeflow train` does on a CPU. On webgpu
+ * it runs asynchronously (trainEpochAsync / evaluateAsync: nothing is read
+ * back inside a batch) and, as in the CLI, a host copy of the network on wasm
+ * receives the device weights whenever the page needs numbers — the live
+ * rasters and traces, predictions, downloads, NIR — since a GPU buffer has
+ * no synchronous view.
  */
 import YAML from 'yaml';
 import {
   buildSession,
+  getBackendByName,
+  setBackend,
+  take,
+  withBackend,
   encodeSafetensors,
   entryFromTensor,
   makeLoader,
@@ -23,6 +36,7 @@ import {
   trainingCurves,
   unpackDigits,
   sessionTrainer,
+  type Backend,
   type EpochPoint,
   type Session,
   type SplitDataset,
@@ -30,10 +44,15 @@ import {
 } from '../../src/index.js';
 import { configSchema, type RunConfig } from '../../src/config.js';
 import { testEncoder } from '../../src/cli/test-encoding.js';
+import { asyncTrainingRefusal, encoderRefusal } from '../../src/cli/webgpu-probe.js';
+import { chooseBrowserBackend, type BrowserBackendChoice, type BrowserBackendRequest } from '../../src/backend/webgpu/register.js';
+import { copyModelState } from '../../src/train/mirror.js';
+import type { Trainer } from '../../src/train/trainer.js';
 import { isNeuron } from '../../src/neurons/base.js';
+import { BackendError } from '../../src/errors.js';
 import type { Module } from '../../src/module/module.js';
 import type { Optimizer } from '../../src/train/optim/optimizer.js';
-import type { FromWorker, LayerInfo, ToWorker } from './protocol.js';
+import type { BackendInfo, FromWorker, LayerInfo, ToWorker } from './protocol.js';
 
 /** The worker's global scope as far as this file uses it (the page's tsconfig has the DOM library, not the worker one). */
 interface WorkerScope {
@@ -52,7 +71,9 @@ const RASTER_ROWS = 96;
 const TRACE_ROWS = 4;
 
 interface Model {
+  /** The network the page reads (rasters, predictions, files): on wasm, the trained one or the host copy of a webgpu run. */
   session: Session;
+  /** The trained optimizer whose state must outlive drawActivity's step scope; null for a host copy or an opened NIR file. */
   optimizer: Optimizer | null;
   /** The module path of each spiking layer and its per-sample neuron count. */
   layers: LayerInfo[];
@@ -61,6 +82,16 @@ interface Model {
 
 let data: SplitDataset | null = null;
 let current: Model | null = null;
+/** What the page asked for (?backend=) and what the browser offered, settled once at init. */
+let request: BrowserBackendRequest = 'auto';
+let choice: BrowserBackendChoice | null = null;
+/** The page's ?batch_size= (null: each network's own). */
+let batchSize: number | null = null;
+
+/** The CPU backend of the host side: every read the page needs happens there. */
+const host = (): Backend => getBackendByName('wasm');
+/** Run fn with wasm as the default backend (the global one is webgpu while a device run trains). */
+const onHost = <T>(fn: () => T): T => withBackend(host(), fn);
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -197,29 +228,63 @@ function argmax(a: ArrayLike<number>): number {
   return best;
 }
 
-function parseConfig(text: string, epochs: number): RunConfig {
+function parseConfig(text: string, epochs: number, backend: 'wasm' | 'webgpu' = 'wasm'): RunConfig {
   const raw = YAML.parse(text) as Record<string, unknown>;
   // The page's epoch count replaces the example's, so a cosine schedule spans the run actually trained.
   const train = { ...(raw['train'] as Record<string, unknown>), epochs };
-  // wasm: the browser's fast backend (SIMD kernels); 'auto' would pick it too, but say so.
-  return configSchema.parse({ ...raw, backend: 'wasm', train });
+  const dataSection = raw['data'] as Record<string, unknown>;
+  // Named, not 'auto': the worker has chosen (train() below), and the host side is always wasm (SIMD kernels).
+  return configSchema.parse({ ...raw, backend, train, data: batchSize !== null ? { ...dataSection, batch_size: batchSize } : dataSection });
 }
 
-function train(name: string, configYaml: string, epochs: number): void {
+interface DeviceRun {
+  session: Session;
+  trainer: Trainer;
+}
+
+/**
+ * The run on webgpu when the choice at init said webgpu and this network can
+ * train there (the trainer's settings and the layer probe, the rule of
+ * `spikeflow train --backend webgpu`); otherwise null with the reason the
+ * page shows for falling back to wasm.
+ */
+function deviceRun(configYaml: string, epochs: number, callbacks: Parameters<typeof sessionTrainer>[1]): { run: DeviceRun | null; backend: BackendInfo } {
+  if (!choice || !choice.backend) return { run: null, backend: { name: 'wasm', reason: choice?.reason ?? 'no backend choice yet' } };
+  const config = parseConfig(configYaml, epochs, 'webgpu');
+  const refused = (why: string): { run: null; backend: BackendInfo } => {
+    setBackend('wasm');
+    return { run: null, backend: { name: 'wasm', reason: request === 'webgpu' ? `webgpu was asked for, but ${why}` : why } };
+  };
+  // The encoder first (rate coding computes its spikes on the host), then the trainer's settings and the layers.
+  const early = encoderRefusal(config, choice.backend, data!.train.shape);
+  if (early) return refused(early);
+  const backend = setBackend('webgpu');
+  try {
+    const session = buildSession(config, { data: data!, backend });
+    // Drained every SNAPSHOT_EVERY batches, so each live curve point and raster is the state after its batch.
+    const { trainer } = sessionTrainer(session, callbacks, { readEvery: SNAPSHOT_EVERY });
+    const refusal = asyncTrainingRefusal(session, trainer);
+    if (refusal) return refused(refusal);
+    return { run: { session, trainer }, backend: { name: 'webgpu', reason: choice.reason } };
+  } catch (e) {
+    // A kernel the checks above did not reach (the build runs layers the probe also runs, so this is a safety net).
+    if (e instanceof BackendError) return refused(`building the network on webgpu failed: ${e.message}`);
+    setBackend('wasm');
+    throw e;
+  }
+}
+
+async function train(name: string, configYaml: string, epochs: number): Promise<void> {
   if (!data) throw new Error('the digits are not loaded yet');
   const t0 = performance.now();
   const config = parseConfig(configYaml, epochs);
-  const session = buildSession(config, { data, backend: 'wasm' });
-  // The session's data: normalised when the config says so (data.normalize).
-  const { model, backend, data: sdata } = session;
-  const trainLoader = makeLoader(sdata.train, config.data.batch_size, true, session.rngs.loader, config.data.drop_last);
-  const testLoader = makeLoader(sdata.test, config.data.test_batch_size, false);
-  const nb = trainLoader.numBatches;
   const points: EpochPoint[] = [];
   let window = { loss: 0, acc: 0, n: 0 };
-  // The same Trainer as `spikeflow train` builds from a config (optimizer groups, schedules, class decision).
-  const { trainer, optimizer } = sessionTrainer(session, {
-    onBatchEnd: (info) => {
+  // Set once the sessions exist (the callbacks below run only when training does).
+  let nb = 0;
+  let liveSnapshot: (note: string) => void = () => {};
+  const callbacks = {
+    onBatchEnd: (info: { epoch: number; batch: number; loss: number; accuracy: number; samplesPerSec: number }) => {
       post({ type: 'batch', epoch: info.epoch, batch: info.batch, batchesPerEpoch: nb, loss: info.loss, accuracy: info.accuracy, samplesPerSec: info.samplesPerSec });
       window = { loss: window.loss + info.loss, acc: window.acc + info.accuracy, n: window.n + 1 };
       const last = info.batch === nb - 1;
@@ -228,26 +293,65 @@ function train(name: string, configYaml: string, epochs: number): void {
       points.push({ epoch: info.epoch + (info.batch + 1) / nb, train_loss: window.loss / window.n, train_accuracy: window.acc / window.n, test_loss: NaN, test_accuracy: NaN });
       window = { loss: 0, acc: 0, n: 0 };
       post({ type: 'curves', svg: trainingCurves(points, { width: 760, title: `${name}: training (points: mean of ${SNAPSHOT_EVERY} batches)` }) });
-      if (!last) snapshot(m, `epoch ${info.epoch + 1}, batch ${info.batch + 1}/${nb}`);
+      if (!last) liveSnapshot(`epoch ${info.epoch + 1}, batch ${info.batch + 1}/${nb}`);
     },
-  });
-  const m: Model = { session, optimizer, layers: spikingLayers(model, data.train.shape, testEncoder(session)), source: name };
-  current = m;
-  post({ type: 'session', name, layers: m.layers, parameters: model.parameters().reduce((a, p) => a + p.size, 0), batchesPerEpoch: nb, backend: backend.name });
-  let testAccuracy = NaN;
-  for (let e = 0; e < config.train.epochs; e++) {
-    const tr = trainer.trainEpoch(trainBatches(session, trainLoader));
-    const te = trainer.evaluate(tensorBatches(testLoader, sdata.test.shape, backend), testEncoder(session));
-    testAccuracy = te.accuracy;
-    // The epoch's test figures join its last live point.
-    const p = points[points.length - 1]!;
-    p.test_loss = te.loss;
-    p.test_accuracy = te.accuracy;
-    post({ type: 'curves', svg: trainingCurves(points, { width: 760, title: `${name}: training (points: mean of ${SNAPSHOT_EVERY} batches; squares: test set)` }) });
-    post({ type: 'epoch', summary: { epoch: e + 1, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy, seconds: tr.seconds } });
-    snapshot(m, `after epoch ${e + 1}`);
+  };
+  const { run: device, backend } = deviceRun(configYaml, epochs, callbacks);
+  try {
+    // The host session: the one that trains on wasm, or the copy a webgpu run's weights are read into.
+    // Built from the same config and seed as the device one, so both start from the same weights.
+    const session = onHost(() => buildSession(config, { data: data!, backend: host() }));
+    const hostTrainer = device ? null : sessionTrainer(session, callbacks);
+    const trainer = device ? device.trainer : hostTrainer!.trainer;
+    const trained = device ? device.session : session;
+    if (!device) setBackend('wasm');
+    const sdata = trained.data;
+    // The session's data: normalised when the config says so (data.normalize).
+    const trainLoader = makeLoader(sdata.train, config.data.batch_size, true, trained.rngs.loader, config.data.drop_last);
+    const testLoader = makeLoader(sdata.test, config.data.test_batch_size, false);
+    nb = trainLoader.numBatches;
+    const model: Model = { session, optimizer: hostTrainer?.optimizer ?? null, layers: onHost(() => spikingLayers(session.model, data!.train.shape, testEncoder(session))), source: name };
+    current = model;
+    /** The device weights into the host copy (one awaited read per tensor); nothing to do on wasm. */
+    const sync = async (): Promise<void> => {
+      if (device) await copyModelState(device.session.model, session.model);
+    };
+    let pending: Promise<void> | null = null;
+    liveSnapshot = device
+      ? (note) => {
+          // One copy at a time: on a slow adapter a point is skipped rather than reads queued up. The reads are
+          // issued here, after this window's updates and before the next batch is recorded, so the copy is the
+          // state after this batch; the drawing runs when they arrive (at the trainer's next await).
+          if (pending) return;
+          pending = sync()
+            .then(() => onHost(() => snapshot(model, note)))
+            .catch((e: unknown) => post({ type: 'error', message: `live snapshot: ${e instanceof Error ? e.message : String(e)}` }))
+            .finally(() => (pending = null));
+        }
+      : (note) => snapshot(model, note);
+    post({ type: 'session', name, layers: model.layers, parameters: session.model.parameters().reduce((a, p) => a + p.size, 0), batchesPerEpoch: nb, backend });
+    let testAccuracy = NaN;
+    for (let e = 0; e < config.train.epochs; e++) {
+      const trainSet = trainBatches(trained, trainLoader);
+      const testSet = tensorBatches(testLoader, sdata.test.shape, trained.backend);
+      const tr = device ? await trainer.trainEpochAsync(trainSet) : trainer.trainEpoch(trainSet);
+      const te = device ? await trainer.evaluateAsync(testSet, testEncoder(trained)) : trainer.evaluate(testSet, testEncoder(trained));
+      testAccuracy = te.accuracy;
+      // The epoch's test figures join its last live point.
+      const p = points[points.length - 1]!;
+      p.test_loss = te.loss;
+      p.test_accuracy = te.accuracy;
+      post({ type: 'curves', svg: trainingCurves(points, { width: 760, title: `${name}: training (points: mean of ${SNAPSHOT_EVERY} batches; squares: test set)` }) });
+      post({ type: 'epoch', summary: { epoch: e + 1, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy, seconds: tr.seconds } });
+      await pending;
+      await sync();
+      onHost(() => snapshot(model, `after epoch ${e + 1}`));
+    }
+    post({ type: 'done', seconds: (performance.now() - t0) / 1000, testAccuracy });
+  } finally {
+    // Predictions, downloads and NIR read the host copy on wasm.
+    setBackend('wasm');
   }
-  post({ type: 'done', seconds: (performance.now() - t0) / 1000, testAccuracy });
 }
 
 /** Run the current network on one drawn digit ([1, 28, 28] in [0, 1]). */
@@ -270,26 +374,47 @@ function weights(): void {
   post({ type: 'file', kind: 'safetensors', fileName: `${session.config.name}.safetensors`, bytes }, [bytes.buffer]);
 }
 
-async function init(dataUrl: string): Promise<void> {
-  const t0 = performance.now();
+async function loadDigits(dataUrl: string): Promise<SplitDataset> {
   const res = await fetch(dataUrl);
   if (!res.ok) throw new Error(`cannot load the digits from ${dataUrl}: HTTP ${res.status}`);
-  data = unpackDigits(new Uint8Array(await res.arrayBuffer()));
-  post({ type: 'ready', train: data.train.length, test: data.test.length, seconds: (performance.now() - t0) / 1000 });
+  return unpackDigits(new Uint8Array(await res.arrayBuffer()));
 }
 
-scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
-  const msg = ev.data;
+async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  const t0 = performance.now();
+  request = msg.backend;
+  batchSize = msg.batchSize;
+  // The adapter (and the device, when it will be used) while the digits download.
+  const [digits, chosen] = await Promise.all([loadDigits(msg.dataUrl), chooseBrowserBackend(msg.backend)]);
+  choice = chosen;
+  data = {
+    train: msg.trainLimit !== null ? take(digits.train, msg.trainLimit) : digits.train,
+    test: msg.testLimit !== null ? take(digits.test, msg.testLimit) : digits.test,
+  };
+  post({ type: 'ready', train: data.train.length, test: data.test.length, seconds: (performance.now() - t0) / 1000, backend: { name: chosen.name, reason: chosen.reason } });
+}
+
+/**
+ * Messages are handled one after another: training on webgpu awaits the
+ * device, and a message arriving meanwhile must wait for the run to end, as
+ * it does behind the synchronous wasm loop.
+ */
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(ev.data));
+};
+
+async function handle(msg: ToWorker): Promise<void> {
   try {
-    if (msg.type === 'init') await init(msg.dataUrl);
-    else if (msg.type === 'train') train(msg.name, msg.configYaml, msg.epochs);
+    if (msg.type === 'init') await init(msg);
+    else if (msg.type === 'train') await train(msg.name, msg.configYaml, msg.epochs);
     else if (msg.type === 'predict') predict(msg.pixels);
     else if (msg.type === 'weights') weights();
     else await handleNir(msg);
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }
-};
+}
 
 /** NIR messages: the h5wasm-backed reader/writer loads only when first asked (it is the heaviest dependency). */
 async function handleNir(msg: Extract<ToWorker, { type: 'exportNir' | 'openNir' }>): Promise<void> {

@@ -14,12 +14,17 @@ export interface AdapterSummary {
   vendor: string;
   architecture: string;
   /**
-   * A software or otherwise limited adapter (SwiftShader says so): usable when
-   * asked for by name, never picked by `auto`.
+   * A software or otherwise limited adapter (the runtime says so, or it is a
+   * known CPU implementation such as SwiftShader): usable when asked for by
+   * name, never picked by `auto` or by the playground on its own.
    */
   fallback: boolean;
+  /**
+   * Why `fallback` is set, as a phrase ("SwiftShader, a CPU emulation"); null
+   * for a hardware adapter.
+   */
+  software: string | null;
 }
-
 export interface AcquiredDevice {
   device: GPUDevice;
   adapter: AdapterSummary;
@@ -39,6 +44,22 @@ export function browserGpu(): GPU | undefined {
   return nav?.gpu;
 }
 
+/**
+ * CPU implementations of a GPU API, by the words their adapters report in
+ * vendor, architecture, device or description. SwiftShader (Chromium's and
+ * Dawn's software Vulkan) says `isFallbackAdapter` in every runtime measured
+ * (Dawn in Node, Chromium 150), but a browser may hide that flag or blank
+ * the description, so the names are checked as well: a CPU emulation is
+ * slower than the wasm backend (~90x slower than even the ts reference,
+ * docs/design.md), and choosing it on its own would be a regression.
+ */
+const SOFTWARE_ADAPTERS: ReadonlyArray<{ pattern: RegExp; what: string }> = [
+  { pattern: /swiftshader/i, what: 'SwiftShader, a CPU emulation' },
+  { pattern: /llvmpipe|lavapipe|softpipe/i, what: "Mesa's CPU rasterizer" },
+  { pattern: /microsoft basic render/i, what: "Windows' CPU rasterizer (WARP)" },
+];
+
+/** An adapter's identity and whether it is a hardware GPU (the one rule `auto` in Node and the playground share). */
 export function summarize(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info;
   const name = info.description || info.device || 'unnamed adapter';
@@ -46,19 +67,32 @@ export function summarize(adapter: GPUAdapter): AdapterSummary {
   const architecture = info.architecture || 'unknown architecture';
   // isFallbackAdapter moved from GPUAdapter to GPUAdapterInfo; read whichever the runtime has.
   const legacy = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacy ?? false;
-  return { description: `${name} (${vendor}, ${architecture})`, vendor, architecture, fallback };
+  const flagged = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacy ?? false;
+  const words = [info.vendor, info.architecture, info.device, info.description].join(' ');
+  const known = SOFTWARE_ADAPTERS.find((s) => s.pattern.test(words));
+  const software = known ? known.what : flagged ? 'a fallback adapter (software or limited, as the browser reports it)' : null;
+  return { description: `${name} (${vendor}, ${architecture})`, vendor, architecture, fallback: software !== null, software };
 }
 
-/** Request a high-performance adapter and a device with the default limits. Throws a BackendError saying what was missing. */
-export async function acquireDevice(gpu: GPU, where: string): Promise<AcquiredDevice> {
-  let adapter: GPUAdapter | null;
+/** A high-performance adapter, or why there is none (a phrase: "no adapter (…)"). Never throws. */
+export async function findAdapter(gpu: GPU): Promise<{ adapter: GPUAdapter; missing: null } | { adapter: null; missing: string }> {
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    return adapter ? { adapter, missing: null } : { adapter: null, missing: 'no adapter (no GPU or driver WebGPU can use)' };
   } catch (e) {
-    throw new BackendError(`webgpu (${where}): requestAdapter failed: ${e instanceof Error ? e.message : String(e)}`);
+    return { adapter: null, missing: `requestAdapter failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (!adapter) throw new BackendError(`webgpu (${where}): no adapter (no GPU or driver WebGPU can use)`);
+}
+
+/** findAdapter's adapter; a BackendError saying what was missing otherwise. */
+export async function requestAdapter(gpu: GPU, where: string): Promise<GPUAdapter> {
+  const found = await findAdapter(gpu);
+  if (!found.adapter) throw new BackendError(`webgpu (${where}): ${found.missing}`);
+  return found.adapter;
+}
+
+/** A device with the default limits on an adapter `requestAdapter` gave. Throws a BackendError naming the adapter. */
+export async function openDevice(gpu: GPU, adapter: GPUAdapter, where: string): Promise<AcquiredDevice> {
   const summary = summarize(adapter);
   let device: GPUDevice;
   try {
@@ -67,4 +101,9 @@ export async function acquireDevice(gpu: GPU, where: string): Promise<AcquiredDe
     throw new BackendError(`webgpu (${where}): requestDevice on ${summary.description} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { device, adapter: summary, handles: [gpu, adapter] };
+}
+
+/** Request a high-performance adapter and a device with the default limits. Throws a BackendError saying what was missing. */
+export async function acquireDevice(gpu: GPU, where: string): Promise<AcquiredDevice> {
+  return openDevice(gpu, await requestAdapter(gpu, where), where);
 }

@@ -31,9 +31,10 @@ import { describeModelSize, modelSize } from '../../quant/size.js';
 import { readIntWeights, saveIntWeights } from '../../quant/int-weights-node.js';
 import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher } from '../teacher-node.js';
 import { evaluateTeacher } from '../../config/teacher.js';
-import { setBackend, withBackend } from '../../backend/registry.js';
+import { getBackendByName, setBackend, withBackend } from '../../backend/registry.js';
 import { copyTrainerState } from '../../train/mirror.js';
 import { ensureWebGpu, hostMirror, probeSession, refuseUnsupported, releaseDevice, type HostMirror } from '../webgpu-train-node.js';
+import { encoderRefusal } from '../webgpu-probe.js';
 
 export interface TrainOptions {
   config?: string;
@@ -141,6 +142,15 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   const log = opts.quiet ? {} : { log: (l: string) => process.stderr.write(l + '\n') };
   // webgpu: the data is loaded once for the device session and its host mirror.
   const rawData = config.backend === 'webgpu' ? loadSessionData(config, log.log) : undefined;
+  if (rawData) {
+    // Refused by name before buildSession would fail inside the encoder on a storage error.
+    const gpu = getBackendByName('webgpu');
+    const why = encoderRefusal(config, gpu, rawData.train.shape);
+    if (why) {
+      releaseDevice(gpu);
+      throw new ConfigError(`${why}; train on a CPU backend (--backend native, wasm or ts)`);
+    }
+  }
   const session = createSession(config, { ...log, ...(rawData ? { data: rawData } : {}) });
   if (config.backend === 'auto' && session.backend.name !== 'native') {
     progress.log(`spikeflow: ${registerNativeBackend().reason}; using the '${session.backend.name}' backend`);

@@ -2,7 +2,8 @@
 // default network on 256 training samples for one epoch writes a complete
 // run folder (config, metrics, checkpoint, weights, summary, reports, plots),
 // with the backend recorded and finite, sane figures. The child gets the
-// same SwiftShader setting as this process (helpers.ts).
+// same SwiftShader setting as this process (helpers.ts). A rate-coded config
+// is refused before the run folder exists, naming encoder.type.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -32,4 +33,17 @@ test('spikeflow train --backend webgpu writes a complete run folder for the defa
   // conv weight and bias, linear weight and bias (the LIF layers' β and θ are not trained here).
   const weights = loadSafetensors(join(out, 'model.safetensors'));
   assert.ok(weights.tensors.size >= 4, `model.safetensors holds ${[...weights.tensors.keys()].join(', ')}`);
+});
+
+test('spikeflow train --backend webgpu refuses a rate-coded config by its encoder, before the run folder exists', async (t) => {
+  const be = await webgpuOrSkip(t);
+  if (!be) return;
+  const root = repoRoot();
+  const out = join(mkdtempSync(join(tmpdir(), 'spikeflow-webgpu-cli-')), 'run');
+  const args = [join(root, 'bin', 'spikeflow.js'), 'train', '-c', join(root, 'examples', 'mnist-mlp-rate.yaml'), '--backend', 'webgpu', '--set', 'data.train_limit=64', '--set', 'data.test_limit=64', '-q', '-o', out];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, SPIKEFLOW_BACKEND: '' }, timeout: 120_000 });
+  assert.notEqual(r.status, 0, 'refused');
+  assert.match(r.stderr, /encoder\.type 'rate' cannot run on the webgpu backend yet: it computes its spikes on the host/);
+  assert.match(r.stderr, /train on a CPU backend/);
+  assert.equal(existsSync(out), false, 'no run folder');
 });

@@ -22,11 +22,16 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 let loaded: Promise<{ backend: WebGpuBackend | null; reason: string }> | null = null;
 
+/** Point Dawn's Vulkan loader at chromium's SwiftShader unless the environment names a driver; call before the first adapter request. */
+export function useSwiftShaderIfUnset(): void {
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // Dawn's Vulkan path logs an error (and works) without a runtime dir.
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'spikeflow-xdg-'));
+}
+
 function load(): Promise<{ backend: WebGpuBackend | null; reason: string }> {
   if (!loaded) {
-    if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    // Dawn's Vulkan path logs an error (and works) without a runtime dir.
-    if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'spikeflow-xdg-'));
+    useSwiftShaderIfUnset();
     loaded = registerNodeWebGpuBackend().then((r) => ({ backend: r.backend, reason: r.reason }));
   }
   return loaded;

@@ -17,6 +17,7 @@ import '../../../src/data/datasets-node.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { BatchEndInfo, EpochResult } from '../../../src/train/trainer.js';
 import { probeSession } from '../../../src/cli/webgpu-train-node.js';
+import { encoderRefusal } from '../../../src/cli/webgpu-probe.js';
 import { assertNear, webgpuOrSkip } from './helpers.js';
 
 const SETS = ['data.train_limit=192', 'data.test_limit=128', 'train.epochs=1', 'seed=5'];
@@ -81,4 +82,14 @@ test('a layer without a webgpu kernel is refused before training, naming the lay
   } finally {
     setBackend(previous);
   }
+});
+
+test('an encoder that computes its spikes on the host is refused by name before the session is built; direct coding runs on the device', async (t) => {
+  const be = await webgpuOrSkip(t);
+  if (!be) return;
+  const rate = loadConfig('examples/mnist-mlp-rate.yaml', SETS).config;
+  const why = encoderRefusal(rate, be, [1, 28, 28]);
+  assert.equal(why, "encoder.type 'rate' cannot run on the webgpu backend yet: it computes its spikes on the host, from a synchronous read of the input");
+  const direct = loadConfig('examples/mnist-lif.yaml', SETS).config;
+  assert.equal(encoderRefusal(direct, be, [1, 28, 28]), null);
 });
