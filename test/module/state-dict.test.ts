@@ -80,7 +80,7 @@ test('default generator: new Linear(4, 3) and new Conv2d(...) need no Rng, deter
   void tensor;
 });
 
-test('a loaded model computes with the loaded values in every layer (embedding, layer norms, RWKV mixes), not its initial ones', async () => {
+test('a loaded model computes with the loaded values in every layer (embedding, layer norms, RWKV mixes, transformer positions), not its initial ones', async () => {
   const { buildLanguageModel } = await import('../../src/lm/model.js');
   const { noGrad } = await import('../../src/autograd/tape.js');
   const layers = (mixer: Record<string, unknown>): { type: string; [k: string]: unknown }[] => [
@@ -89,7 +89,7 @@ test('a loaded model computes with the loaded values in every layer (embedding, 
     { type: 'layernorm' },
     { type: 'linear', out: 'vocab', bias: false },
   ];
-  for (const mixer of [{ type: 'rwkv', blocks: 1, ffn_mult: 2 }]) {
+  for (const mixer of [{ type: 'rwkv', blocks: 1, ffn_mult: 2 }, { type: 'transformer', blocks: 1, heads: 2, ffn_mult: 2, max_context: 8 }]) {
     // Same seed: before the load both models hold the same initial values, so any parameter left unloaded shows.
     const trained = buildLanguageModel(layers(mixer), 5, 6, new Rng(1)).model;
     const rng = new Rng(9);
