@@ -177,3 +177,22 @@ test('transformer config errors name the layer; the example config builds, and i
   const filled = cfg.model.layers.map((l) => (l.type === 'embedding' ? { ...l, vocab: 73 } : l.out === 'vocab' ? { ...l, out: 73 } : l));
   assert.equal(planModel(filled, { inputShape: [1] }).parameters, params);
 });
+
+test('the analysis counts the attention products, growing with the position (mean over the context), the GELU and the linear layers', async () => {
+  const { profileModel } = await import('../../src/analysis/profile.js');
+  withBackend(ts64, () => {
+    const [T, B, V, C, H] = [6, 2, 5, 8, 2];
+    const { model } = buildModel(gpt(V, C, 1, H, 8), { inputShape: [1], steps: T, timeConstantInput: false, rng: new Rng(1), readout: true });
+    const prof = profileModel(model, [tensor(ids(T * B, V, 3), [T, B, 1])], { precisions: ['fp32'] });
+    const row = (kind: string) => prof.ops.layers.filter((l) => l.kind === kind);
+    const dh = C / H;
+    // Per sample: token t attends to t + 1 keys in each head, 2·dh + 1 MACs a pair.
+    const attention = (H * T * (T + 1) / 2) * (2 * dh + 1);
+    assert.equal(row('CausalAttention').length, 1);
+    assert.equal(row('CausalAttention')[0]!.macs, attention);
+    assert.equal(row('GELU')[0]!.macs, T * 2 * C * 5);
+    const linear = T * (4 * C * C + 2 * (2 * C) * C + C * V);
+    assert.equal(prof.ops.totals.macs, linear + attention + T * 2 * C * 5);
+    assert.ok(!prof.ops.uncounted.some((u) => /Attention|GELU/.test(u)), prof.ops.uncounted.join('; '));
+  });
+});
