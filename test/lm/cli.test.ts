@@ -96,6 +96,7 @@ test('spikeflow train / generate / eval with the softmax-transformer baseline (a
     // Per token over a context of 16: the linear layers (4·32² + 2·64·32 + 32·15) plus the attention's mean of 8.5 keys per head (2 heads, 2·16 + 1 MACs a key) and the GELU.
     const linear = 4 * 32 * 32 + 2 * 64 * 32 + 32 * 15;
     assert.equal(m.perToken.macs, linear + 2 * 8.5 * 33 + 64 * 5);
+    assert.equal(m.perToken.denseMacs, m.perToken.macs, 'nothing here is spiking: the dense count is the same');
     assert.ok(!m.uncounted.some((u: string) => /Attention|GELU/.test(u)), m.uncounted.join('; '));
 
     // A window longer than max_context is refused before a run folder is made.
