@@ -35,6 +35,8 @@ export { delayKernel, delayConv, delaySparse, delayConvExact, type DelayKernelOp
 // SpikeGPT / RWKV language models (docs/spikegpt.md); the training loop and CLI are in spikeflow/node.
 export { Embedding, TimeMix, ChannelMix, RwkvBlock, SPIKEGPT_NEURON, type RwkvBlockOptions } from './nn/rwkv.js';
 export { wkv, tokenShiftMix, emptyWkvState } from './ops/rwkv.js';
+export { Transformer, TransformerBlock, type TransformerOptions } from './nn/transformer.js';
+export { causalAttention, addPositionEmbedding, gelu, type KvCache } from './ops/transformer.js';
 export { embedding, heavisideArctan } from './ops/embedding.js';
 export { tokenCrossEntropy, l2wrap } from './ops/lm.js';
 export { CharTokenizer, splitTokens, randomWindows, type TextSplits, type TokenBatch } from './data/text.js';

@@ -13,8 +13,14 @@ const SYNAPTIC = new Set(['Linear', 'Conv1d', 'Conv2d', 'Conv3d']);
 /** Layers that cost nothing at inference: reshapes, identity in eval, the time repeat (a copy or a broadcast). */
 const FREE = new Set(['Dropout', 'Dropout1d', 'Dropout2d', 'Flatten', 'Unflatten', 'Reshape', 'Identity', 'RepeatTime']);
 
-/** Parameter-free products inside composite layers, which report their own measured costs (Module.forwardParts). */
-const OPS = new Set(['LinearAttention', 'TokenDot', 'ChannelMask']);
+/**
+ * Parameter-free products inside composite layers, which report their own
+ * measured costs (Module.forwardParts): the spiking attentions' products, the
+ * RWKV layer's WKV recurrence and receptance gates, the softmax transformer's
+ * causal attention and GELU. Every one listed here is counted; a kind left
+ * out is reported as uncounted and priced at zero.
+ */
+const OPS = new Set(['LinearAttention', 'TokenDot', 'ChannelMask', 'WKV', 'SigmoidGate', 'CausalAttention', 'GELU']);
 
 export function categorize(kind: string, isNeuron: boolean): LayerCategory {
   if (isNeuron) return 'neuron';

@@ -9,12 +9,15 @@ import { runInStepScope } from '../train/trainer.js';
 
 /*
  * Generation, one token per forward: the model's state (token shifts, WKV
- * sums, LIF membranes) carries the context, so a step costs the same at any
- * position. The prompt runs as one parallel forward (equal to feeding it
- * token by token: test/nn/rwkv.test.ts), then each sampled token is fed back.
- * There is no context limit in the recurrent form; past the trained context
- * length the state simply keeps going (docs/spikegpt.md says what that means
- * for quality).
+ * sums, LIF membranes; a transformer's key/value cache) carries the context.
+ * The prompt runs as one parallel forward (equal to feeding it token by
+ * token: test/nn/rwkv.test.ts, test/nn/transformer.test.ts), then each
+ * sampled token is fed back. An RWKV step costs the same at any position.
+ * The RWKV layers have no context limit in the recurrent form: past the
+ * trained context length the state simply keeps going (docs/spikegpt.md says
+ * what that means for quality). The transformer's state is a key/value cache
+ * whose cost grows with the position; past its max_context its window slides
+ * (src/nn/transformer.ts).
  */
 
 export interface SampleOptions {

@@ -52,9 +52,10 @@ export function lmMeasure(model: Module, test: Int32Array, o: LmMeasureOptions):
   const prof = profileModel(model, batches, { precisions: ['fp32'] });
   const perToken = 1 / T;
   const row = prof.energy.results[0]!;
-  // The ANN twin's count: every synaptic row at full density as multiply-accumulates (the analysis's own
-  // ANN totals leave out the rows inside composite layers, which is nearly all of an RWKV block).
-  const denseMacs = prof.ops.layers.reduce((a, l) => a + l.denseMacsPerStep * l.steps, 0);
+  // The ANN twin's count: every synaptic row at full density as multiply-accumulates, and the ops of the
+  // composite layers (WKV, gates, attention, GELU) at their dense count (the analysis's own ANN totals run
+  // the network once, not per token, and leave out the rows inside composite layers: nearly all of a block).
+  const denseMacs = prof.ops.layers.reduce((a, l) => a + (l.category === 'op' ? l.ann.macs * Math.max(1, l.steps) : l.denseMacsPerStep * l.steps), 0);
   const firingRates = prof.summary.layers.filter((l) => l.isNeuron).map((l) => ({ layer: l.path, rate: l.outputDensity }));
   const speed = generate(model, test.subarray(0, 1), { tokens: o.speedTokens, temperature: 1, topP: 1, rng: new Rng(0), backend: o.backend });
   return {

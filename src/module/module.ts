@@ -97,17 +97,31 @@ export abstract class Module {
 
   /** Replace a parameter's or buffer's tensor (checkpoint loading). */
   setTensor(name: string, t: Tensor): void {
+    const old = this._params.get(name) ?? this._buffers.get(name);
     if (this._params.has(name)) {
       t.requiresGrad = true;
       this._params.set(name, t);
-      this.onTensorReplaced(name, t);
     } else if (this._buffers.has(name)) {
       this._buffers.set(name, t);
-      this.onTensorReplaced(name, t);
     } else throw new Error(`${this.kind}: no parameter or buffer named '${name}'`);
+    this.refreshFields(old!, t);
+    this.onTensorReplaced(name, t);
   }
 
-  /** Subclasses that keep typed references to their tensors refresh them here. */
+  /**
+   * Point every own field that held the replaced tensor at the new one.
+   * Layers keep typed references to their parameters (`this.weight`); a
+   * layer that forgot to refresh one in `onTensorReplaced` kept computing
+   * with its initial values after a checkpoint load (the embedding, layer
+   * norms and RWKV mixes of a loaded language model did), so the base class
+   * does it for every field.
+   */
+  private refreshFields(old: Tensor, t: Tensor): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) if (self[k] === old) self[k] = t;
+  }
+
+  /** Subclasses that keep references to their tensors anywhere but a direct field (an array, a cache) refresh them here. */
   protected onTensorReplaced(_name: string, _t: Tensor): void {}
 
   /**

@@ -16,6 +16,7 @@ import { Residual, Sequential } from './containers.js';
 import { LayerNorm, SpikingAttention, TRANSFORMER_NEURON, type NeuronSpec } from './attention.js';
 import { GlobalAvgPool } from './pool.js';
 import { Embedding, RwkvBlock, SPIKEGPT_NEURON } from './rwkv.js';
+import { Transformer } from './transformer.js';
 
 /*
  * The catalog of stateless (non-neuron) layers a config can name. Each entry
@@ -448,5 +449,30 @@ defineLayer({
     const m = o.ffnMult;
     const perBlock = 4 * d + 4 * d * d + 5 * d + 2 * m * d * d + d * d + 2 * d;
     return { outputShape: c.inputShape, parameters: o.blocks! * perBlock + 2 * d };
+  },
+});
+
+defineLayer({
+  name: 'transformer',
+  aliases: ['gpt'],
+  doc: 'a GPT-2-style softmax-transformer stack on [T, B, dim] (tokens as time): learned positions added to the input, then pre-LN blocks x ← x + Wo·CausalSoftmaxAttention(LN1(x)); x ← x + W2·GELU(W1·LN2(x)); a KV cache makes it run token by token',
+  options: {
+    blocks: { ...positiveInt, required: true, doc: 'number of blocks' },
+    heads: { ...positiveInt, default: 4, doc: 'attention heads (dim must split into them)' },
+    ffnMult: { ...positiveInt, default: 4, doc: 'MLP hidden size as a multiple of dim' },
+    maxContext: { type: 'number', integer: true, required: true, check: (v: number) => v >= 2, want: 'an integer ≥ 2', doc: 'positions the learned embedding covers: training windows must fit; generation past it slides the window by half' },
+  },
+  make: (o, c) => {
+    if (c.inputShape.length !== 1) throw new ShapeError(`${c.where}: input per token must be [dim] (an embedding before it), got ${fmtShape(c.inputShape)}`);
+    const d = c.inputShape[0]!;
+    if (d % o.heads !== 0) throw new ConfigError(`${c.where}: dim ${d} does not split into ${o.heads} heads`);
+    return new Transformer(d, { blocks: o.blocks!, heads: o.heads, ffnMult: o.ffnMult, maxContext: o.maxContext! }, c.rng);
+  },
+  // Positions (N·d); per block LN1, LN2 (4d), Q, K, V, O with biases (4d² + 4d), the MLP (2·m·d² + m·d + d).
+  plan: (o, c) => {
+    const d = c.inputShape[0] ?? 0;
+    const m = o.ffnMult;
+    const perBlock = 4 * d + 4 * d * d + 4 * d + 2 * m * d * d + m * d + d;
+    return { outputShape: c.inputShape, parameters: o.maxContext! * d + o.blocks! * perBlock };
   },
 });

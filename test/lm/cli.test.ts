@@ -71,6 +71,44 @@ test('spikeflow train / generate / eval on a text corpus given by --data-dir', (
   }
 });
 
+test('spikeflow train / generate / eval with the softmax-transformer baseline (a KV cache; the window slides past max_context)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-lm-gpt-'));
+  try {
+    const corpus = join(dir, 'corpus.txt');
+    writeFileSync(corpus, 'to be or not to be, that is the question. '.repeat(40));
+    const cfg = join(dir, 'tiny-gpt.yaml');
+    writeFileSync(cfg, CONFIG.replace('name: tiny', 'name: tiny-gpt').replace('{ type: rwkv, blocks: 1, ffn_mult: 2 }', '{ type: transformer, blocks: 1, heads: 2, ffn_mult: 2, max_context: 16 }'));
+    const out = join(dir, 'run');
+    const t = run(['train', '--config', cfg, '--data-dir', corpus, '--out', out, '--backend', 'ts']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /step 80 .* validation \d+\.\d+ bpc/);
+
+    const g = run(['generate', '--run', out, '--prompt', 'to be', '--tokens', '40', '--seed', '5', '--backend', 'ts']);
+    assert.equal(g.code, 0, g.stderr);
+    assert.ok(g.stdout.startsWith('to be') && g.stdout.length === 'to be'.length + 40 + 1, JSON.stringify(g.stdout));
+    assert.match(g.stderr, /40 tokens in .* tokens\/s on ts \(past max_context 16: the attention window slid, re-encoding the last 8 tokens each time it was full\)/);
+
+    const e = run(['eval', out, '--backend', 'ts', '--json']);
+    assert.equal(e.code, 0, e.stderr);
+    const m = JSON.parse(e.stdout);
+    assert.ok(m.bpc > 0 && m.bpc < 3, `trained bpc (uniform: log2 15 = 3.9) ${m.bpc}`);
+    assert.equal(m.firingRates.length, 0, 'no spiking layer');
+    // Per token over a context of 16: the linear layers (4·32² + 2·64·32 + 32·15) plus the attention's mean of 8.5 keys per head (2 heads, 2·16 + 1 MACs a key) and the GELU.
+    const linear = 4 * 32 * 32 + 2 * 64 * 32 + 32 * 15;
+    assert.equal(m.perToken.macs, linear + 2 * 8.5 * 33 + 64 * 5);
+    assert.equal(m.perToken.denseMacs, m.perToken.macs, 'nothing here is spiking: the dense count is the same');
+    assert.ok(!m.uncounted.some((u: string) => /Attention|GELU/.test(u)), m.uncounted.join('; '));
+
+    // A window longer than max_context is refused before a run folder is made.
+    const long = run(['train', '--config', cfg, '--data-dir', corpus, '--out', join(dir, 'run-long'), '--backend', 'ts', '--set', 'data.context=32']);
+    assert.equal(long.code, 2, long.stderr);
+    assert.match(long.stderr, /model\.layers\[1\] \(transformer\): max_context 16 is shorter than the training context 32/);
+    assert.ok(!existsSync(join(dir, 'run-long')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('spikeflow train refuses an empty corpus, a non-UTF-8 corpus and one too short for the context, naming the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sf-lm-bad-'));
   try {

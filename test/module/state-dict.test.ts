@@ -79,3 +79,25 @@ test('default generator: new Linear(4, 3) and new Conv2d(...) need no Rng, deter
   assert.throws(() => manualSeed(-1), RangeError);
   void tensor;
 });
+
+test('a loaded model computes with the loaded values in every layer (embedding, layer norms, RWKV mixes, transformer positions), not its initial ones', async () => {
+  const { buildLanguageModel } = await import('../../src/lm/model.js');
+  const { noGrad } = await import('../../src/autograd/tape.js');
+  const layers = (mixer: Record<string, unknown>): { type: string; [k: string]: unknown }[] => [
+    { type: 'embedding', dim: 8 },
+    mixer as { type: string },
+    { type: 'layernorm' },
+    { type: 'linear', out: 'vocab', bias: false },
+  ];
+  for (const mixer of [{ type: 'rwkv', blocks: 1, ffn_mult: 2 }, { type: 'transformer', blocks: 1, heads: 2, ffn_mult: 2, max_context: 8 }]) {
+    // Same seed: before the load both models hold the same initial values, so any parameter left unloaded shows.
+    const trained = buildLanguageModel(layers(mixer), 5, 6, new Rng(1)).model;
+    const rng = new Rng(9);
+    for (const p of trained.parameters()) for (let i = 0; i < p.size; i++) p.data[i] = p.data[i]! + 0.3 * rng.normal();
+    const loaded = buildLanguageModel(layers(mixer), 5, 6, new Rng(1)).model;
+    loaded.loadStateDict(trained.stateDict());
+    const x = tensor([0, 1, 2, 3, 4, 0], [6, 1, 1]);
+    const [a, b] = [trained, loaded].map((m) => noGrad(() => Array.from(m.eval().forward(x).data)));
+    assert.deepEqual(b, a, `${mixer.type}: the loaded model's logits`);
+  }
+});

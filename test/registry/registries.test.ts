@@ -26,7 +26,7 @@ function configError(fn: () => unknown, ...fragments: string[]): void {
 const params = () => [zeros([2, 2])];
 
 test('every registry holds the built-in names', () => {
-  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear', 'residual', 'block', 'ssa', 'sdsa', 'layernorm', 'global_avgpool', 'embedding', 'rwkv']);
+  assert.deepEqual(layerRegistry.names(), ['linear', 'conv1d', 'conv2d', 'maxpool2d', 'avgpool2d', 'sumpool2d', 'batchnorm', 'tdbn', 'dropout', 'flatten', 'delay_linear', 'residual', 'block', 'ssa', 'sdsa', 'layernorm', 'global_avgpool', 'embedding', 'rwkv', 'transformer']);
   assert.deepEqual(encoderRegistry.names(), ['rate', 'poisson', 'latency', 'delta', 'direct', 'population', 'frames']);
   assert.deepEqual(lossRegistry.names(), ['ce_rate', 'ce_count', 'mse_count', 'ce_membrane', 'ce_readout']);
   assert.deepEqual(optimizerRegistry.names(), ['sgd', 'adam', 'adamw']);

@@ -19,6 +19,7 @@ import { trainLm, type LmLogEntry } from '../../lm/train.js';
 import { lmMeasure, type LmMeasurement } from '../../lm/measure.js';
 import { generate } from '../../lm/generate.js';
 import type { Sequential } from '../../nn/containers.js';
+import { Transformer } from '../../nn/transformer.js';
 
 /*
  * The language-model runs of the CLI (docs/spikegpt.md): `spikeflow train`
@@ -209,7 +210,15 @@ export function runLmGenerate(o: LmGenerateOptions): void {
   });
   process.stdout.write('\n');
   if (o.stats !== false) {
-    const beyond = prompt.length + o.tokens > config.data.context ? ` (past the trained context of ${config.data.context}: the recurrent state continues)` : '';
+    const tr = model.namedModules().find((e): e is [string, Transformer] => e[1] instanceof Transformer)?.[1];
+    const total = prompt.length + o.tokens;
+    const beyond = tr
+      ? total > tr.maxContext
+        ? ` (past max_context ${tr.maxContext}: the attention window slid, re-encoding the last ${tr.slideKeep} tokens each time it was full)`
+        : ''
+      : total > config.data.context
+        ? ` (past the trained context of ${config.data.context}: the recurrent state continues)`
+        : '';
     process.stderr.write(`${o.tokens} tokens in ${r.seconds.toFixed(2)} s: ${r.tokensPerSecond.toFixed(0)} tokens/s on ${backend.name}${beyond}\n`);
   }
 }
