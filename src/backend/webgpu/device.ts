@@ -18,6 +18,14 @@ export interface AdapterSummary {
    * asked for by name, never picked by `auto`.
    */
   fallback: boolean;
+  /**
+   * The largest buffer spikeflow's device can bind to a kernel, in bytes
+   * (the smaller of maxBufferSize and maxStorageBufferBindingSize; the device
+   * is requested with the adapter's own limits). Storage is pooled in
+   * power-of-two buckets, so a tensor of n float32 fits when the power of two
+   * at or above 4·n bytes is within this.
+   */
+  maxBufferBytes: number;
 }
 
 export interface AcquiredDevice {
@@ -47,10 +55,11 @@ export function summarize(adapter: GPUAdapter): AdapterSummary {
   // isFallbackAdapter moved from GPUAdapter to GPUAdapterInfo; read whichever the runtime has.
   const legacy = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? legacy ?? false;
-  return { description: `${name} (${vendor}, ${architecture})`, vendor, architecture, fallback };
+  const maxBufferBytes = Math.min(adapter.limits.maxBufferSize, adapter.limits.maxStorageBufferBindingSize);
+  return { description: `${name} (${vendor}, ${architecture})`, vendor, architecture, fallback, maxBufferBytes };
 }
 
-/** Request a high-performance adapter and a device with the default limits. Throws a BackendError saying what was missing. */
+/** Request a high-performance adapter and a device with the adapter's buffer-size limits (the rest default). Throws a BackendError saying what was missing. */
 export async function acquireDevice(gpu: GPU, where: string): Promise<AcquiredDevice> {
   let adapter: GPUAdapter | null;
   try {
@@ -62,7 +71,10 @@ export async function acquireDevice(gpu: GPU, where: string): Promise<AcquiredDe
   const summary = summarize(adapter);
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ label: 'spikeflow' });
+    // The WebGPU defaults cap a buffer at 256 MiB and a storage binding at 128 MiB (32 M floats), far
+    // below what a GPU holds (a 16384×16384 weight is 1 GiB): ask for what the adapter allows.
+    const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
+    device = await adapter.requestDevice({ label: 'spikeflow', requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
   } catch (e) {
     throw new BackendError(`webgpu (${where}): requestDevice on ${summary.description} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
