@@ -23,7 +23,10 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
                          a GEMM shapes   b training step   c inference
                          d dense vs event-driven   e conv SNN step   f streaming latency
                          g event transforms (ToFrame/ToVoxelGrid, 1M events; run once)
-  --backend NAME       one backend (default: every registered backend except ts64)
+                         h delay layer   i spiking transformers   j SpikeGPT
+  --backend NAME       one backend (default: every registered backend except ts64, plus
+                         webgpu when Dawn finds an adapter, SwiftShader included:
+                         a software adapter runs reduced sizes; SPIKEFLOW_WEBGPU=0 leaves it out)
   --quick              fewer repetitions (smoke test)
   --json               print the JSON report on stdout instead of the table
   --no-torch           skip the PyTorch reference
