@@ -25,6 +25,8 @@ export interface BenchContext {
    * in its case ids, which therefore never match a PyTorch case.
    */
   reduced: boolean;
+  /** Workload (k): the layer width n from --onm-neurons, or null for the default. */
+  onmNeurons: number | null;
   /** Record a case (or, with case null, a workload) that did not run here, and why. */
   notRun: (entry: Omit<BenchNotRun, 'backend'>) => void;
   /** Progress lines (stderr), so stdout stays a clean table or JSON. */

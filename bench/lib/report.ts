@@ -1,5 +1,6 @@
 import type { BenchNotRun, BenchReport, CaseResult } from './types.js';
 import { WORKLOAD_TITLES } from './types.js';
+import { PUBLISHED } from '../workloads/onm.js';
 
 /** The human-readable form of a report: one markdown table per workload, then the accounting notes. */
 
@@ -51,6 +52,15 @@ function notRunRow(n: BenchNotRun): string {
   return [n.case === null ? '(all cases)' : `\`${n.case}\``, n.backend, `${n.status}: ${n.reason.replace(/\|/g, '\\|')}`, '', '', '', '', '', '', '', '', ''].join(' | ');
 }
 
+/** Workload k at a published width: the published GPU figures, one line per library. */
+function publishedLines(rs: readonly CaseResult[]): string[] {
+  const widths = [...new Set(rs.map((r) => r.extra['n']).filter((n): n is number => typeof n === 'number' && PUBLISHED[n] !== undefined))];
+  return widths.map((n) => {
+    const libs = PUBLISHED[n]!.map((p) => `${p.library} ${p.forwardS} s / ${p.backwardS} s`).join('; ');
+    return `Published for n = ${n} on an NVIDIA RTX 4090 (open-neuromorphic.org SNN library benchmarks, forward / backward): ${libs}.`;
+  });
+}
+
 function extras(r: CaseResult): string {
   const kv = Object.entries(r.extra).map(([k, v]) => `${k}=${String(v)}`);
   return kv.length > 0 ? `; ${kv.join(', ')}` : '';
@@ -88,6 +98,7 @@ export function toMarkdown(rep: BenchReport): string {
     for (const n of nr) L.push(`| ${notRunRow(n)} |`);
     L.push('');
     for (const r of rs) L.push(`- \`${r.case}\` (${r.backend}, ${r.reps} reps): ${r.title}. Counted: ${r.work.note}${extras(r)}${r.torch?.note ? `; torch: ${r.torch.note}` : ''}`);
+    if (w === 'k') for (const line of publishedLines(rs)) L.push(`- ${line}`);
   }
   if (rep.failures.length > 0) {
     L.push('');

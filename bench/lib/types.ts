@@ -1,6 +1,6 @@
 /** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
 
-export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] as const;
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
@@ -14,6 +14,7 @@ export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   h: 'learnable-delay layer (DCLS), SHD configuration: 140→256, K=25, T=100+12',
   i: 'spiking-transformer training steps (Spikformer SSA, SDT SDSA), FMNIST examples, T=4, B=64',
   j: 'SpikeGPT (kjv example): training step T=128 B=16, and one generated token (batch 1)',
+  k: 'Open Neuromorphic SNN library benchmark: Linear(n→n) + LIF, T=500, B=16, forward and backward timed apart',
 };
 
 /** The work one iteration does, counted explicitly (see the notes of each case). */
