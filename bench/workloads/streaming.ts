@@ -5,7 +5,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { attempt, makeResult, measureOn, reps, type BenchContext } from '../lib/context.js';
 import { summarize } from '../lib/timing.js';
 import type { CaseResult, WorkCount } from '../lib/types.js';
-import { buildMlp, INPUT_DENSITY, LIF_FWD_FLOPS, linearForwardFlops, rateInput, SIZES, T } from './net.js';
+import { buildMlp, INPUT_DENSITY, LIF_FWD_FLOPS, linearForwardFlops, rateInput, SIZES, T as FULL_T } from './net.js';
 
 /*
  * (f) Single-sample streaming: batch 1, one time step at a time through
@@ -19,11 +19,18 @@ import { buildMlp, INPUT_DENSITY, LIF_FWD_FLOPS, linearForwardFlops, rateInput, 
  * beforehand so the timed loop holds only the network. The plan's outputs are
  * checked against the model's fused forward over the whole sequence first:
  * the row is only reported if they are identical (read back
- * asynchronously, so the check runs on webgpu too).
+ * asynchronously; on webgpu the plan is refused, its event-driven steps
+ * count nonzeros on the host). At the reduced sizes (a
+ * software GPU adapter, where one step's 784×1000 GEMM takes seconds) a
+ * sequence is REDUCED_STEPS long and the case ids end in -t<steps>.
  */
+
+const REDUCED_STEPS = 2;
 
 export async function runStreaming(ctx: BenchContext): Promise<CaseResult[]> {
   const be = ctx.backend;
+  const T = ctx.reduced ? REDUCED_STEPS : FULL_T;
+  const suffix = T === FULL_T ? '' : `-t${T}`;
   const net = buildMlp();
   const [IN, HID, OUT] = SIZES;
   const [l1, l2] = net.linears as [typeof net.linears[number], typeof net.linears[number]];
@@ -46,7 +53,8 @@ export async function runStreaming(ctx: BenchContext): Promise<CaseResult[]> {
         net.model.resetState();
       }),
     );
-  const base = reps(ctx, 'light');
+  // Light on a CPU (sub-millisecond steps); a software GPU adapter takes seconds per step, like a medium case.
+  const base = reps(ctx, ctx.reduced ? 'medium' : 'light');
   const timing = { ...base, inner: ctx.quick || ctx.reduced ? 1 : 4 };
   const perSeq = await measureOn(ctx, () => runSequence(), timing);
   // The plan below is timed with the same repetitions.
@@ -77,16 +85,21 @@ export async function runStreaming(ctx: BenchContext): Promise<CaseResult[]> {
     layer2EventSteps: events2,
     stepsPerSec: +(1000 / stats.medianMs).toFixed(1),
   };
-  const perOp = makeResult(ctx, { workload: 'f', case: 'stream-step-b1', title: 'one time step, batch 1, layer forward + neuron step() per op (samples/s = sequences of T=25)', samplesPerIter: 1 / T, timing, extra }, stats, work);
-  const plan = await attempt(ctx, 'f', 'stream-plan-b1', () => runPlan(ctx, net, steps, seq, { d1, d2, timing }));
+  const perOp = makeResult(ctx, { workload: 'f', case: `stream-step-b1${suffix}`, title: `one time step, batch 1, layer forward + neuron step() per op (samples/s = sequences of T=${T})`, samplesPerIter: 1 / T, timing, extra }, stats, work);
+  const plan = await attempt(ctx, 'f', `stream-plan-b1${suffix}`, () => runPlan(ctx, net, steps, seq, { d1, d2, timing, T, suffix }));
   return plan ? [perOp, plan] : [perOp];
 }
 
 /** The same network as a compiled streaming plan, checked against the fused forward, then timed like the per-op row. */
-async function runPlan(ctx: BenchContext, net: ReturnType<typeof buildMlp>, steps: Tensor[], seq: Tensor, m: { d1: number; d2: number; timing: { warmup: number; reps: number; inner: number } }): Promise<CaseResult> {
+async function runPlan(ctx: BenchContext, net: ReturnType<typeof buildMlp>, steps: Tensor[], seq: Tensor, m: { d1: number; d2: number; timing: { warmup: number; reps: number; inner: number }; T: number; suffix: string }): Promise<CaseResult> {
+  const T = m.T;
   const [IN, HID, OUT] = SIZES;
   const plan = compileStreaming(net.model, { inputShape: [IN], batch: 1 });
-  // Read asynchronously, so the check also runs where reads cannot be synchronous (webgpu).
+  // The plan first: where it is refused (webgpu: its event-driven steps count nonzeros on the host) the
+  // fused forward, a whole sequence of GEMMs, is not computed for nothing. Read asynchronously, so the
+  // check also runs where reads cannot be synchronous.
+  const streamed: number[] = [];
+  for (const x of steps) streamed.push(...(await plan.step(x).read()));
   const fusedOut = noGrad(() => {
     net.model.resetState();
     const y = net.model.forward(seq);
@@ -94,8 +107,6 @@ async function runPlan(ctx: BenchContext, net: ReturnType<typeof buildMlp>, step
     return y;
   });
   const fused = Array.from(await fusedOut.read());
-  const streamed: number[] = [];
-  for (const x of steps) streamed.push(...(await plan.step(x).read()));
   const mismatch = streamed.findIndex((v, i) => v !== fused[i]);
   if (mismatch >= 0 || streamed.length !== fused.length) throw new Error(`stream-plan-b1: the plan's output differs from the fused forward at ${mismatch} (${streamed[mismatch]} vs ${fused[mismatch]})`);
   const runSequence = (): void => {
@@ -127,5 +138,5 @@ async function runPlan(ctx: BenchContext, net: ReturnType<typeof buildMlp>, step
     wtRowsPerStep: +nnz1.toFixed(1),
     stepsPerSec: +(1000 / stats.medianMs).toFixed(1),
   };
-  return makeResult(ctx, { workload: 'f', case: 'stream-plan-b1', torchCase: 'stream-step-b1', title: 'one time step, batch 1, compiled streaming plan (compileStreaming)', samplesPerIter: 1 / T, timing: m.timing, extra }, stats, work);
+  return makeResult(ctx, { workload: 'f', case: `stream-plan-b1${m.suffix}`, torchCase: `stream-step-b1${m.suffix}`, title: 'one time step, batch 1, compiled streaming plan (compileStreaming)', samplesPerIter: 1 / T, timing: m.timing, extra }, stats, work);
 }
