@@ -39,7 +39,7 @@ export async function loadWebGpu(args: BenchArgs): Promise<LoadedWebGpu> {
   }
   if (!r.backend || !r.adapter) return none(r.reason);
   const a = r.adapter;
-  // A software adapter runs the GEMMs ~1000× slower than one native core (measured: 0.03–0.2 GFLOP/s on SwiftShader).
+  // A software adapter runs the GEMMs ~1000× slower than one native core (measured: 0.01–0.04 GFLOP/s on SwiftShader, 2 shared cores).
   const reducedSizes = a.fallback;
   const message = `${a.description}${a.fallback ? ': a fallback (software) adapter; workloads run at reduced sizes named in their case ids, and its times say nothing about a GPU' : ''}`;
   return { backend: r.backend, status: { available: true, adapter: a.description, fallback: a.fallback, reducedSizes, message } };
