@@ -14,6 +14,8 @@ export interface BenchArgs {
   peakGflops: number;
   /** GEMM/event thread counts the native backend is timed with (each gets its own rows: native, native-2t). */
   nativeThreads: number[];
+  /** Workload (k): the layer width, null for the default (1024; 64 on a software GPU adapter). */
+  onmNeurons: number | null;
   help: boolean;
 }
 
@@ -23,7 +25,12 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
                          a GEMM shapes   b training step   c inference
                          d dense vs event-driven   e conv SNN step   f streaming latency
                          g event transforms (ToFrame/ToVoxelGrid, 1M events; run once)
-  --backend NAME       one backend (default: every registered backend except ts64)
+                         h delay layer   i spiking transformers   j SpikeGPT
+                         k Open Neuromorphic benchmark: Linear(n→n) + LIF, T=500, B=16,
+                           forward and backward timed apart
+  --backend NAME       one backend (default: every registered backend except ts64, plus
+                         webgpu when Dawn finds an adapter, SwiftShader included:
+                         a software adapter runs reduced sizes; SPIKEFLOW_WEBGPU=0 leaves it out)
   --quick              fewer repetitions (smoke test)
   --json               print the JSON report on stdout instead of the table
   --no-torch           skip the PyTorch reference
@@ -34,6 +41,8 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
   --peak GFLOPS        single-core fp32 GEMM peak used for "% peak" (default 190)
   --native-threads L   thread counts for the native backend, e.g. 1 or 1,2 (default 1,2;
                          rows for 2 threads are labelled native-2t)
+  --onm-neurons N      width n of workload k (default 1024; the published benchmark is
+                         16384, also 4096 and 8192; PyTorch runs the same n)
   -h, --help           this text`;
 
 export class ArgError extends Error {}
@@ -45,7 +54,7 @@ function value(argv: readonly string[], i: number, flag: string): string {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, nativeThreads: [1, 2], help: false };
+  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, nativeThreads: [1, 2], onmNeurons: null, help: false };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     switch (f) {
@@ -75,6 +84,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const ts = value(argv, i++, f).split(',').map((x) => Number(x.trim()));
         if (ts.length === 0 || ts.some((t) => t !== 1 && t !== 2)) throw new ArgError(`${f}: expected 1, 2 or 1,2, got '${argv[i]}'`);
         a.nativeThreads = [...new Set(ts)];
+        break;
+      }
+      case '--onm-neurons': {
+        const n = Number(value(argv, i++, f));
+        // Linear needs at least two outputs; beyond 65536 the weight alone would be 16 GiB.
+        if (!Number.isInteger(n) || n < 2 || n > 65536) throw new ArgError(`${f}: expected an integer from 2 to 65536, got '${argv[i]}'`);
+        a.onmNeurons = n;
         break;
       }
       case '--peak': {

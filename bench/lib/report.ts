@@ -1,5 +1,6 @@
-import type { BenchReport, CaseResult } from './types.js';
+import type { BenchNotRun, BenchReport, CaseResult } from './types.js';
 import { WORKLOAD_TITLES } from './types.js';
+import { PUBLISHED } from '../workloads/onm.js';
 
 /** The human-readable form of a report: one markdown table per workload, then the accounting notes. */
 
@@ -46,6 +47,20 @@ function row(r: CaseResult): string {
   ].join(' | ');
 }
 
+/** A table row for a case (or a whole workload) that did not run on a backend: the reason spans the timing columns. */
+function notRunRow(n: BenchNotRun): string {
+  return [n.case === null ? '(all cases)' : `\`${n.case}\``, n.backend, `${n.status}: ${n.reason.replace(/\|/g, '\\|')}`, '', '', '', '', '', '', '', '', ''].join(' | ');
+}
+
+/** Workload k at a published width: the published GPU figures, one line per library. */
+function publishedLines(rs: readonly CaseResult[]): string[] {
+  const widths = [...new Set(rs.map((r) => r.extra['n']).filter((n): n is number => typeof n === 'number' && PUBLISHED[n] !== undefined))];
+  return widths.map((n) => {
+    const libs = PUBLISHED[n]!.map((p) => `${p.library} ${p.forwardS} s / ${p.backwardS} s`).join('; ');
+    return `Published for n = ${n} on an NVIDIA RTX 4090 (open-neuromorphic.org SNN library benchmarks, forward / backward): ${libs}.`;
+  });
+}
+
 function extras(r: CaseResult): string {
   const kv = Object.entries(r.extra).map(([k, v]) => `${k}=${String(v)}`);
   return kv.length > 0 ? `; ${kv.join(', ')}` : '';
@@ -65,18 +80,25 @@ export function toMarkdown(rep: BenchReport): string {
   L.push('');
   L.push(`Median of the timed repetitions (after warm-up), min–max beside it. GFLOP/s counts the operations the backend performs (event-driven products count nnz·N additions); "dense" is the same computation done with dense products, which is what PyTorch performs. % peak is against ${rep.peakGflops} GFLOP/s, one core's fp32 GEMM peak on this machine. GB/s only for the memory-bound neuron kernels.`);
   L.push('');
+  const webgpu = rep.webgpu ?? { available: false, message: 'not recorded' };
+  L.push(`WebGPU: ${webgpu.available ? webgpu.message : `no rows (${webgpu.message})`}`);
+  L.push('');
   L.push(`PyTorch reference: ${rep.torch.message}${rep.torch.available ? '. "sf/torch" = spikeflow time ÷ PyTorch time (above 1: spikeflow is slower); torch GFLOP/s uses the dense count (sparse cases: 2·nnz·N).' : ''}`);
+  const notRun = rep.notRun ?? [];
   for (const w of rep.workloads) {
     const rs = rep.results.filter((r) => r.workload === w);
-    if (rs.length === 0) continue;
+    const nr = notRun.filter((n) => n.workload === w);
+    if (rs.length === 0 && nr.length === 0) continue;
     L.push('');
     L.push(`## (${w}) ${WORKLOAD_TITLES[w]}`);
     L.push('');
     L.push('| case | backend | median ms | min–max ms | samples/s | GFLOP/iter | GFLOP/s | % peak | GB/s | torch ms | torch GFLOP/s | sf/torch |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rs) L.push(`| ${row(r)} |`);
+    for (const n of nr) L.push(`| ${notRunRow(n)} |`);
     L.push('');
     for (const r of rs) L.push(`- \`${r.case}\` (${r.backend}, ${r.reps} reps): ${r.title}. Counted: ${r.work.note}${extras(r)}${r.torch?.note ? `; torch: ${r.torch.note}` : ''}`);
+    if (w === 'k') for (const line of publishedLines(rs)) L.push(`- ${line}`);
   }
   if (rep.failures.length > 0) {
     L.push('');

@@ -49,3 +49,27 @@ export function measure(fn: () => void, o: MeasureOptions): TimingStats {
   }
   return summarize(samples);
 }
+
+/**
+ * `measure` for a backend that computes asynchronously (webgpu): `fn` only
+ * records and submits work, so every warm-up and every timed repetition ends
+ * with `settle()`, which resolves once the device has finished everything
+ * submitted so far. The wait is inside the timed interval: a repetition's
+ * time is the time until its results exist, not until its commands were queued.
+ */
+export async function measureAsync(fn: () => void, o: MeasureOptions, settle: () => Promise<void>): Promise<TimingStats> {
+  const inner = Math.max(1, o.inner ?? 1);
+  for (let i = 0; i < o.warmup; i++) {
+    fn();
+    await settle();
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < Math.max(1, o.reps); r++) {
+    collectGarbage();
+    const t0 = now();
+    for (let i = 0; i < inner; i++) fn();
+    await settle();
+    samples.push((now() - t0) / inner);
+  }
+  return summarize(samples);
+}

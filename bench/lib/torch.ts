@@ -60,6 +60,8 @@ export interface TorchOptions {
   quick: boolean;
   /** Only this interpreter (else the default candidates). */
   python: string | null;
+  /** Width of workload k. */
+  onmNeurons: number;
   log: (line: string) => void;
 }
 
@@ -74,10 +76,12 @@ export function runTorch(opts: TorchOptions): TorchRun {
   status.python = found.python;
   status.version = found.version;
   const script = join(repoRoot(), 'bench', 'reference', 'torch_lif.py');
-  const args = [script, '--threads', String(opts.threads), '--workloads', opts.workloads.join(','), ...(opts.quick ? ['--quick'] : [])];
+  const args = [script, '--threads', String(opts.threads), '--workloads', opts.workloads.join(','), ...(opts.quick ? ['--quick'] : []), ...(opts.workloads.includes('k') ? ['--onm-neurons', String(opts.onmNeurons)] : [])];
   opts.log(`PyTorch ${found.version} (${found.python}, ${opts.threads} thread${opts.threads > 1 ? 's' : ''}): ${opts.workloads.join(',')}`);
   // stderr is inherited so the reference's progress lines show as it runs; stdout carries the JSON.
-  const r = spawnSync(found.python, args, { env: torchEnv(opts.threads), encoding: 'utf8', timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Workload k at the published widths takes minutes per pass on a CPU: allow for it.
+  const minutes = 15 + (opts.workloads.includes('k') && opts.onmNeurons >= 4096 ? 60 : 0);
+  const r = spawnSync(found.python, args, { env: torchEnv(opts.threads), encoding: 'utf8', timeout: minutes * 60_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     status.message = `PyTorch reference failed (${r.error ? r.error.message : `exit ${r.status ?? r.signal}`}); no reference timings.`;
     return { status, cases: [] };

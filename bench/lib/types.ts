@@ -1,6 +1,6 @@
 /** Shapes of what the suite produces (stdout JSON, bench/results/latest.json). */
 
-export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] as const;
+export const WORKLOAD_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
@@ -14,6 +14,7 @@ export const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   h: 'learnable-delay layer (DCLS), SHD configuration: 140→256, K=25, T=100+12',
   i: 'spiking-transformer training steps (Spikformer SSA, SDT SDSA), FMNIST examples, T=4, B=64',
   j: 'SpikeGPT (kjv example): training step T=128 B=16, and one generated token (batch 1)',
+  k: 'Open Neuromorphic SNN library benchmark: Linear(n→n) + LIF, T=500, B=16, forward and backward timed apart',
 };
 
 /** The work one iteration does, counted explicitly (see the notes of each case). */
@@ -78,6 +79,35 @@ export interface TorchStatus {
   message: string;
 }
 
+/**
+ * A workload or case that did not run on a backend, and why: `refused` when
+ * the backend refuses an operation it needs (webgpu without a kernel, or a
+ * host read it cannot do synchronously), `skipped` when the suite chose not
+ * to run it there (a size the backend cannot hold or would take far too
+ * long on). Neither makes the run fail.
+ */
+export interface BenchNotRun {
+  backend: string;
+  workload: WorkloadId;
+  /** The case, or null when the whole workload did not run. */
+  case: string | null;
+  status: 'refused' | 'skipped';
+  reason: string;
+}
+
+/** Whether the suite found a WebGPU adapter, which, and whether its rows use the reduced sizes. */
+export interface WebGpuStatus {
+  available: boolean;
+  /** Adapter description (e.g. `SwiftShader driver 5.0.0 (google, swiftshader)`), when available. */
+  adapter: string | null;
+  /** A fallback (software) adapter such as SwiftShader. */
+  fallback: boolean;
+  /** Rows ran at the reduced sizes a CPU-emulated GPU finishes in seconds (case ids name the sizes). */
+  reducedSizes: boolean;
+  /** One line: the adapter, or why there is none, or why it was not timed. */
+  message: string;
+}
+
 /** A workload that threw on a backend; the suite records it and goes on. */
 export interface BenchFailure {
   backend: string;
@@ -107,6 +137,9 @@ export interface BenchReport {
   results: CaseResult[];
   /** Workloads that failed (the run exits with status 1 when this is not empty). */
   failures: BenchFailure[];
+  /** Workloads and cases refused or skipped on a backend (not failures). */
+  notRun: BenchNotRun[];
+  webgpu: WebGpuStatus;
   torch: TorchStatus;
   /** How FLOPs and bytes are counted, per workload. */
   accounting: string[];

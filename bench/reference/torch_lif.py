@@ -16,6 +16,8 @@ Implements the same computations as the spikeflow workloads with torch only
   i  spiking-transformer training steps (the FMNIST Spikformer and SDT examples, T=4, B=64)
   j  SpikeGPT (examples/kjv-spikegpt.yaml): a training step (T=128, B=16) and one generated token
      (torch_spikegpt.py)
+  k  the Open Neuromorphic SNN library benchmark: Linear(n, n) + snnTorch Leaky(beta=0.95), input
+     randn [500, 16, n], forward and the backward of output.sum() timed apart (--onm-neurons n)
 
 LIF is snnTorch's Leaky with beta=0.95, threshold 1, delayed subtract reset
 (reset = H(mem[t-1] - 1), detached), fast-sigmoid surrogate with slope 25,
@@ -499,6 +501,66 @@ def bench_transformer(results, quick):
         record(results, "i", case, measure(step, w, n))
 
 
+# (k) The Open Neuromorphic "SNN library benchmarks" workload (open-neuromorphic.org, 2023/2024; harness:
+# docker/run_benchmark.py beside the post): nn.Linear(n, n) and snnTorch's Leaky(beta=0.95) with its
+# defaults (threshold 1, subtract reset delayed one step and detached, arctan surrogate alpha = 2), input
+# randn [T=500, B=16, n]; forward timed, then loss = output.sum() and its backward timed apart. The
+# harness's snnTorch model calls fc on every time step inside its loop; here nn.Linear takes the whole
+# [T, B, n] input as one GEMM, as spikeflow does, and the LIF is the Python loop over T.
+ONM_T, ONM_B, ONM_BETA, ATAN_ALPHA = 500, 16, 0.95, 2.0
+
+
+class ATanSpike(torch.autograd.Function):
+    """Heaviside forward, snnTorch's atan() surrogate backward: g * (alpha/2) / (1 + (pi/2 * alpha * x)^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x > 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (ATAN_ALPHA / 2) / (1.0 + (math.pi / 2 * ATAN_ALPHA * x) ** 2)
+
+
+def onm_forward(fc, x):
+    cur = fc(x)
+    mem = torch.zeros_like(cur[0])
+    out = []
+    for c in cur.unbind(0):
+        reset = (mem > THETA).to(c.dtype)  # H(mem[t-1] - theta), no gradient (snnTorch's mem_reset detaches)
+        mem = ONM_BETA * mem + c - reset * THETA
+        out.append(ATanSpike.apply(mem - THETA))
+    return torch.stack(out)
+
+
+def bench_onm(results, quick, n):
+    fc = nn.Linear(n, n)
+    x = torch.randn(ONM_T, ONM_B, n)
+    if quick:
+        warmup, n_reps = 0, 1
+    else:
+        # At the published widths a pass takes tens of seconds: the harness's minimum of three runs after one warm-up.
+        warmup, n_reps = (1, 3) if n >= 4096 else (1, 7)
+    fwd, bwd, density = [], [], 0.0
+    for i in range(warmup + n_reps):
+        fc.weight.grad = fc.bias.grad = None
+        t0 = time.perf_counter()
+        out = onm_forward(fc, x)
+        t1 = time.perf_counter()
+        out.sum().backward()
+        t2 = time.perf_counter()
+        if i >= warmup:
+            fwd.append((t1 - t0) * 1000.0)
+            bwd.append((t2 - t1) * 1000.0)
+        density = float(out.detach().mean())
+        del out
+    note = f"nn.Linear over [T, B, n] (one GEMM), LIF loop over T; spike density {density:.4f}"
+    record(results, "k", f"onm-forward-n{n}", fwd, note=note)
+    record(results, "k", f"onm-backward-n{n}", bwd, note=note)
+
+
 def bench_spikegpt(results, quick):
     # The SpikeGPT reference lives in its own file (same folder, on sys.path as the script's directory).
     import torch_spikegpt
@@ -506,13 +568,14 @@ def bench_spikegpt(results, quick):
     torch_spikegpt.bench(results, quick, measure, reps, record)
 
 
-BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay, "i": bench_transformer, "j": bench_spikegpt}
+BENCHES = {"a": bench_gemm, "b": bench_train, "c": bench_infer, "d": bench_density, "e": bench_conv, "f": bench_stream, "h": bench_delay, "i": bench_transformer, "j": bench_spikegpt, "k": bench_onm}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 or 2 on this machine)")
-    ap.add_argument("--workloads", default="a,b,c,d,e,f,h,i,j", help="comma-separated subset of a,b,c,d,e,f,h,i,j")
+    ap.add_argument("--workloads", default="a,b,c,d,e,f,h,i,j,k", help="comma-separated subset of a,b,c,d,e,f,h,i,j,k")
+    ap.add_argument("--onm-neurons", type=int, default=1024, help="width n of workload k (the published benchmark: 16384)")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (smoke test)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -524,7 +587,10 @@ def main():
         ap.error(f"unknown workload(s) {','.join(unknown)} (known: {','.join(BENCHES)})")
     results = []
     for w in wanted:
-        BENCHES[w](results, args.quick)
+        if w == "k":
+            bench_onm(results, args.quick, args.onm_neurons)
+        else:
+            BENCHES[w](results, args.quick)
     json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, sys.stdout)
     sys.stdout.write("\n")
 

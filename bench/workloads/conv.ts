@@ -6,10 +6,9 @@ import { Linear } from '../../src/nn/linear.js';
 import { ceRateLoss } from '../../src/ops/loss.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Adam } from '../../src/train/optim/adam.js';
-import { makeResult, reps, type BenchContext } from '../lib/context.js';
-import { measure } from '../lib/timing.js';
+import { makeResult, measureOn, reps, type BenchContext } from '../lib/context.js';
 import type { CaseResult, WorkCount } from '../lib/types.js';
-import { ADAM_FLOPS, density, labels, LEAKY, LIF_BWD_FLOPS, LIF_FWD_FLOPS, linearForwardFlops, linearGradWFlops, LR, paramCount, rateInput } from './net.js';
+import { ADAM_FLOPS, densityOf, labels, LEAKY, LIF_BWD_FLOPS, LIF_FWD_FLOPS, linearForwardFlops, linearGradWFlops, LR, paramCount, rateInput, REDUCED_BATCH } from './net.js';
 
 /*
  * (e) Convolutional SNN training step: conv2d(1→16, 5) → maxpool 2 → LIF →
@@ -22,16 +21,26 @@ import { ADAM_FLOPS, density, labels, LEAKY, LIF_BWD_FLOPS, LIF_FWD_FLOPS, linea
  * the gradients max pooling did not route), and the GFLOP/s column is then an
  * effective rate, as in workload h. `extra` names each convolution's path and
  * input density. Pooling counts one compare per input element forward and one
- * add per output element backward.
+ * add per output element backward. At the reduced sizes (a software GPU
+ * adapter) B is REDUCED_BATCH and the case id ends in -b<batch>. Densities
+ * the backend did not count (webgpu never chooses the event paths, so it
+ * never counts) are left out of `extra`.
  */
 
-const CT = 8, CB = 32;
+const CT = 8, FULL_CB = 32;
+
+/** A density for `extra`, or nothing where it was not counted (NaN). */
+function counted(key: string, d: number): Record<string, number> {
+  return Number.isFinite(d) ? { [key]: +d.toFixed(4) } : {};
+}
 
 function convFlops(R: number, cin: number, cout: number, k: number, ho: number, wo: number): number {
   return 2 * R * cout * ho * wo * cin * k * k;
 }
 
-export function runConv(ctx: BenchContext): CaseResult[] {
+export async function runConv(ctx: BenchContext): Promise<CaseResult[]> {
+  const CB = ctx.reduced ? REDUCED_BATCH : FULL_CB;
+  const suffix = CB === FULL_CB ? '' : `-b${CB}`;
   const layers: LayerConfig[] = [
     { type: 'conv2d', out_channels: 16, kernel_size: 5 },
     { type: 'maxpool2d', kernel_size: 2 },
@@ -62,7 +71,7 @@ export function runConv(ctx: BenchContext): CaseResult[] {
       model.resetState();
     });
   const timing = reps(ctx, 'medium');
-  const stats = measure(step, timing);
+  const stats = await measureOn(ctx, step, timing);
 
   const R = CT * CB;
   const c1 = convFlops(R, 1, 16, 5, 24, 24), c2 = convFlops(R, 16, 32, 5, 8, 8);
@@ -78,11 +87,11 @@ export function runConv(ctx: BenchContext): CaseResult[] {
     bytes: null,
     note: `conv 2·R·Cout·Ho·Wo·Cin·k² fwd, ×1 dW, ×1 dX (conv2 only), nominal dense (event-driven on spikes: an effective rate); pool 1/elt; LIF ${LIF_FWD_FLOPS}+${LIF_BWD_FLOPS}/elt; linear as in (b); Adam ${ADAM_FLOPS}/param`,
   };
-  const extra: Record<string, number | string> = { inputDensity: +density(xs).toFixed(4) };
+  const extra: Record<string, number | string> = { inputDensity: +(await densityOf(xs)).toFixed(4) };
   convs.forEach((c, i) => {
     extra[`conv${i + 1}Path`] = c.lastStats.path;
-    extra[`conv${i + 1}InputDensity`] = +c.lastStats.density.toFixed(4);
+    Object.assign(extra, counted(`conv${i + 1}InputDensity`, c.lastStats.density));
   });
-  Object.assign(extra, { linearInputDensity: +s.density.toFixed(4), linearPath: s.eventDriven ? 'event' : 'dense' });
-  return [makeResult(ctx, { workload: 'e', case: 'conv-train-step', title: 'conv SNN fwd + bwd + Adam, T=8 B=32', samplesPerIter: CB, timing, extra }, stats, work)];
+  Object.assign(extra, { ...counted('linearInputDensity', s.density), linearPath: s.eventDriven ? 'event' : 'dense' });
+  return [makeResult(ctx, { workload: 'e', case: `conv-train-step${suffix}`, title: `conv SNN fwd + bwd + Adam, T=${CT} B=${CB}`, samplesPerIter: CB, timing, extra }, stats, work)];
 }

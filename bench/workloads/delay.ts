@@ -5,8 +5,7 @@ import { randn, uniform } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { runInStepScope } from '../../src/train/trainer.js';
-import { makeResult, reps, type BenchContext } from '../lib/context.js';
-import { measure } from '../lib/timing.js';
+import { makeResult, measureOn, reps, type BenchContext } from '../lib/context.js';
 import type { CaseResult, WorkCount } from '../lib/types.js';
 import { density, rateInput } from './net.js';
 
@@ -34,7 +33,7 @@ export function delayConvFlops(T: number, B: number, I: number, O: number, K: nu
   return 3 * 2 * T * B * O * I * K;
 }
 
-export function runDelay(ctx: BenchContext): CaseResult[] {
+export async function runDelay(ctx: BenchContext): Promise<CaseResult[]> {
   const { T, tail, I, O, K } = DELAY_SHD;
   const be = ctx.backend;
   const out: CaseResult[] = [];
@@ -59,7 +58,7 @@ export function runDelay(ctx: BenchContext): CaseResult[] {
         w.grad = p.grad = x.grad = null;
       });
     const timing = reps(ctx, 'medium');
-    const stats = measure(step, timing);
+    const stats = await measureOn(ctx, step, timing);
     const flops = delayConvFlops(T, B, I, O, K);
     const work: WorkCount = { flops, denseFlops: flops, bytes: null, note: '3 passes of 2·T·B·O·I·K (forward, dX, dK); kernel build and its backward not counted' };
     out.push(

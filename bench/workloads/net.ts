@@ -1,10 +1,12 @@
 import type { Backend } from '../../src/backend/backend.js';
+import type { Storage } from '../../src/backend/storage.js';
 import { buildModel, type LayerConfig } from '../../src/nn/builder.js';
 import type { Sequential } from '../../src/nn/containers.js';
 import { Linear } from '../../src/nn/linear.js';
 import { isNeuron, type NeuronModule } from '../../src/neurons/base.js';
 import { rateEncode } from '../../src/encoding/rate.js';
-import { tensor } from '../../src/tensor/create.js';
+import { createTsBackend } from '../../src/backend/ts/backend.js';
+import { tensor, toBackend } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
@@ -17,6 +19,8 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 
 export const T = 25;
 export const BATCH = 128;
+/** The batch of b, c, d and e at the reduced sizes (a software GPU adapter, BenchContext.reduced). */
+export const REDUCED_BATCH = 1;
 export const SIZES = [784, 1000, 10] as const;
 export const INPUT_DENSITY = 0.15;
 export const LR = 5e-4;
@@ -64,14 +68,19 @@ export function buildMlp(seed = 1): Mlp {
 /**
  * Bernoulli rate-coded spikes [steps, batch, features] whose expected density
  * is `density`: intensities uniform in [0, 2·density] (mean = density), as a
- * rate encoder turns a batch of images into spike probabilities.
+ * rate encoder turns a batch of images into spike probabilities. Rate coding
+ * reads its input's numbers on the host, so for a backend without
+ * synchronous reads (webgpu) the spikes are drawn on the ts backend and
+ * copied over: the same spikes as every other backend gets.
  */
 export function rateInput(backend: Backend, steps: number, batch: number, features: number, density: number, seed = 7): Tensor {
+  const host = backend.syncRead ? backend : createTsBackend('float32');
   const rng = new Rng(seed);
   const v = new Float64Array(batch * features);
   for (let i = 0; i < v.length; i++) v[i] = rng.uniform(0, 2 * density);
-  const x = tensor(v, [batch, features], { backend });
-  return rateEncode(x, steps, rng);
+  const x = tensor(v, [batch, features], { backend: host });
+  const spikes = rateEncode(x, steps, rng);
+  return host === backend ? spikes : toBackend(spikes, backend);
 }
 
 export function labels(batch: number, classes: number, seed = 3): Int32Array {
@@ -86,6 +95,22 @@ export function paramCount(model: Sequential): number {
 /** Fraction of nonzero entries. */
 export function density(t: Tensor): number {
   return t.backend.countNonzero(t.storage) / t.size;
+}
+
+/**
+ * `density` on any backend: counted on the device (reduceInto) and the one
+ * number read back, where the backend cannot count synchronously (webgpu).
+ */
+export async function densityOf(t: Tensor): Promise<number> {
+  return storageDensity(t.backend, t.storage, t.size);
+}
+
+/** densityOf for the first n elements of a storage. */
+export async function storageDensity(be: Backend, s: Storage, n: number): Promise<number> {
+  if (be.syncRead) return be.countNonzero(s) / n;
+  const out = be.alloc(1);
+  be.reduceInto('countNonzero', s, out, 0, 1 / n);
+  return (await be.read(out))[0]!;
 }
 
 /** One linear forward over M rows: event-driven adds nnz·N, else 2·M·N·K; plus the bias M·N. */

@@ -1,21 +1,23 @@
 import { noGrad } from '../../src/autograd/tape.js';
 import { ResetMode, SurrogateId, type LifBackwardIO, type LifConfig, type LifForwardIO } from '../../src/backend/kernels/neuron.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { makeResult, reps, type BenchContext } from '../lib/context.js';
-import { measure } from '../lib/timing.js';
+import { makeResult, measureOn, reps, type BenchContext } from '../lib/context.js';
 import type { CaseResult } from '../lib/types.js';
-import { BATCH, buildMlp, INPUT_DENSITY, LIF_BWD_BYTES, LIF_BWD_FLOPS, LIF_FWD_BYTES, LIF_FWD_FLOPS, rateInput, SIZES, T } from './net.js';
+import { mlpBatch } from './mlp.js';
+import { buildMlp, INPUT_DENSITY, LIF_BWD_BYTES, LIF_BWD_FLOPS, LIF_FWD_BYTES, LIF_FWD_FLOPS, rateInput, SIZES, storageDensity, T } from './net.js';
 import { runLifBackward, runLifForward } from '../../src/neurons/lif/scan.js';
 
 /*
  * The memory-bound part of (b): the hidden layer's LIF scan over [T=25, B·1000]
  * alone, forward and BPTT backward kernels called on the backend directly. Its
  * input is the real layer-1 current of the benchmark net, so the spike pattern
- * (and the branches it drives) is the one the training step sees.
+ * (and the branches it drives) is the one the training step sees. The
+ * batch is (b)'s (the case ids name it).
  */
 
-export function runLifScan(ctx: BenchContext): CaseResult[] {
+export async function runLifScan(ctx: BenchContext): Promise<CaseResult[]> {
   const be = ctx.backend;
+  const { B: BATCH } = mlpBatch(ctx);
   const net = buildMlp();
   const spikesIn = rateInput(be, T, BATCH, SIZES[0], INPUT_DENSITY);
   const current = noGrad(() => net.linears[0]!.forward(spikesIn));
@@ -48,8 +50,8 @@ export function runLifScan(ctx: BenchContext): CaseResult[] {
   };
   const out: CaseResult[] = [];
   const tf = reps(ctx, 'light');
-  const sf = measure(() => runLifForward(be, cfg, fio), tf);
-  const spikeDensity = be.countNonzero(fio.spikes) / E;
+  const sf = await measureOn(ctx, () => runLifForward(be, cfg, fio), tf);
+  const spikeDensity = await storageDensity(be, fio.spikes, E);
   out.push(
     makeResult(
       ctx,
@@ -74,7 +76,7 @@ export function runLifScan(ctx: BenchContext): CaseResult[] {
     dRecW: null,
   };
   const tb = reps(ctx, 'light');
-  const sb = measure(() => runLifBackward(be, cfg, bio), tb);
+  const sb = await measureOn(ctx, () => runLifBackward(be, cfg, bio), tb);
   out.push(
     makeResult(
       ctx,

@@ -11,9 +11,8 @@ import { Rng } from '../../src/tensor/rng.js';
 import { clipGradNorm } from '../../src/train/clip.js';
 import { Adam } from '../../src/train/optim/adam.js';
 import { runInStepScope } from '../../src/train/trainer.js';
-import { makeResult, reps, type BenchContext } from '../lib/context.js';
+import { makeResult, measureOn, reps, type BenchContext } from '../lib/context.js';
 import { repoRoot } from '../lib/paths.js';
-import { measure } from '../lib/timing.js';
 import type { CaseResult, WorkCount } from '../lib/types.js';
 import { ADAM_FLOPS, paramCount } from './net.js';
 
@@ -49,7 +48,7 @@ function ids(n: number, seed: number): number[] {
   return Array.from({ length: n }, () => rng.int(VOCAB));
 }
 
-export function runSpikegpt(ctx: BenchContext): CaseResult[] {
+export async function runSpikegpt(ctx: BenchContext): Promise<CaseResult[]> {
   const be = ctx.backend;
   const { model: m } = model();
   const params = paramCount(m);
@@ -81,7 +80,7 @@ export function runSpikegpt(ctx: BenchContext): CaseResult[] {
     bytes: null,
     note: `linear + head MACs ×2 flops ×3 passes; WKV 20 + 40 flops per element; Adam ${ADAM_FLOPS}/param; ${params} parameters`,
   };
-  const train = makeResult(ctx, { workload: 'j', case: 'spikegpt-train-step', title: 'SpikeGPT (kjv example, 4×256) train step, T=128 B=16', samplesPerIter: T * B, timing: reps(ctx, 'heavy') }, measure(step, reps(ctx, 'heavy')), trainWork);
+  const train = makeResult(ctx, { workload: 'j', case: 'spikegpt-train-step', title: 'SpikeGPT (kjv example, 4×256) train step, T=128 B=16', samplesPerIter: T * B, timing: reps(ctx, 'heavy') }, await measureOn(ctx, step, reps(ctx, 'heavy')), trainWork);
 
   // Generation: one token through the recurrent state, batch 1 (128 tokens per timed iteration, state continuing).
   const tokens = ids(128, 3);
@@ -93,7 +92,7 @@ export function runSpikegpt(ctx: BenchContext): CaseResult[] {
       m.resetState();
     });
   const genTiming = reps(ctx, 'medium');
-  const genStats = measure(gen, genTiming);
+  const genStats = await measureOn(ctx, gen, genTiming);
   // Per token: report the time of one token.
   const perToken = { ...genStats, samplesMs: genStats.samplesMs.map((s) => s / tokens.length), medianMs: genStats.medianMs / tokens.length, minMs: genStats.minMs / tokens.length, maxMs: genStats.maxMs / tokens.length };
   const genWork: WorkCount = { flops: 2 * macsPerToken + 20 * wkvElements, denseFlops: 2 * macsPerToken + 20 * wkvElements, bytes: 4 * params, note: 'one token: every weight read once (fp32), 2 flops per MAC' };

@@ -9,9 +9,8 @@ import { uniform } from '../../src/tensor/create.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Adam } from '../../src/train/optim/adam.js';
 import { runInStepScope } from '../../src/train/trainer.js';
-import { makeResult, reps, type BenchContext } from '../lib/context.js';
+import { makeResult, measureOn, reps, type BenchContext } from '../lib/context.js';
 import { repoRoot } from '../lib/paths.js';
-import { measure } from '../lib/timing.js';
 import type { CaseResult, WorkCount } from '../lib/types.js';
 import { ADAM_FLOPS, labels, paramCount } from './net.js';
 
@@ -34,7 +33,7 @@ import { ADAM_FLOPS, labels, paramCount } from './net.js';
 
 const TT = 4, TB = 64;
 
-function caseFor(ctx: BenchContext, example: string, id: string, title: string): CaseResult {
+async function caseFor(ctx: BenchContext, example: string, id: string, title: string): Promise<CaseResult> {
   const be = ctx.backend;
   const { config } = loadConfig(join(repoRoot(), 'examples', example));
   const { model } = buildModel(config.model.layers, { inputShape: [1, 28, 28], steps: TT, timeConstantInput: true, rng: new Rng(3), readout: true });
@@ -78,13 +77,13 @@ function caseFor(ctx: BenchContext, example: string, id: string, title: string):
     note: `dense conv/linear/attention MACs ×2 flops, ×3 passes (×2 for the first conv); neurons 14 flops per update; Adam ${ADAM_FLOPS}/param; ${paramCount(model)} parameters`,
   };
   const timing = reps(ctx, 'heavy');
-  const stats = measure(step, timing);
+  const stats = await measureOn(ctx, step, timing);
   return makeResult(ctx, { workload: 'i', case: id, title, samplesPerIter: TB, timing }, stats, work);
 }
 
-export function runTransformer(ctx: BenchContext): CaseResult[] {
+export async function runTransformer(ctx: BenchContext): Promise<CaseResult[]> {
   return [
-    caseFor(ctx, 'fashion-mnist-spikformer.yaml', 'spikformer-train-step', 'Spikformer (SSA) FMNIST train step, T=4 B=64'),
-    caseFor(ctx, 'fashion-mnist-sdt.yaml', 'sdt-train-step', 'Spike-driven Transformer (SDSA) FMNIST train step, T=4 B=64'),
+    await caseFor(ctx, 'fashion-mnist-spikformer.yaml', 'spikformer-train-step', 'Spikformer (SSA) FMNIST train step, T=4 B=64'),
+    await caseFor(ctx, 'fashion-mnist-sdt.yaml', 'sdt-train-step', 'Spike-driven Transformer (SDSA) FMNIST train step, T=4 B=64'),
   ];
 }

@@ -5,18 +5,21 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers.js';
-import type { CaseResult } from '../../bench/lib/types.js';
+import type { BenchReport, CaseResult } from '../../bench/lib/types.js';
 
 /*
  * Smoke test of `npm run bench`: the compiled suite runs one small workload
  * (f, streaming latency, about a second) in --quick mode without the PyTorch
- * reference, and its JSON report has the documented shape.
+ * reference, and its JSON report has the documented shape; workload k (the
+ * Open Neuromorphic benchmark) runs on ts and native at small widths, and on
+ * webgpu (SwiftShader without a GPU) at its reduced width, next to a
+ * workload webgpu refuses.
  */
 
 const runJs = join(repoRoot(), 'dist', 'bench', 'run.js');
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [runJs, ...args], { encoding: 'utf8', timeout: 60_000 });
+function run(args: string[], timeout = 60_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [runJs, ...args], { encoding: 'utf8', timeout });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -162,4 +165,149 @@ test('timing stats, argument parsing and the PyTorch merge', async () => {
   assert.equal(rs[2]!.torch, null);
   // A case with torchCase is compared with that reference case.
   assert.equal(rs[3]!.torch!.ratio, 0.5);
+});
+
+/** Workload k's work per pass, as bench/workloads/onm.ts counts it (M = T·B = 8000). */
+function onmFlops(n: number): { forward: number; backward: number } {
+  const M = 8000;
+  return { forward: 2 * M * n * n + M * n + 4 * M * n, backward: 2 * M * n * n + M * n + 10 * M * n + 2 * M * n };
+}
+
+test('bench --quick --workload k times the forward and the backward apart on ts; too wide a layer is skipped there, not failed', () => {
+  const out = mkdtempSync(join(tmpdir(), 'spikeflow-bench-'));
+  try {
+    const r = run(['--quick', '--workload', 'k', '--backend', 'ts', '--onm-neurons', '128', '--no-torch', '--json', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as BenchReport;
+    assert.deepEqual(rep.workloads, ['k']);
+    assert.deepEqual(rep.failures, []);
+    assert.deepEqual(rep.notRun, []);
+    assert.deepEqual(rep.results.map((c) => c.case), ['onm-forward-n128', 'onm-backward-n128']);
+    const [fwd, bwd] = rep.results as [CaseResult, CaseResult];
+    assert.equal(fwd.backend, 'ts');
+    assert.deepEqual({ T: fwd.extra['T'], B: fwd.extra['B'], n: fwd.extra['n'] }, { T: 500, B: 16, n: 128 });
+    assert.equal(fwd.work.flops, onmFlops(128).forward);
+    assert.equal(bwd.work.flops, onmFlops(128).backward);
+    assert.ok(fwd.medianMs > 0 && bwd.medianMs > 0);
+    // Standard-normal input through a ±1/√n-initialised layer: some neurons fire, most do not.
+    const d = fwd.extra['spikeDensity'] as number;
+    assert.ok(d > 0.005 && d < 0.5, `spike density ${d}`);
+    assert.equal(fwd.samplesPerIter, 16);
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    assert.match(md, /## \(k\) Open Neuromorphic SNN library benchmark/);
+    assert.match(md, /\| `onm-backward-n128` \| ts \|/);
+
+    // The published width on the TypeScript reference would take hours: both rows say so, and the run succeeds.
+    const wide = run(['--quick', '--workload', 'k', '--backend', 'ts', '--onm-neurons', '16384', '--no-torch', '--json', '--out', out]);
+    assert.equal(wide.status, 0, wide.stderr);
+    const w = JSON.parse(wide.stdout) as BenchReport;
+    assert.deepEqual(w.results, []);
+    assert.deepEqual(w.notRun.map((e) => [e.backend, e.case, e.status]), [['ts', 'onm-forward-n16384', 'skipped'], ['ts', 'onm-backward-n16384', 'skipped']]);
+    assert.match(w.notRun[0]!.reason, /TypeScript reference would take ~\d+ min per pass at n = 16384/);
+    assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /\| `onm-forward-n16384` \| ts \| skipped: the TypeScript reference/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench --quick --workload k on native runs the default width (n = 1024)', (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'spikeflow-bench-'));
+  try {
+    const r = run(['--quick', '--workload', 'k', '--backend', 'native', '--native-threads', '1', '--no-torch', '--json', '--out', out]);
+    if (r.status !== 0 && /unknown backend 'native'/.test(r.stderr)) {
+      t.skip('the native addon is not built here');
+      return;
+    }
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as BenchReport;
+    assert.deepEqual(rep.results.map((c) => [c.case, c.backend]), [['onm-forward-n1024', 'native'], ['onm-backward-n1024', 'native']]);
+    assert.equal(rep.results[0]!.work.flops, onmFlops(1024).forward);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench --backend webgpu: rows name the adapter (SwiftShader: CPU emulation, reduced width), a refused workload says why, and the run succeeds', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'spikeflow-bench-'));
+  try {
+    const r = run(['--quick', '--workload', 'h,k', '--backend', 'webgpu', '--no-torch', '--json', '--out', out], 180_000);
+    if (r.status === 1 && /bench: --backend webgpu: /.test(r.stderr)) {
+      // As test/backend/webgpu/helpers.ts: no adapter is a skip, except under CI, which installs SwiftShader.
+      if (process.env.CI) assert.fail(`no WebGPU adapter under CI: ${r.stderr}`);
+      t.skip(r.stderr.trim());
+      return;
+    }
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as BenchReport;
+    assert.equal(rep.webgpu.available, true);
+    const label = rep.backends[0]!;
+    assert.equal(rep.backends.length, 1);
+    assert.match(label, /^webgpu \(/);
+    if (/swiftshader/i.test(rep.webgpu.adapter ?? '')) {
+      assert.match(label, /^webgpu \(SwiftShader.*, CPU emulation\)$/);
+      assert.equal(rep.webgpu.reducedSizes, true);
+    }
+    const n = rep.webgpu.reducedSizes ? 64 : 1024;
+    assert.deepEqual(rep.results.map((c) => [c.case, c.backend]), [[`onm-forward-n${n}`, label], [`onm-backward-n${n}`, label]]);
+    const d = rep.results[0]!.extra['spikeDensity'] as number;
+    assert.ok(d > 0.005 && d < 0.5, `spike density read back from the device: ${d}`);
+    // The delay layer has no GPU kernels: refused with the backend's reason, not a failure.
+    assert.deepEqual(rep.failures, []);
+    assert.equal(rep.notRun.length, 1);
+    assert.deepEqual([rep.notRun[0]!.workload, rep.notRun[0]!.case, rep.notRun[0]!.status], ['h', null, 'refused']);
+    assert.match(rep.notRun[0]!.reason, /webgpu backend has no delay kernel/);
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    assert.match(md, /WebGPU: /);
+    assert.ok(md.includes(`| (all cases) | ${label} | refused: webgpu backend has no delay kernel`), 'the refusal is a row of workload h');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('refusals, adapter labels and --onm-neurons', async () => {
+  const { refusalReason } = await import('../../bench/lib/context.js');
+  const { webgpuLabel } = await import('../../bench/lib/webgpu.js');
+  const { BackendError, ShapeError } = await import('../../src/errors.js');
+  const { createTsBackend } = await import('../../src/backend/ts/backend.js');
+  const ts = createTsBackend('float32');
+  const gpu = { ...ts, syncRead: false };
+  const noKernel = new BackendError("webgpu backend has no delay kernel 'delayKernelBuild' yet; run this model on a CPU backend (--backend wasm, native or ts)");
+  assert.equal(refusalReason(gpu, noKernel), noKernel.message);
+  // A layer re-throws its kernel's error as a ShapeError naming itself: still a refusal.
+  const wrapped = new ShapeError('model.layers[1] (batchnorm): webgpu storage of 16 elements has no synchronous view (Tensor.data / Storage.data)');
+  assert.equal(refusalReason(gpu, wrapped), wrapped.message);
+  assert.match(refusalReason(gpu, new BackendError("webgpu countNonzero: a GPU backend cannot return a number synchronously; use reduceInto('countNonzero', ...)"))!, /synchronously/);
+  // A lost device, a released storage or a plain bug are failures; a CPU backend never refuses.
+  assert.equal(refusalReason(gpu, new BackendError('webgpu device lost (destroyed)')), null);
+  assert.equal(refusalReason(gpu, new BackendError('webgpu storage of 4 elements used after release: ...')), null);
+  assert.equal(refusalReason(gpu, new Error("has no delay kernel 'x' yet")), null);
+  assert.equal(refusalReason(ts, noKernel), null);
+
+  const swiftshader = { description: 'SwiftShader driver 5.0.0 (google, swiftshader)', vendor: 'google', architecture: 'swiftshader', fallback: true, software: 'SwiftShader, a CPU emulation', maxBufferBytes: 2 ** 30 };
+  assert.equal(webgpuLabel(swiftshader), 'webgpu (SwiftShader driver 5.0.0, CPU emulation)');
+  assert.equal(webgpuLabel({ ...swiftshader, description: 'NVIDIA GeForce RTX 4090 (nvidia, lovelace)', vendor: 'nvidia', architecture: 'lovelace', fallback: false, software: null }), 'webgpu (NVIDIA GeForce RTX 4090)');
+
+  // At a published width the report prints the published RTX 4090 figures under workload k's table.
+  const { toMarkdown } = await import('../../bench/lib/report.js');
+  const row: CaseResult = {
+    workload: 'k', case: 'onm-forward-n16384', title: 'forward', backend: 'native', reps: 3, warmup: 1, medianMs: 60_000, minMs: 59_000, maxMs: 61_000,
+    samplesPerIter: 16, samplesPerSec: 16 / 60, work: { flops: onmFlops(16384).forward, denseFlops: onmFlops(16384).forward, bytes: null, note: '' },
+    gflops: 71.6, peakFraction: 71.6 / 190, gbPerSec: null, extra: { T: 500, B: 16, n: 16384 }, torch: null,
+  };
+  const report: BenchReport = {
+    suite: 'spikeflow-bench', version: 1, date: '2026-01-01T00:00:00.000Z', quick: false,
+    machine: { cpus: 2, cpuModel: 'test', node: '20', platform: 'linux', arch: 'x64', loadAvgStart: [0, 0, 0], loadAvgEnd: [0, 0, 0] },
+    peakGflops: 190, backends: ['native'], workloads: ['k'], results: [row], failures: [], notRun: [],
+    webgpu: { available: false, adapter: null, fallback: false, reducedSizes: false, message: 'not selected (--backend native)' },
+    torch: { available: false, python: null, version: null, threads: 1, message: 'skipped (--no-torch)' }, accounting: [],
+  };
+  const md = toMarkdown(report);
+  assert.match(md, /Published for n = 16384 on an NVIDIA RTX 4090 .*SpikingJelly 0\.0\.0\.0\.15, CuPy backend 0\.0197 s \/ 0\.0984 s; Spyx 0\.1\.18, fp16 0\.0191 s \/ 0\.0279 s; snnTorch 0\.7\.0 0\.714 s \/ 2\.364 s\./);
+  assert.match(md, /WebGPU: no rows \(not selected \(--backend native\)\)/);
+
+  const { parseArgs } = await import('../../bench/lib/args.js');
+  assert.equal(parseArgs([]).onmNeurons, null);
+  assert.equal(parseArgs(['--onm-neurons', '16384']).onmNeurons, 16384);
+  assert.throws(() => parseArgs(['--onm-neurons', '1']), /integer from 2 to 65536/);
+  assert.deepEqual(parseArgs(['--workload', 'k']).workloads, ['k']);
 });

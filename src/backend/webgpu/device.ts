@@ -24,6 +24,14 @@ export interface AdapterSummary {
    * for a hardware adapter.
    */
   software: string | null;
+  /**
+   * The largest buffer spikeflow's device can bind to a kernel, in bytes
+   * (the smaller of maxBufferSize and maxStorageBufferBindingSize; the device
+   * is requested with the adapter's own limits). Storage is pooled in
+   * power-of-two buckets, so a tensor of n float32 fits when the power of two
+   * at or above 4·n bytes is within this.
+   */
+  maxBufferBytes: number;
 }
 export interface AcquiredDevice {
   device: GPUDevice;
@@ -71,7 +79,8 @@ export function summarize(adapter: GPUAdapter): AdapterSummary {
   const words = [info.vendor, info.architecture, info.device, info.description].join(' ');
   const known = SOFTWARE_ADAPTERS.find((s) => s.pattern.test(words));
   const software = known ? known.what : flagged ? 'a fallback adapter (software or limited, as the browser reports it)' : null;
-  return { description: `${name} (${vendor}, ${architecture})`, vendor, architecture, fallback: software !== null, software };
+  const maxBufferBytes = Math.min(adapter.limits.maxBufferSize, adapter.limits.maxStorageBufferBindingSize);
+  return { description: `${name} (${vendor}, ${architecture})`, vendor, architecture, fallback: software !== null, software, maxBufferBytes };
 }
 
 /** A high-performance adapter, or why there is none (a phrase: "no adapter (…)"). Never throws. */
@@ -91,19 +100,22 @@ export async function requestAdapter(gpu: GPU, where: string): Promise<GPUAdapte
   return found.adapter;
 }
 
-/** A device with the default limits on an adapter `requestAdapter` gave. Throws a BackendError naming the adapter. */
+/** A device with the adapter's buffer-size limits (the rest default) on an adapter `requestAdapter` gave. Throws a BackendError naming the adapter. */
 export async function openDevice(gpu: GPU, adapter: GPUAdapter, where: string): Promise<AcquiredDevice> {
   const summary = summarize(adapter);
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ label: 'spikeflow' });
+    // The WebGPU defaults cap a buffer at 256 MiB and a storage binding at 128 MiB (32 M floats), far
+    // below what a GPU holds (a 16384×16384 weight is 1 GiB): ask for what the adapter allows.
+    const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
+    device = await adapter.requestDevice({ label: 'spikeflow', requiredLimits: { maxBufferSize, maxStorageBufferBindingSize } });
   } catch (e) {
     throw new BackendError(`webgpu (${where}): requestDevice on ${summary.description} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   return { device, adapter: summary, handles: [gpu, adapter] };
 }
 
-/** Request a high-performance adapter and a device with the default limits. Throws a BackendError saying what was missing. */
+/** Request a high-performance adapter and a device with its buffer-size limits. Throws a BackendError saying what was missing. */
 export async function acquireDevice(gpu: GPU, where: string): Promise<AcquiredDevice> {
   return openDevice(gpu, await requestAdapter(gpu, where), where);
 }

@@ -22,11 +22,15 @@ interface FakeInfo {
   isFallbackAdapter?: boolean;
 }
 
+/** The WebGPU default buffer limits (256 MiB, 128 MiB), as an adapter reports them. */
+const FAKE_LIMITS = { maxBufferSize: 268435456, maxStorageBufferBindingSize: 134217728 };
+
 /** A GPU whose only adapter has `info`; requestDevice fails (the decisions before a device are what is tested here). */
 function fakeGpu(info: FakeInfo | null, opts: { throws?: boolean } = {}): { gpu: GPU; calls: { adapter: number; device: number } } {
   const calls = { adapter: 0, device: 0 };
   const adapter = info && {
     info: { vendor: '', architecture: '', device: '', description: '', ...info },
+    limits: FAKE_LIMITS,
     requestDevice: async () => {
       calls.device++;
       throw new Error('fake adapter: no device');
@@ -46,8 +50,8 @@ const SWIFTSHADER_CHROMIUM: FakeInfo = { vendor: 'google', architecture: 'swifts
 const HARDWARE: FakeInfo = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100', isFallbackAdapter: false };
 
 test('summarize: SwiftShader is a fallback adapter by the flag (either place) or by its name; a hardware adapter is not', () => {
-  const of = (info: FakeInfo, legacy?: boolean) => summarize({ info: { vendor: '', architecture: '', device: '', description: '', ...info }, ...(legacy !== undefined ? { isFallbackAdapter: legacy } : {}) } as unknown as GPUAdapter);
-  assert.deepEqual(of(SWIFTSHADER_CHROMIUM), { description: 'unnamed adapter (google, swiftshader)', vendor: 'google', architecture: 'swiftshader', fallback: true, software: 'SwiftShader, a CPU emulation' });
+  const of = (info: FakeInfo, legacy?: boolean) => summarize({ info: { vendor: '', architecture: '', device: '', description: '', ...info }, limits: FAKE_LIMITS, ...(legacy !== undefined ? { isFallbackAdapter: legacy } : {}) } as unknown as GPUAdapter);
+  assert.deepEqual(of(SWIFTSHADER_CHROMIUM), { description: 'unnamed adapter (google, swiftshader)', vendor: 'google', architecture: 'swiftshader', fallback: true, software: 'SwiftShader, a CPU emulation', maxBufferBytes: 134217728 });
   // A browser that leaves the flag out still names the implementation.
   assert.equal(of({ vendor: 'google', architecture: 'swiftshader' }).software, 'SwiftShader, a CPU emulation');
   assert.equal(of({ description: 'SwiftShader Device (Subzero)', vendor: 'google' }).fallback, true);
