@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'YAML config (with --weights)')
     .option('-w, --weights <file>', 'model.safetensors, model.int.safetensors or checkpoint.safetensors')
     .option('--int', "with --run: evaluate the run's integer weights (model.int.safetensors)")
+    .option('--split <name>', "the split scored: test (default) or validation (the samples held out of training by data.validation; for choices between runs)")
     .option('--allow-non-finite', 'load weights holding NaN or infinite values (refused by default, naming the file and the tensor)')
     .option('-s, --set <key=value>', 'override a config key (repeatable)', collect, [])
     .option('-b, --backend <name>', 'backend: auto, ts, ...')

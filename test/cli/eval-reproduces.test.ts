@@ -49,3 +49,28 @@ test('eval --run of a rate-coded run reproduces the summary accuracy exactly, an
   const text = sf(['eval', '--run', 'run']);
   assert.ok(text.startsWith(`test accuracy ${(100 * summary.accuracy).toFixed(2)}%`), text);
 });
+
+test('eval --split validation scores the held-out samples; a run without them, or a bad split, is a clear error', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'spikeflow-eval-split-'));
+  writeFileSync(join(tmp, 'cfg.yaml'), config.replace('test_limit: 200 }', 'test_limit: 200, validation: 96 }'));
+  writeFileSync(join(tmp, 'plain.yaml'), config);
+  const sf = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, SPIKEFLOW_BACKEND: '' } });
+  assert.equal(sf(['train', '-q', '--config', 'cfg.yaml', '--out', 'run']).status, 0);
+  const v = sf(['eval', '--run', 'run', '--split', 'validation', '--json']);
+  assert.equal(v.status, 0, v.stderr);
+  const val = JSON.parse(v.stdout);
+  assert.equal(val.split, 'validation');
+  assert.equal(val.samples, 96);
+  assert.ok(val.accuracy > 0.3, `the held-out samples are scored by the trained model (${val.accuracy})`);
+  const t = JSON.parse(sf(['eval', '--run', 'run', '--json']).stdout);
+  assert.equal(t.split, 'test');
+  assert.equal(t.samples, 200);
+  assert.match(sf(['eval', '--run', 'run', '--split', 'validation']).stdout, /^validation accuracy \d+\.\d\d% .* on 96 samples/);
+  const bad = sf(['eval', '--run', 'run', '--split', 'train']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--split: expected 'test' or 'validation', got 'train'/);
+  assert.equal(sf(['train', '-q', '--config', 'plain.yaml', '--out', 'plain']).status, 0);
+  const none = sf(['eval', '--run', 'plain', '--split', 'validation']);
+  assert.notEqual(none.status, 0);
+  assert.match(none.stderr, /--split validation: this run holds no validation split \(data\.validation is 0/);
+});

@@ -9,7 +9,7 @@ import { configFromWeights, loadModelWeights } from '../weights-node.js';
 import { measureModel } from '../measure.js';
 import { checkOutFolder } from '../paths-node.js';
 import { isLmRun, runLmEval } from './lm-node.js';
-import { testEncoder } from '../test-encoding.js';
+import { testEncoder, validationEncoder } from '../test-encoding.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { energySummary, modelSizeSummary } from '../report.js';
 import { checkEarlyExitFlags, checkEarlyExitSession, evaluateEarlyExit, formatEarlyExit, writeFront, type EarlyExitFlags, type EarlyExitSummary } from '../early-exit-node.js';
@@ -27,6 +27,12 @@ export interface EvalOptions extends EarlyExitFlags {
   quiet?: boolean;
   /** Load weights holding NaN / ±Infinity (default: refused, naming the file and the tensor). */
   allowNonFinite?: boolean;
+  /**
+   * The split scored: `test` (default) or `validation`, the samples the run
+   * held out of training (`data.validation`), for choices made between runs
+   * (a recipe, a learning rate) without looking at the test split.
+   */
+  split?: string;
 }
 
 /** `spikeflow eval`: rebuild the model from a run folder (or config + weights) and score it on the test set. */
@@ -38,6 +44,9 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   }
   // Flags first: a bad one fails before any data is read.
   const early = checkEarlyExitFlags(opts);
+  const split = opts.split ?? 'test';
+  if (split !== 'test' && split !== 'validation') throw new ConfigError(`--split: expected 'test' or 'validation', got '${split}'`);
+  if (split === 'validation' && early) throw new ConfigError('--split validation goes without --early-exit (early exit chooses its threshold on the validation split and reports on the test split)');
   if (early?.front) checkOutFolder(early.front, '--front');
   const sets = [...opts.set];
   if (opts.dataDir !== undefined) sets.push(`data.dir=${JSON.stringify(opts.dataDir)}`);
@@ -69,16 +78,23 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   loadModelWeights(weights, session.model, { allowNonFinite: opts.allowNonFinite ?? false });
   if (early) checkEarlyExitSession(session, early);
   const { model, data, backend } = session;
-  // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree.
-  const encode = testEncoder(session);
+  let scored = data.test;
+  if (split === 'validation') {
+    if (!data.validation) throw new ConfigError(`--split validation: this run holds no validation split (data.validation is 0 in its config; train with data.validation: N)`);
+    scored = data.validation;
+  }
+  // The same test encoding as the run's report (src/cli/test-encoding.ts), so the accuracies agree;
+  // the validation split has an encoder of its own (its own draws for a stochastic encoder).
+  const encode = split === 'validation' ? validationEncoder(session) : testEncoder(session);
   const trainer = new Trainer({ model, encode, loss: session.loss, predict: session.predict, optimizer: makeOptimizer(config.train.optimizer, model.parameters()) });
-  const loader = makeLoader(data.test, config.data.test_batch_size, false);
-  const r = trainer.evaluate(tensorBatches(loader, data.test.shape, backend));
+  const loader = makeLoader(scored, config.data.test_batch_size, false);
+  const r = trainer.evaluate(tensorBatches(loader, scored.shape, backend));
   const m = measureModel(session, loader);
   const size = modelSize(model);
   const result = {
     weights,
-    dataset: data.test.name,
+    split,
+    dataset: scored.name,
     samples: r.samples,
     accuracy: r.accuracy,
     loss: r.loss,
@@ -102,7 +118,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   }
   if (opts.json) process.stdout.write(JSON.stringify(earlyExit ? { ...result, early_exit: earlyExit } : result, null, 2) + '\n');
   else {
-    process.stdout.write(`test accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) on ${r.samples} samples of ${data.test.name} in ${r.seconds.toFixed(1)} s [${backend.name}]\n`);
+    process.stdout.write(`${split} accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) on ${r.samples} samples of ${scored.name} in ${r.seconds.toFixed(1)} s [${backend.name}]\n`);
     process.stdout.write(`  model size ${describeModelSize(size)}\n`);
     for (const l of result.layers) process.stdout.write(`  ${l.name}: spike rate ${(100 * l.spike_rate).toFixed(2)}%\n`);
     if (earlyExit) process.stdout.write(formatEarlyExit(earlyExit));
