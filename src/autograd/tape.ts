@@ -165,7 +165,9 @@ function topoOrder(root: Node): Node[] {
 }
 
 function addGrads(a: Tensor, b: Tensor): Tensor {
-  const out = a.backend.alloc(a.size);
+  // add writes every element: no zero fill (Backend.allocUninit where the backend has it).
+  const be = a.backend;
+  const out = be.allocUninit ? be.allocUninit(a.size) : be.alloc(a.size);
   a.backend.add(a.storage, b.storage, out);
   return new (a.constructor as typeof Tensor)(out, a.shape, { backend: a.backend });
 }

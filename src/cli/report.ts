@@ -46,6 +46,8 @@ export interface EpochRecord {
   /** Runs with train.timestep_schedule: the stage (1-based) and its T; `epoch` counts over the whole run. */
   stage?: number;
   steps?: number;
+  /** Runs with train.bn_recalibration: the re-estimation of the batch-norm statistics before this epoch's test pass. */
+  bn_recalibration?: { layers: number; batches: number; samples: number; seconds: number };
 }
 
 /** summary.json's `stages` (train.timestep_schedule): each stage's T, epochs and test score at its end. */

@@ -32,3 +32,17 @@ export function validationEncoder(session: Pick<Session, 'config' | 'encoder'>):
 
 /** Mixed into config.seed for the validation split's encoder. */
 export const VALIDATION_SEED_SALT = 0x7a1d;
+
+/**
+ * The encoder for the batches that re-estimate batch-norm statistics
+ * (train.bn_recalibration), with a generator of its own: the training
+ * encoder's draws stay those of a run without the recalibration, so a
+ * resumed run repeats them.
+ */
+export function recalibrationEncoder(session: Pick<Session, 'config' | 'encoder'>): (x: Tensor) => Tensor {
+  const rng = new Rng(session.config.seed ^ RECALIBRATION_SEED_SALT);
+  return (x) => session.encoder.encode(x, rng);
+}
+
+/** Mixed into config.seed for the recalibration's encoder and the order of its batches. */
+export const RECALIBRATION_SEED_SALT = 0xb4c1;

@@ -130,6 +130,12 @@ export interface TrainSection {
   stage_epochs: number | number[] | null;
   /** Knowledge distillation from a finished run (docs/distillation.md); absent: none. */
   distill?: DistillSection;
+  /**
+   * Training batches the batch-norm running statistics are re-estimated on
+   * (plain average, weights fixed) after each epoch, before its test pass;
+   * 0: never. For low-bit quantization-aware training (docs/quantization.md).
+   */
+  bn_recalibration: number;
 }
 
 /** `train.distill`: the teacher run folder and how its outputs enter the loss. */
@@ -495,6 +501,7 @@ export function buildConfigSchema(): z.ZodType<RunConfig, z.ZodTypeDef, unknown>
           online_update: z.enum(ONLINE_UPDATES).default('sequence'),
           timestep_schedule: z.array(z.number().int().positive()).min(1).nullable().default(null),
           stage_epochs: z.union([z.number().int().min(0), z.array(z.number().int().min(0)).min(1)]).nullable().default(null),
+          bn_recalibration: z.number().int().min(0).default(0),
           distill: z
             .object({
               teacher: z.string().min(1),

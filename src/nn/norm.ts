@@ -21,13 +21,14 @@ export interface BatchNormLayerOptions {
  * BN. Buffers are named like PyTorch's (running_mean, running_var) so state
  * dicts map one to one.
  */
-abstract class BatchNormBase extends Module {
+export abstract class BatchNormBase extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
   runningMean: Tensor | null;
   runningVar: Tensor | null;
   readonly eps: number;
-  readonly momentum: number;
+  /** Weight of each training batch in the running statistics; writable so a recalibration (Trainer.recalibrateBatchNorm) can average batches plainly. */
+  momentum: number;
 
   constructor(
     private readonly layerKind: string,
@@ -52,6 +53,14 @@ abstract class BatchNormBase extends Module {
 
   get kind(): string {
     return this.layerKind;
+  }
+
+  /** Running statistics back to mean 0 and variance 1 (PyTorch's reset_running_stats); nothing without them. */
+  resetRunningStats(): void {
+    if (!this.runningMean || !this.runningVar) return;
+    const be = this.runningMean.backend;
+    be.fill(this.runningMean.storage, 0);
+    be.fill(this.runningVar.storage, 1);
   }
 
   /** Factor on the normalised value (1 for plain BN, α·V_th for tdBN). */

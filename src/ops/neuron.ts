@@ -63,6 +63,9 @@ export function foldLast(be: Backend, g: Tensor | null, gLast: Tensor | null, T:
 
 export const grad = (be: Backend, t: Tensor | null): Tensor | null => (t && t.requiresGrad ? empty(be, t.shape) : null);
 
+/** As grad, for a kernel that writes every element of the gradient (no zero fill: emptyOverwritten). */
+export const gradOverwritten = (be: Backend, t: Tensor | null): Tensor | null => (t && t.requiresGrad ? emptyOverwritten(be, t.shape) : null);
+
 export interface ScanResult<S> {
   spikes: Tensor;
   /** Membrane trace [T, B, ...] (pre-reset under delayed reset, post-reset otherwise). */

@@ -3,7 +3,7 @@ import type { Storage } from '../backend/storage.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty } from './util.js';
+import { empty, emptyOverwritten } from './util.js';
 
 export interface BatchNormOptions {
   /** Index of the channel dim; every dim before it is folded into the batch (for [T, B, C, ...] this is 2). */
@@ -95,7 +95,8 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const gamma = weight ? Float64Array.from(weight.storage.data) : null;
   const beta = bias ? Float64Array.from(bias.storage.data) : null;
   const { invStd, a, b } = batchNormCoefficients(mean, variance, gamma, beta, eps, k);
-  const y = empty(be, x.shape);
+  // channelAffine writes every element (y = a·x + b).
+  const y = emptyOverwritten(be, x.shape);
   be.channelAffine(N, C, P, x.storage, be.fromArray(a), be.fromArray(b), y.storage);
 
   // Keep the statistics used (copies: running buffers change on later calls).
@@ -109,7 +110,7 @@ export function batchNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     const sx = Float64Array.from(sumDyXc.data);
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = empty(be, x.shape);
+      dx = emptyOverwritten(be, x.shape); // both branches' kernels write every element
       if (useBatch) {
         // dx = a·dy + q·x + r: the two extra terms carry the gradient through μ and σ².
         const q = new Float64Array(C);

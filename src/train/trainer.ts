@@ -6,6 +6,7 @@ import { BackendError } from '../errors.js';
 import { ConfigError, NumericError, ShapeError } from '../errors.js';
 import { isNeuron, type NeuronModule } from '../neurons/base.js';
 import type { Module } from '../module/module.js';
+import { BatchNormBase } from '../nn/norm.js';
 import { predictFromCounts } from '../ops/loss.js';
 import { reduceOverTime } from '../ops/readout.js';
 import { sliceLeading } from '../ops/shape.js';
@@ -468,6 +469,56 @@ export class Trainer {
       // As for-of: an abrupt exit closes the loader (generators run their finally blocks).
       if (!done) it.return?.();
     }
+  }
+
+  /**
+   * Re-estimate every batch-norm layer's running statistics on `loader`'s
+   * batches with the weights fixed: the statistics are reset, then each
+   * batch's mean and variance enter with weight 1/(k+1), so after n batches
+   * the running values are the plain average of the n batch statistics
+   * (training-mode forwards under noGrad; no gradient, no update).
+   *
+   * Why: in low-bit quantization-aware training the weights oscillate
+   * across rounding boundaries from one update to the next, so the
+   * exponential moving average the running statistics keep lags behind the
+   * weights the run ends with, and evaluation (which uses them) loses
+   * accuracy that batch statistics still have (Nagel et al., "Overcoming
+   * oscillations in quantization-aware training", ICML 2022, re-estimate
+   * them after training). Returns the layers, batches and samples used.
+   */
+  recalibrateBatchNorm(loader: Iterable<Batch>, encode: (x: Tensor) => Tensor = this.encode): { layers: number; batches: number; samples: number } {
+    const layers = this.model
+      .namedModules()
+      .map(([, m]) => m)
+      .filter((m): m is BatchNormBase => m instanceof BatchNormBase && m.runningMean !== null);
+    if (layers.length === 0) return { layers: 0, batches: 0, samples: 0 };
+    this.refuseAsyncBackend('recalibrateBatchNorm');
+    const momenta = layers.map((l) => l.momentum);
+    const wasTraining = this.model.training;
+    let batches = 0, samples = 0;
+    for (const l of layers) l.resetRunningStats();
+    this.model.train(true);
+    try {
+      noGrad(() => {
+        this.forEachBatch(
+          loader,
+          (b) => {
+            for (const l of layers) l.momentum = 1 / (batches + 1);
+            this.model.resetState();
+            this.forward(encode(b.x));
+            return b.y.length;
+          },
+          (n) => {
+            batches++;
+            samples += n;
+          },
+        );
+      });
+    } finally {
+      layers.forEach((l, i) => (l.momentum = momenta[i]!));
+      this.model.train(wasTraining);
+    }
+    return { layers: layers.length, batches, samples };
   }
 
   /** Train on one batch; returns [loss, accuracy, gradNorm]. */

@@ -26,7 +26,8 @@ import { renderReportHtml } from '../report-html.js';
 import { collectPlotData, ConfusionCounter } from '../plot-data.js';
 import { writeRunPlots } from '../plots-node.js';
 import { applyInitWeights, configForInitWeights } from '../init-weights-node.js';
-import { testEncoder } from '../test-encoding.js';
+import { recalibrationEncoder, RECALIBRATION_SEED_SALT, testEncoder } from '../test-encoding.js';
+import { Rng } from '../../tensor/rng.js';
 import { describeModelSize, modelSize } from '../../quant/size.js';
 import { readIntWeights, saveIntWeights } from '../../quant/int-weights-node.js';
 import { checkResumedTeacher, distillSummary, epochDistill, loadTeacher } from '../teacher-node.js';
@@ -109,6 +110,28 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+/**
+ * Re-estimates the batch-norm statistics (train.bn_recalibration) on that
+ * many training batches: the training split without augmentation, in an
+ * order drawn per epoch from a generator of its own (seeded by the config's
+ * seed and the epoch), so the training stream and a resumed run are
+ * unchanged by it.
+ */
+export function recalibrate(trainer: Trainer, session: Session, epoch: number): { layers: number; batches: number; samples: number; seconds: number } {
+  const t0 = performance.now();
+  const n = session.config.train.bn_recalibration;
+  const loader = makeLoader(session.data.train, session.config.data.batch_size, true, new Rng((session.config.seed ^ RECALIBRATION_SEED_SALT) + 7919 * epoch));
+  const batches = (function* () {
+    let k = 0;
+    for (const b of tensorBatches(loader, session.data.train.shape, session.backend)) {
+      if (k++ >= n) return;
+      yield b;
+    }
+  })();
+  const r = trainer.recalibrateBatchNorm(batches, recalibrationEncoder(session));
+  return { ...r, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** `spikeflow train`: validate everything, then train, evaluate, measure and write the run folder. */
@@ -271,6 +294,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
         progress.stop();
         trainSeconds += tr.seconds;
         trainSamples += tr.samples;
+        // train.bn_recalibration: the running statistics re-estimated on the final weights of the epoch, before its test pass and checkpoint.
+        const recal = config.train.bn_recalibration > 0 && !mirror ? recalibrate(trainer, current, e) : null;
+        if (recal && recal.layers > 0) progress.log(`epoch ${e + 1}: batch norm statistics re-estimated on ${recal.samples} training samples (${recal.batches} batches, ${recal.layers} layers) in ${recal.seconds.toFixed(1)} s`);
         // The confusion matrix of the last epoch's test pass goes into the plots (the same predictions as its accuracy).
         let te: ReturnType<Trainer['evaluate']>;
         if (mirror) {
@@ -294,6 +320,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
           samples_per_s: tr.samples / Math.max(1e-9, tr.seconds),
           ...(teacher ? { distill: epochDistill(teacher) } : {}),
           ...(scheduled ? { stage: stage + 1, steps: stageT } : {}),
+          ...(recal && recal.layers > 0 ? { bn_recalibration: recal } : {}),
         };
         teacherForwardSeconds += rec.distill?.teacher_s ?? 0;
         lastTestAccuracy = te.accuracy;

@@ -4,7 +4,7 @@ import { ShapeError } from '../../errors.js';
 import { fmtShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { empty, emptyOverwritten } from '../../ops/util.js';
-import { checkParam, dims, foldLast, grad, lastRow, sameStepTrace, type ScanResult } from '../../ops/neuron.js';
+import { checkParam, dims, foldLast, gradOverwritten, lastRow, sameStepTrace, type ScanResult } from '../../ops/neuron.js';
 import { fusedKernel, LIF_SCAN, type LifBackwardIO, type LifConfig, type LifForwardIO } from '../../backend/kernels/neuron.js';
 import { lifBackward, lifForward } from './kernel.js';
 
@@ -83,8 +83,10 @@ export function lifScan(x: Tensor, state: LifState, p: LifParams, settings: LifS
   const sT = recurrent ? lastRow(be, spikes.storage, T, N, stepShape, spikes.binary) : null;
   const outputs = sT ? [spikes, membrane, vT, sT] : [spikes, membrane, vT];
   record(op, [x, state.v, s0, p.beta, p.threshold, recV, recW], outputs, ([gS, gM, gvT, gsT]) => {
-    const dx = grad(be, x), dv0 = grad(be, state.v), ds0 = grad(be, s0);
-    const dBeta = grad(be, p.beta), dThr = grad(be, p.threshold), dV = grad(be, recV), dW = grad(be, recW);
+    // Every kernel (reference, native, wasm, webgpu) writes each gradient it is given in full
+    // (dx row by row, the rest from its per-neuron sums), so none needs zeroing first.
+    const dx = gradOverwritten(be, x), dv0 = gradOverwritten(be, state.v), ds0 = gradOverwritten(be, s0);
+    const dBeta = gradOverwritten(be, p.beta), dThr = gradOverwritten(be, p.threshold), dV = gradOverwritten(be, recV), dW = gradOverwritten(be, recW);
     runLifBackward(be, cfg, {
       ...io,
       gSpikes: foldLast(be, gS ?? null, gsT ?? null, T, N),
