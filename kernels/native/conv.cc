@@ -81,30 +81,59 @@ SF_CLONES void im2col(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, con
   }
 }
 
-// Image by image so each image's gradient stays in cache. A dx cell gets at
-// most one term per cols row (kernel tap), and within an image the rows are
-// still visited in ascending order, so every cell accumulates its terms in the
-// reference's order (channels [c0, c0+cg) lie inside one image: checked by the binding).
+// A dx cell gets at most one term per cols row (kernel tap), so any order that
+// visits each image's rows in ascending order accumulates every cell in the
+// reference's order (channels [c0, c0+cg) lie inside one image: checked by the
+// binding). Two orders, by plane size:
+// - large planes, image by image: one image's gradient stays in cache while
+//   its cg·kh·kw rows (each a contiguous P-run of a cols row) are scattered;
+// - small planes (P·n floats of one channel fit in L2), channel by channel:
+//   the cols rows are read front to back, each row once over all n images,
+//   and the channel's n planes stay in cache across its kh·kw taps. Image by
+//   image, a 7×7 plane reads 49 floats from each of cg·kh·kw rows 50 KB apart
+//   (at n = 256), too many streams for the prefetchers: measured 2× slower.
 SF_CLONES void col2im(const Window& g, idx_t C, idx_t c0, idx_t cg, idx_t n, const float* cols, float* dx) {
   const idx_t P = g.Ho * g.Wo, plane = g.H * g.W, img = C * plane, rowLen = n * P;
   if (rowLen == 0) return;
+  // One tap of one channel: the P-run of image s in cols row `row` into its dx plane.
+  const auto tap = [&](const float* run, float* chan, idx_t i, idx_t j) {
+    const idx_t offH = i * g.dh - g.ph, offW = j * g.dw - g.pw;
+    const Span cs = validColumns(g.Wo, g.W, g.sw, offW);
+    if (cs.lo >= cs.hi) return;
+    for (idx_t oh = 0; oh < g.Ho; oh++) {
+      const idx_t ih = oh * g.sh + offH;
+      if (ih < 0 || ih >= g.H) continue;
+      scatterRow(run + oh * g.Wo, chan + ih * g.W + offW, cs, g.sw);
+    }
+  };
+  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && P == plane) {
+    // A 1×1 window (stride 1, no padding): each cols row is the channel's n planes in
+    // order, one term per cell; a contiguous add per plane (a layout swap into dx).
+    for (idx_t c = 0; c < cg; c++) {
+      const float* row = cols + c * rowLen;
+      for (idx_t s = 0; s < n; s++) {
+        float* d = dx + s * img + (c0 + c) * plane;
+        const float* r = row + s * P;
+        for (idx_t k = 0; k < P; k++) d[k] += r[k];
+      }
+    }
+    return;
+  }
+  constexpr idx_t kChannelMajorFloats = idx_t(1) << 16;  // 256 KiB of dx planes per channel
+  if (n * plane <= kChannelMajorFloats) {
+    const float* row = cols;
+    for (idx_t c = 0; c < cg; c++)
+      for (idx_t i = 0; i < g.kh; i++)
+        for (idx_t j = 0; j < g.kw; j++, row += rowLen)
+          for (idx_t s = 0; s < n; s++) tap(row + s * P, dx + s * img + (c0 + c) * plane, i, j);
+    return;
+  }
   for (idx_t s = 0; s < n; s++) {
     const float* row = cols + s * P;
     for (idx_t c = 0; c < cg; c++) {
       float* chan = dx + s * img + (c0 + c) * plane;
-      for (idx_t i = 0; i < g.kh; i++) {
-        const idx_t offH = i * g.dh - g.ph;
-        for (idx_t j = 0; j < g.kw; j++, row += rowLen) {
-          const idx_t offW = j * g.dw - g.pw;
-          const Span cs = validColumns(g.Wo, g.W, g.sw, offW);
-          if (cs.lo >= cs.hi) continue;
-          for (idx_t oh = 0; oh < g.Ho; oh++) {
-            const idx_t ih = oh * g.sh + offH;
-            if (ih < 0 || ih >= g.H) continue;
-            scatterRow(row + oh * g.Wo, chan + ih * g.W + offW, cs, g.sw);
-          }
-        }
-      }
+      for (idx_t i = 0; i < g.kh; i++)
+        for (idx_t j = 0; j < g.kw; j++, row += rowLen) tap(row, chan, i, j);
     }
   }
 }

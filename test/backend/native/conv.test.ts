@@ -100,6 +100,30 @@ test('im2col and col2im are bit-identical to the TypeScript kernels (groups, off
   }
 });
 
+test('col2im takes both visiting orders and the 1×1 path bit-identically (planes past 256 KiB per channel, 1×1 windows)', { skip: skipReason }, () => {
+  // The native kernel visits image by image when one channel's n planes exceed
+  // 2^16 floats and channel by channel below; the small cases above only reach the latter.
+  const rng = new Rng(103);
+  const cases: [WindowGeometry, number, number][] = [
+    [geometry(64, 64, [3, 3], [1, 1], [1, 1], [1, 1]), 2, 17],
+    [geometry(70, 50, [3, 2], [2, 1], [1, 0], [1, 2]), 3, 20],
+    [geometry(7, 7, [1, 1], [1, 1], [0, 0], [1, 1]), 9, 40],
+    [geometry(1, 49, [1, 1], [1, 1], [0, 0], [1, 1]), 4, 33],
+    [geometry(7, 7, [3, 3], [1, 1], [1, 1], [1, 1]), 5, 30],
+  ];
+  for (const [g, C, n] of cases) {
+    const cg = C > 2 ? C - 1 : C, c0 = C - cg;
+    const colsLen = cg * g.kh * g.kw * n * g.Ho * g.Wo;
+    const cols = randArray(rng, colsLen, -1, 1);
+    const dxInit = randArray(rng, n * C * g.H * g.W, -3, 3);
+    sameOnBoth(`col2im ${fmt(g)} C=${C} c0=${c0} cg=${cg} n=${n}`, (be) => {
+      const dx = dxInit.slice();
+      be.col2im(g, C, c0, cg, n, st(cols), st(dx), 0);
+      return [dx];
+    });
+  }
+});
+
 test('col2im accumulates into dx instead of overwriting it', { skip: skipReason }, () => {
   // A 1×1 kernel maps every column to exactly one cell: dx must end as dx0 + cols (float rounded).
   const g = geometry(3, 4, [1, 1], [1, 1], [0, 0], [1, 1]);
