@@ -325,14 +325,6 @@ SF_AI void bwdLanes(const BwdArgs& a, const BwdStep& s, idx_t n, idx_t f) {
   V::storeD(a.dvC + n, dvp);
 }
 
-// Neurons per tile of the tiled backward: the T rows of a tile's traces, its
-// gradients and its double carry stay in L1/L2 while t runs down, instead of
-// streaming the carry (16 bytes per element and step) and re-reading each
-// membrane row (as h, then as the next step's previous membrane) from memory.
-// A multiple of every vector width, so a neuron takes the same lane form as
-// untiled.
-constexpr idx_t kBwdTile = 2048;
-
 template <int SID, bool GE>
 struct Backward {
   static constexpr bool kVector = vectorSurrogate(SID);
@@ -341,44 +333,29 @@ struct Backward {
     const BwdArgs a = args;  // a local copy stays in registers (stores through dx could alias args)
     const idx_t N = c.B * c.F;
     const float* trace = io.v ? io.v : io.h;
-    const auto stepAt = [&](idx_t t) SF_AI_LAMBDA {
-      const idx_t row = t * N;
-      return BwdStep{io.h + row,
-                     t == 0 ? io.v0 : trace + row - N,
-                     io.x + row,
-                     io.gSpikes ? io.gSpikes + row : nullptr,
-                     io.gMem ? io.gMem + row : nullptr,
-                     io.mask + row,
-                     io.dx ? io.dx + row : nullptr};
-    };
-    const auto span = [&](const BwdStep& s, idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
-      if (a.corrected)
-        overSpan<V>(
-            n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, true, GE>(a, s, n, f); },
-            [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, true, GE>(a, s, n, f); });
-      else
-        overSpan<V>(
-            n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, false, GE>(a, s, n, f); },
-            [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, false, GE>(a, s, n, f); });
-    };
-    // Every neuron's own numbers (dx, dv0, a per-neuron parameter sum) are
-    // computed in the same order (t descending) tiled or not; only a
-    // per-layer parameter sum, added over all neurons of a step before the
-    // step below, fixes the order t, then b, then f (the reference's).
-    const bool layerSums = (a.accB && !a.bS) || (a.accT && !a.tS);
-    if (!layerSums) {
-      forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
-        for (idx_t i0 = 0; i0 < len; i0 += kBwdTile) {
-          const idx_t tl = std::min(kBwdTile, len - i0);
-          for (idx_t t = c.T - 1; t >= 0; t--) span(stepAt(t), n0 + i0, tl, f0 + i0);
-        }
-      });
-      return;
-    }
     // t descending, then b, then f: the order the reference adds the parameter sums in.
     for (idx_t t = c.T - 1; t >= 0; t--) {
-      const BwdStep s = stepAt(t);
-      forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA { span(s, n0, len, f0); });
+      const idx_t row = t * N;
+      const BwdStep s{io.h + row,
+                      t == 0 ? io.v0 : trace + row - N,
+                      io.x + row,
+                      io.gSpikes ? io.gSpikes + row : nullptr,
+                      io.gMem ? io.gMem + row : nullptr,
+                      io.mask + row,
+                      io.dx ? io.dx + row : nullptr};
+      if (a.corrected) {
+        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+          overSpan<V>(
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, true, GE>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, true, GE>(a, s, n, f); });
+        });
+      } else {
+        forEachSpan(c, a.bS || a.tS, [&](idx_t n0, idx_t len, idx_t f0) SF_AI_LAMBDA {
+          overSpan<V>(
+              n0, len, f0, [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<V, SID, false, GE>(a, s, n, f); },
+              [&](idx_t n, idx_t f) SF_AI_LAMBDA { bwdLanes<Lane1, SID, false, GE>(a, s, n, f); });
+        });
+      }
     }
   }
 };
