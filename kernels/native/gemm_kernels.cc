@@ -45,6 +45,8 @@ static void kernelScalar(idx_t kc, const float* A, const float* B, idx_t ldb, fl
 SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
                                       int rows, int cols, bool first, float beta) {
   constexpr int MR = 6;
+  // As in kernelAvx512: the C tile's lines (64 bytes per row) asked for before the k loop.
+  for (int r = 0; r < rows; r++) _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);
   __m256 c[MR][2];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
@@ -87,6 +89,14 @@ SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, 
 SF_TARGET_AVX512 static void kernelAvx512(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
                                           int rows, int cols, bool first, float beta) {
   constexpr int MR = 12;
+  // The C tile is first touched at the store, after the k loop: asking for its
+  // lines now lets them arrive during it. With a small K (64: the products of
+  // 1×1 convolutions and attention projections) the loop is too short to hide
+  // a miss on a C that is not in cache, and the stores stalled on it.
+  for (int r = 0; r < rows; r++) {
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 16), _MM_HINT_T0);
+  }
   __m512 c[MR][2];
 #pragma GCC unroll 12
   for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
