@@ -33,9 +33,13 @@ test('train.bn_recalibration: recorded per epoch, saved, reproduced by eval; the
   const tmp = mkdtempSync(join(tmpdir(), 'spikeflow-bn-recal-'));
   writeFileSync(join(tmp, 'on.yaml'), config(3));
   writeFileSync(join(tmp, 'off.yaml'), config(0));
-  const sf = (args: string[]): string => {
+  const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [bin, ...args], { cwd: tmp, encoding: 'utf8', env: { ...process.env, SPIKEFLOW_BACKEND: '' } });
     assert.equal(r.status, 0, r.stderr);
+    return r;
+  };
+  const sf = (args: string[]): string => {
+    const r = run(args);
     return r.stdout + r.stderr;
   };
   const log = sf(['train', '--config', 'on.yaml', '--out', 'on']);
@@ -59,6 +63,6 @@ test('train.bn_recalibration: recorded per epoch, saved, reproduced by eval; the
   }
   assert.equal(differ, 2, 'running_mean and running_var are re-estimated');
   const summary = JSON.parse(readFileSync(join(tmp, 'on', 'summary.json'), 'utf8'));
-  const ev = JSON.parse(sf(['eval', '--run', 'on', '--json', '-q']).split('\n').filter((l) => l.length).join('\n').replace(/^[^{]*/, ''));
+  const ev = JSON.parse(run(['eval', '--run', 'on', '--json', '-q']).stdout);
   assert.equal(ev.accuracy, summary.accuracy, 'eval of the saved model reproduces the run (the recalibrated statistics were saved)');
 });
