@@ -126,8 +126,8 @@ export function recalibrate(trainer: Trainer, session: Session, epoch: number): 
   const batches = (function* () {
     let k = 0;
     for (const b of tensorBatches(loader, session.data.train.shape, session.backend)) {
-      if (k++ >= n) return;
       yield b;
+      if (++k >= n) return; // before the loader builds one more batch than is used
     }
   })();
   const r = trainer.recalibrateBatchNorm(batches, recalibrationEncoder(session));
