@@ -71,12 +71,16 @@ SF_TARGET_AVX2 void gatherAvx2(const float* s, idx_t ld, int n, idx_t kc, float 
 }
 #endif
 
+}  // namespace
+
 void gather(const float* s, idx_t ld, int n, idx_t kc, float alpha, float* d, int ldd) {
 #if SF_X86
   if (activeIsa() != Isa::scalar) return gatherAvx2(s, ld, n, kc, alpha, d, ldd);
 #endif
   gatherScalar(s, ld, n, kc, alpha, d, ldd);
 }
+
+namespace {
 
 // A block [mc × kc] → panels of mr rows, each [kc][mr], alpha applied, rows past mc zeroed.
 void packPanelsA(idx_t mc, idx_t kc, const float* A, idx_t sAi, idx_t sAk, float alpha, int mr, float* dst) {

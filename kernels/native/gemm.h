@@ -29,6 +29,12 @@ constexpr idx_t kLongKMinDepth = 4096;
 bool gemmLongK(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx_t sAk, const float* B,
                idx_t sBk, idx_t sBj, float beta, float* C, idx_t ldc);
 
+// d[k·ldd + r] = alpha·s[r·ld + k] for r < n, k < kc: n rows of a matrix
+// become n columns (the packing's transpose, in 8×8 register tiles when the
+// instruction set has them; exact for alpha = 1). Batch norm's statistics use
+// it too (conv.cc), to sum 16 rows in vector lanes.
+void gather(const float* s, idx_t ld, int n, idx_t kc, float alpha, float* d, int ldd);
+
 // Threads GEMM may use (1 or 2); large products only are split (see gemm.cc).
 void setGemmThreads(int n);
 int gemmThreads();

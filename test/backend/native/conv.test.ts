@@ -140,7 +140,7 @@ test('col2im accumulates into dx instead of overwriting it', { skip: skipReason 
 test('swapAxes01 and the per-channel kernels are bit-identical to the TypeScript kernels', { skip: skipReason }, () => {
   const rng = new Rng(103);
   // Sizes on both sides of the TypeScript fallback, row counts that are not a multiple of the chain width, P = 1.
-  const shapes: [number, number, number][] = [[1, 1, 1], [1, 3, 5], [2, 3, 7], [5, 7, 1], [3, 16, 64], [7, 5, 576], [32, 9, 33], [1, 1, 1000]];
+  const shapes: [number, number, number][] = [[1, 1, 1], [1, 3, 5], [2, 3, 7], [5, 7, 1], [3, 16, 64], [7, 5, 576], [32, 9, 33], [1, 1, 1000], [5, 13, 49], [2, 9, 8]];
   for (const [N, C, P] of shapes) {
     const n = N * C * P;
     const where = `N=${N} C=${C} P=${P}`;
