@@ -113,6 +113,24 @@ void packPanelsA(idx_t mc, idx_t kc, const float* A, idx_t sAi, idx_t sAk, float
 
 // B block [kc × nc] → panels of nr columns, each [kc][nr], columns past nc zeroed.
 void packPanelsB(idx_t kc, idx_t nc, const float* B, idx_t sBk, idx_t sBj, int nr, float* dst) {
+  if (sBj == 1) {
+    // Rows contiguous along j: each row of the block is read once, front to
+    // back, and dealt out to the panels. Panel by panel, the reads would walk
+    // kc rows at once (64 streams of 128 bytes for a K = 64 product), more
+    // than the hardware prefetcher follows, and the cold reads of B stalled.
+    const idx_t full = nc / nr * nr, panel = kc * nr;
+    for (idx_t k = 0; k < kc; k++) {
+      const float* src = B + k * sBk;
+      float* d = dst + k * nr;
+      for (idx_t j0 = 0; j0 < full; j0 += nr, d += panel) std::memcpy(d, src + j0, nr * sizeof(float));
+      if (full < nc) {
+        const int cols = static_cast<int>(nc - full);
+        std::memcpy(d, src + full, cols * sizeof(float));
+        for (int j = cols; j < nr; j++) d[j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (idx_t j0 = 0; j0 < nc; j0 += nr, dst += kc * nr) {
     const int cols = static_cast<int>(std::min<idx_t>(nr, nc - j0));
     const float* b = B + j0 * sBj;

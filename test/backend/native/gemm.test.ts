@@ -47,6 +47,8 @@ const SHAPES: [number, number, number][] = [
   [150, 33, 20],
   [12, 32, 16],
   [2, 70, 513],
+  // N past the 4096-column block: several blocks of B, each packed row by row, the last panel partial.
+  [13, 4200, 9],
   // Few rows (≤ 4): B read in place without packing, dot products (NT) or row updates (NN).
   [1, 300, 200],
   [3, 130, 37],
