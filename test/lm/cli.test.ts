@@ -58,6 +58,18 @@ test('spikeflow train / generate / eval on a text corpus given by --data-dir', (
     assert.ok(Math.abs(m.perplexity - 2 ** m.bpc) < 1e-9);
     assert.equal(m.firingRates.length, 2);
     assert.ok(m.perToken.macs > 0 && m.tokensPerSecond > 0);
+    // --set reaches the run's config (it was ignored for language-model runs), --split picks the held-out part.
+    const few = JSON.parse(run(['eval', out, '--backend', 'ts', '--json', '--set', 'eval.test_tokens=32']).stdout);
+    assert.ok(few.testTokens <= 32 && few.testTokens < m.testTokens, `eval.test_tokens=32 measured ${few.testTokens} of ${m.testTokens}`);
+    const val = run(['eval', out, '--backend', 'ts', '--split', 'validation']);
+    assert.equal(val.code, 0, val.stderr);
+    assert.match(val.stdout, /on the validation split \(\d+ characters\)/);
+    const badSet = run(['eval', out, '--backend', 'ts', '--set', 'eval.test_tokens=-3']);
+    assert.equal(badSet.code, 2);
+    assert.match(badSet.stderr, /config\.yaml \(with --set\)/);
+    const imageOnly = run(['eval', out, '--int', '--early-exit']);
+    assert.equal(imageOnly.code, 2);
+    assert.match(imageOnly.stderr, /--early-exit, --int do not apply to a language-model run/);
 
     // Bad inputs: exit 2 with one line naming the problem.
     const bad = run(['generate', '--run', out, '--prompt', 'to bez', '--tokens', '5', '--backend', 'ts']);

@@ -39,7 +39,26 @@ export interface EvalOptions extends EarlyExitFlags {
 export async function runEval(opts: EvalOptions): Promise<void> {
   // A language-model run folder (it has a tokenizer) is evaluated by its own measurement (docs/spikegpt.md).
   if (opts.run && isLmRun(resolve(opts.run))) {
-    runLmEval({ run: opts.run, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}), ...(opts.json ? { json: true } : {}) });
+    // What only image runs have is refused by name rather than ignored.
+    const imageOnly = [
+      [opts.earlyExit, '--early-exit'],
+      [opts.int, '--int'],
+      [opts.config !== undefined, '--config'],
+      [opts.weights !== undefined, '--weights'],
+      [opts.allowNonFinite, '--allow-non-finite'],
+    ] as const;
+    const refused = imageOnly.filter(([given]) => given).map(([, flag]) => flag);
+    if (refused.length > 0) throw new ConfigError(`eval: ${refused.join(', ')} ${refused.length > 1 ? 'do' : 'does'} not apply to a language-model run (${opts.run}); it takes --set, --split, --backend, --data-dir and --json`);
+    const split = opts.split ?? 'test';
+    if (split !== 'test' && split !== 'validation') throw new ConfigError(`--split: expected 'test' or 'validation', got '${split}'`);
+    runLmEval({
+      run: opts.run,
+      set: opts.set,
+      split,
+      ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+      ...(opts.json ? { json: true } : {}),
+    });
     return;
   }
   // Flags first: a bad one fails before any data is read.

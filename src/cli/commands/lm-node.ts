@@ -163,11 +163,14 @@ interface LoadedRun {
   backend: Backend;
 }
 
-function loadRun(dir: string, backendName?: string): LoadedRun {
+/** A run folder's model; `sets` (the user's --set) apply to its config before validation, as for image runs. */
+function loadRun(dir: string, backendName?: string, sets: readonly string[] = []): LoadedRun {
   const d = resolve(dir);
   if (!isLmRun(d)) throw new NotFoundError(`${dir} is not a language-model run folder (it needs config.yaml, ${TOKENIZER_FILE} and ${WEIGHTS_FILE})`);
   const cfgPath = join(d, 'config.yaml');
-  const config = validateLmConfig(readConfigYaml(readFileSync(cfgPath, 'utf8'), cfgPath), cfgPath);
+  const raw = readConfigYaml(readFileSync(cfgPath, 'utf8'), cfgPath);
+  applyOverrides(raw, [...sets]);
+  const config = validateLmConfig(raw, cfgPath + (sets.length ? ' (with --set)' : ''));
   const backend = pickBackend(backendName ?? config.backend);
   const tokPath = join(d, TOKENIZER_FILE);
   let json: unknown;
@@ -231,15 +234,20 @@ export interface LmEvalOptions {
   json?: boolean;
   /** Predict at most this many test characters (default: config eval.test_tokens, else the whole split). */
   testTokens?: number;
+  /** Config overrides (`--set key=value`), applied to the run's config.yaml before it is validated. */
+  set?: readonly string[];
+  /** The split measured: `test` (default) or `validation` (data.splits' middle part, for choices made between runs). */
+  split?: 'test' | 'validation';
 }
 
 /** `spikeflow eval` on a language-model run: test bpc and perplexity, firing rates, operations, energy, generation speed. */
 export function runLmEval(o: LmEvalOptions): LmMeasurement {
-  const { config, tokenizer, model, backend } = loadRun(o.run, o.backend);
+  const { config, tokenizer, model, backend } = loadRun(o.run, o.backend, o.set);
   if (o.dataDir !== undefined) config.data.path = o.dataDir;
   const text = readLmCorpus(config);
   const splits = splitTokens(tokenizer.encode(text, 'corpus'), config.data.splits, config.data.context + 1);
-  const m = lmMeasure(model, splits.test, {
+  const split = o.split ?? 'test';
+  const m = lmMeasure(model, splits[split], {
     context: config.data.context,
     batchSize: config.data.batch_size,
     maxTokens: o.testTokens ?? config.eval.test_tokens ?? Infinity,
@@ -249,7 +257,7 @@ export function runLmEval(o: LmEvalOptions): LmMeasurement {
   if (o.json) process.stdout.write(JSON.stringify(m, null, 2) + '\n');
   else {
     const lines = [
-      `${config.name} on the test split (${m.testTokens} characters), backend ${backend.name}`,
+      `${config.name} on the ${split} split (${m.testTokens} characters), backend ${backend.name}`,
       `  bits per character  ${m.bpc.toFixed(4)}`,
       `  perplexity          ${m.perplexity.toFixed(3)} (per character)`,
       `  generation          ${m.tokensPerSecond.toFixed(0)} tokens/s (batch 1, recurrent, ${m.speedTokens} tokens)`,
