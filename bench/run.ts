@@ -20,6 +20,7 @@ import { refusalReason, type BenchContext } from './lib/context.js';
 import { repoRoot } from './lib/paths.js';
 import { toMarkdown } from './lib/report.js';
 import { mergeTorch, runTorch } from './lib/torch.js';
+import { combineRounds } from './lib/rounds.js';
 import type { BenchFailure, BenchNotRun, BenchReport, CaseResult, TorchStatus, WorkloadId } from './lib/types.js';
 import { loadWebGpu, settleFor, webgpuLabel, type LoadedWebGpu } from './lib/webgpu.js';
 import { runConv } from './workloads/conv.js';
@@ -113,15 +114,9 @@ function variants(names: readonly string[], args: BenchArgs, webgpu: WebGpuBacke
   );
 }
 
-async function runSuite(args: BenchArgs, gpu: LoadedWebGpu): Promise<BenchReport> {
-  const loadAvgStart = loadavg();
-  const names = selectBackends(args);
-  const runs = variants(names, args, gpu.backend);
-  const results: CaseResult[] = [];
-  const failures: BenchFailure[] = [];
-  const notRun: BenchNotRun[] = [];
+/** One pass of the selected workloads over every backend variant, appending to the given lists. */
+async function runRound(args: BenchArgs, gpu: LoadedWebGpu, runs: readonly Variant[], results: CaseResult[], failures: BenchFailure[], notRun: BenchNotRun[]): Promise<void> {
   const addon = nativeAddon();
-  const threadsBefore = addon?.info().threads ?? 1;
   for (const { name, label, threads } of runs) {
     const backend = getBackendByName(name);
     if (threads !== null) addon?.setThreads(threads);
@@ -174,21 +169,44 @@ async function runSuite(args: BenchArgs, gpu: LoadedWebGpu): Promise<BenchReport
       }
     }
   }
-  addon?.setThreads(threadsBefore);
+}
+
+async function runSuite(args: BenchArgs, gpu: LoadedWebGpu): Promise<BenchReport> {
+  const loadAvgStart = loadavg();
+  const names = selectBackends(args);
+  const runs = variants(names, args, gpu.backend);
+  const failures: BenchFailure[] = [];
+  const notRun: BenchNotRun[] = [];
+  const addon = nativeAddon();
+  const threadsBefore = addon?.info().threads ?? 1;
   let torch: TorchStatus = { available: false, python: null, version: null, threads: args.torchThreads, message: 'skipped (--no-torch)' };
-  const torchWorkloads = args.workloads.filter((w) => TORCH_WORKLOADS.includes(w));
-  if (args.torch && torchWorkloads.length === 0) torch = { ...torch, message: 'skipped (no selected workload has a PyTorch reference)' };
-  else if (args.torch) {
-    const run = runTorch({ threads: args.torchThreads, workloads: torchWorkloads, quick: args.quick, python: args.python, onmNeurons: args.onmNeurons ?? ONM_DEFAULT_NEURONS, log });
-    torch = run.status;
-    mergeTorch(results, run.cases);
+  const rounds: CaseResult[][] = [];
+  for (let round = 0; round < args.rounds; round++) {
+    if (args.rounds > 1) log(`round ${round + 1} of ${args.rounds}`);
+    const results: CaseResult[] = [];
+    await runRound(args, gpu, runs, results, failures, notRun);
+    addon?.setThreads(threadsBefore);
+    const torchWorkloads = args.workloads.filter((w) => TORCH_WORKLOADS.includes(w));
+    if (args.torch && torchWorkloads.length === 0) torch = { ...torch, message: 'skipped (no selected workload has a PyTorch reference)' };
+    else if (args.torch) {
+      const run = runTorch({ threads: args.torchThreads, workloads: torchWorkloads, quick: args.quick, python: args.python, onmNeurons: args.onmNeurons ?? ONM_DEFAULT_NEURONS, log });
+      torch = run.status;
+      mergeTorch(results, run.cases);
+    }
+    rounds.push(results);
   }
+  const results = combineRounds(rounds);
+  // A failure or a refusal that repeats in every round is reported once.
+  const once = <T,>(xs: T[]): T[] => [...new Map(xs.map((x) => [JSON.stringify(x), x])).values()];
+  failures.splice(0, failures.length, ...once(failures));
+  notRun.splice(0, notRun.length, ...once(notRun));
   const cpu = cpus();
   return {
     suite: 'spikeflow-bench',
     version: 1,
     date: new Date().toISOString(),
     quick: args.quick,
+    rounds: args.rounds,
     machine: {
       cpus: cpu.length,
       cpuModel: cpu[0]?.model.trim() ?? 'unknown',

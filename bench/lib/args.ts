@@ -16,6 +16,8 @@ export interface BenchArgs {
   nativeThreads: number[];
   /** Workload (k): the layer width, null for the default (1024; 64 on a software GPU adapter). */
   onmNeurons: number | null;
+  /** Times the workloads and the PyTorch reference alternate (bench/lib/rounds.ts); 1 by default. */
+  rounds: number;
   help: boolean;
 }
 
@@ -43,6 +45,9 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench -
                          rows for 2 threads are labelled native-2t)
   --onm-neurons N      width n of workload k (default 1024; the published benchmark is
                          16384, also 4096 and 8192; PyTorch runs the same n)
+  --rounds N           run the workloads and then the PyTorch reference N times in
+                         alternation (default 1); each case reports the median of the
+                         rounds' medians and of their ratios (round_ratios in its notes)
   -h, --help           this text`;
 
 export class ArgError extends Error {}
@@ -54,7 +59,7 @@ function value(argv: readonly string[], i: number, flag: string): string {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, nativeThreads: [1, 2], onmNeurons: null, help: false };
+  const a: BenchArgs = { json: false, backend: null, workloads: [...WORKLOAD_IDS], quick: false, torch: true, torchThreads: 1, python: null, outDir: null, peakGflops: 190, nativeThreads: [1, 2], onmNeurons: null, rounds: 1, help: false };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     switch (f) {
@@ -72,6 +77,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         const bad = ws.filter((w) => !(WORKLOAD_IDS as readonly string[]).includes(w));
         if (bad.length > 0 || ws.length === 0) throw new ArgError(`${f}: unknown workload '${bad.join(',')}' (known: ${WORKLOAD_IDS.join(',')})`);
         a.workloads = WORKLOAD_IDS.filter((w) => ws.includes(w));
+        break;
+      }
+      case '--rounds': {
+        const n = Number(value(argv, i++, f));
+        if (!Number.isInteger(n) || n < 1 || n > 20) throw new ArgError(`${f}: expected an integer from 1 to 20, got '${argv[i]}'`);
+        a.rounds = n;
         break;
       }
       case '--torch-threads': {

@@ -68,7 +68,7 @@ function extras(r: CaseResult): string {
 
 export function toMarkdown(rep: BenchReport): string {
   const L: string[] = [];
-  L.push(`# spikeflow benchmark${rep.quick ? ' (--quick)' : ''}`);
+  L.push(`# spikeflow benchmark${rep.quick ? ' (--quick)' : ''}${(rep.rounds ?? 1) > 1 ? ` (${rep.rounds} rounds: workloads and PyTorch alternating; times are medians of the rounds' medians, ratios the medians of the rounds' ratios)` : ''}`);
   L.push('');
   L.push(`${rep.date} · ${rep.machine.cpuModel} × ${rep.machine.cpus} · Node ${rep.machine.node} · backends: ${rep.backends.join(', ')}`);
   const [ls, le] = [rep.machine.loadAvgStart[0] ?? 0, rep.machine.loadAvgEnd[0] ?? 0];

@@ -120,6 +120,8 @@ export interface BenchReport {
   version: 1;
   date: string;
   quick: boolean;
+  /** Times the workloads and the PyTorch reference alternated (--rounds; absent in reports from before it existed). */
+  rounds?: number;
   machine: {
     cpus: number;
     cpuModel: string;

@@ -165,6 +165,49 @@ test('timing stats, argument parsing and the PyTorch merge', async () => {
   assert.equal(rs[2]!.torch, null);
   // A case with torchCase is compared with that reference case.
   assert.equal(rs[3]!.torch!.ratio, 0.5);
+
+  // --rounds: the median of the rounds' medians and of their ratios; a case seen in one round stays as it was.
+  assert.equal(parseArgs([]).rounds, 1);
+  assert.equal(parseArgs(['--rounds', '3']).rounds, 3);
+  assert.throws(() => parseArgs(['--rounds', '0']), /--rounds: expected an integer from 1 to 20/);
+  const { combineRounds } = await import('../../bench/lib/rounds.js');
+  const work = { flops: 2e9, denseFlops: 2e9, bytes: 4e8, note: '' };
+  const timed = (medianMs: number, torchMs: number): CaseResult => ({
+    ...base, workload: 'i', case: 'step', medianMs, minMs: medianMs - 1, maxMs: medianMs + 1, samplesPerSec: 128 / (medianMs / 1000), gflops: 2 / (medianMs / 1000), peakFraction: 2 / (medianMs / 1000) / 190, work,
+    torch: { medianMs: torchMs, minMs: torchMs - 2, maxMs: torchMs + 2, reps: 5, gflops: 2 / (torchMs / 1000), ratio: medianMs / torchMs },
+  });
+  const only = { ...base, workload: 'a' as const, case: 'once', medianMs: 7, work };
+  const [c, o] = combineRounds([[timed(100, 200), only], [timed(110, 140)], [timed(90, 120)]]);
+  assert.equal(c!.medianMs, 100);
+  assert.equal(c!.torch!.medianMs, 140);
+  // Ratios 0.5, 0.786, 0.75: the median ratio, not the ratio of the medians (100/140 = 0.714).
+  assert.equal(c!.torch!.ratio, 0.75);
+  assert.equal(c!.extra['round_ratios'], '0.500 0.786 0.750');
+  assert.equal(c!.extra['rounds'], 3);
+  assert.deepEqual([c!.minMs, c!.maxMs, c!.reps, c!.torch!.minMs, c!.torch!.maxMs, c!.torch!.reps], [89, 111, 9, 118, 202, 15]);
+  assert.ok(Math.abs(c!.gflops - 20) < 1e-9 && Math.abs(c!.gbPerSec! - 4) < 1e-9 && Math.abs(c!.torch!.gflops! - 2 / 0.14) < 1e-9);
+  assert.ok(Math.abs(c!.samplesPerSec - 1280) < 1e-9 && Math.abs(c!.peakFraction - 20 / 190) < 1e-12);
+  assert.equal(o, only);
+});
+
+test('bench --rounds 2 alternates the workloads (and the reference) and reports one row per case', () => {
+  const out = mkdtempSync(join(tmpdir(), 'spikeflow-bench-rounds-'));
+  try {
+    const r = run(['--quick', '--workload', 'f', '--json', '--no-torch', '--backend', 'ts', '--rounds', '2', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /round 1 of 2[\s\S]*round 2 of 2/);
+    const rep = JSON.parse(r.stdout) as { rounds: number; results: CaseResult[] };
+    assert.equal(rep.rounds, 2);
+    assert.deepEqual(rep.results.map((c) => c.case), ['stream-step-b1', 'stream-plan-b1']);
+    for (const c of rep.results) {
+      assert.equal(c.extra['rounds'], 2);
+      const [a, b] = String(c.extra['round_medians_ms']).split(' ').map(Number);
+      assert.ok(Math.abs(c.medianMs - (a! + b!) / 2) < 0.01, `median of two rounds ${a}, ${b}: ${c.medianMs}`);
+    }
+    assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /\(2 rounds: workloads and PyTorch alternating/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
 
 /** Workload k's work per pass, as bench/workloads/onm.ts counts it (M = T·B = 8000). */
