@@ -614,6 +614,123 @@ bool pointwise(const Window& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.Ho == g.H && g.Wo == g.W;
 }
 
+// ---- Pointwise on 0/1 inputs, without transposed copies ----
+//
+// The general pointwise path below transposes the whole input (and the
+// output, or dy) into [N·P, C] matrices for eventGemm: three passes over
+// tensors of megabytes for a product whose event work is small. Here each
+// (image, channel) row of x becomes bit masks over its P positions (words of
+// 64), read in place; an image's block of sums lives in L1 and is transposed
+// there. The additions per output, and per weight, are the reference's
+// (eventGemm: ascending channel from +0; eventGemmGradW: ascending (n, p)
+// from +0, then added to dw), so the results are the same bits.
+
+// Words of 64 positions per (image, channel) row.
+inline idx_t maskWords(idx_t P) { return (P + 63) / 64; }
+
+// cm[(r·words + k)] for rows r < rows of x (each P floats): bit p − 64k set
+// where x != 0. False when a nonzero is not exactly 1 (the caller falls back).
+bool positionMasks(const float* x, idx_t rows, idx_t P, Mask* cm) {
+  const MaskFn fn = rowMaskKernel();
+  const idx_t words = maskWords(P), full = P / 64, tail = P - full * 64;
+  if (words == 1) return fn(x, rows, P, 0, cm);
+  bool ones = true;
+  for (idx_t r = 0; r < rows; r++) {
+    const float* xr = x + r * P;
+    Mask* m = cm + r * words;
+    ones &= fn(xr, full, 64, 0, m);
+    if (tail > 0) ones &= fn(xr + full * 64, 1, tail, 0, m + full);
+  }
+  return ones;
+}
+
+// Spikes in `count` mask words (the threads' work estimate, without another pass over x).
+inline double maskedCount(const Mask* cm, idx_t count) {
+  idx_t c = 0;
+  for (idx_t i = 0; i < count; i++) c += __builtin_popcountll(cm[i]);
+  return double(c);
+}
+
+// Images [n0, n1) of group gr: y[n][gr·Og + o][p] = Σ over the channels c
+// active at p, ascending, of wT[c][o] (wT: [Cg][Og] of this group).
+SF_CLONES void pointwiseForwardImages(idx_t n0, idx_t n1, idx_t gr, const Dims& d, const Mask* cm, const float* wT,
+                                      float* y) {
+  thread_local Scratch<Mask> pmScratch;
+  thread_local Scratch<float> blockScratch;
+  const idx_t words = maskWords(d.P), cw = (d.Cg + 63) / 64;
+  Mask* pm = pmScratch.get(d.P * cw);
+  float* block = blockScratch.get(d.P * d.Og);
+  for (idx_t n = n0; n < n1; n++) {
+    // Channels per position, from the positions per channel.
+    std::fill(pm, pm + d.P * cw, Mask(0));
+    const Mask* rows = cm + (n * d.Cin + gr * d.Cg) * words;
+    for (idx_t cl = 0; cl < d.Cg; cl++)
+      for (idx_t k = 0; k < words; k++)
+        for (Mask bits = rows[cl * words + k]; bits; bits &= bits - 1)
+          pm[(k * 64 + __builtin_ctzll(bits)) * cw + cl / 64] |= Mask(1) << (cl % 64);
+    for (idx_t p = 0; p < d.P; p++) {
+      const Mask* at = pm + p * cw;
+      chunked(d.Og, [&](auto wc, idx_t c0, idx_t w) SF_INLINE_LAMBDA {
+        constexpr int W = decltype(wc)::value;
+        float* o = block + p * d.Og + c0;
+        const auto visit = [&](auto&& add) SF_INLINE_LAMBDA {
+          for (idx_t k = 0; k < cw; k++)
+            for (Mask bits = at[k]; bits; bits &= bits - 1) add(wT + (k * 64 + __builtin_ctzll(bits)) * d.Og + c0);
+        };
+        if constexpr (W > 0) {
+          Reg<W> acc;
+          acc.zero();
+          visit([&](const float* r) SF_INLINE_LAMBDA { acc.add(r); });
+          acc.store(o);
+        } else {
+          std::fill(o, o + w, 0.0f);
+          visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, w); });
+        }
+      });
+    }
+    transpose(d.P, d.Og, block, y + (n * d.Cout + gr * d.Og) * d.P);
+  }
+}
+
+// Output channels [l0, l1) of group gr, every image in order: acc[cl][o] +=
+// dy[n][gr·Og + o][p] for each p where channel gr·Cg + cl of image n is active
+// (acc: [Cg][Og] of this group, from +0).
+SF_CLONES void pointwiseGradWChannels(idx_t l0, idx_t l1, idx_t gr, const Dims& d, const Mask* cm, const float* dy,
+                                      float* acc) {
+  thread_local Scratch<float> dyScratch;
+  const idx_t words = maskWords(d.P), L = l1 - l0;
+  float* dyT = dyScratch.get(d.P * L);
+  for (idx_t n = 0; n < d.N; n++) {
+    const Mask* rows = cm + (n * d.Cin + gr * d.Cg) * words;
+    bool any = false;
+    for (idx_t k = 0; k < d.Cg * words && !any; k++) any = rows[k] != 0;
+    if (!any) continue;
+    transpose(L, d.P, dy + (n * d.Cout + gr * d.Og + l0) * d.P, dyT);  // dyT[p][o − l0]
+    for (idx_t cl = 0; cl < d.Cg; cl++) {
+      const Mask* m = rows + cl * words;
+      bool live = false;
+      for (idx_t k = 0; k < words; k++) live |= m[k] != 0;
+      if (!live) continue;
+      chunked(L, [&](auto wc, idx_t c0, idx_t w) SF_INLINE_LAMBDA {
+        constexpr int W = decltype(wc)::value;
+        float* a = acc + cl * d.Og + l0 + c0;
+        const auto visit = [&](auto&& add) SF_INLINE_LAMBDA {
+          for (idx_t k = 0; k < words; k++)
+            for (Mask bits = m[k]; bits; bits &= bits - 1) add(dyT + (k * 64 + __builtin_ctzll(bits)) * L + c0);
+        };
+        if constexpr (W > 0) {
+          Reg<W> r;
+          r.load(a);
+          visit([&](const float* src) SF_INLINE_LAMBDA { r.add(src); });
+          r.store(a);
+        } else {
+          visit([&](const float* src) SF_INLINE_LAMBDA { addRow<0>(a, src, w); });
+        }
+      });
+    }
+  }
+}
+
 // out[n·P + p][0, rows) = src[n][p] columns: per image, the [rows, P] block at src + n·stride transposed.
 void transposeImages(idx_t N, idx_t rows, idx_t P, const float* src, idx_t stride, float* out) {
   for (idx_t n = 0; n < N; n++) transpose(rows, P, src + n * stride, out + n * P * rows);
@@ -626,6 +743,18 @@ void eventConv(const Window& g, idx_t N, idx_t Cin, idx_t Cout, idx_t groups, co
   const Dims d = dimsOf(g, N, Cin, Cout, groups);
   if (N * Cout * d.P == 0) return;
   if (pointwise(g)) {
+    thread_local Scratch<Mask> cmScratch;
+    thread_local Scratch<float> wScratch;
+    Mask* cm = cmScratch.get(N * Cin * maskWords(d.P));
+    if (positionMasks(x, N * Cin, d.P, cm)) {
+      float* wT = wScratch.get(std::max<idx_t>(1, d.Cg * d.Og));
+      const double work = maskedCount(cm, N * Cin * maskWords(d.P)) * double(d.Og);
+      for (idx_t gr = 0; gr < groups; gr++) {
+        transpose(d.Og, d.Cg, w + gr * d.Og * d.Cg, wT);
+        runHalves(work >= kParallelMinWork, N, 1, [&](idx_t n0, idx_t n1) { pointwiseForwardImages(n0, n1, gr, d, cm, wT, y); });
+      }
+      return;
+    }
     thread_local Scratch<float> xs, ws, ys;
     const idx_t M = N * d.P;
     float* xT = xs.get(std::max<idx_t>(1, M * d.Cg));
@@ -673,6 +802,23 @@ void eventConvGradW(const Window& g, idx_t N, idx_t Cin, idx_t Cout, idx_t group
   const Dims d = dimsOf(g, N, Cin, Cout, groups);
   if (N * d.P == 0 || Cout * d.Kg == 0) return;
   if (pointwise(g)) {
+    thread_local Scratch<Mask> cmScratch;
+    thread_local Scratch<float> accScratch;
+    Mask* cm = cmScratch.get(N * Cin * maskWords(d.P));
+    if (positionMasks(x, N * Cin, d.P, cm)) {
+      float* acc = accScratch.get(d.Cg * d.Og);
+      const double work = maskedCount(cm, N * Cin * maskWords(d.P)) * double(d.Og);
+      for (idx_t gr = 0; gr < groups; gr++) {
+        std::fill(acc, acc + d.Cg * d.Og, 0.0f);
+        // Halves of the group's output channels, cut at a multiple of 8 (vector-width rows).
+        runHalves(work >= kParallelMinWork && d.Og >= 16, d.Og, 8,
+                  [&](idx_t l0, idx_t l1) { pointwiseGradWChannels(l0, l1, gr, d, cm, dy, acc); });
+        float* dwg = dw + gr * d.Og * d.Cg;
+        for (idx_t o = 0; o < d.Og; o++)
+          for (idx_t cl = 0; cl < d.Cg; cl++) dwg[o * d.Cg + cl] += acc[cl * d.Og + o];
+      }
+      return;
+    }
     thread_local Scratch<float> xs, ys;
     const idx_t M = N * d.P;
     float* xT = xs.get(M * d.Cg);

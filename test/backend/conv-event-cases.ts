@@ -57,6 +57,12 @@ export function convCases(rng: Rng, random: number): ConvCase[] {
     // 1×1 (the pointwise layers of spiking transformers), groups, odd channel counts.
     { g: geometry(6, 5, [1, 1], [1, 1], [0, 0], [1, 1]), N: 4, Cin: 12, Cout: 24, groups: 3, density: 0.25, nonBinary: 0 },
     { g: geometry(6, 6, [1, 1], [1, 1], [0, 0], [1, 1]), N: 2, Cin: 32, Cout: 32, groups: 1, density: 0.1, nonBinary: 0 },
+    // Pointwise on 0/1 inputs: position masks of two words (P = 100), channel masks of two words (80),
+    // a row width that is not a multiple of 8; the token shape of a spiking transformer (split across threads);
+    // and a non-binary pointwise input (the transposed eventGemm path).
+    { g: geometry(10, 10, [1, 1], [1, 1], [0, 0], [1, 1]), N: 3, Cin: 80, Cout: 20, groups: 1, density: 0.2, nonBinary: 0 },
+    { g: geometry(7, 7, [1, 1], [1, 1], [0, 0], [1, 1]), N: 64, Cin: 64, Cout: 64, groups: 1, density: 0.2, nonBinary: 0 },
+    { g: geometry(7, 7, [1, 1], [1, 1], [0, 0], [1, 1]), N: 4, Cin: 16, Cout: 16, groups: 2, density: 0.3, nonBinary: 0.1 },
     // Scatter form: strides, dilation, asymmetric 'same' padding, kernels wider than the lockstep group.
     { g: geometry(11, 13, [3, 2], [2, 3], [1, 1], [1, 2]), N: 2, Cin: 4, Cout: 6, groups: 2, density: 0.4, nonBinary: 0 },
     { g: geometry(9, 12, [4, 4], [1, 1], [1, 2], [1, 1], [1, 1]), N: 2, Cin: 3, Cout: 5, groups: 1, density: 0.3, nonBinary: 0 },
