@@ -2,15 +2,16 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, shapeEq } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { empty } from './util.js';
+import { empty, emptyOverwritten } from './util.js';
 
+// Outputs the next kernel writes in full (add, sub, mul, affine, the row copies) skip the pool's zero fill.
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (!shapeEq(a.shape, b.shape)) throw new ShapeError(`${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} differ`);
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {
   sameShape('add', a, b);
-  const out = empty(a.backend, a.shape);
+  const out = emptyOverwritten(a.backend, a.shape);
   a.backend.add(a.storage, b.storage, out.storage);
   record('add', [a, b], [out], ([g]) => [g!, g!]);
   return out;
@@ -18,7 +19,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
 
 export function sub(a: Tensor, b: Tensor): Tensor {
   sameShape('sub', a, b);
-  const out = empty(a.backend, a.shape);
+  const out = emptyOverwritten(a.backend, a.shape);
   a.backend.sub(a.storage, b.storage, out.storage);
   record('sub', [a, b], [out], ([g]) => [g!, b.requiresGrad ? affine(g!, -1, 0) : null]);
   return out;
@@ -26,12 +27,12 @@ export function sub(a: Tensor, b: Tensor): Tensor {
 
 export function mul(a: Tensor, b: Tensor): Tensor {
   sameShape('mul', a, b);
-  const out = empty(a.backend, a.shape, a.binary && b.binary);
+  const out = emptyOverwritten(a.backend, a.shape, a.binary && b.binary);
   a.backend.mul(a.storage, b.storage, out.storage);
   record('mul', [a, b], [out], ([g]) => {
-    const ga = a.requiresGrad ? empty(a.backend, a.shape) : null;
+    const ga = a.requiresGrad ? emptyOverwritten(a.backend, a.shape) : null;
     if (ga) a.backend.mul(g!.storage, b.storage, ga.storage);
-    const gb = b.requiresGrad ? empty(a.backend, a.shape) : null;
+    const gb = b.requiresGrad ? emptyOverwritten(a.backend, a.shape) : null;
     if (gb) a.backend.mul(g!.storage, a.storage, gb.storage);
     return [ga, gb];
   });
@@ -40,7 +41,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
 
 /** alpha·x + beta elementwise (no autograd recording; used inside backwards). */
 function affine(x: Tensor, alpha: number, beta: number): Tensor {
-  const out = empty(x.backend, x.shape);
+  const out = emptyOverwritten(x.backend, x.shape);
   x.backend.affine(x.storage, alpha, beta, out.storage);
   return out;
 }
@@ -78,7 +79,7 @@ export function sumLeading(x: Tensor): Tensor {
   const out = empty(x.backend, inner);
   x.backend.sumRows(R, C, x.storage, 0, out.storage);
   record('sumLeading', [x], [out], ([g]) => {
-    const gx = empty(x.backend, x.shape);
+    const gx = emptyOverwritten(x.backend, x.shape);
     for (let r = 0; r < R; r++) x.backend.copy(g!.storage, 0, gx.storage, r * C, C);
     return [gx];
   });

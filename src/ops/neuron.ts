@@ -37,8 +37,9 @@ export function checkParam(op: string, name: string, p: Tensor, F: number, perNe
 
 /** Copy row T−1 of a [T, N] trace into a fresh [B, ...] tensor. */
 export function lastRow(be: Backend, trace: Storage, T: number, N: number, shape: readonly number[], binary = false): Tensor {
-  const out = empty(be, shape, binary);
-  if (T > 0) be.copy(trace, (T - 1) * N, out.storage, 0, N);
+  if (T === 0) return empty(be, shape, binary);
+  const out = emptyOverwritten(be, shape, binary);
+  be.copy(trace, (T - 1) * N, out.storage, 0, N);
   return out;
 }
 
