@@ -260,8 +260,12 @@ function pointwiseForward(be: Backend, x: Storage, w: Storage, y: Storage, p: Co
 function convBackward(be: Backend, dY: Tensor, x: Tensor, xw: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPlan): (Tensor | null)[] {
   const { g, groups, N, Cin, Cout, Cg, Og, Kg, P, inImg, chunk, path, dwPath } = p;
   const sparseDx = x.requiresGrad && N > 0 && Cg >= SPARSE_DX_MIN_CHANNELS && be.convSparseGradDensityThreshold > 0 && density(dY) < be.convSparseGradDensityThreshold;
-  // Overwritten in full: convGradXSparse and the pointwise GEMMs (beta = 0); col2im and the dW kernels accumulate.
-  const dX = x.requiresGrad ? (sparseDx || path === 'pointwise' ? emptyOverwritten(be, x.shape) : empty(be, x.shape)) : null;
+  // A 1×1 window on planes too small for the per-image GEMMs (path 'im2col'): its columns are the input with the
+  // first two axes swapped, so dX is the column gradient swapped back, overwriting dX, instead of col2im's
+  // accumulation into a zero-filled dX (two passes over dX fewer; one group only, as dX's images are then contiguous).
+  const swapDx = path === 'im2col' && groups === 1 && isPointwise(g);
+  // Overwritten in full: convGradXSparse, the pointwise GEMMs (beta = 0) and swapDx; col2im and the dW kernels accumulate.
+  const dX = x.requiresGrad ? (sparseDx || path === 'pointwise' || swapDx ? emptyOverwritten(be, x.shape) : empty(be, x.shape)) : null;
   const dW = weight.requiresGrad ? empty(be, weight.shape) : null;
   const db = bias && bias.requiresGrad ? empty(be, bias.shape) : null;
   if (N > 0) {
@@ -294,7 +298,8 @@ function convBackward(be: Backend, dY: Tensor, x: Tensor, xw: Tensor, weight: Te
           }
           if (colsDX) {
             be.gemm(true, false, Kg, n * P, Og, 1, weight.storage, gr * Og * Kg, dyT, dyOff, 0, cols, 0);
-            be.col2im(g, Cin, gr * Cg, Cg, n, cols, dX!.storage, n0 * inImg);
+            if (swapDx) be.swapAxes01(Cin, n, P, cols, 0, dX!.storage, n0 * inImg);
+            else be.col2im(g, Cin, gr * Cg, Cg, n, cols, dX!.storage, n0 * inImg);
           }
         }
       }

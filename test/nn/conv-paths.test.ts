@@ -158,6 +158,28 @@ test('after max pooling the input gradient visits only the routed gradients and 
   }
 });
 
+test('a 1×1 convolution on maps under 64 positions (im2col path) forms dX by swapping axes back, not col2im; gradients match finite differences', () => {
+  const rng = new Rng(47);
+  for (const groups of [1, 2]) {
+    const Cin = 4, Cout = 6, H = 5, W = 5;
+    const xv = randomArray(2 * 3 * Cin * H * W, () => rng.uniform(-1, 1));
+    const wv = randomArray(Cout * (Cin / groups), () => rng.uniform(-1, 1));
+    const bv = randomArray(Cout, () => rng.uniform(-1, 1));
+    const spy = spyBackend({ sparse: 0 });
+    run(spy.be, xv, [2, 3, Cin, H, W], wv, [Cout, Cin / groups, 1, 1], bv, false, { groups }, false, new Rng(2));
+    assert.equal(spy.calls.im2col! > 0, true, 'small maps take the im2col path');
+    // One group: dX's images are contiguous, so the swap writes it; two groups keep col2im.
+    assert.equal(spy.calls.col2im, groups === 1 ? undefined : 2, `groups=${groups}: col2im calls`);
+    withBackend(ts64, () => {
+      const x = tensor(xv, [6, Cin, H, W], { requiresGrad: true });
+      const w = tensor(wv, [Cout, Cin / groups, 1, 1], { requiresGrad: true });
+      const b = tensor(bv, [Cout], { requiresGrad: true });
+      const r = gradcheck(([a, ww, bb]) => conv2d(a!, ww!, bb!, { groups }), [x, w, b]);
+      assert.ok(r.ok, `groups=${groups}: ${r.worst}`);
+    });
+  }
+});
+
 test('the event-driven, pointwise and sparse-gradient paths match finite differences', () => {
   withBackend(ts64, () => {
     const rng = new Rng(45);
