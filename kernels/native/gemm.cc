@@ -232,7 +232,7 @@ void gemm(idx_t M, idx_t N, idx_t K, float alpha, const float* A, idx_t sAi, idx
   }
   if (M <= kSmallRows && gemmSmallM(M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc)) return;
   if (gemmLongK(M, N, K, alpha, A, sAi, sAk, B, sBk, sBj, beta, C, ldc)) return;
-  const KernelInfo& ki = gemmKernel();
+  const KernelInfo& ki = gemmKernelFor(M, N);
   // Large products split the larger side at a tile boundary; each half packs what it needs.
   const bool byRows = M > N;
   runHalves(double(M) * double(N) * double(K) >= kParallelMinMacs, byRows ? M : N, byRows ? ki.mr : ki.nr,

@@ -54,5 +54,7 @@ struct KernelInfo {
 
 // The kernel for the active instruction set.
 const KernelInfo& gemmKernel();
+// The active instruction set's kernel whose tile fits an M×N product best (gemm_kernels.cc).
+const KernelInfo& gemmKernelFor(idx_t M, idx_t N);
 
 }  // namespace sf

@@ -135,6 +135,53 @@ SF_TARGET_AVX512 static void kernelAvx512(idx_t kc, const float* A, const float*
   storeTile(acc, 32, C, ldc, rows, cols, first, beta);
 }
 
+// AVX-512, 8 rows × 48 columns: also 24 accumulators, for products whose M is
+// a multiple of 8 but not of 12 (the 64 channels of a transformer's
+// projections: 12-row tiles compute 72 rows for 64, 12.5% wasted), and with
+// fewer loads per multiply-add (3 B vectors and 8 broadcasts for 24 FMAs).
+// Each C element still sums its k terms in order with one FMA each, so the
+// result is the same bits as the 12×32 kernel's.
+SF_TARGET_AVX512 static void kernelAvx512x48(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
+                                             int rows, int cols, bool first, float beta) {
+  constexpr int MR = 8;
+  for (int r = 0; r < rows; r++) {
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 16), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 32), _MM_HINT_T0);
+  }
+  __m512 c[MR][3];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = c[r][2] = _mm512_setzero_ps();
+  for (idx_t k = 0; k < kc; k++, A += MR, B += ldb) {
+    const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16), b2 = _mm512_loadu_ps(B + 32);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const __m512 a = _mm512_set1_ps(A[r]);
+      c[r][0] = _mm512_fmadd_ps(a, b0, c[r][0]);
+      c[r][1] = _mm512_fmadd_ps(a, b1, c[r][1]);
+      c[r][2] = _mm512_fmadd_ps(a, b2, c[r][2]);
+    }
+  }
+  if (rows == MR && cols == 48) {
+    const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      float* p = C + r * ldc;
+#pragma GCC unroll 3
+      for (int v = 0; v < 3; v++) {
+        if (!first) _mm512_storeu_ps(p + 16 * v, _mm512_add_ps(_mm512_loadu_ps(p + 16 * v), c[r][v]));
+        else if (beta == 0.0f) _mm512_storeu_ps(p + 16 * v, c[r][v]);
+        else _mm512_storeu_ps(p + 16 * v, _mm512_fmadd_ps(vb, _mm512_loadu_ps(p + 16 * v), c[r][v]));
+      }
+    }
+    return;
+  }
+  alignas(64) float acc[MR * 48];
+  for (int r = 0; r < MR; r++)
+    for (int v = 0; v < 3; v++) _mm512_store_ps(acc + r * 48 + 16 * v, c[r][v]);
+  storeTile(acc, 48, C, ldc, rows, cols, first, beta);
+}
+
 #endif
 
 // Block sizes: kc·nr floats of B (the micro-panel reused across a row of
@@ -143,7 +190,24 @@ static const KernelInfo kScalar = {4, 4, 256, 64, 2048, kernelScalar};
 #if SF_X86
 static const KernelInfo kAvx2 = {6, 16, 256, 96, 4096, kernelAvx2};
 static const KernelInfo kAvx512 = {12, 32, 256, 144, 4096, kernelAvx512};
+static const KernelInfo kAvx512x48 = {8, 48, 256, 144, 4080, kernelAvx512x48};
 #endif
+
+// The register tile that computes the fewest padded elements of C for an M×N
+// product (ties: the 12×32 kernel).
+const KernelInfo& gemmKernelFor(idx_t M, idx_t N) {
+  const KernelInfo& base = gemmKernel();
+#if SF_X86
+  if (&base == &kAvx512) {
+    const auto padded = [&](const KernelInfo& k) {
+      return double((M + k.mr - 1) / k.mr * k.mr) * double((N + k.nr - 1) / k.nr * k.nr);
+    };
+    if (padded(kAvx512x48) < padded(kAvx512)) return kAvx512x48;
+  }
+#endif
+  (void)M, (void)N;
+  return base;
+}
 
 const KernelInfo& gemmKernel() {
 #if SF_X86

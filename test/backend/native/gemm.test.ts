@@ -44,11 +44,13 @@ const SHAPES: [number, number, number][] = [
   [13, 1, 300],
   [7, 9, 3],
   [41, 71, 257],
-  [150, 33, 20],
   [12, 32, 16],
   [2, 70, 513],
   // N past the 4096-column block: several blocks of B, each packed row by row, the last panel partial.
   [13, 4200, 9],
+  // On AVX-512 these take the 8×48 tile (fewer padded rows than 12×32): M a multiple of 8, and not.
+  [64, 96, 64],
+  [150, 33, 20],
   // Few rows (≤ 4): B read in place without packing, dot products (NT) or row updates (NN).
   [1, 300, 200],
   [3, 130, 37],
