@@ -248,6 +248,17 @@ void overRowBlocks(idx_t rows, idx_t P, const float* x, const float* g, Centre c
 
 }  // namespace
 
+// Rows [k, k + R) of length P summed in double from 0 in element order, R
+// chains at once; fold(r, sum) receives them in ascending row order.
+template <int R, typename Fold>
+inline void chainRowSums(const float* x, idx_t P, idx_t k, Fold fold) {
+  const float* xr = x + k * P;
+  double s[R] = {};
+  for (idx_t p = 0; p < P; p++)
+    for (int r = 0; r < R; r++) s[r] += xr[r * P + p];
+  for (int r = 0; r < R; r++) fold(r, s[r]);
+}
+
 void channelSums(idx_t N, idx_t C, idx_t P, const float* x, float* out) {
   std::fill(out, out + C, 0.0f);
   overRowBlocks<0>(
@@ -259,15 +270,10 @@ void channelSums(idx_t N, idx_t C, idx_t P, const float* x, float* out) {
         }
       },
       [&](idx_t k, auto width) {
-        constexpr int R = decltype(width)::value;
-        const float* xr = x + k * P;
-        double s[R] = {};
-        for (idx_t p = 0; p < P; p++)
-          for (int r = 0; r < R; r++) s[r] += xr[r * P + p];
-        for (int r = 0; r < R; r++) {
+        chainRowSums<decltype(width)::value>(x, P, k, [&](int r, double sum) {
           float& o = out[(k + r) % C];
-          o = static_cast<float>(static_cast<double>(o) + s[r]);
-        }
+          o = static_cast<float>(static_cast<double>(o) + sum);
+        });
       });
 }
 
@@ -285,12 +291,7 @@ void channelMoments(idx_t N, idx_t C, idx_t P, const float* x, float* mean, floa
         for (int r = 0; r < kLaneRows; r++) m[(k + r) % C] += st.s[r];
       },
       [&](idx_t k, auto width) {
-        constexpr int R = decltype(width)::value;
-        const float* xr = x + k * P;
-        double s[R] = {};
-        for (idx_t p = 0; p < P; p++)
-          for (int r = 0; r < R; r++) s[r] += xr[r * P + p];
-        for (int r = 0; r < R; r++) m[(k + r) % C] += s[r];
+        chainRowSums<decltype(width)::value>(x, P, k, [&](int r, double sum) { m[(k + r) % C] += sum; });
       });
   for (idx_t c = 0; c < C; c++) m[c] = M > 0 ? m[c] / M : 0;
   overRowBlocks<1>(

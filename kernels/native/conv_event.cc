@@ -227,6 +227,21 @@ SF_INLINE void chunked(idx_t width, F&& f) {
   if (c0 < width) f(std::integral_constant<int, 0>{}, c0, width - c0);
 }
 
+// o[0, width) = the sum, from +0, of the rows visit(add) hands to add, in that
+// order: in registers when W > 0, else in memory (one float addition per element either way).
+template <int W, class Visit>
+SF_INLINE void sumRowsInto(float* o, idx_t width, Visit&& visit) {
+  if constexpr (W > 0) {
+    Reg<W> acc;
+    acc.zero();
+    visit([&](const float* r) SF_INLINE_LAMBDA { acc.add(r); });
+    acc.store(o);
+  } else {
+    std::fill(o, o + width, 0.0f);
+    visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, width); });
+  }
+}
+
 // Outputs of a row summed side by side in the mask form: their additions are
 // independent chains, so the adds overlap instead of waiting on each other's latency.
 constexpr idx_t kLockstep = 4;
@@ -293,15 +308,7 @@ SF_INLINE void maskForwardImage(const Window& g, const Dims& d, const Mask* mask
             }
           }
         };
-        if constexpr (W > 0) {
-          Reg<W> acc;
-          acc.zero();
-          visit([&](const float* r) SF_INLINE_LAMBDA { acc.add(r); });
-          acc.store(o);
-        } else {
-          std::fill(o, o + width, 0.0f);
-          visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, width); });
-        }
+        sumRowsInto<W>(o, width, visit);
       }
     }
   }
@@ -677,15 +684,7 @@ SF_CLONES void pointwiseForwardImages(idx_t n0, idx_t n1, idx_t gr, const Dims& 
           for (idx_t k = 0; k < cw; k++)
             for (Mask bits = at[k]; bits; bits &= bits - 1) add(wT + (k * 64 + __builtin_ctzll(bits)) * d.Og + c0);
         };
-        if constexpr (W > 0) {
-          Reg<W> acc;
-          acc.zero();
-          visit([&](const float* r) SF_INLINE_LAMBDA { acc.add(r); });
-          acc.store(o);
-        } else {
-          std::fill(o, o + w, 0.0f);
-          visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, w); });
-        }
+        sumRowsInto<W>(o, w, visit);
       });
     }
     transpose(d.P, d.Og, block, y + (n * d.Cout + gr * d.Og) * d.P);
