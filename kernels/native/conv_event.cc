@@ -242,6 +242,20 @@ SF_INLINE void sumRowsInto(float* o, idx_t width, Visit&& visit) {
   }
 }
 
+// o[0, width) += the rows visit(add) hands to add, in that order: loaded into
+// registers, summed and stored back when W > 0, else added in memory.
+template <int W, class Visit>
+SF_INLINE void addRowsInto(float* o, idx_t width, Visit&& visit) {
+  if constexpr (W > 0) {
+    Reg<W> acc;
+    acc.load(o);
+    visit([&](const float* r) SF_INLINE_LAMBDA { acc.add(r); });
+    acc.store(o);
+  } else {
+    visit([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(o, r, width); });
+  }
+}
+
 // Outputs of a row summed side by side in the mask form: their additions are
 // independent chains, so the adds overlap instead of waiting on each other's latency.
 constexpr idx_t kLockstep = 4;
@@ -482,14 +496,7 @@ SF_INLINE void maskGradW(idx_t l0, idx_t L, const Window& g, const Dims& d, cons
                   }
                 });
               };
-              if constexpr (W > 0) {
-                Reg<W> a;
-                a.load(row);
-                each([&](const float* r) SF_INLINE_LAMBDA { a.add(r); });
-                a.store(row);
-              } else {
-                each([&](const float* r) SF_INLINE_LAMBDA { addRow<0>(row, r, w); });
-              }
+              addRowsInto<W>(row, w, each);
             }
           });
         }
@@ -717,14 +724,7 @@ SF_CLONES void pointwiseGradWChannels(idx_t l0, idx_t l1, idx_t gr, const Dims& 
           for (idx_t k = 0; k < words; k++)
             for (Mask bits = m[k]; bits; bits &= bits - 1) add(dyT + (k * 64 + __builtin_ctzll(bits)) * L + c0);
         };
-        if constexpr (W > 0) {
-          Reg<W> r;
-          r.load(a);
-          visit([&](const float* src) SF_INLINE_LAMBDA { r.add(src); });
-          r.store(a);
-        } else {
-          visit([&](const float* src) SF_INLINE_LAMBDA { addRow<0>(a, src, w); });
-        }
+        addRowsInto<W>(a, w, visit);
       });
     }
   }

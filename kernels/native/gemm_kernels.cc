@@ -84,91 +84,46 @@ SF_TARGET_AVX2 static void kernelAvx2(idx_t kc, const float* A, const float* B, 
   }
 }
 
-// AVX-512: 12 rows × 32 columns = 24 zmm accumulators (of 32 registers); the
-// A broadcasts come straight from memory as FMA operands.
+// AVX-512: MR rows × 16·NV columns held in MR·NV = 24 zmm accumulators (of 32
+// registers); the A broadcasts come straight from memory as FMA operands. Two
+// tiles: 12×32, and 8×48 for products whose M is a multiple of 8 but not of 12
+// (the 64 channels of a transformer's projections: 12-row tiles compute 72 rows
+// for 64, 12.5% wasted), which also loads less per multiply-add (3 B vectors and
+// 8 broadcasts for 24 FMAs). Each C element sums its k terms in order with one
+// FMA each whatever the tile, so both give the same bits.
+template <int MR, int NV>
 SF_TARGET_AVX512 static void kernelAvx512(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
                                           int rows, int cols, bool first, float beta) {
-  constexpr int MR = 12;
+  constexpr int NR = 16 * NV;
   // The C tile is first touched at the store, after the k loop: asking for its
   // lines now lets them arrive during it. With a small K (64: the products of
   // 1×1 convolutions and attention projections) the loop is too short to hide
   // a miss on a C that is not in cache, and the stores stalled on it.
-  for (int r = 0; r < rows; r++) {
-    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 16), _MM_HINT_T0);
-  }
-  __m512 c[MR][2];
+  for (int r = 0; r < rows; r++)
+    for (int v = 0; v < NV; v++) _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 16 * v), _MM_HINT_T0);
+  __m512 c[MR][NV];
 #pragma GCC unroll 12
-  for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; v++) c[r][v] = _mm512_setzero_ps();
   for (idx_t k = 0; k < kc; k++, A += MR, B += ldb) {
-    const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16);
+    __m512 b[NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; v++) b[v] = _mm512_loadu_ps(B + 16 * v);
 #pragma GCC unroll 12
     for (int r = 0; r < MR; r++) {
       const __m512 a = _mm512_set1_ps(A[r]);
-      c[r][0] = _mm512_fmadd_ps(a, b0, c[r][0]);
-      c[r][1] = _mm512_fmadd_ps(a, b1, c[r][1]);
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(a, b[v], c[r][v]);
     }
   }
-  if (rows == MR && cols == 32) {
+  if (rows == MR && cols == NR) {
     const __m512 vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) {
-      float* p = C + r * ldc;
-      if (!first) {
-        _mm512_storeu_ps(p, _mm512_add_ps(_mm512_loadu_ps(p), c[r][0]));
-        _mm512_storeu_ps(p + 16, _mm512_add_ps(_mm512_loadu_ps(p + 16), c[r][1]));
-      } else if (beta == 0.0f) {
-        _mm512_storeu_ps(p, c[r][0]);
-        _mm512_storeu_ps(p + 16, c[r][1]);
-      } else {
-        _mm512_storeu_ps(p, _mm512_fmadd_ps(vb, _mm512_loadu_ps(p), c[r][0]));
-        _mm512_storeu_ps(p + 16, _mm512_fmadd_ps(vb, _mm512_loadu_ps(p + 16), c[r][1]));
-      }
-    }
-    return;
-  }
-  alignas(64) float acc[MR * 32];
-  for (int r = 0; r < MR; r++) {
-    _mm512_store_ps(acc + r * 32, c[r][0]);
-    _mm512_store_ps(acc + r * 32 + 16, c[r][1]);
-  }
-  storeTile(acc, 32, C, ldc, rows, cols, first, beta);
-}
-
-// AVX-512, 8 rows × 48 columns: also 24 accumulators, for products whose M is
-// a multiple of 8 but not of 12 (the 64 channels of a transformer's
-// projections: 12-row tiles compute 72 rows for 64, 12.5% wasted), and with
-// fewer loads per multiply-add (3 B vectors and 8 broadcasts for 24 FMAs).
-// Each C element still sums its k terms in order with one FMA each, so the
-// result is the same bits as the 12×32 kernel's.
-SF_TARGET_AVX512 static void kernelAvx512x48(idx_t kc, const float* A, const float* B, idx_t ldb, float* C, idx_t ldc,
-                                             int rows, int cols, bool first, float beta) {
-  constexpr int MR = 8;
-  for (int r = 0; r < rows; r++) {
-    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 16), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 32), _MM_HINT_T0);
-  }
-  __m512 c[MR][3];
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = c[r][2] = _mm512_setzero_ps();
-  for (idx_t k = 0; k < kc; k++, A += MR, B += ldb) {
-    const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16), b2 = _mm512_loadu_ps(B + 32);
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; r++) {
-      const __m512 a = _mm512_set1_ps(A[r]);
-      c[r][0] = _mm512_fmadd_ps(a, b0, c[r][0]);
-      c[r][1] = _mm512_fmadd_ps(a, b1, c[r][1]);
-      c[r][2] = _mm512_fmadd_ps(a, b2, c[r][2]);
-    }
-  }
-  if (rows == MR && cols == 48) {
-    const __m512 vb = _mm512_set1_ps(beta);
-#pragma GCC unroll 8
     for (int r = 0; r < MR; r++) {
       float* p = C + r * ldc;
 #pragma GCC unroll 3
-      for (int v = 0; v < 3; v++) {
+      for (int v = 0; v < NV; v++) {
         if (!first) _mm512_storeu_ps(p + 16 * v, _mm512_add_ps(_mm512_loadu_ps(p + 16 * v), c[r][v]));
         else if (beta == 0.0f) _mm512_storeu_ps(p + 16 * v, c[r][v]);
         else _mm512_storeu_ps(p + 16 * v, _mm512_fmadd_ps(vb, _mm512_loadu_ps(p + 16 * v), c[r][v]));
@@ -176,10 +131,10 @@ SF_TARGET_AVX512 static void kernelAvx512x48(idx_t kc, const float* A, const flo
     }
     return;
   }
-  alignas(64) float acc[MR * 48];
+  alignas(64) float acc[MR * NR];
   for (int r = 0; r < MR; r++)
-    for (int v = 0; v < 3; v++) _mm512_store_ps(acc + r * 48 + 16 * v, c[r][v]);
-  storeTile(acc, 48, C, ldc, rows, cols, first, beta);
+    for (int v = 0; v < NV; v++) _mm512_store_ps(acc + r * NR + 16 * v, c[r][v]);
+  storeTile(acc, NR, C, ldc, rows, cols, first, beta);
 }
 
 #endif
@@ -189,8 +144,8 @@ SF_TARGET_AVX512 static void kernelAvx512x48(idx_t kc, const float* A, const flo
 static const KernelInfo kScalar = {4, 4, 256, 64, 2048, kernelScalar};
 #if SF_X86
 static const KernelInfo kAvx2 = {6, 16, 256, 96, 4096, kernelAvx2};
-static const KernelInfo kAvx512 = {12, 32, 256, 144, 4096, kernelAvx512};
-static const KernelInfo kAvx512x48 = {8, 48, 256, 144, 4080, kernelAvx512x48};
+static const KernelInfo kAvx512 = {12, 32, 256, 144, 4096, kernelAvx512<12, 2>};
+static const KernelInfo kAvx512x48 = {8, 48, 256, 144, 4080, kernelAvx512<8, 3>};
 #endif
 
 // The register tile that computes the fewest padded elements of C for an M×N
